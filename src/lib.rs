@@ -1,0 +1,6 @@
+//! Run History Workbench: a run-history store and server speaking the MLflow REST API, the clients
+//! and CLI over it. Layers point one way: store <- server <- (HTTP) <- client <- cli.
+
+pub mod api;
+pub mod query;
+pub mod store;

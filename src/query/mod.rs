@@ -1,0 +1,442 @@
+//! The search filter language: MLflow's grammar plus OR, NOT and parentheses, parsed to a tree and
+//! evaluated over any record that can answer field look-ups.
+
+mod lexer;
+
+use lexer::{Token, tokenize};
+use std::cmp::Ordering;
+
+/// What a comparison reads from a run (or an experiment).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Metric(String),
+    Param(String),
+    Tag(String),
+    Attr(String),
+}
+
+impl Field {
+    /// Parses `metrics.acc`, `params.lr`, `tags.x`, `attributes.status` and their aliases.
+    fn from_parts(prefix: &str, key: String) -> Result<Field, String> {
+        match prefix.to_ascii_lowercase().as_str() {
+            "metric" | "metrics" => Ok(Field::Metric(key)),
+            "param" | "params" | "parameter" | "parameters" => Ok(Field::Param(key)),
+            "tag" | "tags" => Ok(Field::Tag(key)),
+            "attribute" | "attributes" | "attr" | "run" => {
+                Ok(Field::Attr(key.to_ascii_lowercase()))
+            }
+            other => Err(format!(
+                "Invalid entity type '{other}'. Valid values are metrics, params, tags, attributes"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Str(String),
+    Num(f64),
+    List(Vec<Value>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like { case_sensitive: bool, negated: bool },
+    In { negated: bool },
+    IsNull { negated: bool },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Cmp { field: Field, op: Op, value: Value },
+    True,
+}
+
+/// A value a record holds for a field.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Num(f64),
+    Str(String),
+}
+
+/// Anything the filter can be evaluated over.
+pub trait Subject {
+    fn field(&self, field: &Field) -> Option<FieldValue>;
+}
+
+/// Parses a filter; the empty string is the filter that keeps everything.
+pub fn parse_filter(text: &str) -> Result<Expr, String> {
+    let tokens = tokenize(text)?;
+    if tokens.is_empty() {
+        return Ok(Expr::True);
+    }
+    let mut p = Parser { tokens, pos: 0 };
+    let expr = p.or()?;
+    if p.pos < p.tokens.len() {
+        return Err(format!("Unexpected '{}' in filter", p.tokens[p.pos].text()));
+    }
+    Ok(expr)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Token> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    fn keyword(&mut self, word: &str) -> bool {
+        if matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word)) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn or(&mut self) -> Result<Expr, String> {
+        let mut left = self.and()?;
+        while self.keyword("OR") {
+            left = Expr::Or(Box::new(left), Box::new(self.and()?));
+        }
+        Ok(left)
+    }
+
+    fn and(&mut self) -> Result<Expr, String> {
+        let mut left = self.not()?;
+        while self.keyword("AND") {
+            left = Expr::And(Box::new(left), Box::new(self.not()?));
+        }
+        Ok(left)
+    }
+
+    fn not(&mut self) -> Result<Expr, String> {
+        if self.keyword("NOT") {
+            return Ok(Expr::Not(Box::new(self.not()?)));
+        }
+        if self.peek() == Some(&Token::LParen) {
+            self.pos += 1;
+            let e = self.or()?;
+            if self.next() != Some(Token::RParen) {
+                return Err("Missing ')' in filter".into());
+            }
+            return Ok(e);
+        }
+        self.comparison()
+    }
+
+    fn field(&mut self) -> Result<Field, String> {
+        match self.next() {
+            Some(Token::Word(w)) => {
+                if let Some(prefix) = w.strip_suffix('.') {
+                    // `metrics."my key"` or metrics.`my key`
+                    match self.next() {
+                        Some(Token::Quoted(k)) | Some(Token::Backticked(k)) => {
+                            Field::from_parts(prefix, k)
+                        }
+                        _ => Err(format!("Expected a quoted key after '{w}'")),
+                    }
+                } else if let Some((prefix, key)) = w.split_once('.') {
+                    Field::from_parts(prefix, key.to_string())
+                } else {
+                    let attr = w.to_ascii_lowercase();
+                    if ATTRIBUTES.contains(&attr.as_str()) {
+                        Ok(Field::Attr(attr))
+                    } else {
+                        Err(format!(
+                            "Invalid identifier '{w}': use metrics.KEY, params.KEY, tags.KEY or attributes.NAME"
+                        ))
+                    }
+                }
+            }
+            Some(t) => Err(format!("Expected an identifier, found '{}'", t.text())),
+            None => Err("Filter ends where an identifier was expected".into()),
+        }
+    }
+
+    fn comparison(&mut self) -> Result<Expr, String> {
+        let field = self.field()?;
+        let op = match self.next() {
+            Some(Token::Op(o)) => match o.as_str() {
+                "=" | "==" => Op::Eq,
+                "!=" | "<>" => Op::Ne,
+                "<" => Op::Lt,
+                "<=" => Op::Le,
+                ">" => Op::Gt,
+                ">=" => Op::Ge,
+                other => return Err(format!("Unknown operator '{other}'")),
+            },
+            Some(Token::Word(w)) => match w.to_ascii_uppercase().as_str() {
+                "LIKE" => Op::Like {
+                    case_sensitive: true,
+                    negated: false,
+                },
+                "ILIKE" => Op::Like {
+                    case_sensitive: false,
+                    negated: false,
+                },
+                "IN" => Op::In { negated: false },
+                "IS" => {
+                    let negated = self.keyword("NOT");
+                    if !self.keyword("NULL") {
+                        return Err("Expected NULL after IS".into());
+                    }
+                    return Ok(Expr::Cmp {
+                        field,
+                        op: Op::IsNull { negated },
+                        value: Value::List(vec![]),
+                    });
+                }
+                "NOT" => {
+                    if self.keyword("IN") {
+                        Op::In { negated: true }
+                    } else if self.keyword("LIKE") {
+                        Op::Like {
+                            case_sensitive: true,
+                            negated: true,
+                        }
+                    } else if self.keyword("ILIKE") {
+                        Op::Like {
+                            case_sensitive: false,
+                            negated: true,
+                        }
+                    } else {
+                        return Err("Expected IN, LIKE or ILIKE after NOT".into());
+                    }
+                }
+                other => return Err(format!("Unknown operator '{other}'")),
+            },
+            Some(t) => {
+                return Err(format!(
+                    "Expected a comparison operator, found '{}'",
+                    t.text()
+                ));
+            }
+            None => return Err("Filter ends where an operator was expected".into()),
+        };
+        let value = if matches!(op, Op::In { .. }) {
+            self.list()?
+        } else {
+            self.scalar()?
+        };
+        if matches!(op, Op::Like { .. }) && !matches!(value, Value::Str(_)) {
+            return Err("LIKE and ILIKE compare with a quoted string".into());
+        }
+        Ok(Expr::Cmp { field, op, value })
+    }
+
+    fn scalar(&mut self) -> Result<Value, String> {
+        match self.next() {
+            Some(Token::Quoted(s)) => Ok(Value::Str(s)),
+            Some(Token::Number(n)) => Ok(Value::Num(n)),
+            Some(Token::Word(w))
+                if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") =>
+            {
+                Ok(Value::Str(w.to_ascii_lowercase()))
+            }
+            Some(t) => Err(format!("Expected a value, found '{}'", t.text())),
+            None => Err("Filter ends where a value was expected".into()),
+        }
+    }
+
+    fn list(&mut self) -> Result<Value, String> {
+        if self.next() != Some(Token::LParen) {
+            return Err("IN takes a list in parentheses, e.g. IN ('a', 'b')".into());
+        }
+        let mut items = vec![self.scalar()?];
+        loop {
+            match self.next() {
+                Some(Token::Comma) => items.push(self.scalar()?),
+                Some(Token::RParen) => return Ok(Value::List(items)),
+                _ => return Err("Expected ',' or ')' in IN list".into()),
+            }
+        }
+    }
+}
+
+/// Attribute names a filter or order_by may use without a prefix.
+pub const ATTRIBUTES: &[&str] = &[
+    "run_id",
+    "run_name",
+    "status",
+    "start_time",
+    "end_time",
+    "created",
+    "user_id",
+    "artifact_uri",
+    "lifecycle_stage",
+    "run_number",
+    "script_name",
+    "duration",
+    "name",
+    "creation_time",
+    "last_update_time",
+    "experiment_id",
+];
+
+/// SQL LIKE: `%` any run, `_` one character.
+pub fn like(text: &str, pattern: &str, case_sensitive: bool) -> bool {
+    let (t, p): (Vec<char>, Vec<char>) = if case_sensitive {
+        (text.chars().collect(), pattern.chars().collect())
+    } else {
+        (
+            text.to_lowercase().chars().collect(),
+            pattern.to_lowercase().chars().collect(),
+        )
+    };
+    // Iterative matcher with backtracking on the last '%'.
+    let (mut ti, mut pi) = (0usize, 0usize);
+    let (mut star, mut mark) = (None::<usize>, 0usize);
+    while ti < t.len() {
+        if pi < p.len() && p[pi] == '%' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if pi < p.len() && (p[pi] == '_' || p[pi] == t[ti]) {
+            ti += 1;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '%' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+fn compare(have: &FieldValue, want: &Value) -> Option<Ordering> {
+    match (have, want) {
+        (FieldValue::Num(a), Value::Num(b)) => a.partial_cmp(b),
+        (FieldValue::Num(a), Value::Str(b)) => {
+            b.trim().parse::<f64>().ok().and_then(|b| a.partial_cmp(&b))
+        }
+        (FieldValue::Str(a), Value::Num(b)) => {
+            a.trim().parse::<f64>().ok().and_then(|a| a.partial_cmp(b))
+        }
+        (FieldValue::Str(a), Value::Str(b)) => Some(a.as_str().cmp(b.as_str())),
+        (_, Value::List(_)) => None,
+    }
+}
+
+impl Expr {
+    pub fn matches(&self, s: &dyn Subject) -> bool {
+        match self {
+            Expr::True => true,
+            Expr::And(a, b) => a.matches(s) && b.matches(s),
+            Expr::Or(a, b) => a.matches(s) || b.matches(s),
+            Expr::Not(a) => !a.matches(s),
+            Expr::Cmp { field, op, value } => {
+                let Some(have) = s.field(field) else {
+                    return matches!(op, Op::IsNull { negated: false });
+                };
+                match op {
+                    Op::Eq => compare(&have, value) == Some(Ordering::Equal),
+                    Op::Ne => compare(&have, value).is_some_and(|o| o != Ordering::Equal),
+                    Op::Lt => compare(&have, value) == Some(Ordering::Less),
+                    Op::Le => matches!(
+                        compare(&have, value),
+                        Some(Ordering::Less | Ordering::Equal)
+                    ),
+                    Op::Gt => compare(&have, value) == Some(Ordering::Greater),
+                    Op::Ge => matches!(
+                        compare(&have, value),
+                        Some(Ordering::Greater | Ordering::Equal)
+                    ),
+                    Op::Like {
+                        case_sensitive,
+                        negated,
+                    } => {
+                        let text = match &have {
+                            FieldValue::Str(t) => t.clone(),
+                            FieldValue::Num(n) => n.to_string(),
+                        };
+                        let Value::Str(pattern) = value else {
+                            return false;
+                        };
+                        like(&text, pattern, *case_sensitive) != *negated
+                    }
+                    Op::In { negated } => {
+                        let Value::List(items) = value else {
+                            return false;
+                        };
+                        items
+                            .iter()
+                            .any(|v| compare(&have, v) == Some(Ordering::Equal))
+                            != *negated
+                    }
+                    Op::IsNull { negated } => *negated,
+                }
+            }
+        }
+    }
+}
+
+/// One `order_by` clause: a field and its direction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderBy {
+    pub field: Field,
+    pub descending: bool,
+}
+
+/// Parses `metrics.acc DESC`, `attributes.start_time`, `params."a b" ASC`.
+pub fn parse_order_by(text: &str) -> Result<OrderBy, String> {
+    let tokens = tokenize(text)?;
+    let mut p = Parser { tokens, pos: 0 };
+    let field = p
+        .field()
+        .map_err(|e| format!("Invalid order_by clause '{text}': {e}"))?;
+    let descending = if p.keyword("DESC") {
+        true
+    } else {
+        p.keyword("ASC");
+        false
+    };
+    if p.pos < p.tokens.len() {
+        return Err(format!("Invalid order_by clause '{text}'"));
+    }
+    Ok(OrderBy { field, descending })
+}
+
+/// Orders two field values with missing ones last, numbers before strings.
+pub fn order_values(a: &Option<FieldValue>, b: &Option<FieldValue>, descending: bool) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => {
+            let o = match (x, y) {
+                (FieldValue::Num(x), FieldValue::Num(y)) => x.total_cmp(y),
+                (FieldValue::Str(x), FieldValue::Str(y)) => x.cmp(y),
+                (FieldValue::Num(_), FieldValue::Str(_)) => Ordering::Less,
+                (FieldValue::Str(_), FieldValue::Num(_)) => Ordering::Greater,
+            };
+            if descending { o.reverse() } else { o }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

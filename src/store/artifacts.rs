@@ -1,0 +1,299 @@
+//! Artifact files under the store folder: path validation that nothing escapes a run's folder,
+//! listing and deletion. Uploads are streamed by the server into `temp_file_for` and renamed.
+
+use super::{Result, Store, StoreError};
+use crate::api::FileInfo;
+use std::path::{Path, PathBuf};
+
+/// Largest artifact accepted: 512 MB per file, as the seed's outputs rule.
+pub const MAX_ARTIFACT_BYTES: u64 = 512 * 1024 * 1024;
+const MAX_SEGMENT_LEN: usize = 255;
+const MAX_PATH_LEN: usize = 4096;
+
+/// A checked artifact location: a run and a relative path of plain segments inside its folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArtifactPath {
+    pub experiment_id: String,
+    pub run_id: String,
+    pub rel: Vec<String>,
+}
+
+impl ArtifactPath {
+    pub fn rel_string(&self) -> String {
+        self.rel.join("/")
+    }
+}
+
+/// Splits a relative path into segments, refusing anything that could name a place outside.
+pub fn safe_segments(path: &str) -> Result<Vec<String>> {
+    let bad = |why: &str| {
+        StoreError::Invalid(format!(
+            "Invalid artifact path '{}': {why}",
+            path.escape_debug()
+        ))
+    };
+    if path.len() > MAX_PATH_LEN {
+        return Err(bad("too long"));
+    }
+    if path.starts_with('/') || path.starts_with('\\') {
+        return Err(bad("absolute paths are not allowed"));
+    }
+    if path.contains('\0') {
+        return Err(bad("NUL characters are not allowed"));
+    }
+    if path.contains('\\') {
+        return Err(bad("backslashes are not allowed"));
+    }
+    let mut out = Vec::new();
+    for seg in path.split('/') {
+        match seg {
+            "" => continue,
+            "." | ".." => return Err(bad("'.' and '..' are not allowed")),
+            s if s.len() > MAX_SEGMENT_LEN => {
+                return Err(bad("a path segment is longer than 255 bytes"));
+            }
+            s if s.len() >= 2 && s.as_bytes()[1] == b':' => {
+                return Err(bad("drive letters are not allowed"));
+            }
+            s => out.push(s.to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// Refuses a path if any existing part of it below `base` is a symbolic link.
+fn no_symlinks(base: &Path, rel: &[String]) -> Result<PathBuf> {
+    let mut p = base.to_path_buf();
+    if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(StoreError::Invalid(
+            "Invalid artifact path: the run's folder is a symbolic link".into(),
+        ));
+    }
+    for seg in rel {
+        p.push(seg);
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(StoreError::Invalid(format!(
+                    "Invalid artifact path: '{seg}' is a symbolic link"
+                )));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(base.join(rel.iter().collect::<PathBuf>()))
+}
+
+fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, u64)>) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut entries = entries.collect::<std::io::Result<Vec<_>>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with(".upload-") {
+            continue;
+        }
+        let ft = e.file_type()?;
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        if ft.is_dir() {
+            walk(&e.path(), &rel, out)?;
+        } else if ft.is_file() {
+            out.push((rel, e.metadata()?.len()));
+        }
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The folder holding a run's artifacts.
+    fn run_artifact_root(&self, experiment_id: &str, run_id: &str) -> PathBuf {
+        self.root()
+            .join("artifacts")
+            .join(experiment_id)
+            .join(run_id)
+            .join("artifacts")
+    }
+
+    /// Parses `<experiment>/<run>/artifacts[/<path>]` as the mlflow-artifacts proxy names it, and
+    /// checks that the run exists in that experiment.
+    pub fn artifact_path(&self, full: &str) -> Result<ArtifactPath> {
+        let segs = safe_segments(full)?;
+        if segs.len() < 3 || segs[2] != "artifacts" {
+            return Err(StoreError::Invalid(format!(
+                "Invalid artifact path '{}': expected <experiment_id>/<run_id>/artifacts/<path>",
+                full.escape_debug()
+            )));
+        }
+        let run = self.get_run(&segs[1])?;
+        if run.experiment_id != segs[0] {
+            return Err(StoreError::NotFound(format!(
+                "Run {} is not in experiment {}",
+                segs[1], segs[0]
+            )));
+        }
+        Ok(ArtifactPath {
+            experiment_id: segs[0].clone(),
+            run_id: segs[1].clone(),
+            rel: segs[3..].to_vec(),
+        })
+    }
+
+    /// A run's artifact location from its id and a relative path.
+    pub fn run_artifact_path(&self, run_id: &str, rel: &str) -> Result<ArtifactPath> {
+        let run = self.get_run(run_id)?;
+        Ok(ArtifactPath {
+            experiment_id: run.experiment_id,
+            run_id: run.run_id,
+            rel: safe_segments(rel)?,
+        })
+    }
+
+    /// Where the file lives on disk (it may not exist yet); never outside the run's folder.
+    pub fn artifact_file(&self, p: &ArtifactPath) -> Result<PathBuf> {
+        no_symlinks(&self.run_artifact_root(&p.experiment_id, &p.run_id), &p.rel)
+    }
+
+    /// A fresh temporary file beside the destination, for streaming an upload into before a rename.
+    pub fn temp_file_for(&self, p: &ArtifactPath) -> Result<(PathBuf, PathBuf)> {
+        if p.rel.is_empty() {
+            return Err(StoreError::Invalid(
+                "An artifact upload needs a file name".into(),
+            ));
+        }
+        let dest = self.artifact_file(p)?;
+        let parent = dest
+            .parent()
+            .ok_or_else(|| StoreError::Internal("artifact has no parent folder".into()))?;
+        std::fs::create_dir_all(parent)?;
+        // Re-check after creating folders: a racing symlink must not slip in.
+        let dest = self.artifact_file(p)?;
+        if dest.is_dir() {
+            return Err(StoreError::Invalid(format!(
+                "'{}' is a folder",
+                p.rel_string()
+            )));
+        }
+        let temp = parent.join(format!(".upload-{:016x}", rand::random::<u64>()));
+        Ok((temp, dest))
+    }
+
+    /// Writes a small artifact in one go (uploads from our own code paths).
+    pub fn put_artifact(&self, p: &ArtifactPath, bytes: &[u8]) -> Result<()> {
+        if bytes.len() as u64 > MAX_ARTIFACT_BYTES {
+            return Err(StoreError::TooLarge(format!(
+                "Artifact larger than {MAX_ARTIFACT_BYTES} bytes"
+            )));
+        }
+        let (temp, dest) = self.temp_file_for(p)?;
+        std::fs::write(&temp, bytes).inspect_err(|_| {
+            let _ = std::fs::remove_file(&temp);
+        })?;
+        std::fs::rename(&temp, &dest)?;
+        Ok(())
+    }
+
+    /// The direct children of a folder (names relative to it), or nothing for a file or a missing path.
+    pub fn list_artifacts(&self, p: &ArtifactPath) -> Result<Vec<FileInfo>> {
+        let dir = self.artifact_file(p)?;
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let prefix = p.rel_string();
+        let mut out = Vec::new();
+        let mut entries = std::fs::read_dir(&dir)?.collect::<std::io::Result<Vec<_>>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().to_string();
+            let ft = e.file_type()?;
+            if name.starts_with(".upload-") || ft.is_symlink() {
+                continue;
+            }
+            let path = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if ft.is_dir() {
+                out.push(FileInfo {
+                    path,
+                    is_dir: true,
+                    file_size: None,
+                });
+            } else {
+                out.push(FileInfo {
+                    path,
+                    is_dir: false,
+                    file_size: Some(e.metadata()?.len() as i64),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every file of a run, recursively, with its size, sorted by path.
+    pub fn all_artifacts(&self, run_id: &str) -> Result<Vec<(String, u64)>> {
+        let run = self.get_run(run_id)?;
+        let mut out = Vec::new();
+        walk(
+            &self.run_artifact_root(&run.experiment_id, run_id),
+            "",
+            &mut out,
+        )?;
+        Ok(out)
+    }
+
+    pub fn delete_artifact(&self, p: &ArtifactPath) -> Result<()> {
+        if p.rel.is_empty() {
+            return Err(StoreError::Invalid(
+                "Refusing to delete a run's whole artifact folder".into(),
+            ));
+        }
+        let path = self.artifact_file(p)?;
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path)?,
+            Ok(_) => std::fs::remove_file(&path)?,
+            Err(_) => {
+                return Err(StoreError::NotFound(format!(
+                    "No such artifact: '{}'",
+                    p.rel_string()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_refused() {
+        for bad in [
+            "../x",
+            "a/../b",
+            "/etc/passwd",
+            "a/./b",
+            "a\\b",
+            "a\0b",
+            "..",
+            "C:/x",
+            "a/C:x",
+        ] {
+            assert!(safe_segments(bad).is_err(), "{bad:?} must be refused");
+        }
+        assert!(safe_segments(&"a".repeat(300)).is_err());
+        assert_eq!(
+            safe_segments("a//b/c.txt").unwrap(),
+            vec!["a", "b", "c.txt"]
+        );
+        assert_eq!(safe_segments("").unwrap(), Vec::<String>::new());
+        assert_eq!(safe_segments("..a/b..").unwrap(), vec!["..a", "b.."]);
+    }
+}

@@ -1,0 +1,397 @@
+//! Writing values: MLflow's log-batch (with its limits) and our bulk ingest, over one point writer.
+
+use super::runs::{check_active, set_tag_in};
+use super::{Result, Store, StoreError, now_ms};
+use crate::api::ext::{IngestBatch, IngestResponse, LoggedValue, SeriesChunk, TableRow};
+use crate::api::{KeyValue, LogBatch, Metric};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// MLflow's limits (mlflow/utils/validation.py).
+pub const MAX_KEY_LEN: usize = 250;
+pub const MAX_PARAM_VALUE_LEN: usize = 6000;
+pub const MAX_TAG_VALUE_LEN: usize = 8000;
+pub const MAX_BATCH_METRICS: usize = 1000;
+pub const MAX_BATCH_PARAMS_TAGS: usize = 100;
+pub const MAX_BATCH_ENTITIES: usize = 1000;
+/// Our limit on one logged string, table or image reference (JSON text).
+pub const MAX_VALUE_JSON_LEN: usize = 16 * 1024 * 1024;
+
+fn validate_key(kind: &str, key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "Missing value for required parameter '{kind} key'."
+        )));
+    }
+    if key.len() > MAX_KEY_LEN {
+        return Err(StoreError::Invalid(format!(
+            "{kind} key '{}...' had length {}, which exceeded length limit of {MAX_KEY_LEN}",
+            key.chars().take(40).collect::<String>(),
+            key.len()
+        )));
+    }
+    if key.contains('\0') {
+        return Err(StoreError::Invalid(format!(
+            "Invalid {kind} key: it contains a NUL character"
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn validate_tag(t: &KeyValue) -> Result<()> {
+    validate_key("Tag", &t.key)?;
+    if t.value.len() > MAX_TAG_VALUE_LEN {
+        return Err(StoreError::Invalid(format!(
+            "Tag value for key '{}' had length {}, which exceeded length limit of {MAX_TAG_VALUE_LEN}",
+            t.key,
+            t.value.len()
+        )));
+    }
+    Ok(())
+}
+
+fn validate_param(p: &KeyValue) -> Result<()> {
+    validate_key("Param", &p.key)?;
+    if p.value.len() > MAX_PARAM_VALUE_LEN {
+        return Err(StoreError::Invalid(format!(
+            "Param value for key '{}' had length {}, which exceeded length limit of {MAX_PARAM_VALUE_LEN}",
+            p.key,
+            p.value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// The latest point of a series and how many it holds.
+#[derive(Clone, Copy)]
+struct Latest {
+    step: i64,
+    timestamp: i64,
+    value: f64,
+    count: i64,
+}
+
+impl Latest {
+    /// MLflow's order for "latest": highest step, then newest timestamp, then greatest value.
+    fn is_before(&self, step: i64, timestamp: i64, value: f64) -> bool {
+        (step, timestamp) > (self.step, self.timestamp)
+            || ((step, timestamp) == (self.step, self.timestamp)
+                && value.total_cmp(&self.value).is_gt())
+    }
+}
+
+/// Appends points to one series; `steps` None continues after the series' latest step.
+pub(super) fn insert_points(
+    conn: &Connection,
+    run_id: &str,
+    key: &str,
+    values: &[f64],
+    steps: Option<&[i64]>,
+    timestamps: &[i64],
+) -> Result<u64> {
+    validate_key("Metric", key)?;
+    if steps.is_some_and(|s| s.len() != values.len()) {
+        return Err(StoreError::Invalid(format!(
+            "Series '{key}': steps and values differ in length"
+        )));
+    }
+    if !(timestamps.is_empty() || timestamps.len() == 1 || timestamps.len() == values.len()) {
+        return Err(StoreError::Invalid(format!(
+            "Series '{key}': give one timestamp per value, a single one, or none"
+        )));
+    }
+    if values.is_empty() {
+        return Ok(0);
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO series (run_id, key) VALUES (?1, ?2)",
+        params![run_id, key],
+    )?;
+    let series_id: i64 = conn.query_row(
+        "SELECT series_id FROM series WHERE run_id = ?1 AND key = ?2",
+        params![run_id, key],
+        |r| r.get(0),
+    )?;
+    let previous: Option<Latest> = conn
+        .query_row(
+            "SELECT step, timestamp, value, point_count FROM latest_metrics WHERE series_id = ?1",
+            [series_id],
+            |r| {
+                Ok(Latest {
+                    step: r.get(0)?,
+                    timestamp: r.get(1)?,
+                    value: super::load::value_from_db(r.get(2)?),
+                    count: r.get(3)?,
+                })
+            },
+        )
+        .optional()?;
+    let first_auto_step = previous.map_or(0, |p| p.step + 1);
+    let base_seq = previous.map_or(0, |p| p.count);
+    let now = now_ms();
+    let mut latest = previous;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO metric_points (series_id, step, seq, timestamp, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (i, &value) in values.iter().enumerate() {
+        let step = steps.map_or(first_auto_step + i as i64, |s| s[i]);
+        let timestamp = match timestamps.len() {
+            0 => now,
+            1 => timestamps[0],
+            _ => timestamps[i],
+        };
+        let stored = if value.is_nan() { None } else { Some(value) };
+        insert.execute(params![
+            series_id,
+            step,
+            base_seq + i as i64,
+            timestamp,
+            stored
+        ])?;
+        if latest.is_none_or(|l| l.is_before(step, timestamp, value)) {
+            latest = Some(Latest {
+                step,
+                timestamp,
+                value,
+                count: 0,
+            });
+        }
+    }
+    if let Some(l) = latest {
+        let stored = if l.value.is_nan() {
+            None
+        } else {
+            Some(l.value)
+        };
+        conn.execute(
+            "INSERT INTO latest_metrics (series_id, step, timestamp, value, point_count) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(series_id) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
+                value = excluded.value, point_count = excluded.point_count",
+            params![series_id, l.step, l.timestamp, stored, base_seq + values.len() as i64],
+        )?;
+    }
+    Ok(values.len() as u64)
+}
+
+/// MLflow's rule: a param, once logged, keeps its value.
+fn log_param_in(conn: &Connection, run_id: &str, p: &KeyValue) -> Result<()> {
+    let old: Option<String> = conn
+        .query_row(
+            "SELECT value FROM params WHERE run_id = ?1 AND key = ?2",
+            params![run_id, p.key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match old {
+        Some(old) if old == p.value => Ok(()),
+        Some(old) => Err(StoreError::Invalid(format!(
+            "Changing param values is not allowed. Param with key='{}' was already logged with value='{old}' for run ID='{run_id}'. Attempted logging new value '{}'.",
+            p.key, p.value
+        ))),
+        None => {
+            conn.execute(
+                "INSERT INTO params (run_id, key, value) VALUES (?1, ?2, ?3)",
+                params![run_id, p.key, p.value],
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// Points grouped by key, in the order given, for one insert per series.
+fn group_metrics(metrics: &[Metric]) -> Vec<(&str, Vec<f64>, Vec<i64>, Vec<i64>)> {
+    let mut order: Vec<(&str, Vec<f64>, Vec<i64>, Vec<i64>)> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    for m in metrics {
+        let i = *at.entry(m.key.as_str()).or_insert_with(|| {
+            order.push((m.key.as_str(), Vec::new(), Vec::new(), Vec::new()));
+            order.len() - 1
+        });
+        order[i].1.push(m.value);
+        order[i].2.push(m.step);
+        order[i].3.push(m.timestamp);
+    }
+    order
+}
+
+fn check_value(v: &LoggedValue) -> Result<String> {
+    validate_key("Value", &v.key)?;
+    match (v.kind.as_str(), &v.value) {
+        ("string", Value::String(_)) | ("image", Value::String(_)) => {}
+        ("table", Value::Object(o))
+            if o.get("columns").is_some_and(Value::is_array)
+                && o.get("rows").is_some_and(Value::is_array) => {}
+        ("table", _) => {
+            return Err(StoreError::Invalid(format!(
+                "Table '{}' must be {{\"columns\": [...], \"rows\": [[...], ...]}}",
+                v.key
+            )));
+        }
+        (kind, _) => {
+            return Err(StoreError::Invalid(format!(
+                "Value '{}': kind '{kind}' with this value is not one of string, table, image",
+                v.key
+            )));
+        }
+    }
+    let text = v.value.to_string();
+    if text.len() > MAX_VALUE_JSON_LEN {
+        return Err(StoreError::TooLarge(format!(
+            "Value '{}' is larger than {MAX_VALUE_JSON_LEN} bytes",
+            v.key
+        )));
+    }
+    Ok(text)
+}
+
+fn put_value(conn: &Connection, run_id: &str, key: &str, kind: &str, text: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO run_values (run_id, key, kind, value) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(run_id, key) DO UPDATE SET kind = excluded.kind, value = excluded.value",
+        params![run_id, key, kind, text],
+    )?;
+    Ok(())
+}
+
+/// Appends a row to a logged table, adding columns the row brings.
+fn append_row(conn: &Connection, run_id: &str, row: &TableRow) -> Result<()> {
+    validate_key("Table", &row.key)?;
+    let existing: Option<(String, String)> = conn
+        .query_row(
+            "SELECT kind, value FROM run_values WHERE run_id = ?1 AND key = ?2",
+            params![run_id, row.key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (mut columns, mut rows): (Vec<String>, Vec<Vec<Value>>) = match existing {
+        Some((kind, text)) if kind == "table" => {
+            let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!({}));
+            (
+                serde_json::from_value(v["columns"].clone()).unwrap_or_default(),
+                serde_json::from_value(v["rows"].clone()).unwrap_or_default(),
+            )
+        }
+        Some(_) => {
+            return Err(StoreError::Invalid(format!(
+                "'{}' is already logged as another kind of value",
+                row.key
+            )));
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    for name in row.row.keys() {
+        if !columns.contains(name) {
+            columns.push(name.clone());
+            rows.iter_mut().for_each(|r| r.push(Value::Null));
+        }
+    }
+    rows.push(
+        columns
+            .iter()
+            .map(|c| row.row.get(c).cloned().unwrap_or(Value::Null))
+            .collect(),
+    );
+    put_value(
+        conn,
+        run_id,
+        &row.key,
+        "table",
+        &json!({"columns": columns, "rows": rows}).to_string(),
+    )
+}
+
+impl Store {
+    /// MLflow's log-batch: limits checked first, then everything applied in one transaction.
+    pub fn log_batch(&self, batch: &LogBatch, run_id: &str) -> Result<()> {
+        if batch.metrics.len() > MAX_BATCH_METRICS {
+            return Err(StoreError::Invalid(format!(
+                "A batch logging request can contain at most {MAX_BATCH_METRICS} metrics. Got {} metrics. Please split up metrics across multiple requests and try again.",
+                batch.metrics.len()
+            )));
+        }
+        if batch.params.len() + batch.tags.len() > MAX_BATCH_PARAMS_TAGS {
+            return Err(StoreError::Invalid(format!(
+                "A batch logging request can contain at most {MAX_BATCH_PARAMS_TAGS} params and tags. Got {}.",
+                batch.params.len() + batch.tags.len()
+            )));
+        }
+        if batch.metrics.len() + batch.params.len() + batch.tags.len() > MAX_BATCH_ENTITIES {
+            return Err(StoreError::Invalid(format!(
+                "A batch logging request can contain at most {MAX_BATCH_ENTITIES} metrics, params and tags in total."
+            )));
+        }
+        batch.params.iter().try_for_each(validate_param)?;
+        batch.tags.iter().try_for_each(validate_tag)?;
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for p in &batch.params {
+            if seen.insert(&p.key, &p.value).is_some_and(|v| v != p.value) {
+                return Err(StoreError::Invalid(format!(
+                    "Duplicate parameter keys have been submitted: '{}' with differing values.",
+                    p.key
+                )));
+            }
+        }
+        self.write(|tx| {
+            check_active(tx, run_id)?;
+            for p in &batch.params {
+                log_param_in(tx, run_id, p)?;
+            }
+            for (key, values, steps, timestamps) in group_metrics(&batch.metrics) {
+                insert_points(tx, run_id, key, &values, Some(&steps), &timestamps)?;
+            }
+            for t in &batch.tags {
+                set_tag_in(tx, run_id, t)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Our bulk path: any number of points and values, applied once per batch id.
+    pub fn ingest(&self, batch: &IngestBatch) -> Result<IngestResponse> {
+        batch.params.iter().try_for_each(validate_param)?;
+        batch.tags.iter().try_for_each(validate_tag)?;
+        let values = batch
+            .values
+            .iter()
+            .map(|v| check_value(v).map(|t| (v, t)))
+            .collect::<Result<Vec<_>>>()?;
+        self.write(|tx| {
+            if let Some(id) = &batch.batch_id {
+                let seen: Option<i64> =
+                    tx.query_row("SELECT 1 FROM ingested_batches WHERE batch_id = ?1", [id], |r| r.get(0)).optional()?;
+                if seen.is_some() {
+                    return Ok(IngestResponse { points: 0, duplicate: true });
+                }
+            }
+            check_active(tx, &batch.run_id)?;
+            for p in &batch.params {
+                log_param_in(tx, &batch.run_id, p)?;
+            }
+            let mut points = 0;
+            for SeriesChunk { key, values, steps, timestamps } in &batch.series {
+                let raw: Vec<f64> = values.iter().map(|n| n.0).collect();
+                points += insert_points(tx, &batch.run_id, key, &raw, steps.as_deref(), timestamps)?;
+            }
+            for (key, values, steps, timestamps) in group_metrics(&batch.metrics) {
+                points += insert_points(tx, &batch.run_id, key, &values, Some(&steps), &timestamps)?;
+            }
+            for t in &batch.tags {
+                set_tag_in(tx, &batch.run_id, t)?;
+            }
+            for (v, text) in &values {
+                put_value(tx, &batch.run_id, &v.key, &v.kind, text)?;
+            }
+            for row in &batch.table_rows {
+                append_row(tx, &batch.run_id, row)?;
+            }
+            if let Some(id) = &batch.batch_id {
+                tx.execute(
+                    "INSERT INTO ingested_batches (batch_id, run_id, ingested_time) VALUES (?1, ?2, ?3)",
+                    params![id, batch.run_id, now_ms()],
+                )?;
+            }
+            Ok(IngestResponse { points, duplicate: false })
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! Reads whole runs (attributes, params, tags, latest metrics, values) with one query per table.
+
+use super::Result;
+use crate::api::ext::{LatestMetric, LoggedValue, Num, RunDetail, RunStatus};
+use rusqlite::{Connection, ToSql};
+use std::collections::HashMap;
+
+const RUN_COLUMNS: &str = "r.run_id, r.experiment_id, r.run_number, r.name, r.script_name, r.arguments, r.user_id,
+    r.status, r.created_time, r.start_time, r.end_time, r.description, r.hidden, r.parent_run_id, r.exit_code,
+    r.target, r.heartbeat_time, r.lifecycle_stage, r.artifact_uri";
+
+fn run_from_row(row: &rusqlite::Row) -> rusqlite::Result<RunDetail> {
+    let arguments: String = row.get(5)?;
+    let status: String = row.get(7)?;
+    let experiment_id: i64 = row.get(1)?;
+    Ok(RunDetail {
+        run_id: row.get(0)?,
+        experiment_id: experiment_id.to_string(),
+        run_number: row.get(2)?,
+        name: row.get(3)?,
+        script_name: row.get(4)?,
+        arguments: serde_json::from_str(&arguments).unwrap_or_default(),
+        user_id: row.get(6)?,
+        status: RunStatus::parse(&status).unwrap_or(RunStatus::Failed),
+        created_time: row.get(8)?,
+        start_time: row.get(9)?,
+        end_time: row.get(10)?,
+        description: row.get(11)?,
+        hidden: row.get(12)?,
+        parent_run_id: row.get(13)?,
+        exit_code: row.get(14)?,
+        target: row.get(15)?,
+        heartbeat_time: row.get(16)?,
+        lifecycle_stage: row.get(17)?,
+        artifact_uri: row.get(18)?,
+        properties: Default::default(),
+        params: Default::default(),
+        tags: Default::default(),
+        metrics: Default::default(),
+        values: Default::default(),
+    })
+}
+
+/// NaN is stored as NULL.
+pub(super) fn value_from_db(v: Option<f64>) -> f64 {
+    v.unwrap_or(f64::NAN)
+}
+
+/// Loads every run matching `where_sql` (over the `runs r` table), ordered by run number.
+pub(super) fn load_runs(
+    conn: &Connection,
+    where_sql: &str,
+    args: &[&dyn ToSql],
+) -> Result<Vec<RunDetail>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {RUN_COLUMNS} FROM runs r WHERE {where_sql} ORDER BY r.run_number"
+    ))?;
+    let mut runs = stmt
+        .query_map(args, run_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    if runs.is_empty() {
+        return Ok(runs);
+    }
+    let index: HashMap<String, usize> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.run_id.clone(), i))
+        .collect();
+    let subset = format!("SELECT r.run_id FROM runs r WHERE {where_sql}");
+
+    for (table, slot) in [("run_properties", 0), ("params", 1), ("tags", 2)] {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT run_id, key, value FROM {table} WHERE run_id IN ({subset})"
+        ))?;
+        let mut rows = stmt.query(args)?;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let Some(&i) = index.get(&id) else { continue };
+            let map = match slot {
+                0 => &mut runs[i].properties,
+                1 => &mut runs[i].params,
+                _ => &mut runs[i].tags,
+            };
+            map.insert(row.get(1)?, row.get(2)?);
+        }
+    }
+
+    let mut stmt = conn.prepare(&format!(
+        "SELECT s.run_id, s.key, l.value, l.step, l.timestamp, l.point_count
+         FROM series s JOIN latest_metrics l ON l.series_id = s.series_id WHERE s.run_id IN ({subset})"
+    ))?;
+    let mut rows = stmt.query(args)?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let Some(&i) = index.get(&id) else { continue };
+        let metric = LatestMetric {
+            value: Num(value_from_db(row.get(2)?)),
+            step: row.get(3)?,
+            timestamp: row.get(4)?,
+            count: row.get(5)?,
+        };
+        runs[i].metrics.insert(row.get(1)?, metric);
+    }
+
+    let mut stmt = conn.prepare(&format!(
+        "SELECT run_id, key, kind, value FROM run_values WHERE run_id IN ({subset})"
+    ))?;
+    let mut rows = stmt.query(args)?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let Some(&i) = index.get(&id) else { continue };
+        let key: String = row.get(1)?;
+        let text: String = row.get(3)?;
+        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        runs[i].values.insert(
+            key.clone(),
+            LoggedValue {
+                key,
+                kind: row.get(2)?,
+                value,
+            },
+        );
+    }
+    Ok(runs)
+}

@@ -1,0 +1,125 @@
+//! Numbered schema migrations; each runs once, in order, inside a transaction.
+
+use super::Result;
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: experiments, runs, values, metric points.
+    r#"
+    CREATE TABLE experiments (
+        experiment_id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        artifact_location TEXT NOT NULL,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        creation_time INTEGER NOT NULL,
+        last_update_time INTEGER NOT NULL
+    );
+    CREATE TABLE experiment_tags (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+        key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, key)
+    );
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+        run_number INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_time INTEGER NOT NULL,
+        start_time INTEGER,
+        end_time INTEGER,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active',
+        artifact_uri TEXT NOT NULL,
+        script_name TEXT,
+        arguments TEXT NOT NULL DEFAULT '[]',
+        description TEXT,
+        hidden INTEGER NOT NULL DEFAULT 0,
+        parent_run_id TEXT,
+        exit_code INTEGER,
+        target TEXT NOT NULL DEFAULT 'local',
+        heartbeat_time INTEGER,
+        heartbeat_interval_ms INTEGER,
+        UNIQUE (experiment_id, run_number)
+    );
+    CREATE INDEX runs_by_status ON runs(status);
+    CREATE TABLE run_properties (
+        run_id TEXT NOT NULL REFERENCES runs(run_id), key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE TABLE params (
+        run_id TEXT NOT NULL REFERENCES runs(run_id), key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE TABLE tags (
+        run_id TEXT NOT NULL REFERENCES runs(run_id), key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    CREATE TABLE run_values (
+        run_id TEXT NOT NULL REFERENCES runs(run_id), key TEXT NOT NULL,
+        kind TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (run_id, key)
+    );
+    -- One row per (run, metric key); points refer to it by a small integer.
+    CREATE TABLE series (
+        series_id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        key TEXT NOT NULL,
+        UNIQUE (run_id, key)
+    );
+    -- Every point ever logged, clustered by series and step. NaN is stored as NULL.
+    CREATE TABLE metric_points (
+        series_id INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL,
+        value REAL,
+        PRIMARY KEY (series_id, step, seq)
+    ) WITHOUT ROWID;
+    -- The latest point per series (highest step, then timestamp), so grids never scan history.
+    CREATE TABLE latest_metrics (
+        series_id INTEGER PRIMARY KEY REFERENCES series(series_id),
+        step INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL,
+        value REAL,
+        point_count INTEGER NOT NULL
+    );
+    -- Batch ids already applied: a re-sent batch is acknowledged without being stored twice.
+    CREATE TABLE ingested_batches (
+        batch_id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        ingested_time INTEGER NOT NULL
+    );
+    CREATE TABLE assets (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        prefix TEXT NOT NULL,
+        artifacts TEXT NOT NULL,
+        created_time INTEGER NOT NULL,
+        PRIMARY KEY (name, version)
+    );
+    "#,
+];
+
+/// Brings the schema up to date and makes sure the Default experiment (id 0) exists.
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate() {
+        let number = i as i64 + 1;
+        if number <= version {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {number}"))?;
+        tx.commit()?;
+    }
+    let now = super::now_ms();
+    conn.execute(
+        "INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, creation_time, last_update_time)
+         VALUES (0, 'Default', 'mlflow-artifacts:/0', ?1, ?1)",
+        [now],
+    )?;
+    Ok(())
+}
