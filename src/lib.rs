@@ -2,5 +2,8 @@
 //! and CLI over it. Layers point one way: store <- server <- (HTTP) <- client <- cli.
 
 pub mod api;
+pub mod cli;
+pub mod client;
 pub mod query;
+pub mod server;
 pub mod store;

@@ -198,13 +198,13 @@ impl Store {
         Ok(())
     }
 
-    /// The direct children of a folder (names relative to it), or nothing for a file or a missing path.
+    /// The direct children of a folder by name (MLflow's client prefixes the folder itself), or
+    /// nothing for a file or a missing path.
     pub fn list_artifacts(&self, p: &ArtifactPath) -> Result<Vec<FileInfo>> {
         let dir = self.artifact_file(p)?;
         if !dir.is_dir() {
             return Ok(Vec::new());
         }
-        let prefix = p.rel_string();
         let mut out = Vec::new();
         let mut entries = std::fs::read_dir(&dir)?.collect::<std::io::Result<Vec<_>>>()?;
         entries.sort_by_key(|e| e.file_name());

@@ -11,7 +11,8 @@ mod schema;
 mod search;
 pub mod spool;
 
-pub use artifacts::{ArtifactPath, MAX_ARTIFACT_BYTES};
+pub use artifacts::{ArtifactPath, MAX_ARTIFACT_BYTES, safe_segments as safe_artifact_segments};
+pub use metrics::XAxis;
 pub use search::{Page, RunQuery, ViewType};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};

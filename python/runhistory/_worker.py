@@ -1,0 +1,233 @@
+"""The background sender: batches queued values into bulk ingest requests, retries with backoff
+while the server is away, and spools what it still cannot deliver when the process ends."""
+
+import collections
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+
+from ._transport import ServerError, Transport, _clean
+
+PREFIX = "/api/2.0/runhistory"
+BATCH_WINDOW_S = 0.03
+BATCH_ITEMS = 20000
+HEARTBEAT_S = 10.0
+
+
+class Worker:
+    """Owns the queue and the thread. `put` is all the training loop ever pays for."""
+
+    def __init__(self, server, token, spool_dir, flush_timeout):
+        self.transport = Transport(server, token)
+        self.spool_dir = spool_dir
+        self.flush_timeout = flush_timeout
+        self.queue = collections.deque()
+        self.acked = 0
+        self.refused = {}  # seq -> reason, for values the server refused
+        self.last_error = None
+        self._reported = False
+        self._cond = threading.Condition()
+        self._wake = threading.Event()
+        self._stop = False
+        self._pending = collections.deque()  # (records, last_seq) not yet acknowledged
+        self._heartbeat_runs = {}
+        self.thread = threading.Thread(target=self._loop, name="runhistory-logger", daemon=True)
+        self.thread.start()
+
+    # ---- called from the training loop ----
+
+    def put(self, seq, record):
+        self.queue.append((seq, record))
+
+    def heartbeat(self, run_id, on):
+        if on:
+            self._heartbeat_runs[run_id] = 0.0
+        else:
+            self._heartbeat_runs.pop(run_id, None)
+
+    def wait(self, seq, timeout):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while self.acked < seq and seq not in self.refused:
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise TimeoutError("value not acknowledged within %ss: %s" % (timeout, self.last_error or "still queued"))
+                self._wake.set()
+                self._cond.wait(min(left, 0.05) if left is not None else 0.05)
+            if seq in self.refused:
+                from . import RunHistoryError
+                raise RunHistoryError(self.refused[seq])
+        return True
+
+    def close(self):
+        """Delivers what is queued within the flush timeout, then spools the rest."""
+        self._stop = True
+        self._wake.set()
+        self.thread.join(self.flush_timeout + 2.0)
+
+    # ---- the thread ----
+
+    def _report(self, message):
+        self.last_error = message
+        if not self._reported:
+            self._reported = True
+            sys.stderr.write("runhistory: %s (values are kept and retried)\n" % message)
+
+    def _take_batch(self):
+        """Groups queued records into request bodies, keeping their order."""
+        items = []
+        while self.queue and len(items) < BATCH_ITEMS:
+            items.append(self.queue.popleft())
+        if not items:
+            return None
+        return _group(items)
+
+    def _send(self, records):
+        for rec in records:
+            op = rec["op"]
+            if op == "ingest":
+                self.transport.request("POST", PREFIX + "/runs/ingest", rec["body"])
+            elif op == "create_run":
+                self.transport.request("POST", PREFIX + "/runs/create", rec["body"])
+            elif op == "update_run":
+                self.transport.request("POST", PREFIX + "/runs/update", rec["body"])
+            elif op == "upload":
+                self.transport.request("PUT", rec["path"], rec["content"], "application/octet-stream")
+
+    def _loop(self):
+        backoff = 0.05
+        retry_at = 0.0
+        deadline = None
+        while True:
+            self._wake.wait(BATCH_WINDOW_S)
+            self._wake.clear()
+            batch = self._take_batch()
+            if batch is not None:
+                self._pending.append(batch)
+            self._beat()
+            while self._pending and time.monotonic() >= retry_at:
+                records, last_seq, seqs = self._pending[0]
+                try:
+                    self._send(records)
+                except ServerError as e:
+                    if e.permanent:
+                        # Retrying cannot help: tell the waiters, keep going with the rest.
+                        self._pending.popleft()
+                        sys.stderr.write("runhistory: the server refused values: %s\n" % e)
+                        with self._cond:
+                            for s in seqs:
+                                self.refused[s] = str(e)
+                            self.acked = max(self.acked, last_seq)
+                            self._cond.notify_all()
+                        continue
+                    self._report(str(e))
+                    retry_at, backoff = time.monotonic() + backoff, min(backoff * 2, 5.0)
+                    break
+                except (OSError, ValueError) as e:
+                    self._report("history server unreachable at %s: %s" % (self.transport.base_url, e))
+                    retry_at, backoff = time.monotonic() + backoff, min(backoff * 2, 5.0)
+                    break
+                self._pending.popleft()
+                backoff = 0.05
+                with self._cond:
+                    self.acked = max(self.acked, last_seq)
+                    self.last_error = None
+                    self._cond.notify_all()
+            if self._stop:
+                if deadline is None:
+                    deadline = time.monotonic() + self.flush_timeout
+                if not self._pending and not self.queue:
+                    self.transport.close()
+                    return
+                if time.monotonic() >= deadline:
+                    while self.queue:
+                        batch = self._take_batch()
+                        self._pending.append(batch)
+                    self._spool()
+                    return
+                time.sleep(0.01)
+
+    def _beat(self):
+        now = time.monotonic()
+        for run_id, last in list(self._heartbeat_runs.items()):
+            if now - last >= HEARTBEAT_S:
+                self._heartbeat_runs[run_id] = now
+                try:
+                    self.transport.request("POST", PREFIX + "/runs/heartbeat", {"run_id": run_id, "interval_secs": HEARTBEAT_S})
+                except (OSError, ValueError, ServerError):
+                    pass  # a missed beat is harmless; the values are what matter
+
+    def _spool(self):
+        lines = []
+        for records, _, _ in self._pending:
+            for rec in records:
+                if rec["op"] == "upload":
+                    sys.stderr.write("runhistory: upload of %s could not be delivered\n" % rec["path"])
+                    continue
+                body = dict(rec["body"])
+                body["op"] = rec["op"]
+                lines.append(json.dumps(_clean(body)))
+        if not lines:
+            return
+        try:
+            os.makedirs(self.spool_dir, exist_ok=True)
+            name = "%s-%s" % (time.strftime("%Y%m%dT%H%M%S"), uuid.uuid4().hex[:8])
+            tmp = os.path.join(self.spool_dir, name + ".tmp")
+            with open(tmp, "w") as f:
+                f.write("\n".join(lines) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, os.path.join(self.spool_dir, name + ".jsonl"))
+            sys.stderr.write(
+                "runhistory: server unreachable; %d undelivered records saved to %s; the server loads them on its next start\n"
+                % (len(lines), self.spool_dir)
+            )
+        except OSError as e:
+            sys.stderr.write("runhistory: could not save undelivered values: %s\n" % e)
+
+
+def _group(items):
+    """Turns queued (seq, record) pairs into ordered requests: consecutive logs of one run share
+    one ingest body with a fresh batch id; other operations go as they are."""
+    records = []
+    seqs = []
+    current = None
+    for seq, rec in items:
+        seqs.append(seq)
+        if rec[0] != "log":
+            current = None
+            records.append(rec[1])
+            continue
+        _, run_id, kind, key, value, step, ts = rec
+        if current is None or current["body"]["run_id"] != run_id:
+            current = {"op": "ingest", "body": {"run_id": run_id, "batch_id": uuid.uuid4().hex}, "series": {}}
+            records.append(current)
+        body = current["body"]
+        if kind == "point":
+            chunk = current["series"].get((key, step is None))
+            if chunk is None:
+                chunk = {"key": key, "values": [], "timestamps": []}
+                if step is not None:
+                    chunk["steps"] = []
+                current["series"][(key, step is None)] = chunk
+                body.setdefault("series", []).append(chunk)
+            chunk["values"].append(value)
+            chunk["timestamps"].append(ts)
+            if step is not None:
+                chunk["steps"].append(step)
+        elif kind == "list":
+            body.setdefault("series", []).append({"key": key, "values": value})
+        elif kind == "param":
+            body.setdefault("params", []).append({"key": key, "value": value})
+        elif kind == "tag":
+            body.setdefault("tags", []).append({"key": key, "value": value})
+        elif kind == "row":
+            body.setdefault("table_rows", []).append({"key": key, "row": value})
+        else:  # string, table, image
+            body.setdefault("values", []).append({"key": key, "kind": kind, "value": value})
+    for r in records:
+        r.pop("series", None)
+    return records, seqs[-1], seqs

@@ -1,0 +1,158 @@
+//! How the CLI prints runs: the seed's info object, its table, times and durations.
+
+use crate::api::ext::RunDetail;
+use serde_json::{Map, Value, json};
+
+/// `2017-09-08T00:58:03.059000+00:00`, as the seed prints times.
+pub fn utc(ms: Option<i64>) -> Value {
+    match ms.and_then(chrono::DateTime::from_timestamp_millis) {
+        Some(t) => Value::String(t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00").to_string()),
+        None => Value::Null,
+    }
+}
+
+/// `0:00:04.892000`, as Python prints a timedelta.
+pub fn duration(ms: i64) -> String {
+    let ms = ms.max(0);
+    let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
+    format!("{h}:{:02}:{:02}.{:06}", rest / 60_000, (rest % 60_000) / 1000, (rest % 1000) * 1000)
+}
+
+/// A number with six significant digits and no trailing zeros (Python's `%g`).
+pub fn g(v: f64) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    let exp = v.abs().log10().floor() as i32;
+    if !(-5..6).contains(&exp) {
+        let s = format!("{v:.5e}");
+        let (mantissa, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        let e: i32 = e.parse().unwrap_or(0);
+        return format!("{mantissa}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    let decimals = (5 - exp).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+}
+
+fn number(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map(Value::Number).unwrap_or_else(|| Value::String(g(v)))
+}
+
+/// The seed's `az ml history info` object: every logged scalar at the top level, then the run.
+pub fn info_object(run: &RunDetail, attachments: &[String], now_ms: i64) -> Value {
+    let mut o = Map::new();
+    for (k, m) in &run.metrics {
+        o.insert(k.clone(), number(m.value.0));
+    }
+    for (k, v) in &run.values {
+        if v.kind == "string" {
+            o.insert(k.clone(), v.value.clone());
+        }
+    }
+    let fields = json!({
+        "attachments": attachments.join(", "),
+        "created_utc": utc(Some(run.created_time)),
+        "description": run.description,
+        "duration": run.duration_ms(now_ms).map(duration),
+        "end_time_utc": utc(run.end_time),
+        "experiment_id": run.experiment_id,
+        "heartbeat_enabled": run.heartbeat_time.is_some(),
+        "hidden": run.hidden,
+        "name": run.name,
+        "parent_run_id": run.parent_run_id,
+        "properties": run.properties,
+        "run_id": run.run_id,
+        "run_number": run.run_number,
+        "script_name": run.script_name,
+        "start_time_utc": utc(run.start_time),
+        "status": run.status.label(),
+        "target": run.target,
+        "user_id": run.user_id,
+    });
+    if let Value::Object(f) = fields {
+        o.extend(f);
+    }
+    Value::Object(o)
+}
+
+/// Lays out rows under headers; numeric columns align right, as the seed's table does.
+pub fn table(headers: &[String], rows: &[Vec<String>]) -> String {
+    let cols = headers.len();
+    let mut width: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut numeric = vec![true; cols];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate().take(cols) {
+            width[i] = width[i].max(cell.chars().count());
+            if !cell.is_empty() && cell.parse::<f64>().is_err() {
+                numeric[i] = false;
+            }
+        }
+    }
+    let pad = |s: &str, i: usize| {
+        let fill = " ".repeat(width[i] - s.chars().count());
+        if numeric[i] { format!("{fill}{s}") } else { format!("{s}{fill}") }
+    };
+    let line = |cells: Vec<String>| cells.join("  ").trim_end().to_string();
+    let mut out = vec![
+        line(headers.iter().enumerate().map(|(i, h)| pad(h, i)).collect()),
+        line(width.iter().map(|w| "-".repeat(*w)).collect()),
+    ];
+    for row in rows {
+        out.push(line((0..cols).map(|i| pad(row.get(i).map(String::as_str).unwrap_or(""), i)).collect()));
+    }
+    out.join("\n")
+}
+
+/// The seed's `list -o table`: a column per logged scalar, then the run's attributes, newest first.
+pub fn runs_table(runs: &[RunDetail], now_ms: i64) -> String {
+    let mut keys: Vec<String> = runs.iter().flat_map(|r| r.metrics.keys().cloned()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut headers = keys.clone();
+    headers.extend(["Duration", "Run_id", "Script_name", "Start_time_utc", "Status"].map(String::from));
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            let mut row: Vec<String> = keys.iter().map(|k| r.metrics.get(k).map(|m| g(m.value.0)).unwrap_or_default()).collect();
+            row.push(r.duration_ms(now_ms).map(duration).unwrap_or_default());
+            row.push(r.run_id.clone());
+            row.push(r.script_name.clone().unwrap_or_default());
+            row.push(utc(r.start_time).as_str().unwrap_or("").to_string());
+            row.push(r.status.label().to_string());
+            row
+        })
+        .collect();
+    table(&headers, &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_like_the_seed() {
+        assert_eq!(g(0.6792452830188679), "0.679245");
+        assert_eq!(g(0.078125), "0.078125");
+        assert_eq!(g(10.0), "10");
+        assert_eq!(g(1.25), "1.25");
+        assert_eq!(g(1234567.0), "1.23457e+06");
+        assert_eq!(g(0.00001234), "1.234e-05");
+        assert_eq!(duration(4_892), "0:00:04.892000");
+        assert_eq!(duration(3_723_001), "1:02:03.001000");
+        assert_eq!(utc(Some(0)), Value::String("1970-01-01T00:00:00.000000+00:00".into()));
+    }
+
+    #[test]
+    fn tables_align_numbers_right() {
+        let t = table(&["Accuracy".into(), "Status".into()], &[vec!["0.5".into(), "Completed".into()], vec!["10".into(), "Failed".into()]]);
+        assert_eq!(t, "Accuracy  Status\n--------  ---------\n     0.5  Completed\n      10  Failed");
+    }
+}

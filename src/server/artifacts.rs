@@ -1,0 +1,130 @@
+//! The mlflow-artifacts proxy: uploads streamed to disk with a size cap, downloads streamed back.
+
+use super::AppState;
+use super::error::{ApiError, ApiResult};
+use super::extract::Params;
+use crate::api::ListArtifactsResponse;
+use crate::store::{MAX_ARTIFACT_BYTES, StoreError};
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
+
+/// A content type from the file name, as MLflow guesses it.
+pub fn content_type(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "txt" | "log" | "py" | "md" | "yaml" | "yml" | "cfg" | "ini" | "toml" => "text/plain",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "html" | "htm" => "text/html",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
+}
+
+pub async fn list(State(s): State<AppState>, q: Params) -> ApiResult<Json<ListArtifactsResponse>> {
+    let path = q.get("path").unwrap_or("").to_string();
+    let files = s
+        .run(move |st| {
+            let p = st.artifact_path(&path)?;
+            st.list_artifacts(&p)
+        })
+        .await?;
+    Ok(Json(ListArtifactsResponse { files }))
+}
+
+pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
+    let (file, name) = s
+        .run(move |st| {
+            let p = st.artifact_path(&path)?;
+            let file = st.artifact_file(&p)?;
+            if file.is_dir() {
+                return Err(StoreError::Invalid(format!("'{}' is a folder: list it instead", p.rel_string())));
+            }
+            if !file.is_file() {
+                return Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string())));
+            }
+            Ok((file, p.rel.last().cloned().unwrap_or_default()))
+        })
+        .await?;
+    let f = tokio::fs::File::open(&file).await.map_err(|_| ApiError::not_found(format!("No such artifact: '{name}'")))?;
+    let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024));
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&name)));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    let safe_name: String = name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\').collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+/// The proxy's PUT: `<experiment>/<run>/artifacts/<path>`.
+pub async fn upload(State(s): State<AppState>, Path(path): Path<String>, req: Request) -> ApiResult<Json<Value>> {
+    stream_upload(s, move |st| st.artifact_path(&path), req).await
+}
+
+/// Our PUT by run id alone: `<run>/<path>`, for clients that do not know the experiment yet.
+pub async fn upload_by_run(State(s): State<AppState>, Path((run_id, path)): Path<(String, String)>, req: Request) -> ApiResult<Json<Value>> {
+    stream_upload(s, move |st| st.run_artifact_path(&run_id, &path), req).await
+}
+
+/// Streams the body into a temporary file, refusing it as soon as it passes the size cap.
+async fn stream_upload(
+    s: AppState,
+    resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath> + Send + 'static,
+    req: Request,
+) -> ApiResult<Json<Value>> {
+    let too_big = || ApiError::too_large(format!("Artifact refused: larger than the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)"));
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_ARTIFACT_BYTES) {
+        return Err(too_big());
+    }
+    let (temp, dest) = s.run(move |st| st.temp_file_for(&resolve(st)?)).await?;
+    let result: ApiResult<()> = async {
+        let io = |e: std::io::Error| ApiError::from(StoreError::from(e));
+        let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
+        let mut stream = req.into_body().into_data_stream();
+        let mut written: u64 = 0;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ApiError::invalid(format!("Upload interrupted: {e}")))?;
+            written += chunk.len() as u64;
+            if written > MAX_ARTIFACT_BYTES {
+                return Err(too_big());
+            }
+            file.write_all(&chunk).await.map_err(io)?;
+        }
+        file.flush().await.map_err(io)?;
+        file.sync_all().await.map_err(io)?;
+        tokio::fs::rename(&temp, &dest).await.map_err(io)?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&temp).await;
+    }
+    result.map(|_| Json(json!({})))
+}
+
+pub async fn delete(State(s): State<AppState>, Path(path): Path<String>) -> ApiResult<Json<Value>> {
+    s.run(move |st| {
+        let p = st.artifact_path(&path)?;
+        st.delete_artifact(&p)
+    })
+    .await?;
+    Ok(Json(json!({})))
+}
