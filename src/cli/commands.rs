@@ -12,41 +12,77 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
-    let store = Store::open(&cli.store).map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
-    let token = cli.token.clone().or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok()).filter(|t| !t.is_empty());
+    let store = Store::open(&cli.store)
+        .map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
+    let token = cli
+        .token
+        .clone()
+        .or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok())
+        .filter(|t| !t.is_empty());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("history-server")
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind((host, port)).await.map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
+        let listener = tokio::net::TcpListener::bind((host, port))
+            .await
+            .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         println!("Listening on http://{addr}");
         let _ = std::io::stdout().flush();
-        let state = AppState { store: Arc::new(store), token: token.map(Arc::from) };
+        let state = AppState {
+            store: Arc::new(store),
+            token: token.map(Arc::from),
+        };
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        serve_http(listener, state, shutdown).await.map_err(|e| e.to_string())
+        serve_http(listener, state, shutdown)
+            .await
+            .map_err(|e| e.to_string())
     })
 }
 
 pub async fn dispatch(cli: &Cli, client: &HistoryClient) -> Result<(), String> {
     match &cli.command {
         Command::Serve { .. } => Err("serve is handled before connecting".into()),
-        Command::List { output, experiment, filter } => list(client, *output, experiment.as_deref(), filter.as_deref().unwrap_or("")).await,
+        Command::List {
+            output,
+            experiment,
+            filter,
+        } => {
+            list(
+                client,
+                *output,
+                experiment.as_deref(),
+                filter.as_deref().unwrap_or(""),
+            )
+            .await
+        }
         Command::Last { experiment } => {
             let runs = runs_of(client, experiment.as_deref(), "").await?;
-            let last = runs.into_iter().max_by_key(|r| r.start_time).ok_or("no runs yet")?;
+            let last = runs
+                .into_iter()
+                .max_by_key(|r| r.start_time)
+                .ok_or("no runs yet")?;
             print_info(client, &last).await
         }
-        Command::Info { run, artifact, experiment } => {
+        Command::Info {
+            run,
+            artifact,
+            experiment,
+        } => {
             let run = resolve(client, run, experiment.as_deref()).await?;
             match artifact {
                 Some(path) => {
-                    let bytes = client.read_artifact(&run, path).await.map_err(|e| e.to_string())?;
-                    std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
+                    let bytes = client
+                        .read_artifact(&run, path)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    std::io::stdout()
+                        .write_all(&bytes)
+                        .map_err(|e| e.to_string())
                 }
                 None => print_info(client, &run).await,
             }
@@ -59,57 +95,122 @@ pub async fn dispatch(cli: &Cli, client: &HistoryClient) -> Result<(), String> {
             println!("{}", compare_table(&resolved, now_ms()));
             Ok(())
         }
-        Command::Download { run, dest, experiment } => {
+        Command::Download {
+            run,
+            dest,
+            experiment,
+        } => {
             let run = resolve(client, run, experiment.as_deref()).await?;
-            let dest = dest.clone().unwrap_or_else(|| format!("run-{}", run.run_id).into());
+            let dest = dest
+                .clone()
+                .unwrap_or_else(|| format!("run-{}", run.run_id).into());
             download(client, &run, &dest).await
         }
-        Command::Promote { run, artifact_prefix, name, experiment } => {
+        Command::Promote {
+            run,
+            artifact_prefix,
+            name,
+            experiment,
+        } => {
             let run = resolve(client, run, experiment.as_deref()).await?;
-            let asset = client.promote(&run.run_id, artifact_prefix, name).await.map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&asset).map_err(|e| e.to_string())?);
+            let asset = client
+                .promote(&run.run_id, artifact_prefix, name)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&asset).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
     }
 }
 
 /// Runs of one experiment (by name) or of every experiment, newest first.
-async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str) -> Result<Vec<RunDetail>, String> {
+async fn runs_of(
+    client: &HistoryClient,
+    experiment: Option<&str>,
+    filter: &str,
+) -> Result<Vec<RunDetail>, String> {
     let experiments = match experiment {
-        Some(name) => vec![client.get_experiment_by_name(name).await.map_err(|e| e.to_string())?.ok_or(format!("no experiment named '{name}'"))?],
-        None => client.search_experiments().await.map_err(|e| e.to_string())?,
+        Some(name) => vec![
+            client
+                .get_experiment_by_name(name)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or(format!("no experiment named '{name}'"))?,
+        ],
+        None => client
+            .search_experiments()
+            .await
+            .map_err(|e| e.to_string())?,
     };
     let mut runs = Vec::new();
     for e in experiments {
-        runs.extend(client.experiment_summary(&e.experiment_id, filter).await.map_err(|e| e.to_string())?.runs);
+        runs.extend(
+            client
+                .experiment_summary(&e.experiment_id, filter)
+                .await
+                .map_err(|e| e.to_string())?
+                .runs,
+        );
     }
-    runs.sort_by(|a, b| b.start_time.cmp(&a.start_time).then(b.run_number.cmp(&a.run_number)));
+    runs.sort_by(|a, b| {
+        b.start_time
+            .cmp(&a.start_time)
+            .then(b.run_number.cmp(&a.run_number))
+    });
     Ok(runs)
 }
 
 /// A run from its id, or from its number within the experiment (the newest experiment by default).
-async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) -> Result<RunDetail, String> {
+async fn resolve(
+    client: &HistoryClient,
+    run: &str,
+    experiment: Option<&str>,
+) -> Result<RunDetail, String> {
     if let Ok(number) = run.parse::<i64>() {
         let runs = runs_of(client, experiment, "").await?;
-        return runs.into_iter().find(|r| r.run_number == number).ok_or(format!("no run number {number}"));
+        return runs
+            .into_iter()
+            .find(|r| r.run_number == number)
+            .ok_or(format!("no run number {number}"));
     }
     client.get_run(run).await.map_err(|e| e.to_string())
 }
 
 async fn print_info(client: &HistoryClient, run: &RunDetail) -> Result<(), String> {
-    let files: Vec<String> = client.all_artifacts(&run.run_id).await.map_err(|e| e.to_string())?.into_iter().map(|(p, _)| p).collect();
-    println!("{}", serde_json::to_string_pretty(&info_object(run, &files, now_ms())).map_err(|e| e.to_string())?);
+    let files: Vec<String> = client
+        .all_artifacts(&run.run_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&info_object(run, &files, now_ms()))
+            .map_err(|e| e.to_string())?
+    );
     Ok(())
 }
 
-async fn list(client: &HistoryClient, output: Output, experiment: Option<&str>, filter: &str) -> Result<(), String> {
+async fn list(
+    client: &HistoryClient,
+    output: Output,
+    experiment: Option<&str>,
+    filter: &str,
+) -> Result<(), String> {
     let runs = runs_of(client, experiment, filter).await?;
     let now = now_ms();
     match output {
         Output::Table => println!("{}", format::runs_table(&runs, now)),
         Output::Json => {
             let all: Vec<Value> = runs.iter().map(|r| info_object(r, &[], now)).collect();
-            println!("{}", serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?
+            );
         }
     }
     Ok(())
@@ -127,7 +228,16 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
             for (k, v) in &r.params {
                 o.insert(format!("param:{k}"), Value::String(v.clone()));
             }
-            for k in ["run_id", "created_utc", "start_time_utc", "end_time_utc", "properties", "attachments", "user_id", "experiment_id"] {
+            for k in [
+                "run_id",
+                "created_utc",
+                "start_time_utc",
+                "end_time_utc",
+                "properties",
+                "attachments",
+                "user_id",
+                "experiment_id",
+            ] {
                 o.remove(k);
             }
             o
@@ -143,13 +253,26 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
         Some(other) => other.to_string(),
     };
     let mut headers = vec![String::new(), "value".to_string()];
-    headers.extend(runs.iter().map(|r| format!("run {} ({})", r.run_number, &r.run_id[..8.min(r.run_id.len())])));
+    headers.extend(runs.iter().map(|r| {
+        format!(
+            "run {} ({})",
+            r.run_number,
+            &r.run_id[..8.min(r.run_id.len())]
+        )
+    }));
     let rows: Vec<Vec<String>> = keys
         .iter()
         .map(|k| {
             let cells: Vec<String> = objects.iter().map(|o| show(o.get(k))).collect();
             let differs = cells.iter().any(|c| c != &cells[0]);
-            let mut row = vec![if differs { "*".to_string() } else { String::new() }, k.clone()];
+            let mut row = vec![
+                if differs {
+                    "*".to_string()
+                } else {
+                    String::new()
+                },
+                k.clone(),
+            ];
             row.extend(cells);
             row
         })
@@ -158,30 +281,52 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
 }
 
 async fn download(client: &HistoryClient, run: &RunDetail, dest: &Path) -> Result<(), String> {
-    let files = client.all_artifacts(&run.run_id).await.map_err(|e| e.to_string())?;
+    let files = client
+        .all_artifacts(&run.run_id)
+        .await
+        .map_err(|e| e.to_string())?;
     let total: u64 = files.iter().map(|(_, s)| s).sum();
     let mut done: u64 = 0;
     for (rel, _) in &files {
         let segments = crate::store::safe_artifact_segments(rel).map_err(|e| e.to_string())?;
         let target = segments.iter().fold(dest.to_path_buf(), |p, s| p.join(s));
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        let mut resp = client.open_artifact(run, rel).await.map_err(|e| e.to_string())?;
-        let mut out = std::fs::File::create(&target).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        let mut resp = client
+            .open_artifact(run, rel)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut out = std::fs::File::create(&target)
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
         while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
-            out.write_all(&chunk).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+            out.write_all(&chunk)
+                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
             done += chunk.len() as u64;
             progress(done, total, rel);
         }
     }
     eprintln!();
-    println!("Downloaded {} files ({} bytes) to {}", files.len(), done, dest.display());
+    println!(
+        "Downloaded {} files ({} bytes) to {}",
+        files.len(),
+        done,
+        dest.display()
+    );
     Ok(())
 }
 
 fn progress(done: u64, total: u64, name: &str) {
     let width = 30usize;
-    let filled = if total == 0 { width } else { (done as f64 / total as f64 * width as f64) as usize };
-    eprint!("\r[{}{}] {done}/{total} bytes  {name:<40.40}", "#".repeat(filled.min(width)), " ".repeat(width - filled.min(width)));
+    let filled = if total == 0 {
+        width
+    } else {
+        (done as f64 / total as f64 * width as f64) as usize
+    };
+    eprint!(
+        "\r[{}{}] {done}/{total} bytes  {name:<40.40}",
+        "#".repeat(filled.min(width)),
+        " ".repeat(width - filled.min(width))
+    );
 }

@@ -15,7 +15,12 @@ pub fn utc(ms: Option<i64>) -> Value {
 pub fn duration(ms: i64) -> String {
     let ms = ms.max(0);
     let (h, rest) = (ms / 3_600_000, ms % 3_600_000);
-    format!("{h}:{:02}:{:02}.{:06}", rest / 60_000, (rest % 60_000) / 1000, (rest % 1000) * 1000)
+    format!(
+        "{h}:{:02}:{:02}.{:06}",
+        rest / 60_000,
+        (rest % 60_000) / 1000,
+        (rest % 1000) * 1000
+    )
 }
 
 /// A number with six significant digits and no trailing zeros (Python's `%g`).
@@ -39,11 +44,17 @@ pub fn g(v: f64) -> String {
     }
     let decimals = (5 - exp).max(0) as usize;
     let s = format!("{v:.decimals$}");
-    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 fn number(v: f64) -> Value {
-    serde_json::Number::from_f64(v).map(Value::Number).unwrap_or_else(|| Value::String(g(v)))
+    serde_json::Number::from_f64(v)
+        .map(Value::Number)
+        .unwrap_or_else(|| Value::String(g(v)))
 }
 
 /// The seed's `az ml history info` object: every logged scalar at the top level, then the run.
@@ -98,7 +109,11 @@ pub fn table(headers: &[String], rows: &[Vec<String>]) -> String {
     }
     let pad = |s: &str, i: usize| {
         let fill = " ".repeat(width[i] - s.chars().count());
-        if numeric[i] { format!("{fill}{s}") } else { format!("{s}{fill}") }
+        if numeric[i] {
+            format!("{fill}{s}")
+        } else {
+            format!("{s}{fill}")
+        }
     };
     let line = |cells: Vec<String>| cells.join("  ").trim_end().to_string();
     let mut out = vec![
@@ -106,22 +121,41 @@ pub fn table(headers: &[String], rows: &[Vec<String>]) -> String {
         line(width.iter().map(|w| "-".repeat(*w)).collect()),
     ];
     for row in rows {
-        out.push(line((0..cols).map(|i| pad(row.get(i).map(String::as_str).unwrap_or(""), i)).collect()));
+        out.push(line(
+            (0..cols)
+                .map(|i| pad(row.get(i).map(String::as_str).unwrap_or(""), i))
+                .collect(),
+        ));
     }
     out.join("\n")
 }
 
 /// The seed's `list -o table`: a column per logged scalar, then the run's attributes, newest first.
 pub fn runs_table(runs: &[RunDetail], now_ms: i64) -> String {
-    let mut keys: Vec<String> = runs.iter().flat_map(|r| r.metrics.keys().cloned()).collect();
+    let mut keys: Vec<String> = runs
+        .iter()
+        .flat_map(|r| r.metrics.keys().cloned())
+        .collect();
     keys.sort();
     keys.dedup();
     let mut headers = keys.clone();
-    headers.extend(["Duration", "Run_id", "Script_name", "Start_time_utc", "Status"].map(String::from));
+    headers.extend(
+        [
+            "Duration",
+            "Run_id",
+            "Script_name",
+            "Start_time_utc",
+            "Status",
+        ]
+        .map(String::from),
+    );
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
-            let mut row: Vec<String> = keys.iter().map(|k| r.metrics.get(k).map(|m| g(m.value.0)).unwrap_or_default()).collect();
+            let mut row: Vec<String> = keys
+                .iter()
+                .map(|k| r.metrics.get(k).map(|m| g(m.value.0)).unwrap_or_default())
+                .collect();
             row.push(r.duration_ms(now_ms).map(duration).unwrap_or_default());
             row.push(r.run_id.clone());
             row.push(r.script_name.clone().unwrap_or_default());
@@ -147,12 +181,24 @@ mod tests {
         assert_eq!(g(0.00001234), "1.234e-05");
         assert_eq!(duration(4_892), "0:00:04.892000");
         assert_eq!(duration(3_723_001), "1:02:03.001000");
-        assert_eq!(utc(Some(0)), Value::String("1970-01-01T00:00:00.000000+00:00".into()));
+        assert_eq!(
+            utc(Some(0)),
+            Value::String("1970-01-01T00:00:00.000000+00:00".into())
+        );
     }
 
     #[test]
     fn tables_align_numbers_right() {
-        let t = table(&["Accuracy".into(), "Status".into()], &[vec!["0.5".into(), "Completed".into()], vec!["10".into(), "Failed".into()]]);
-        assert_eq!(t, "Accuracy  Status\n--------  ---------\n     0.5  Completed\n      10  Failed");
+        let t = table(
+            &["Accuracy".into(), "Status".into()],
+            &[
+                vec!["0.5".into(), "Completed".into()],
+                vec!["10".into(), "Failed".into()],
+            ],
+        );
+        assert_eq!(
+            t,
+            "Accuracy  Status\n--------  ---------\n     0.5  Completed\n      10  Failed"
+        );
     }
 }

@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Parser, Debug)]
-#[command(name = "runhistory", version, about = "Run History Workbench: see, compare and reproduce experiment runs")]
+#[command(
+    name = "runhistory",
+    version,
+    about = "Run History Workbench: see, compare and reproduce experiment runs"
+)]
 pub struct Cli {
     /// A history server to use (ours or MLflow); without it, the store folder is read directly.
     #[arg(long, global = true, env = "RUNHISTORY_SERVER")]
@@ -98,7 +102,15 @@ pub enum Command {
 
 /// Accepts the seed's two-letter `-ap` flag by spelling it out for clap.
 pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
-    args.into_iter().map(|a| if a == "-ap" { "--artifact-prefix".to_string() } else { a }).collect()
+    args.into_iter()
+        .map(|a| {
+            if a == "-ap" {
+                "--artifact-prefix".to_string()
+            } else {
+                a
+            }
+        })
+        .collect()
 }
 
 /// Where the CLI reads from: a server it was given, or one it starts over the store folder.
@@ -109,10 +121,16 @@ pub struct Connection {
 
 impl Connection {
     pub fn open(cli: &Cli) -> Result<Connection, String> {
-        let token = cli.token.clone().or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok());
+        let token = cli
+            .token
+            .clone()
+            .or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok());
         if let Some(url) = &cli.server {
             let client = HistoryClient::new(url, token).map_err(|e| e.to_string())?;
-            return Ok(Connection { client, _embedded: None });
+            return Ok(Connection {
+                client,
+                _embedded: None,
+            });
         }
         if !cli.store.join("runhistory.db").exists() {
             return Err(format!(
@@ -120,10 +138,15 @@ impl Connection {
                 cli.store.display()
             ));
         }
-        let store = Store::open(&cli.store).map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
-        let server = EmbeddedServer::start(Arc::new(store), None).map_err(|e| format!("cannot start the embedded server: {e}"))?;
+        let store = Store::open(&cli.store)
+            .map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
+        let server = EmbeddedServer::start(Arc::new(store), None)
+            .map_err(|e| format!("cannot start the embedded server: {e}"))?;
         let client = HistoryClient::new(&server.url(), None).map_err(|e| e.to_string())?;
-        Ok(Connection { client, _embedded: Some(server) })
+        Ok(Connection {
+            client,
+            _embedded: Some(server),
+        })
     }
 }
 
@@ -132,7 +155,10 @@ pub fn run(cli: Cli) -> Result<(), String> {
     if let Command::Serve { host, port } = &cli.command {
         return commands::serve(&cli, host, *port);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let conn = Connection::open(&cli)?;
     runtime.block_on(commands::dispatch(&cli, &conn.client))
 }

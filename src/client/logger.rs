@@ -1,8 +1,8 @@
 //! The logger for Rust training code: `log()` only queues; a named thread batches values into bulk
 //! ingest requests, retries while the server is away, and spools what it cannot deliver at the end.
 
-use crate::api::ext::{IngestBatch, LoggedValue, Num, PREFIX, SeriesChunk, SpoolRecord};
 use crate::api::KeyValue;
+use crate::api::ext::{IngestBatch, LoggedValue, Num, PREFIX, SeriesChunk, SpoolRecord};
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
@@ -46,8 +46,16 @@ impl From<Vec<f64>> for LogValue {
 }
 
 enum Msg {
-    Log { seq: u64, key: String, value: LogValue, step: Option<i64> },
-    Param { seq: u64, param: KeyValue },
+    Log {
+        seq: u64,
+        key: String,
+        value: LogValue,
+        step: Option<i64>,
+    },
+    Param {
+        seq: u64,
+        param: KeyValue,
+    },
     Stop,
 }
 
@@ -73,13 +81,25 @@ impl Handle {
     /// Waits for the acknowledgement; an error names why it has not come (the value stays queued).
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
-        let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self
+            .shared
+            .progress
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         while p.acked < self.seq {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(p.last_error.clone().unwrap_or_else(|| "not acknowledged yet".into()));
+                return Err(p
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "not acknowledged yet".into()));
             }
-            p = self.shared.changed.wait_timeout(p, left).unwrap_or_else(|e| e.into_inner()).0;
+            p = self
+                .shared
+                .changed
+                .wait_timeout(p, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
         Ok(())
     }
@@ -116,16 +136,26 @@ impl Sender {
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
-        let resp = rb.send().map_err(|e| format!("history server unreachable: {e}"))?;
+        let resp = rb
+            .send()
+            .map_err(|e| format!("history server unreachable: {e}"))?;
         if resp.status().is_success() {
             Ok(())
         } else {
-            Err(format!("history server refused a batch: {} {}", resp.status(), resp.text().unwrap_or_default()))
+            Err(format!(
+                "history server refused a batch: {} {}",
+                resp.status(),
+                resp.text().unwrap_or_default()
+            ))
         }
     }
 
     fn note(&self, acked: Option<u64>, error: Option<String>) {
-        let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
+        let mut p = self
+            .shared
+            .progress
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(a) = acked {
             p.acked = p.acked.max(a);
             p.last_error = None;
@@ -142,16 +172,24 @@ impl Sender {
 
     fn spool(&self, queue: &VecDeque<Pending>) {
         let Some(dir) = &self.spool_dir else {
-            eprintln!("runhistory logger: {} undelivered batches dropped (no spool folder)", queue.len());
+            eprintln!(
+                "runhistory logger: {} undelivered batches dropped (no spool folder)",
+                queue.len()
+            );
             return;
         };
         let write = || -> std::io::Result<PathBuf> {
             std::fs::create_dir_all(dir)?;
-            let name = format!("{}-{:08x}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"), rand::random::<u32>());
+            let name = format!(
+                "{}-{:08x}",
+                chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
+                rand::random::<u32>()
+            );
             let temp = dir.join(format!("{name}.tmp"));
             let mut f = std::fs::File::create(&temp)?;
             for p in queue {
-                let line = serde_json::to_string(&SpoolRecord::Ingest(p.batch.clone())).map_err(std::io::Error::other)?;
+                let line = serde_json::to_string(&SpoolRecord::Ingest(p.batch.clone()))
+                    .map_err(std::io::Error::other)?;
                 writeln!(f, "{line}")?;
             }
             f.sync_all()?;
@@ -160,7 +198,11 @@ impl Sender {
             Ok(done)
         };
         match write() {
-            Ok(p) => eprintln!("runhistory logger: server unreachable; {} batches spooled to {}", queue.len(), p.display()),
+            Ok(p) => eprintln!(
+                "runhistory logger: server unreachable; {} batches spooled to {}",
+                queue.len(),
+                p.display()
+            ),
             Err(e) => eprintln!("runhistory logger: could not spool undelivered values: {e}"),
         }
     }
@@ -168,10 +210,20 @@ impl Sender {
 
 fn add_to(batch: &mut IngestBatch, msg: Msg) {
     match msg {
-        Msg::Log { key, value, step, .. } => match value {
+        Msg::Log {
+            key, value, step, ..
+        } => match value {
             LogValue::Number(v) => push_point(batch, key, v, step),
-            LogValue::List(vs) => batch.series.push(SeriesChunk { key, values: vs.into_iter().map(Num).collect(), ..Default::default() }),
-            LogValue::Text(t) => batch.values.push(LoggedValue { key: key.clone(), kind: "string".into(), value: t.into() }),
+            LogValue::List(vs) => batch.series.push(SeriesChunk {
+                key,
+                values: vs.into_iter().map(Num).collect(),
+                ..Default::default()
+            }),
+            LogValue::Text(t) => batch.values.push(LoggedValue {
+                key: key.clone(),
+                kind: "string".into(),
+                value: t.into(),
+            }),
         },
         Msg::Param { param, .. } => batch.params.push(param),
         Msg::Stop => {}
@@ -181,7 +233,12 @@ fn add_to(batch: &mut IngestBatch, msg: Msg) {
 fn push_point(batch: &mut IngestBatch, key: String, v: f64, step: Option<i64>) {
     let now = crate::store::now_ms();
     // Points of one key with explicit steps share a chunk; auto-stepped points go in their own.
-    if let Some(c) = batch.series.iter_mut().rev().find(|c| c.key == key && c.steps.is_some() == step.is_some()) {
+    if let Some(c) = batch
+        .series
+        .iter_mut()
+        .rev()
+        .find(|c| c.key == key && c.steps.is_some() == step.is_some())
+    {
         c.values.push(Num(v));
         if let (Some(steps), Some(s)) = (c.steps.as_mut(), step) {
             steps.push(s);
@@ -189,11 +246,18 @@ fn push_point(batch: &mut IngestBatch, key: String, v: f64, step: Option<i64>) {
         c.timestamps.push(now);
         return;
     }
-    batch.series.push(SeriesChunk { key, values: vec![Num(v)], steps: step.map(|s| vec![s]), timestamps: vec![now] });
+    batch.series.push(SeriesChunk {
+        key,
+        values: vec![Num(v)],
+        steps: step.map(|s| vec![s]),
+        timestamps: vec![now],
+    });
 }
 
 fn points_in(batch: &IngestBatch) -> usize {
-    batch.series.iter().map(|c| c.values.len()).sum::<usize>() + batch.values.len() + batch.params.len()
+    batch.series.iter().map(|c| c.values.len()).sum::<usize>()
+        + batch.values.len()
+        + batch.params.len()
 }
 
 fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
@@ -215,7 +279,11 @@ fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
                 };
                 let p = current.get_or_insert_with(|| {
                     opened = Instant::now();
-                    let batch = IngestBatch { run_id: run_id.clone(), batch_id: Some(crate::store::new_run_id()), ..Default::default() };
+                    let batch = IngestBatch {
+                        run_id: run_id.clone(),
+                        batch_id: Some(crate::store::new_run_id()),
+                        ..Default::default()
+                    };
                     Pending { batch, last_seq: 0 }
                 });
                 p.last_seq = seq;
@@ -262,13 +330,21 @@ fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
 
 impl Logger {
     /// Starts logging into `run_id` on the server at `base_url`; undelivered values go to `spool_dir`.
-    pub fn start(base_url: &str, token: Option<String>, run_id: &str, spool_dir: Option<PathBuf>) -> std::io::Result<Logger> {
+    pub fn start(
+        base_url: &str,
+        token: Option<String>,
+        run_id: &str,
+        spool_dir: Option<PathBuf>,
+    ) -> std::io::Result<Logger> {
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(30))
             .tcp_nodelay(true)
             .build()
             .map_err(std::io::Error::other)?;
-        let shared = Arc::new(Shared { progress: Mutex::new(Progress::default()), changed: Condvar::new() });
+        let shared = Arc::new(Shared {
+            progress: Mutex::new(Progress::default()),
+            changed: Condvar::new(),
+        });
         let sender = Sender {
             http,
             url: format!("{}{PREFIX}/runs/ingest", base_url.trim_end_matches('/')),
@@ -278,8 +354,16 @@ impl Logger {
         };
         let (tx, rx) = mpsc::channel();
         let id = run_id.to_string();
-        let thread = std::thread::Builder::new().name("runhistory-logger".into()).spawn(move || worker(rx, sender, id))?;
-        Ok(Logger { run_id: run_id.into(), tx, next_seq: 0, shared, thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("runhistory-logger".into())
+            .spawn(move || worker(rx, sender, id))?;
+        Ok(Logger {
+            run_id: run_id.into(),
+            tx,
+            next_seq: 0,
+            shared,
+            thread: Some(thread),
+        })
     }
 
     pub fn run_id(&self) -> &str {
@@ -290,22 +374,38 @@ impl Logger {
         self.next_seq += 1;
         // A send fails only after close; the value is then reported lost through wait().
         let _ = self.tx.send(make(self.next_seq));
-        Handle { seq: self.next_seq, shared: self.shared.clone() }
+        Handle {
+            seq: self.next_seq,
+            shared: self.shared.clone(),
+        }
     }
 
     /// Logs a number (one more point of a series), a string, or a list (a series of its own).
     pub fn log(&mut self, name: &str, value: impl Into<LogValue>) -> Handle {
         let value = value.into();
-        self.enqueue(|seq| Msg::Log { seq, key: name.into(), value, step: None })
+        self.enqueue(|seq| Msg::Log {
+            seq,
+            key: name.into(),
+            value,
+            step: None,
+        })
     }
 
     /// Logs a number at an explicit step.
     pub fn log_at(&mut self, name: &str, value: f64, step: i64) -> Handle {
-        self.enqueue(|seq| Msg::Log { seq, key: name.into(), value: LogValue::Number(value), step: Some(step) })
+        self.enqueue(|seq| Msg::Log {
+            seq,
+            key: name.into(),
+            value: LogValue::Number(value),
+            step: Some(step),
+        })
     }
 
     pub fn log_param(&mut self, key: &str, value: &str) -> Handle {
-        let param = KeyValue { key: key.into(), value: value.into() };
+        let param = KeyValue {
+            key: key.into(),
+            value: value.into(),
+        };
         self.enqueue(|seq| Msg::Param { seq, param })
     }
 

@@ -3,8 +3,8 @@
 pub mod logger;
 
 use crate::api::ext::{
-    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PREFIX,
-    PromoteRequest, RunDetail, ServerInfo, UpdateRunExt,
+    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch,
+    IngestResponse, PREFIX, PromoteRequest, RunDetail, ServerInfo, UpdateRunExt,
 };
 use crate::api::{ErrorBody, Experiment, Metric, MetricHistoryResponse, SearchExperimentsResponse};
 use serde::Serialize;
@@ -16,7 +16,11 @@ use std::time::Duration;
 pub enum ClientError {
     /// The server answered with an error.
     #[error("{message} ({code})")]
-    Api { status: u16, code: String, message: String },
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+    },
     #[error("cannot reach the history server at {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("unexpected answer from the history server: {0}")]
@@ -46,8 +50,16 @@ pub fn encode_segment(s: &str) -> String {
 
 /// The proxy URL path of one artifact of a run.
 pub fn artifact_url_path(run: &RunDetail, rel: &str) -> String {
-    let rel: Vec<String> = rel.split('/').filter(|s| !s.is_empty()).map(encode_segment).collect();
-    let mut p = format!("/api/2.0/mlflow-artifacts/artifacts/{}/{}/artifacts", encode_segment(&run.experiment_id), encode_segment(&run.run_id));
+    let rel: Vec<String> = rel
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(encode_segment)
+        .collect();
+    let mut p = format!(
+        "/api/2.0/mlflow-artifacts/artifacts/{}/{}/artifacts",
+        encode_segment(&run.experiment_id),
+        encode_segment(&run.run_id)
+    );
     if !rel.is_empty() {
         p.push('/');
         p.push_str(&rel.join("/"));
@@ -69,7 +81,11 @@ impl HistoryClient {
             .tcp_nodelay(true)
             .build()
             .map_err(|e| ClientError::Decode(format!("HTTP client: {e}")))?;
-        Ok(HistoryClient { http, base: base.trim_end_matches('/').to_string(), token })
+        Ok(HistoryClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
     }
 
     pub fn base_url(&self) -> &str {
@@ -85,7 +101,10 @@ impl HistoryClient {
     }
 
     fn unreachable(&self, e: reqwest::Error) -> ClientError {
-        ClientError::Unreachable { url: self.base.clone(), reason: e.to_string() }
+        ClientError::Unreachable {
+            url: self.base.clone(),
+            reason: e.to_string(),
+        }
     }
 
     async fn check(&self, resp: reqwest::Response) -> Result<reqwest::Response> {
@@ -96,9 +115,16 @@ impl HistoryClient {
         let text = resp.text().await.unwrap_or_default();
         let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
             Ok(e) => (e.error_code, e.message),
-            Err(_) => (status.as_u16().to_string(), text.chars().take(300).collect()),
+            Err(_) => (
+                status.as_u16().to_string(),
+                text.chars().take(300).collect(),
+            ),
         };
-        Err(ClientError::Api { status: status.as_u16(), code, message })
+        Err(ClientError::Api {
+            status: status.as_u16(),
+            code,
+            message,
+        })
     }
 
     async fn decode<T: DeserializeOwned>(&self, resp: reqwest::Response) -> Result<T> {
@@ -107,13 +133,31 @@ impl HistoryClient {
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
-    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
-        let resp = self.request(reqwest::Method::GET, path).query(query).send().await.map_err(|e| self.unreachable(e))?;
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<T> {
+        let resp = self
+            .request(reqwest::Method::GET, path)
+            .query(query)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         self.decode(resp).await
     }
 
-    pub async fn post_json<T: DeserializeOwned, B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<T> {
-        let resp = self.request(reqwest::Method::POST, path).json(body).send().await.map_err(|e| self.unreachable(e))?;
+    pub async fn post_json<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
+        let resp = self
+            .request(reqwest::Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         self.decode(resp).await
     }
 
@@ -130,7 +174,9 @@ impl HistoryClient {
             if let Some(t) = &token {
                 body["page_token"] = Value::String(t.clone());
             }
-            let page: SearchExperimentsResponse = self.post_json("/api/2.0/mlflow/experiments/search", &body).await?;
+            let page: SearchExperimentsResponse = self
+                .post_json("/api/2.0/mlflow/experiments/search", &body)
+                .await?;
             out.extend(page.experiments);
             match page.next_page_token {
                 Some(t) => token = Some(t),
@@ -140,10 +186,16 @@ impl HistoryClient {
     }
 
     pub async fn get_experiment_by_name(&self, name: &str) -> Result<Option<Experiment>> {
-        let r: Result<Value> =
-            self.get_json("/api/2.0/mlflow/experiments/get-by-name", &[("experiment_name", name.to_string())]).await;
+        let r: Result<Value> = self
+            .get_json(
+                "/api/2.0/mlflow/experiments/get-by-name",
+                &[("experiment_name", name.to_string())],
+            )
+            .await;
         match r {
-            Ok(v) => serde_json::from_value(v["experiment"].clone()).map(Some).map_err(|e| ClientError::Decode(e.to_string())),
+            Ok(v) => serde_json::from_value(v["experiment"].clone())
+                .map(Some)
+                .map_err(|e| ClientError::Decode(e.to_string())),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }
@@ -154,36 +206,69 @@ impl HistoryClient {
     }
 
     pub async fn create_run(&self, req: &CreateRunExt) -> Result<RunDetail> {
-        Self::run_of(self.post_json(&format!("{PREFIX}/runs/create"), req).await?)
+        Self::run_of(
+            self.post_json(&format!("{PREFIX}/runs/create"), req)
+                .await?,
+        )
     }
 
     pub async fn get_run(&self, run_id: &str) -> Result<RunDetail> {
-        Self::run_of(self.get_json(&format!("{PREFIX}/runs/get"), &[("run_id", run_id.to_string())]).await?)
+        Self::run_of(
+            self.get_json(
+                &format!("{PREFIX}/runs/get"),
+                &[("run_id", run_id.to_string())],
+            )
+            .await?,
+        )
     }
 
     pub async fn get_run_by_number(&self, experiment_id: &str, number: i64) -> Result<RunDetail> {
-        let q = [("experiment_id", experiment_id.to_string()), ("run_number", number.to_string())];
-        Self::run_of(self.get_json(&format!("{PREFIX}/runs/by-number"), &q).await?)
+        let q = [
+            ("experiment_id", experiment_id.to_string()),
+            ("run_number", number.to_string()),
+        ];
+        Self::run_of(
+            self.get_json(&format!("{PREFIX}/runs/by-number"), &q)
+                .await?,
+        )
     }
 
     pub async fn update_run(&self, req: &UpdateRunExt) -> Result<RunDetail> {
-        Self::run_of(self.post_json(&format!("{PREFIX}/runs/update"), req).await?)
+        Self::run_of(
+            self.post_json(&format!("{PREFIX}/runs/update"), req)
+                .await?,
+        )
     }
 
     pub async fn ingest(&self, batch: &IngestBatch) -> Result<IngestResponse> {
-        self.post_json(&format!("{PREFIX}/runs/ingest"), batch).await
+        self.post_json(&format!("{PREFIX}/runs/ingest"), batch)
+            .await
     }
 
     pub async fn heartbeat(&self, run_id: &str, interval_secs: f64) -> Result<()> {
         let _: Value = self
-            .post_json(&format!("{PREFIX}/runs/heartbeat"), &Heartbeat { run_id: run_id.into(), interval_secs: Some(interval_secs) })
+            .post_json(
+                &format!("{PREFIX}/runs/heartbeat"),
+                &Heartbeat {
+                    run_id: run_id.into(),
+                    interval_secs: Some(interval_secs),
+                },
+            )
             .await?;
         Ok(())
     }
 
-    pub async fn experiment_summary(&self, experiment_id: &str, filter: &str) -> Result<ExperimentSummary> {
-        let q = [("experiment_id", experiment_id.to_string()), ("filter", filter.to_string())];
-        self.get_json(&format!("{PREFIX}/experiments/summary"), &q).await
+    pub async fn experiment_summary(
+        &self,
+        experiment_id: &str,
+        filter: &str,
+    ) -> Result<ExperimentSummary> {
+        let q = [
+            ("experiment_id", experiment_id.to_string()),
+            ("filter", filter.to_string()),
+        ];
+        self.get_json(&format!("{PREFIX}/experiments/summary"), &q)
+            .await
     }
 
     /// Every point of a metric, following MLflow's pages.
@@ -191,11 +276,17 @@ impl HistoryClient {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut q = vec![("run_id", run_id.to_string()), ("metric_key", key.to_string()), ("max_results", "100000".into())];
+            let mut q = vec![
+                ("run_id", run_id.to_string()),
+                ("metric_key", key.to_string()),
+                ("max_results", "100000".into()),
+            ];
             if let Some(t) = &token {
                 q.push(("page_token", t.clone()));
             }
-            let page: MetricHistoryResponse = self.get_json("/api/2.0/mlflow/metrics/get-history", &q).await?;
+            let page: MetricHistoryResponse = self
+                .get_json("/api/2.0/mlflow/metrics/get-history", &q)
+                .await?;
             out.extend(page.metrics);
             match page.next_page_token {
                 Some(t) => token = Some(t),
@@ -204,44 +295,84 @@ impl HistoryClient {
         }
     }
 
-    pub async fn downsample(&self, run_id: &str, key: &str, x: &str, buckets: usize, range: Option<(i64, i64)>) -> Result<DownsampledSeries> {
-        let mut q = vec![("run_id", run_id.to_string()), ("key", key.to_string()), ("x", x.to_string()), ("buckets", buckets.to_string())];
+    pub async fn downsample(
+        &self,
+        run_id: &str,
+        key: &str,
+        x: &str,
+        buckets: usize,
+        range: Option<(i64, i64)>,
+    ) -> Result<DownsampledSeries> {
+        let mut q = vec![
+            ("run_id", run_id.to_string()),
+            ("key", key.to_string()),
+            ("x", x.to_string()),
+            ("buckets", buckets.to_string()),
+        ];
         if let Some((lo, hi)) = range {
             q.push(("min", lo.to_string()));
             q.push(("max", hi.to_string()));
         }
-        self.get_json(&format!("{PREFIX}/metrics/downsample"), &q).await
+        self.get_json(&format!("{PREFIX}/metrics/downsample"), &q)
+            .await
     }
 
     /// Every artifact of a run with its size.
     pub async fn all_artifacts(&self, run_id: &str) -> Result<Vec<(String, u64)>> {
-        let v: Value = self.get_json(&format!("{PREFIX}/runs/artifacts"), &[("run_id", run_id.to_string())]).await?;
+        let v: Value = self
+            .get_json(
+                &format!("{PREFIX}/runs/artifacts"),
+                &[("run_id", run_id.to_string())],
+            )
+            .await?;
         let files = v["files"].as_array().cloned().unwrap_or_default();
         Ok(files
             .iter()
-            .filter_map(|f| Some((f["path"].as_str()?.to_string(), f["file_size"].as_u64().unwrap_or(0))))
+            .filter_map(|f| {
+                Some((
+                    f["path"].as_str()?.to_string(),
+                    f["file_size"].as_u64().unwrap_or(0),
+                ))
+            })
             .collect())
     }
 
     /// Starts a download; the caller streams the body (for progress) with `chunk()`.
     pub async fn open_artifact(&self, run: &RunDetail, rel: &str) -> Result<reqwest::Response> {
-        let resp = self.request(reqwest::Method::GET, &artifact_url_path(run, rel)).send().await.map_err(|e| self.unreachable(e))?;
+        let resp = self
+            .request(reqwest::Method::GET, &artifact_url_path(run, rel))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         self.check(resp).await
     }
 
     pub async fn read_artifact(&self, run: &RunDetail, rel: &str) -> Result<Vec<u8>> {
         let resp = self.open_artifact(run, rel).await?;
-        resp.bytes().await.map(|b| b.to_vec()).map_err(|e| self.unreachable(e))
+        resp.bytes()
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| self.unreachable(e))
     }
 
     pub async fn upload_artifact(&self, run: &RunDetail, rel: &str, bytes: Vec<u8>) -> Result<()> {
-        let resp = self.request(reqwest::Method::PUT, &artifact_url_path(run, rel)).body(bytes).send().await.map_err(|e| self.unreachable(e))?;
+        let resp = self
+            .request(reqwest::Method::PUT, &artifact_url_path(run, rel))
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         self.check(resp).await.map(|_| ())
     }
 
     pub async fn promote(&self, run_id: &str, prefix: &str, name: &str) -> Result<Asset> {
-        let req = PromoteRequest { run_id: run_id.into(), prefix: prefix.into(), name: name.into() };
-        self.post_json(&format!("{PREFIX}/assets/promote"), &req).await
+        let req = PromoteRequest {
+            run_id: run_id.into(),
+            prefix: prefix.into(),
+            name: name.into(),
+        };
+        self.post_json(&format!("{PREFIX}/assets/promote"), &req)
+            .await
     }
 }
 

@@ -16,7 +16,10 @@ use tokio::io::AsyncWriteExt;
 
 /// A content type from the file name, as MLflow guesses it.
 pub fn content_type(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "txt" | "log" | "py" | "md" | "yaml" | "yml" | "cfg" | "ini" | "toml" => "text/plain",
         "csv" => "text/csv",
@@ -47,22 +50,36 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
             let p = st.artifact_path(&path)?;
             let file = st.artifact_file(&p)?;
             if file.is_dir() {
-                return Err(StoreError::Invalid(format!("'{}' is a folder: list it instead", p.rel_string())));
+                return Err(StoreError::Invalid(format!(
+                    "'{}' is a folder: list it instead",
+                    p.rel_string()
+                )));
             }
             if !file.is_file() {
-                return Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string())));
+                return Err(StoreError::NotFound(format!(
+                    "No such artifact: '{}'",
+                    p.rel_string()
+                )));
             }
             Ok((file, p.rel.last().cloned().unwrap_or_default()))
         })
         .await?;
-    let f = tokio::fs::File::open(&file).await.map_err(|_| ApiError::not_found(format!("No such artifact: '{name}'")))?;
+    let f = tokio::fs::File::open(&file)
+        .await
+        .map_err(|_| ApiError::not_found(format!("No such artifact: '{name}'")))?;
     let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
     let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024));
     let mut resp = body.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&name)));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&name)),
+    );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-    let safe_name: String = name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\').collect();
+    let safe_name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+        .collect();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -70,22 +87,36 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
 }
 
 /// The proxy's PUT: `<experiment>/<run>/artifacts/<path>`.
-pub async fn upload(State(s): State<AppState>, Path(path): Path<String>, req: Request) -> ApiResult<Json<Value>> {
+pub async fn upload(
+    State(s): State<AppState>,
+    Path(path): Path<String>,
+    req: Request,
+) -> ApiResult<Json<Value>> {
     stream_upload(s, move |st| st.artifact_path(&path), req).await
 }
 
 /// Our PUT by run id alone: `<run>/<path>`, for clients that do not know the experiment yet.
-pub async fn upload_by_run(State(s): State<AppState>, Path((run_id, path)): Path<(String, String)>, req: Request) -> ApiResult<Json<Value>> {
+pub async fn upload_by_run(
+    State(s): State<AppState>,
+    Path((run_id, path)): Path<(String, String)>,
+    req: Request,
+) -> ApiResult<Json<Value>> {
     stream_upload(s, move |st| st.run_artifact_path(&run_id, &path), req).await
 }
 
 /// Streams the body into a temporary file, refusing it as soon as it passes the size cap.
 async fn stream_upload(
     s: AppState,
-    resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath> + Send + 'static,
+    resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath>
+    + Send
+    + 'static,
     req: Request,
 ) -> ApiResult<Json<Value>> {
-    let too_big = || ApiError::too_large(format!("Artifact refused: larger than the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)"));
+    let too_big = || {
+        ApiError::too_large(format!(
+            "Artifact refused: larger than the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)"
+        ))
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

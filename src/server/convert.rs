@@ -20,7 +20,12 @@ pub fn to_run_info(r: &RunDetail) -> RunInfo {
 
 pub fn to_mlflow_run(r: &RunDetail) -> Run {
     let kv = |m: &std::collections::BTreeMap<String, String>| {
-        m.iter().map(|(k, v)| KeyValue { key: k.clone(), value: v.clone() }).collect()
+        m.iter()
+            .map(|(k, v)| KeyValue {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect()
     };
     Run {
         info: to_run_info(r),
@@ -28,7 +33,12 @@ pub fn to_mlflow_run(r: &RunDetail) -> Run {
             metrics: r
                 .metrics
                 .iter()
-                .map(|(k, m)| Metric { key: k.clone(), value: m.value.0, timestamp: m.timestamp, step: m.step })
+                .map(|(k, m)| Metric {
+                    key: k.clone(),
+                    value: m.value.0,
+                    timestamp: m.timestamp,
+                    step: m.step,
+                })
                 .collect(),
             params: kv(&r.params),
             tags: kv(&r.tags),

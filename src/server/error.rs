@@ -2,9 +2,9 @@
 
 use crate::api::ErrorBody;
 use crate::store::StoreError;
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -15,7 +15,11 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn invalid(message: impl Into<String>) -> ApiError {
@@ -43,12 +47,22 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(m) => ApiError::not_found(m),
             StoreError::Invalid(m) => ApiError::invalid(m),
-            StoreError::AlreadyExists(m) => ApiError::new(StatusCode::BAD_REQUEST, "RESOURCE_ALREADY_EXISTS", m),
+            StoreError::AlreadyExists(m) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "RESOURCE_ALREADY_EXISTS", m)
+            }
             StoreError::TooLarge(m) => ApiError::too_large(m),
-            StoreError::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", m),
+            StoreError::Unavailable(m) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "TEMPORARILY_UNAVAILABLE",
+                m,
+            ),
             StoreError::Internal(m) => {
                 eprintln!("runhistory server: internal error: {m}");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "Internal error in the history store")
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL_ERROR",
+                    "Internal error in the history store",
+                )
             }
         }
     }
@@ -56,7 +70,14 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error_code: self.code.to_string(), message: self.message })).into_response()
+        (
+            self.status,
+            Json(ErrorBody {
+                error_code: self.code.to_string(),
+                message: self.message,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -83,6 +104,10 @@ pub async fn json_errors_only(resp: Response) -> Response {
         400..=499 => "INVALID_PARAMETER_VALUE",
         _ => "INTERNAL_ERROR",
     };
-    let message = if text.is_empty() { status.canonical_reason().unwrap_or("Error").to_string() } else { text };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text
+    };
     ApiError::new(status, code, message).into_response()
 }

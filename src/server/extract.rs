@@ -20,13 +20,20 @@ pub async fn read_json<T: DeserializeOwned>(req: Request, limit: usize) -> Resul
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
     if !has_json_type {
-        return Err(ApiError::invalid("Bad Request. Content-Type header is missing or is not application/json."));
+        return Err(ApiError::invalid(
+            "Bad Request. Content-Type header is missing or is not application/json.",
+        ));
     }
     let bytes = axum::body::to_bytes(req.into_body(), limit)
         .await
         .map_err(|_| ApiError::too_large(format!("Request body larger than {limit} bytes")))?;
-    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) { axum::body::Bytes::from_static(b"{}") } else { bytes };
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(format!("Malformed JSON request: {e}")))
+    let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
+        axum::body::Bytes::from_static(b"{}")
+    } else {
+        bytes
+    };
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::invalid(format!("Malformed JSON request: {e}")))
 }
 
 /// A JSON request body of at most `MAX_JSON_BODY` bytes.
@@ -44,21 +51,34 @@ pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     pub fn require(&self, name: &str) -> Result<&str, ApiError> {
-        self.get(name).filter(|v| !v.is_empty()).ok_or_else(|| ApiError::missing(name))
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ApiError::missing(name))
     }
 
     pub fn int(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.get(name)
             .filter(|v| !v.is_empty())
-            .map(|v| v.trim().parse::<i64>().map_err(|_| ApiError::invalid(format!("Parameter '{name}' must be an integer, got '{v}'"))))
+            .map(|v| {
+                v.trim().parse::<i64>().map_err(|_| {
+                    ApiError::invalid(format!("Parameter '{name}' must be an integer, got '{v}'"))
+                })
+            })
             .transpose()
     }
 }
@@ -67,6 +87,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
-        Ok(Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+        Ok(Params(
+            form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+        ))
     }
 }

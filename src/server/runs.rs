@@ -6,8 +6,8 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, Params};
 use crate::api::ext::{CreateRunExt, UpdateRunExt};
 use crate::api::{
-    CreateRun, KeyValue, LogBatch, LogKeyValue, LogMetric, Metric, MetricHistoryResponse, RunIdBody, SearchRuns,
-    SearchRunsResponse, UpdateRun,
+    CreateRun, KeyValue, LogBatch, LogKeyValue, LogMetric, Metric, MetricHistoryResponse,
+    RunIdBody, SearchRuns, SearchRunsResponse, UpdateRun,
 };
 use crate::store::{Page, RunQuery, ViewType};
 use axum::Json;
@@ -28,10 +28,15 @@ fn run_id(run_id: &Option<String>, run_uuid: &Option<String>) -> ApiResult<Strin
 }
 
 fn key(k: &Option<String>) -> ApiResult<String> {
-    k.clone().filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("key"))
+    k.clone()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing("key"))
 }
 
-pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateRun>) -> ApiResult<Json<Value>> {
+pub async fn create(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<CreateRun>,
+) -> ApiResult<Json<Value>> {
     let ext = CreateRunExt {
         experiment_id: Some(req.experiment_id.unwrap_or_else(|| "0".into())),
         run_name: req.run_name,
@@ -50,13 +55,20 @@ pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateRun
 }
 
 pub async fn get(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
-    let id = q.get("run_id").or(q.get("run_uuid")).filter(|v| !v.is_empty()).ok_or_else(|| ApiError::missing("run_id"))?;
+    let id = q
+        .get("run_id")
+        .or(q.get("run_uuid"))
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::missing("run_id"))?;
     let id = id.to_string();
     let run = s.run(move |st| st.get_run(&id)).await?;
     Ok(Json(json!({ "run": to_mlflow_run(&run) })))
 }
 
-pub async fn update(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateRun>) -> ApiResult<Json<Value>> {
+pub async fn update(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<UpdateRun>,
+) -> ApiResult<Json<Value>> {
     let ext = UpdateRunExt {
         run_id: run_id(&req.run_id, &req.run_uuid)?,
         status: req.status,
@@ -68,89 +80,167 @@ pub async fn update(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateRun
     Ok(Json(json!({ "run_info": to_run_info(&run) })))
 }
 
-pub async fn delete(State(s): State<AppState>, JsonBody(req): JsonBody<RunIdBody>) -> ApiResult<Json<Value>> {
+pub async fn delete(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<RunIdBody>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     s.run(move |st| st.delete_run(&id)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn restore(State(s): State<AppState>, JsonBody(req): JsonBody<RunIdBody>) -> ApiResult<Json<Value>> {
+pub async fn restore(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<RunIdBody>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     s.run(move |st| st.restore_run(&id)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn search(State(s): State<AppState>, JsonBody(req): JsonBody<SearchRuns>) -> ApiResult<Json<SearchRunsResponse>> {
+pub async fn search(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<SearchRuns>,
+) -> ApiResult<Json<SearchRunsResponse>> {
     let q = RunQuery {
         experiment_ids: req.experiment_ids,
         filter: req.filter.unwrap_or_default(),
         view: ViewType::parse(req.run_view_type.as_deref())?,
         order_by: req.order_by,
-        page: Page { max_results: req.max_results, token: req.page_token },
+        page: Page {
+            max_results: req.max_results,
+            token: req.page_token,
+        },
     };
     let (runs, next_page_token) = s.run(move |st| st.search_runs(&q)).await?;
-    Ok(Json(SearchRunsResponse { runs: runs.iter().map(to_mlflow_run).collect(), next_page_token }))
+    Ok(Json(SearchRunsResponse {
+        runs: runs.iter().map(to_mlflow_run).collect(),
+        next_page_token,
+    }))
 }
 
-pub async fn log_metric(State(s): State<AppState>, JsonBody(req): JsonBody<LogMetric>) -> ApiResult<Json<Value>> {
+pub async fn log_metric(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<LogMetric>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     let metric = Metric {
         key: key(&req.key)?,
         value: req.value.ok_or_else(|| ApiError::missing("value"))?,
-        timestamp: req.timestamp.ok_or_else(|| ApiError::missing("timestamp"))?,
+        timestamp: req
+            .timestamp
+            .ok_or_else(|| ApiError::missing("timestamp"))?,
         step: req.step.unwrap_or(0),
     };
-    s.run(move |st| st.log_batch(&LogBatch { metrics: vec![metric], ..Default::default() }, &id)).await?;
+    s.run(move |st| {
+        st.log_batch(
+            &LogBatch {
+                metrics: vec![metric],
+                ..Default::default()
+            },
+            &id,
+        )
+    })
+    .await?;
     Ok(Json(json!({})))
 }
 
-pub async fn log_param(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
+pub async fn log_param(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<LogKeyValue>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
-    let p = KeyValue { key: key(&req.key)?, value: req.value.ok_or_else(|| ApiError::missing("value"))? };
-    s.run(move |st| st.log_batch(&LogBatch { params: vec![p], ..Default::default() }, &id)).await?;
+    let p = KeyValue {
+        key: key(&req.key)?,
+        value: req.value.ok_or_else(|| ApiError::missing("value"))?,
+    };
+    s.run(move |st| {
+        st.log_batch(
+            &LogBatch {
+                params: vec![p],
+                ..Default::default()
+            },
+            &id,
+        )
+    })
+    .await?;
     Ok(Json(json!({})))
 }
 
-pub async fn set_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
+pub async fn set_tag(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<LogKeyValue>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
-    let t = KeyValue { key: key(&req.key)?, value: req.value.ok_or_else(|| ApiError::missing("value"))? };
+    let t = KeyValue {
+        key: key(&req.key)?,
+        value: req.value.ok_or_else(|| ApiError::missing("value"))?,
+    };
     s.run(move |st| st.set_tag(&id, &t)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn delete_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
+pub async fn delete_tag(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<LogKeyValue>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     let k = key(&req.key)?;
     s.run(move |st| st.delete_tag(&id, &k)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn log_batch(State(s): State<AppState>, JsonBody(req): JsonBody<LogBatch>) -> ApiResult<Json<Value>> {
+pub async fn log_batch(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<LogBatch>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &None)?;
     s.run(move |st| st.log_batch(&req, &id)).await?;
     Ok(Json(json!({})))
 }
 
 /// Dataset and model-output links: accepted so clients that send them keep working; not stored yet.
-pub async fn accept_and_ignore(State(s): State<AppState>, JsonBody(req): JsonBody<RunIdBody>) -> ApiResult<Json<Value>> {
-    let id = req.id().filter(|s| !s.is_empty()).ok_or_else(|| ApiError::missing("run_id"))?.to_string();
+pub async fn accept_and_ignore(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<RunIdBody>,
+) -> ApiResult<Json<Value>> {
+    let id = req
+        .id()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing("run_id"))?
+        .to_string();
     if !s.run(move |st| st.run_exists(&id)).await? {
         return Err(ApiError::not_found("Run not found"));
     }
     Ok(Json(json!({})))
 }
 
-pub async fn metric_history(State(s): State<AppState>, q: Params) -> ApiResult<Json<MetricHistoryResponse>> {
-    let id = q.get("run_id").or(q.get("run_uuid")).filter(|v| !v.is_empty()).ok_or_else(|| ApiError::missing("run_id"))?;
+pub async fn metric_history(
+    State(s): State<AppState>,
+    q: Params,
+) -> ApiResult<Json<MetricHistoryResponse>> {
+    let id = q
+        .get("run_id")
+        .or(q.get("run_uuid"))
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::missing("run_id"))?;
     let id = id.to_string();
     let k = q.require("metric_key")?.to_string();
     let max = q.int("max_results")?;
     let token = q.get("page_token").map(String::from);
-    let (metrics, next_page_token) = s.run(move |st| st.metric_history(&id, &k, max, token.as_deref())).await?;
-    Ok(Json(MetricHistoryResponse { metrics, next_page_token }))
+    let (metrics, next_page_token) = s
+        .run(move |st| st.metric_history(&id, &k, max, token.as_deref()))
+        .await?;
+    Ok(Json(MetricHistoryResponse {
+        metrics,
+        next_page_token,
+    }))
 }
 
-pub async fn metric_history_bulk_interval(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
+pub async fn metric_history_bulk_interval(
+    State(s): State<AppState>,
+    q: Params,
+) -> ApiResult<Json<Value>> {
     let run_ids = q.all("run_ids");
     if run_ids.is_empty() {
         return Err(ApiError::missing("run_ids"));
@@ -166,9 +256,15 @@ pub async fn metric_history_bulk_interval(State(s): State<AppState>, q: Params) 
     let max = match q.int("max_results")? {
         None => BULK_INTERVAL_DEFAULT,
         Some(m) if (1..=BULK_INTERVAL_MAX as i64).contains(&m) => m as usize,
-        Some(m) => return Err(ApiError::invalid(format!("max_results must be between 1 and {BULK_INTERVAL_MAX}, got {m}"))),
+        Some(m) => {
+            return Err(ApiError::invalid(format!(
+                "max_results must be between 1 and {BULK_INTERVAL_MAX}, got {m}"
+            )));
+        }
     };
-    let points = s.run(move |st| st.metric_history_bulk_interval(&run_ids, &k, start, end, max)).await?;
+    let points = s
+        .run(move |st| st.metric_history_bulk_interval(&run_ids, &k, start, end, max))
+        .await?;
     let metrics: Vec<Value> = points
         .into_iter()
         .map(|(run_id, m)| {
@@ -177,7 +273,11 @@ pub async fn metric_history_bulk_interval(State(s): State<AppState>, q: Params) 
             v
         })
         .collect();
-    Ok(Json(if metrics.is_empty() { json!({}) } else { json!({ "metrics": metrics }) }))
+    Ok(Json(if metrics.is_empty() {
+        json!({})
+    } else {
+        json!({ "metrics": metrics })
+    }))
 }
 
 /// No logged models are stored here; the client asks when listing artifacts and must get an answer.

@@ -214,11 +214,7 @@ impl Store {
             if name.starts_with(".upload-") || ft.is_symlink() {
                 continue;
             }
-            let path = if prefix.is_empty() {
-                name
-            } else {
-                format!("{prefix}/{name}")
-            };
+            let path = name;
             if ft.is_dir() {
                 out.push(FileInfo {
                     path,
