@@ -1,0 +1,289 @@
+//! The `runhistory` binary and the Rust logger against real servers and stores.
+
+use runhistory::client::logger::Logger;
+use runhistory::server::EmbeddedServer;
+use runhistory::store::Store;
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_runhistory"))
+}
+
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn logger_delivers_and_the_cli_reads_the_store_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    let run_id;
+    {
+        let store = Arc::new(Store::open(&store_dir).unwrap());
+        let server = EmbeddedServer::start(store.clone(), None).unwrap();
+        let run = store
+            .create_run(&runhistory::api::ext::CreateRunExt {
+                experiment_name: Some("iris".into()),
+                script_name: Some("iris.py".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        run_id = run.run_id.clone();
+        let mut logger = Logger::start(
+            &server.url(),
+            None,
+            &run.run_id,
+            Some(store_dir.join("spool")),
+        )
+        .unwrap();
+        logger.log("Regularization Rate", 0.078125);
+        for i in 0..1000 {
+            logger.log("loss", 1.0 / (i as f64 + 1.0));
+        }
+        logger.log("chart", vec![1.0, 3.0, 5.0]);
+        logger.log("note", "a string value");
+        logger.log_param("lr", "0.1");
+        logger.log("Accuracy", 0.679245).wait().unwrap();
+        logger.close();
+        let p = store
+            .run_artifact_path(&run.run_id, "outputs/model.pkl")
+            .unwrap();
+        store.put_artifact(&p, b"model bytes").unwrap();
+        store
+            .update_run(&runhistory::api::ext::UpdateRunExt {
+                run_id: run.run_id.clone(),
+                status: Some("FINISHED".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        let loss = &store.get_run(&run.run_id).unwrap().metrics["loss"];
+        assert_eq!(loss.count, 1000);
+    }
+    // No server running now: the CLI reads the store folder itself.
+    let table = run_ok(
+        bin()
+            .args(["list", "-o", "table", "--store"])
+            .arg(&store_dir),
+    );
+    let header: Vec<&str> = table
+        .lines()
+        .next()
+        .unwrap()
+        .split("  ")
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "Accuracy",
+            "Regularization Rate",
+            "chart",
+            "loss",
+            "Duration",
+            "Run_id",
+            "Script_name",
+            "Start_time_utc",
+            "Status"
+        ],
+        "{table}"
+    );
+    assert!(
+        table.contains("0.679245") && table.contains("0.078125") && table.contains("Completed"),
+        "{table}"
+    );
+    let info: serde_json::Value = serde_json::from_str(&run_ok(
+        bin()
+            .args(["info", "-r", &run_id, "--store"])
+            .arg(&store_dir),
+    ))
+    .unwrap();
+    assert_eq!(info["Accuracy"], 0.679245);
+    assert_eq!(info["note"], "a string value");
+    assert_eq!(info["attachments"], "outputs/model.pkl");
+    assert_eq!(info["script_name"], "iris.py");
+    assert_eq!(info["run_number"], 1);
+    let last: serde_json::Value =
+        serde_json::from_str(&run_ok(bin().args(["last", "--store"]).arg(&store_dir))).unwrap();
+    assert_eq!(last["run_id"], run_id.as_str());
+    let artifact = run_ok(
+        bin()
+            .args(["info", "-r", &run_id, "-a", "outputs/model.pkl", "--store"])
+            .arg(&store_dir),
+    );
+    assert_eq!(artifact, "model bytes");
+    let dest = dir.path().join("dl");
+    run_ok(
+        bin()
+            .args(["download", "-r", &run_id, "-d"])
+            .arg(&dest)
+            .arg("--store")
+            .arg(&store_dir),
+    );
+    assert_eq!(
+        std::fs::read(dest.join("outputs/model.pkl")).unwrap(),
+        b"model bytes"
+    );
+    let asset: serde_json::Value = serde_json::from_str(&run_ok(
+        bin()
+            .args([
+                "promote",
+                "-r",
+                &run_id,
+                "-ap",
+                "outputs",
+                "-n",
+                "iris-model",
+                "--store",
+            ])
+            .arg(&store_dir),
+    ))
+    .unwrap();
+    assert_eq!(asset["version"], 1);
+    let missing = bin()
+        .args(["info", "-r", "0123456789abcdef0123456789abcdef", "--store"])
+        .arg(&store_dir)
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(err.lines().count(), 1, "one-line error: {err}");
+    let none = bin()
+        .args(["list", "--store"])
+        .arg(dir.path().join("nothing"))
+        .output()
+        .unwrap();
+    assert!(!none.status.success());
+}
+
+#[test]
+fn compare_marks_differences() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("s")).unwrap();
+    let mk = |acc: f64| {
+        let r = store
+            .create_run(&runhistory::api::ext::CreateRunExt {
+                experiment_name: Some("e".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        store
+            .log_batch(
+                &runhistory::api::LogBatch {
+                    metrics: vec![
+                        runhistory::api::Metric {
+                            key: "acc".into(),
+                            value: acc,
+                            step: 0,
+                            timestamp: 0,
+                        },
+                        runhistory::api::Metric {
+                            key: "same".into(),
+                            value: 1.0,
+                            step: 0,
+                            timestamp: 0,
+                        },
+                    ],
+                    ..Default::default()
+                },
+                &r.run_id,
+            )
+            .unwrap();
+        r.run_id
+    };
+    let (a, b) = (mk(0.5), mk(0.75));
+    drop(store);
+    let out = run_ok(
+        bin()
+            .args(["compare", &a, &b, "--store"])
+            .arg(dir.path().join("s")),
+    );
+    let acc = out.lines().find(|l| l.contains(" acc ")).unwrap();
+    let same = out.lines().find(|l| l.contains(" same ")).unwrap();
+    assert!(
+        acc.starts_with('*') && acc.contains("0.5") && acc.contains("0.75"),
+        "{out}"
+    );
+    assert!(!same.starts_with('*'), "{out}");
+}
+
+#[test]
+fn serve_prints_its_address_and_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bin()
+        .args(["serve", "--port", "0", "--store"])
+        .arg(dir.path().join("s"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.starts_with("Listening on http://127.0.0.1:"), "{line}");
+    let url = line.trim().trim_start_matches("Listening on ").to_string();
+    let body = reqwest::blocking::get(format!("{url}/health"))
+        .unwrap()
+        .text()
+        .unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(body, "OK");
+}
+
+#[test]
+fn an_unreachable_server_spools_and_the_next_start_ingests_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    let run_id = {
+        let store = Store::open(&store_dir).unwrap();
+        store.create_run(&Default::default()).unwrap().run_id
+    };
+    // Nothing listens on this port: a listener bound then dropped.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut logger = Logger::start(
+        &format!("http://{dead}"),
+        None,
+        &run_id,
+        Some(store_dir.join("spool")),
+    )
+    .unwrap();
+    for i in 0..500 {
+        logger.log_at("loss", i as f64, i);
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "log() never blocks"
+    );
+    assert!(
+        logger
+            .log("x", 1.0)
+            .wait_timeout(Duration::from_millis(200))
+            .is_err()
+    );
+    logger.close();
+    let store = Store::open(&store_dir).unwrap();
+    assert_eq!(store.get_run(&run_id).unwrap().metrics["loss"].count, 500);
+    drop(store);
+    let store = Store::open(&store_dir).unwrap();
+    assert_eq!(
+        store.get_run(&run_id).unwrap().metrics["loss"].count,
+        500,
+        "a second start adds nothing"
+    );
+}

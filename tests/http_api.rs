@@ -1,0 +1,394 @@
+//! End to end over real HTTP on 127.0.0.1:0 with a real store: MLflow shapes, errors, artifacts, auth.
+
+use runhistory::server::EmbeddedServer;
+use runhistory::store::Store;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+struct Env {
+    _dir: tempfile::TempDir,
+    server: EmbeddedServer,
+    http: reqwest::blocking::Client,
+}
+
+fn start(token: Option<&str>) -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("store")).unwrap();
+    let server = EmbeddedServer::start(Arc::new(store), token.map(String::from)).unwrap();
+    Env {
+        _dir: dir,
+        server,
+        http: reqwest::blocking::Client::new(),
+    }
+}
+
+impl Env {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+    fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        let r = self.http.post(self.url(path)).json(&body).send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+    fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http.get(self.url(path)).send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+    fn new_run(&self) -> (String, String) {
+        let (_, e) = self.post(
+            "/api/2.0/mlflow/experiments/create",
+            json!({"name": format!("e{}", rand_suffix())}),
+        );
+        let exp = e["experiment_id"].as_str().unwrap().to_string();
+        let (s, r) = self.post(
+            "/api/2.0/mlflow/runs/create",
+            json!({"experiment_id": exp, "start_time": 1}),
+        );
+        assert_eq!(s, 200, "{r}");
+        (
+            exp,
+            r["run"]["info"]["run_id"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+fn assert_error(status: u16, body: &Value, want_status: u16, code: &str) {
+    assert_eq!(status, want_status, "{body}");
+    assert_eq!(body["error_code"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+#[test]
+fn runs_metrics_and_mlflow_shapes() {
+    let env = start(None);
+    let (exp, run) = env.new_run();
+    let (s, _) = env.post(
+        "/api/2.0/mlflow/runs/log-batch",
+        json!({"run_id": run, "metrics": [
+            {"key": "loss", "value": 0.5, "timestamp": 10, "step": 1},
+            {"key": "loss", "value": "NaN", "timestamp": 11, "step": 2},
+            {"key": "loss", "value": "-Infinity", "timestamp": "12", "step": "3"}],
+            "params": [{"key": "lr", "value": "0.1"}], "tags": [{"key": "t", "value": "v"}]}),
+    );
+    assert_eq!(s, 200);
+    let (s, r) = env.get(&format!("/api/2.0/mlflow/runs/get?run_id={run}"));
+    assert_eq!(s, 200);
+    assert_eq!(r["run"]["info"]["experiment_id"], exp);
+    assert_eq!(r["run"]["info"]["status"], "RUNNING");
+    assert_eq!(
+        r["run"]["info"]["artifact_uri"],
+        format!("mlflow-artifacts:/{exp}/{run}/artifacts")
+    );
+    assert_eq!(
+        r["run"]["data"]["metrics"],
+        json!([{"key": "loss", "value": "-Infinity", "timestamp": 12, "step": 3}])
+    );
+    assert_eq!(
+        r["run"]["data"]["params"],
+        json!([{"key": "lr", "value": "0.1"}])
+    );
+    let (_, h) = env.get(&format!(
+        "/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=loss&max_results=2"
+    ));
+    assert_eq!(h["metrics"].as_array().unwrap().len(), 2);
+    assert_eq!(h["metrics"][1]["value"], "NaN");
+    let token = h["next_page_token"].as_str().unwrap();
+    let (_, h2) = env.get(&format!("/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=loss&max_results=2&page_token={token}"));
+    assert_eq!(h2["metrics"].as_array().unwrap().len(), 1);
+    assert!(h2.get("next_page_token").is_none());
+    let (_, none) = env.get(&format!(
+        "/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=nothing"
+    ));
+    assert_eq!(none, json!({}));
+    let (s, u) = env.post(
+        "/api/2.0/mlflow/runs/update",
+        json!({"run_id": run, "status": "FINISHED", "end_time": 99}),
+    );
+    assert_eq!(s, 200);
+    assert_eq!(u["run_info"]["status"], "FINISHED");
+    assert_eq!(u["run_info"]["end_time"], 99);
+    let (_, found) = env.post(
+        "/api/2.0/mlflow/runs/search",
+        json!({"experiment_ids": [exp], "filter": "params.lr = '0.1' AND (attributes.status = 'FINISHED' OR metrics.loss > 5)"}),
+    );
+    assert_eq!(found["runs"].as_array().unwrap().len(), 1);
+    let (_, bulk) = env.get(&format!(
+        "/api/2.0/mlflow/metrics/get-history-bulk-interval?run_ids={run}&metric_key=loss&max_results=2"
+    ));
+    let steps: Vec<i64> = bulk["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["step"].as_i64().unwrap())
+        .collect();
+    assert_eq!(steps, vec![1, 3], "first and last step are kept");
+    assert_eq!(bulk["metrics"][0]["run_id"], run);
+}
+
+#[test]
+fn bad_requests_are_4xx_json_and_store_nothing() {
+    let env = start(None);
+    let (_, run) = env.new_run();
+    let raw = env
+        .http
+        .post(env.url("/api/2.0/mlflow/runs/log-batch"))
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 400);
+    assert_eq!(
+        raw.json::<Value>().unwrap()["error_code"],
+        "INVALID_PARAMETER_VALUE"
+    );
+    let no_type = env
+        .http
+        .post(env.url("/api/2.0/mlflow/runs/log-batch"))
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(no_type.status().as_u16(), 400);
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/runs/log-metric",
+        json!({"key": "x", "value": 1, "timestamp": 1}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    assert!(b["message"].as_str().unwrap().contains("'run_id'"));
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/runs/log-metric",
+        json!({"run_id": run, "key": "x", "value": [1], "timestamp": 1}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    let (s, b) = env.get("/api/2.0/mlflow/runs/get?run_id=doesnotexist");
+    assert_error(s, &b, 404, "RESOURCE_DOES_NOT_EXIST");
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/runs/log-batch",
+        json!({"run_id": run, "params": [{"key": "k".repeat(300), "value": "v"}]}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/runs/log-batch",
+        json!({"run_id": run, "metrics": [{"key": "ok", "value": 1, "timestamp": 1}], "params": [{"key": "p", "value": "v".repeat(7000)}]}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    let (_, r) = env.get(&format!("/api/2.0/mlflow/runs/get?run_id={run}"));
+    assert!(
+        r["run"]["data"].get("metrics").is_none(),
+        "the refused batch left nothing behind: {r}"
+    );
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/runs/search",
+        json!({"experiment_ids": ["0"], "filter": "metrics.x >>> 1"}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/runs/search",
+        json!({"experiment_ids": ["0"], "max_results": 50001}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/experiments/create",
+        json!({"name": "Default"}),
+    );
+    assert_error(s, &b, 400, "RESOURCE_ALREADY_EXISTS");
+    let (s, b) = env.get("/api/2.0/mlflow/no-such-endpoint");
+    assert_error(s, &b, 404, "ENDPOINT_NOT_FOUND");
+    let r = env
+        .http
+        .delete(env.url("/api/2.0/mlflow/runs/get"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert!(r.json::<Value>().unwrap()["error_code"].is_string());
+    let (s, b) = env.get("/api/2.0/mlflow/experiments/get?experiment_id=abc");
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+}
+
+#[test]
+fn artifacts_round_trip_and_escapes_are_refused() {
+    let env = start(None);
+    let (exp, run) = env.new_run();
+    let base = format!("/api/2.0/mlflow-artifacts/artifacts/{exp}/{run}/artifacts");
+    let put = env
+        .http
+        .put(env.url(&format!("{base}/d/hello.txt")))
+        .body("hello world")
+        .send()
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    let got = env
+        .http
+        .get(env.url(&format!("{base}/d/hello.txt")))
+        .send()
+        .unwrap();
+    assert_eq!(got.headers()["content-type"], "text/plain");
+    assert_eq!(got.text().unwrap(), "hello world");
+    let (_, list) = env.get(&format!(
+        "/api/2.0/mlflow-artifacts/artifacts?path={exp}/{run}/artifacts"
+    ));
+    assert_eq!(list, json!({"files": [{"path": "d", "is_dir": true}]}));
+    let (_, list) = env.get(&format!(
+        "/api/2.0/mlflow-artifacts/artifacts?path={exp}/{run}/artifacts/d"
+    ));
+    assert_eq!(
+        list,
+        json!({"files": [{"path": "hello.txt", "is_dir": false, "file_size": 11}]})
+    );
+    let (s, b) = env.get(&format!("{base}/missing.txt"));
+    assert_error(s, &b, 404, "RESOURCE_DOES_NOT_EXIST");
+    for evil in [
+        "..%2F..%2Fescape.txt",
+        "d/..%2F..%2F..%2Fescape.txt",
+        "%2Fetc%2Fpasswd",
+        "a%00b",
+        "%2E%2E/x",
+    ] {
+        let r = env
+            .http
+            .put(env.url(&format!("{base}/{evil}")))
+            .body("x")
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        assert!((400..500).contains(&status), "{evil}: {status}");
+        assert!(
+            r.json::<Value>().unwrap()["error_code"].is_string(),
+            "{evil}"
+        );
+    }
+    let store_root = env._dir.path().join("store");
+    assert!(
+        !store_root
+            .join("artifacts")
+            .join(&exp)
+            .join("escape.txt")
+            .exists()
+    );
+    let big = env
+        .http
+        .put(env.url(&format!("{base}/big.bin")))
+        .header("Content-Length", (600u64 * 1024 * 1024).to_string())
+        .body(Vec::<u8>::new())
+        .send();
+    // Either refused from the declared length, or the connection is cut: never stored.
+    if let Ok(r) = big {
+        assert_eq!(r.status().as_u16(), 413);
+    }
+    assert!(
+        env.http
+            .get(env.url(&format!("{base}/big.bin")))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+            == 404
+    );
+    let del = env
+        .http
+        .delete(env.url(&format!("{base}/d/hello.txt")))
+        .send()
+        .unwrap();
+    assert_eq!(del.status().as_u16(), 200);
+    let (s, _) = env.get(&format!("{base}/d/hello.txt"));
+    assert_eq!(s, 404);
+}
+
+#[test]
+fn a_token_is_required_when_configured() {
+    let env = start(Some("s3cret"));
+    let (s, b) = env.get("/api/2.0/mlflow/experiments/get?experiment_id=0");
+    assert_error(s, &b, 401, "UNAUTHENTICATED");
+    let wrong = env
+        .http
+        .get(env.url("/health"))
+        .bearer_auth("nope")
+        .send()
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    let ok = env
+        .http
+        .get(env.url("/api/2.0/mlflow/experiments/get?experiment_id=0"))
+        .bearer_auth("s3cret")
+        .send()
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+}
+
+#[test]
+fn extensions_ingest_downsample_summary_and_heartbeats() {
+    let env = start(None);
+    let p = runhistory::api::ext::PREFIX;
+    let (s, r) = env.post(
+        &format!("{p}/runs/create"),
+        json!({"experiment_name": "ext", "script_name": "train.py", "arguments": ["0.5"]}),
+    );
+    assert_eq!(s, 200, "{r}");
+    let run = r["run"]["run_id"].as_str().unwrap().to_string();
+    assert_eq!(r["run"]["run_number"], 1);
+    let values: Vec<f64> = (0..20_000).map(|i| (i as f64).sin()).collect();
+    let (s, r) = env.post(
+        &format!("{p}/runs/ingest"),
+        json!({"run_id": run, "batch_id": "b1", "series": [{"key": "wave", "values": values}],
+               "values": [{"key": "note", "kind": "string", "value": "hi"}]}),
+    );
+    assert_eq!((s, r["points"].as_u64()), (200, Some(20_000)));
+    let (_, again) = env.post(
+        &format!("{p}/runs/ingest"),
+        json!({"run_id": run, "batch_id": "b1", "series": [{"key": "wave", "values": [1]}]}),
+    );
+    assert_eq!(again["duplicate"], true);
+    let (_, d) = env.get(&format!(
+        "{p}/metrics/downsample?run_id={run}&key=wave&buckets=500"
+    ));
+    assert_eq!(d["total_points"], 20_000);
+    assert_eq!(d["buckets"].as_array().unwrap().len(), 500);
+    let (_, summary) = env.get(&format!(
+        "{p}/experiments/summary?experiment_id={}",
+        r_exp(&env, &run)
+    ));
+    assert_eq!(summary["runs"][0]["metrics"]["wave"]["count"], 20_000);
+    assert_eq!(summary["runs"][0]["values"]["note"]["value"], "hi");
+    let (s, _) = env.post(
+        &format!("{p}/runs/heartbeat"),
+        json!({"run_id": run, "interval_secs": 0.1}),
+    );
+    assert_eq!(s, 200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let (_, r) = env.get(&format!("{p}/runs/get?run_id={run}"));
+        if r["run"]["status"] == "Lost" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "run never became Lost: {}",
+            r["run"]["status"]
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (s, b) = env.post(
+        &format!("{p}/runs/ingest"),
+        json!({"run_id": run, "values": [{"key": "bad", "kind": "video", "value": 1}]}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+}
+
+fn r_exp(env: &Env, run: &str) -> String {
+    let (_, r) = env.get(&format!(
+        "{}/runs/get?run_id={run}",
+        runhistory::api::ext::PREFIX
+    ));
+    r["run"]["experiment_id"].as_str().unwrap().to_string()
+}
