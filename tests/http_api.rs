@@ -279,8 +279,10 @@ fn artifacts_round_trip_and_escapes_are_refused() {
     let big = env
         .http
         .put(env.url(&format!("{base}/big.bin")))
-        .header("Content-Length", (600u64 * 1024 * 1024).to_string())
-        .body(Vec::<u8>::new())
+        .body(reqwest::blocking::Body::sized(
+            std::io::Read::take(std::io::repeat(0), 600 * 1024 * 1024),
+            600 * 1024 * 1024,
+        ))
         .send();
     // Either refused from the declared length, or the connection is cut: never stored.
     if let Ok(r) = big {

@@ -45,9 +45,11 @@ pub fn safe_segments(path: &str) -> Result<Vec<String>> {
         return Err(bad("backslashes are not allowed"));
     }
     let mut out = Vec::new();
-    for seg in path.split('/') {
+    let trimmed = path.strip_suffix('/').unwrap_or(path);
+    for seg in trimmed.split('/') {
         match seg {
-            "" => continue,
+            "" if trimmed.is_empty() => continue,
+            "" => return Err(bad("empty segments ('//') are not allowed")),
             "." | ".." => return Err(bad("'.' and '..' are not allowed")),
             s if s.len() > MAX_SEGMENT_LEN => {
                 return Err(bad("a path segment is longer than 255 bytes"));
@@ -285,8 +287,9 @@ mod tests {
             assert!(safe_segments(bad).is_err(), "{bad:?} must be refused");
         }
         assert!(safe_segments(&"a".repeat(300)).is_err());
+        assert!(safe_segments("a//b/c.txt").is_err());
         assert_eq!(
-            safe_segments("a//b/c.txt").unwrap(),
+            safe_segments("a/b/c.txt/").unwrap(),
             vec!["a", "b", "c.txt"]
         );
         assert_eq!(safe_segments("").unwrap(), Vec::<String>::new());
