@@ -70,6 +70,21 @@ def _get_worker():
         return _worker
 
 
+MAX_NAME_LEN = 250  # the server's (and MLflow's) limit on keys
+
+
+def _bad_name(name):
+    """Why a name would be refused by the server, or None. Checked here so that one bad name
+    never makes the server refuse a whole batch of good values."""
+    if not isinstance(name, str) or not name:
+        return "log() needs a non-empty string name, got %r" % (name,)
+    if len(name.encode()) > MAX_NAME_LEN:
+        return "name %r... is longer than %d bytes" % (name[:40], MAX_NAME_LEN)
+    if "\0" in name:
+        return "name %r contains a NUL character" % (name,)
+    return None
+
+
 def _is_number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
@@ -98,8 +113,9 @@ class Run:
 
     def log(self, name, value, step=None):
         """Logs an int or float (one more point of the series `name`), a string, or a list of numbers."""
-        if not isinstance(name, str) or not name:
-            return self._warn("log() needs a non-empty string name, got %r" % (name,))
+        problem = _bad_name(name)
+        if problem:
+            return self._warn(problem)
         if _is_number(value):
             return self._put(("log", self.run_id, "point", name, float(value), step, int(time.time() * 1000)))
         if isinstance(value, str):
@@ -113,9 +129,13 @@ class Run:
         return self._warn("log(%r): cannot log a %s; use a number, a string or a list of numbers" % (name, type(value).__name__))
 
     def log_param(self, name, value):
+        if _bad_name(name):
+            return self._warn(_bad_name(name))
         return self._put(("log", self.run_id, "param", name, str(value), None, 0))
 
     def set_tag(self, name, value):
+        if _bad_name(name):
+            return self._warn(_bad_name(name))
         return self._put(("log", self.run_id, "tag", name, str(value), None, 0))
 
     def log_table(self, name, table):

@@ -199,18 +199,31 @@ fn log_param_in(conn: &Connection, run_id: &str, p: &KeyValue) -> Result<()> {
     }
 }
 
-/// Points grouped by key, in the order given, for one insert per series.
-fn group_metrics(metrics: &[Metric]) -> Vec<(&str, Vec<f64>, Vec<i64>, Vec<i64>)> {
-    let mut order: Vec<(&str, Vec<f64>, Vec<i64>, Vec<i64>)> = Vec::new();
+/// The points of one key taken from a list of metrics, in the order given.
+struct KeyPoints<'a> {
+    key: &'a str,
+    values: Vec<f64>,
+    steps: Vec<i64>,
+    timestamps: Vec<i64>,
+}
+
+/// Groups metrics by key, for one insert per series.
+fn group_metrics(metrics: &[Metric]) -> Vec<KeyPoints<'_>> {
+    let mut order: Vec<KeyPoints> = Vec::new();
     let mut at: HashMap<&str, usize> = HashMap::new();
     for m in metrics {
         let i = *at.entry(m.key.as_str()).or_insert_with(|| {
-            order.push((m.key.as_str(), Vec::new(), Vec::new(), Vec::new()));
+            order.push(KeyPoints {
+                key: &m.key,
+                values: Vec::new(),
+                steps: Vec::new(),
+                timestamps: Vec::new(),
+            });
             order.len() - 1
         });
-        order[i].1.push(m.value);
-        order[i].2.push(m.step);
-        order[i].3.push(m.timestamp);
+        order[i].values.push(m.value);
+        order[i].steps.push(m.step);
+        order[i].timestamps.push(m.timestamp);
     }
     order
 }
@@ -337,8 +350,8 @@ impl Store {
             for p in &batch.params {
                 log_param_in(tx, run_id, p)?;
             }
-            for (key, values, steps, timestamps) in group_metrics(&batch.metrics) {
-                insert_points(tx, run_id, key, &values, Some(&steps), &timestamps)?;
+            for g in group_metrics(&batch.metrics) {
+                insert_points(tx, run_id, g.key, &g.values, Some(&g.steps), &g.timestamps)?;
             }
             for t in &batch.tags {
                 set_tag_in(tx, run_id, t)?;
@@ -373,8 +386,8 @@ impl Store {
                 let raw: Vec<f64> = values.iter().map(|n| n.0).collect();
                 points += insert_points(tx, &batch.run_id, key, &raw, steps.as_deref(), timestamps)?;
             }
-            for (key, values, steps, timestamps) in group_metrics(&batch.metrics) {
-                points += insert_points(tx, &batch.run_id, key, &values, Some(&steps), &timestamps)?;
+            for g in group_metrics(&batch.metrics) {
+                points += insert_points(tx, &batch.run_id, g.key, &g.values, Some(&g.steps), &g.timestamps)?;
             }
             for t in &batch.tags {
                 set_tag_in(tx, &batch.run_id, t)?;

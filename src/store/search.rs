@@ -175,7 +175,7 @@ impl Store {
         let experiment = self.read(|c| get_experiment_in(c, id))?;
         let mut runs = self.runs_of_experiments(&[id])?;
         runs.retain(|r| r.lifecycle_stage == "active" && expr.matches(r));
-        runs.sort_by(|a, b| b.run_number.cmp(&a.run_number));
+        runs.sort_by_key(|r| std::cmp::Reverse(r.run_number));
         Ok(ExperimentSummary { experiment, runs })
     }
 }
