@@ -38,13 +38,7 @@ fn logger_delivers_and_the_cli_reads_the_store_directly() {
             })
             .unwrap();
         run_id = run.run_id.clone();
-        let mut logger = Logger::start(
-            &server.url(),
-            None,
-            &run.run_id,
-            Some(store_dir.join("spool")),
-        )
-        .unwrap();
+        let mut logger = Logger::start(&server.url(), None, &run.run_id, Some(store_dir.join("spool"))).unwrap();
         logger.log("Regularization Rate", 0.078125);
         for i in 0..1000 {
             logger.log("loss", 1.0 / (i as f64 + 1.0));
@@ -54,9 +48,7 @@ fn logger_delivers_and_the_cli_reads_the_store_directly() {
         logger.log_param("lr", "0.1");
         logger.log("Accuracy", 0.679245).wait().unwrap();
         logger.close();
-        let p = store
-            .run_artifact_path(&run.run_id, "outputs/model.pkl")
-            .unwrap();
+        let p = store.run_artifact_path(&run.run_id, "outputs/model.pkl").unwrap();
         store.put_artifact(&p, b"model bytes").unwrap();
         store
             .update_run(&runhistory::api::ext::UpdateRunExt {
@@ -69,11 +61,7 @@ fn logger_delivers_and_the_cli_reads_the_store_directly() {
         assert_eq!(loss.count, 1000);
     }
     // No server running now: the CLI reads the store folder itself.
-    let table = run_ok(
-        bin()
-            .args(["list", "-o", "table", "--store"])
-            .arg(&store_dir),
-    );
+    let table = run_ok(bin().args(["list", "-o", "table", "--store"]).arg(&store_dir));
     let header: Vec<&str> = table
         .lines()
         .next()
@@ -101,12 +89,8 @@ fn logger_delivers_and_the_cli_reads_the_store_directly() {
         table.contains("0.679245") && table.contains("0.078125") && table.contains("Completed"),
         "{table}"
     );
-    let info: serde_json::Value = serde_json::from_str(&run_ok(
-        bin()
-            .args(["info", "-r", &run_id, "--store"])
-            .arg(&store_dir),
-    ))
-    .unwrap();
+    let info: serde_json::Value =
+        serde_json::from_str(&run_ok(bin().args(["info", "-r", &run_id, "--store"]).arg(&store_dir))).unwrap();
     assert_eq!(info["Accuracy"], 0.679245);
     assert_eq!(info["note"], "a string value");
     assert_eq!(info["attachments"], "outputs/model.pkl");
@@ -129,10 +113,7 @@ fn logger_delivers_and_the_cli_reads_the_store_directly() {
             .arg("--store")
             .arg(&store_dir),
     );
-    assert_eq!(
-        std::fs::read(dest.join("outputs/model.pkl")).unwrap(),
-        b"model bytes"
-    );
+    assert_eq!(std::fs::read(dest.join("outputs/model.pkl")).unwrap(), b"model bytes");
     let asset: serde_json::Value = serde_json::from_str(&run_ok(
         bin()
             .args([
@@ -202,11 +183,7 @@ fn compare_marks_differences() {
     };
     let (a, b) = (mk(0.5), mk(0.75));
     drop(store);
-    let out = run_ok(
-        bin()
-            .args(["compare", &a, &b, "--store"])
-            .arg(dir.path().join("s")),
-    );
+    let out = run_ok(bin().args(["compare", &a, &b, "--store"]).arg(dir.path().join("s")));
     let acc = out.lines().find(|l| l.contains(" acc ")).unwrap();
     let same = out.lines().find(|l| l.contains(" same ")).unwrap();
     assert!(
@@ -226,17 +203,10 @@ fn serve_prints_its_address_and_answers() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut line,
-    )
-    .unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
     assert!(line.starts_with("Listening on http://127.0.0.1:"), "{line}");
     let url = line.trim().trim_start_matches("Listening on ").to_string();
-    let body = reqwest::blocking::get(format!("{url}/health"))
-        .unwrap()
-        .text()
-        .unwrap();
+    let body = reqwest::blocking::get(format!("{url}/health")).unwrap().text().unwrap();
     child.kill().unwrap();
     let _ = child.wait();
     assert_eq!(body, "OK");
@@ -256,26 +226,12 @@ fn an_unreachable_server_spools_and_the_next_start_ingests_once() {
         .local_addr()
         .unwrap();
     let started = std::time::Instant::now();
-    let mut logger = Logger::start(
-        &format!("http://{dead}"),
-        None,
-        &run_id,
-        Some(store_dir.join("spool")),
-    )
-    .unwrap();
+    let mut logger = Logger::start(&format!("http://{dead}"), None, &run_id, Some(store_dir.join("spool"))).unwrap();
     for i in 0..500 {
         logger.log_at("loss", i as f64, i);
     }
-    assert!(
-        started.elapsed() < Duration::from_millis(500),
-        "log() never blocks"
-    );
-    assert!(
-        logger
-            .log("x", 1.0)
-            .wait_timeout(Duration::from_millis(200))
-            .is_err()
-    );
+    assert!(started.elapsed() < Duration::from_millis(500), "log() never blocks");
+    assert!(logger.log("x", 1.0).wait_timeout(Duration::from_millis(200)).is_err());
     logger.close();
     let store = Store::open(&store_dir).unwrap();
     assert_eq!(store.get_run(&run_id).unwrap().metrics["loss"].count, 500);

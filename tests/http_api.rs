@@ -47,10 +47,7 @@ impl Env {
             json!({"experiment_id": exp, "start_time": 1}),
         );
         assert_eq!(s, 200, "{r}");
-        (
-            exp,
-            r["run"]["info"]["run_id"].as_str().unwrap().to_string(),
-        )
+        (exp, r["run"]["info"]["run_id"].as_str().unwrap().to_string())
     }
 }
 
@@ -64,10 +61,7 @@ fn rand_suffix() -> u64 {
 fn assert_error(status: u16, body: &Value, want_status: u16, code: &str) {
     assert_eq!(status, want_status, "{body}");
     assert_eq!(body["error_code"], code, "{body}");
-    assert!(
-        body["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
 }
 
 #[test]
@@ -95,17 +89,16 @@ fn runs_metrics_and_mlflow_shapes() {
         r["run"]["data"]["metrics"],
         json!([{"key": "loss", "value": "-Infinity", "timestamp": 12, "step": 3}])
     );
-    assert_eq!(
-        r["run"]["data"]["params"],
-        json!([{"key": "lr", "value": "0.1"}])
-    );
+    assert_eq!(r["run"]["data"]["params"], json!([{"key": "lr", "value": "0.1"}]));
     let (_, h) = env.get(&format!(
         "/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=loss&max_results=2"
     ));
     assert_eq!(h["metrics"].as_array().unwrap().len(), 2);
     assert_eq!(h["metrics"][1]["value"], "NaN");
     let token = h["next_page_token"].as_str().unwrap();
-    let (_, h2) = env.get(&format!("/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=loss&max_results=2&page_token={token}"));
+    let (_, h2) = env.get(&format!(
+        "/api/2.0/mlflow/metrics/get-history?run_id={run}&metric_key=loss&max_results=2&page_token={token}"
+    ));
     assert_eq!(h2["metrics"].as_array().unwrap().len(), 1);
     assert!(h2.get("next_page_token").is_none());
     let (_, none) = env.get(&format!(
@@ -149,10 +142,7 @@ fn bad_requests_are_4xx_json_and_store_nothing() {
         .send()
         .unwrap();
     assert_eq!(raw.status().as_u16(), 400);
-    assert_eq!(
-        raw.json::<Value>().unwrap()["error_code"],
-        "INVALID_PARAMETER_VALUE"
-    );
+    assert_eq!(raw.json::<Value>().unwrap()["error_code"], "INVALID_PARAMETER_VALUE");
     let no_type = env
         .http
         .post(env.url("/api/2.0/mlflow/runs/log-batch"))
@@ -198,18 +188,11 @@ fn bad_requests_are_4xx_json_and_store_nothing() {
         json!({"experiment_ids": ["0"], "max_results": 50001}),
     );
     assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
-    let (s, b) = env.post(
-        "/api/2.0/mlflow/experiments/create",
-        json!({"name": "Default"}),
-    );
+    let (s, b) = env.post("/api/2.0/mlflow/experiments/create", json!({"name": "Default"}));
     assert_error(s, &b, 400, "RESOURCE_ALREADY_EXISTS");
     let (s, b) = env.get("/api/2.0/mlflow/no-such-endpoint");
     assert_error(s, &b, 404, "ENDPOINT_NOT_FOUND");
-    let r = env
-        .http
-        .delete(env.url("/api/2.0/mlflow/runs/get"))
-        .send()
-        .unwrap();
+    let r = env.http.delete(env.url("/api/2.0/mlflow/runs/get")).send().unwrap();
     assert_eq!(r.status().as_u16(), 405);
     assert!(r.json::<Value>().unwrap()["error_code"].is_string());
     let (s, b) = env.get("/api/2.0/mlflow/experiments/get?experiment_id=abc");
@@ -228,11 +211,7 @@ fn artifacts_round_trip_and_escapes_are_refused() {
         .send()
         .unwrap();
     assert_eq!(put.status().as_u16(), 200);
-    let got = env
-        .http
-        .get(env.url(&format!("{base}/d/hello.txt")))
-        .send()
-        .unwrap();
+    let got = env.http.get(env.url(&format!("{base}/d/hello.txt"))).send().unwrap();
     assert_eq!(got.headers()["content-type"], "text/plain");
     assert_eq!(got.text().unwrap(), "hello world");
     let (_, list) = env.get(&format!(
@@ -263,19 +242,10 @@ fn artifacts_round_trip_and_escapes_are_refused() {
             .unwrap();
         let status = r.status().as_u16();
         assert!((400..500).contains(&status), "{evil}: {status}");
-        assert!(
-            r.json::<Value>().unwrap()["error_code"].is_string(),
-            "{evil}"
-        );
+        assert!(r.json::<Value>().unwrap()["error_code"].is_string(), "{evil}");
     }
     let store_root = env._dir.path().join("store");
-    assert!(
-        !store_root
-            .join("artifacts")
-            .join(&exp)
-            .join("escape.txt")
-            .exists()
-    );
+    assert!(!store_root.join("artifacts").join(&exp).join("escape.txt").exists());
     let big = env
         .http
         .put(env.url(&format!("{base}/big.bin")))
@@ -297,11 +267,7 @@ fn artifacts_round_trip_and_escapes_are_refused() {
             .as_u16()
             == 404
     );
-    let del = env
-        .http
-        .delete(env.url(&format!("{base}/d/hello.txt")))
-        .send()
-        .unwrap();
+    let del = env.http.delete(env.url(&format!("{base}/d/hello.txt"))).send().unwrap();
     assert_eq!(del.status().as_u16(), 200);
     let (s, _) = env.get(&format!("{base}/d/hello.txt"));
     assert_eq!(s, 404);
@@ -312,12 +278,7 @@ fn a_token_is_required_when_configured() {
     let env = start(Some("s3cret"));
     let (s, b) = env.get("/api/2.0/mlflow/experiments/get?experiment_id=0");
     assert_error(s, &b, 401, "UNAUTHENTICATED");
-    let wrong = env
-        .http
-        .get(env.url("/health"))
-        .bearer_auth("nope")
-        .send()
-        .unwrap();
+    let wrong = env.http.get(env.url("/health")).bearer_auth("nope").send().unwrap();
     assert_eq!(wrong.status().as_u16(), 401);
     let ok = env
         .http
@@ -351,15 +312,10 @@ fn extensions_ingest_downsample_summary_and_heartbeats() {
         json!({"run_id": run, "batch_id": "b1", "series": [{"key": "wave", "values": [1]}]}),
     );
     assert_eq!(again["duplicate"], true);
-    let (_, d) = env.get(&format!(
-        "{p}/metrics/downsample?run_id={run}&key=wave&buckets=500"
-    ));
+    let (_, d) = env.get(&format!("{p}/metrics/downsample?run_id={run}&key=wave&buckets=500"));
     assert_eq!(d["total_points"], 20_000);
     assert_eq!(d["buckets"].as_array().unwrap().len(), 500);
-    let (_, summary) = env.get(&format!(
-        "{p}/experiments/summary?experiment_id={}",
-        r_exp(&env, &run)
-    ));
+    let (_, summary) = env.get(&format!("{p}/experiments/summary?experiment_id={}", r_exp(&env, &run)));
     assert_eq!(summary["runs"][0]["metrics"]["wave"]["count"], 20_000);
     assert_eq!(summary["runs"][0]["values"]["note"]["value"], "hi");
     let (s, _) = env.post(
@@ -388,9 +344,6 @@ fn extensions_ingest_downsample_summary_and_heartbeats() {
 }
 
 fn r_exp(env: &Env, run: &str) -> String {
-    let (_, r) = env.get(&format!(
-        "{}/runs/get?run_id={run}",
-        runhistory::api::ext::PREFIX
-    ));
+    let (_, r) = env.get(&format!("{}/runs/get?run_id={run}", runhistory::api::ext::PREFIX));
     r["run"]["experiment_id"].as_str().unwrap().to_string()
 }

@@ -48,17 +48,9 @@ pub struct RunInfo {
     #[serde(default)]
     pub user_id: String,
     pub status: String,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "de_opt_i64", skip_serializing_if = "Option::is_none")]
     pub start_time: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "de_opt_i64", skip_serializing_if = "Option::is_none")]
     pub end_time: Option<i64>,
     #[serde(default)]
     pub artifact_uri: String,

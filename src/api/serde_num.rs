@@ -142,10 +142,7 @@ mod tests {
             v: f64::NEG_INFINITY,
             n: 1,
         };
-        assert_eq!(
-            serde_json::to_string(&m).unwrap(),
-            r#"{"v":"-Infinity","n":1}"#
-        );
+        assert_eq!(serde_json::to_string(&m).unwrap(), r#"{"v":"-Infinity","n":1}"#);
         assert!(serde_json::from_str::<M>(r#"{"v":"abc","n":1}"#).is_err());
         assert!(serde_json::from_str::<M>(r#"{"v":1,"n":1.5}"#).is_err());
     }

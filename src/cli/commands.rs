@@ -12,8 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
-    let store = Store::open(&cli.store)
-        .map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
+    let store = Store::open(&cli.store).map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
     let token = cli
         .token
         .clone()
@@ -38,9 +37,7 @@ pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        serve_http(listener, state, shutdown)
-            .await
-            .map_err(|e| e.to_string())
+        serve_http(listener, state, shutdown).await.map_err(|e| e.to_string())
     })
 }
 
@@ -51,21 +48,10 @@ pub async fn dispatch(cli: &Cli, client: &HistoryClient) -> Result<(), String> {
             output,
             experiment,
             filter,
-        } => {
-            list(
-                client,
-                *output,
-                experiment.as_deref(),
-                filter.as_deref().unwrap_or(""),
-            )
-            .await
-        }
+        } => list(client, *output, experiment.as_deref(), filter.as_deref().unwrap_or("")).await,
         Command::Last { experiment } => {
             let runs = runs_of(client, experiment.as_deref(), "").await?;
-            let last = runs
-                .into_iter()
-                .max_by_key(|r| r.start_time)
-                .ok_or("no runs yet")?;
+            let last = runs.into_iter().max_by_key(|r| r.start_time).ok_or("no runs yet")?;
             print_info(client, &last).await
         }
         Command::Info {
@@ -76,13 +62,8 @@ pub async fn dispatch(cli: &Cli, client: &HistoryClient) -> Result<(), String> {
             let run = resolve(client, run, experiment.as_deref()).await?;
             match artifact {
                 Some(path) => {
-                    let bytes = client
-                        .read_artifact(&run, path)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    std::io::stdout()
-                        .write_all(&bytes)
-                        .map_err(|e| e.to_string())
+                    let bytes = client.read_artifact(&run, path).await.map_err(|e| e.to_string())?;
+                    std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
                 }
                 None => print_info(client, &run).await,
             }
@@ -95,15 +76,9 @@ pub async fn dispatch(cli: &Cli, client: &HistoryClient) -> Result<(), String> {
             println!("{}", compare_table(&resolved, now_ms()));
             Ok(())
         }
-        Command::Download {
-            run,
-            dest,
-            experiment,
-        } => {
+        Command::Download { run, dest, experiment } => {
             let run = resolve(client, run, experiment.as_deref()).await?;
-            let dest = dest
-                .clone()
-                .unwrap_or_else(|| format!("run-{}", run.run_id).into());
+            let dest = dest.clone().unwrap_or_else(|| format!("run-{}", run.run_id).into());
             download(client, &run, &dest).await
         }
         Command::Promote {
@@ -117,21 +92,14 @@ pub async fn dispatch(cli: &Cli, client: &HistoryClient) -> Result<(), String> {
                 .promote(&run.run_id, artifact_prefix, name)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&asset).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(&asset).map_err(|e| e.to_string())?);
             Ok(())
         }
     }
 }
 
 /// Runs of one experiment (by name) or of every experiment, newest first.
-async fn runs_of(
-    client: &HistoryClient,
-    experiment: Option<&str>,
-    filter: &str,
-) -> Result<Vec<RunDetail>, String> {
+async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str) -> Result<Vec<RunDetail>, String> {
     let experiments = match experiment {
         Some(name) => vec![
             client
@@ -140,10 +108,7 @@ async fn runs_of(
                 .map_err(|e| e.to_string())?
                 .ok_or(format!("no experiment named '{name}'"))?,
         ],
-        None => client
-            .search_experiments()
-            .await
-            .map_err(|e| e.to_string())?,
+        None => client.search_experiments().await.map_err(|e| e.to_string())?,
     };
     let mut runs = Vec::new();
     for e in experiments {
@@ -155,20 +120,12 @@ async fn runs_of(
                 .runs,
         );
     }
-    runs.sort_by(|a, b| {
-        b.start_time
-            .cmp(&a.start_time)
-            .then(b.run_number.cmp(&a.run_number))
-    });
+    runs.sort_by(|a, b| b.start_time.cmp(&a.start_time).then(b.run_number.cmp(&a.run_number)));
     Ok(runs)
 }
 
 /// A run from its id, or from its number within the experiment (the newest experiment by default).
-async fn resolve(
-    client: &HistoryClient,
-    run: &str,
-    experiment: Option<&str>,
-) -> Result<RunDetail, String> {
+async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) -> Result<RunDetail, String> {
     if let Ok(number) = run.parse::<i64>() {
         let runs = runs_of(client, experiment, "").await?;
         return runs
@@ -189,28 +146,19 @@ async fn print_info(client: &HistoryClient, run: &RunDetail) -> Result<(), Strin
         .collect();
     println!(
         "{}",
-        serde_json::to_string_pretty(&info_object(run, &files, now_ms()))
-            .map_err(|e| e.to_string())?
+        serde_json::to_string_pretty(&info_object(run, &files, now_ms())).map_err(|e| e.to_string())?
     );
     Ok(())
 }
 
-async fn list(
-    client: &HistoryClient,
-    output: Output,
-    experiment: Option<&str>,
-    filter: &str,
-) -> Result<(), String> {
+async fn list(client: &HistoryClient, output: Output, experiment: Option<&str>, filter: &str) -> Result<(), String> {
     let runs = runs_of(client, experiment, filter).await?;
     let now = now_ms();
     match output {
         Output::Table => println!("{}", format::runs_table(&runs, now)),
         Output::Json => {
             let all: Vec<Value> = runs.iter().map(|r| info_object(r, &[], now)).collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?
-            );
+            println!("{}", serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
         }
     }
     Ok(())
@@ -253,26 +201,16 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
         Some(other) => other.to_string(),
     };
     let mut headers = vec![String::new(), "value".to_string()];
-    headers.extend(runs.iter().map(|r| {
-        format!(
-            "run {} ({})",
-            r.run_number,
-            &r.run_id[..8.min(r.run_id.len())]
-        )
-    }));
+    headers.extend(
+        runs.iter()
+            .map(|r| format!("run {} ({})", r.run_number, &r.run_id[..8.min(r.run_id.len())])),
+    );
     let rows: Vec<Vec<String>> = keys
         .iter()
         .map(|k| {
             let cells: Vec<String> = objects.iter().map(|o| show(o.get(k))).collect();
             let differs = cells.iter().any(|c| c != &cells[0]);
-            let mut row = vec![
-                if differs {
-                    "*".to_string()
-                } else {
-                    String::new()
-                },
-                k.clone(),
-            ];
+            let mut row = vec![if differs { "*".to_string() } else { String::new() }, k.clone()];
             row.extend(cells);
             row
         })
@@ -281,25 +219,17 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
 }
 
 async fn download(client: &HistoryClient, run: &RunDetail, dest: &Path) -> Result<(), String> {
-    let files = client
-        .all_artifacts(&run.run_id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let files = client.all_artifacts(&run.run_id).await.map_err(|e| e.to_string())?;
     let total: u64 = files.iter().map(|(_, s)| s).sum();
     let mut done: u64 = 0;
     for (rel, _) in &files {
         let segments = crate::store::safe_artifact_segments(rel).map_err(|e| e.to_string())?;
         let target = segments.iter().fold(dest.to_path_buf(), |p, s| p.join(s));
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        let mut resp = client
-            .open_artifact(run, rel)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut out = std::fs::File::create(&target)
-            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+        let mut resp = client.open_artifact(run, rel).await.map_err(|e| e.to_string())?;
+        let mut out = std::fs::File::create(&target).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
         while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
             out.write_all(&chunk)
                 .map_err(|e| format!("cannot write {}: {e}", target.display()))?;

@@ -132,23 +132,11 @@ pub fn table(headers: &[String], rows: &[Vec<String>]) -> String {
 
 /// The seed's `list -o table`: a column per logged scalar, then the run's attributes, newest first.
 pub fn runs_table(runs: &[RunDetail], now_ms: i64) -> String {
-    let mut keys: Vec<String> = runs
-        .iter()
-        .flat_map(|r| r.metrics.keys().cloned())
-        .collect();
+    let mut keys: Vec<String> = runs.iter().flat_map(|r| r.metrics.keys().cloned()).collect();
     keys.sort();
     keys.dedup();
     let mut headers = keys.clone();
-    headers.extend(
-        [
-            "Duration",
-            "Run_id",
-            "Script_name",
-            "Start_time_utc",
-            "Status",
-        ]
-        .map(String::from),
-    );
+    headers.extend(["Duration", "Run_id", "Script_name", "Start_time_utc", "Status"].map(String::from));
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
@@ -181,10 +169,7 @@ mod tests {
         assert_eq!(g(0.00001234), "1.234e-05");
         assert_eq!(duration(4_892), "0:00:04.892000");
         assert_eq!(duration(3_723_001), "1:02:03.001000");
-        assert_eq!(
-            utc(Some(0)),
-            Value::String("1970-01-01T00:00:00.000000+00:00".into())
-        );
+        assert_eq!(utc(Some(0)), Value::String("1970-01-01T00:00:00.000000+00:00".into()));
     }
 
     #[test]

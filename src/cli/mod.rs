@@ -103,13 +103,7 @@ pub enum Command {
 /// Accepts the seed's two-letter `-ap` flag by spelling it out for clap.
 pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     args.into_iter()
-        .map(|a| {
-            if a == "-ap" {
-                "--artifact-prefix".to_string()
-            } else {
-                a
-            }
-        })
+        .map(|a| if a == "-ap" { "--artifact-prefix".to_string() } else { a })
         .collect()
 }
 
@@ -138,8 +132,8 @@ impl Connection {
                 cli.store.display()
             ));
         }
-        let store = Store::open(&cli.store)
-            .map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
+        let store =
+            Store::open(&cli.store).map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
         let server = EmbeddedServer::start(Arc::new(store), None)
             .map_err(|e| format!("cannot start the embedded server: {e}"))?;
         let client = HistoryClient::new(&server.url(), None).map_err(|e| e.to_string())?;

@@ -81,18 +81,11 @@ impl Handle {
     /// Waits for the acknowledgement; an error names why it has not come (the value stays queued).
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), String> {
         let deadline = Instant::now() + timeout;
-        let mut p = self
-            .shared
-            .progress
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
         while p.acked < self.seq {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(p
-                    .last_error
-                    .clone()
-                    .unwrap_or_else(|| "not acknowledged yet".into()));
+                return Err(p.last_error.clone().unwrap_or_else(|| "not acknowledged yet".into()));
             }
             p = self
                 .shared
@@ -136,9 +129,7 @@ impl Sender {
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
-        let resp = rb
-            .send()
-            .map_err(|e| format!("history server unreachable: {e}"))?;
+        let resp = rb.send().map_err(|e| format!("history server unreachable: {e}"))?;
         if resp.status().is_success() {
             Ok(())
         } else {
@@ -151,11 +142,7 @@ impl Sender {
     }
 
     fn note(&self, acked: Option<u64>, error: Option<String>) {
-        let mut p = self
-            .shared
-            .progress
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(a) = acked {
             p.acked = p.acked.max(a);
             p.last_error = None;
@@ -188,8 +175,8 @@ impl Sender {
             let temp = dir.join(format!("{name}.tmp"));
             let mut f = std::fs::File::create(&temp)?;
             for p in queue {
-                let line = serde_json::to_string(&SpoolRecord::Ingest(p.batch.clone()))
-                    .map_err(std::io::Error::other)?;
+                let line =
+                    serde_json::to_string(&SpoolRecord::Ingest(p.batch.clone())).map_err(std::io::Error::other)?;
                 writeln!(f, "{line}")?;
             }
             f.sync_all()?;
@@ -210,9 +197,7 @@ impl Sender {
 
 fn add_to(batch: &mut IngestBatch, msg: Msg) {
     match msg {
-        Msg::Log {
-            key, value, step, ..
-        } => match value {
+        Msg::Log { key, value, step, .. } => match value {
             LogValue::Number(v) => push_point(batch, key, v, step),
             LogValue::List(vs) => batch.series.push(SeriesChunk {
                 key,
@@ -255,9 +240,7 @@ fn push_point(batch: &mut IngestBatch, key: String, v: f64, step: Option<i64>) {
 }
 
 fn points_in(batch: &IngestBatch) -> usize {
-    batch.series.iter().map(|c| c.values.len()).sum::<usize>()
-        + batch.values.len()
-        + batch.params.len()
+    batch.series.iter().map(|c| c.values.len()).sum::<usize>() + batch.values.len() + batch.params.len()
 }
 
 fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {

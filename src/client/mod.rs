@@ -3,8 +3,8 @@
 pub mod logger;
 
 use crate::api::ext::{
-    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch,
-    IngestResponse, PREFIX, PromoteRequest, RunDetail, ServerInfo, UpdateRunExt,
+    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PREFIX,
+    PromoteRequest, RunDetail, ServerInfo, UpdateRunExt,
 };
 use crate::api::{ErrorBody, Experiment, Metric, MetricHistoryResponse, SearchExperimentsResponse};
 use serde::Serialize;
@@ -16,11 +16,7 @@ use std::time::Duration;
 pub enum ClientError {
     /// The server answered with an error.
     #[error("{message} ({code})")]
-    Api {
-        status: u16,
-        code: String,
-        message: String,
-    },
+    Api { status: u16, code: String, message: String },
     #[error("cannot reach the history server at {url}: {reason}")]
     Unreachable { url: String, reason: String },
     #[error("unexpected answer from the history server: {0}")]
@@ -50,11 +46,7 @@ pub fn encode_segment(s: &str) -> String {
 
 /// The proxy URL path of one artifact of a run.
 pub fn artifact_url_path(run: &RunDetail, rel: &str) -> String {
-    let rel: Vec<String> = rel
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(encode_segment)
-        .collect();
+    let rel: Vec<String> = rel.split('/').filter(|s| !s.is_empty()).map(encode_segment).collect();
     let mut p = format!(
         "/api/2.0/mlflow-artifacts/artifacts/{}/{}/artifacts",
         encode_segment(&run.experiment_id),
@@ -115,10 +107,7 @@ impl HistoryClient {
         let text = resp.text().await.unwrap_or_default();
         let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
             Ok(e) => (e.error_code, e.message),
-            Err(_) => (
-                status.as_u16().to_string(),
-                text.chars().take(300).collect(),
-            ),
+            Err(_) => (status.as_u16().to_string(), text.chars().take(300).collect()),
         };
         Err(ClientError::Api {
             status: status.as_u16(),
@@ -133,11 +122,7 @@ impl HistoryClient {
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
-    pub async fn get_json<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, String)],
-    ) -> Result<T> {
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str, query: &[(&str, String)]) -> Result<T> {
         let resp = self
             .request(reqwest::Method::GET, path)
             .query(query)
@@ -147,11 +132,7 @@ impl HistoryClient {
         self.decode(resp).await
     }
 
-    pub async fn post_json<T: DeserializeOwned, B: Serialize + ?Sized>(
-        &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T> {
+    pub async fn post_json<T: DeserializeOwned, B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<T> {
         let resp = self
             .request(reqwest::Method::POST, path)
             .json(body)
@@ -174,9 +155,7 @@ impl HistoryClient {
             if let Some(t) = &token {
                 body["page_token"] = Value::String(t.clone());
             }
-            let page: SearchExperimentsResponse = self
-                .post_json("/api/2.0/mlflow/experiments/search", &body)
-                .await?;
+            let page: SearchExperimentsResponse = self.post_json("/api/2.0/mlflow/experiments/search", &body).await?;
             out.extend(page.experiments);
             match page.next_page_token {
                 Some(t) => token = Some(t),
@@ -206,19 +185,13 @@ impl HistoryClient {
     }
 
     pub async fn create_run(&self, req: &CreateRunExt) -> Result<RunDetail> {
-        Self::run_of(
-            self.post_json(&format!("{PREFIX}/runs/create"), req)
-                .await?,
-        )
+        Self::run_of(self.post_json(&format!("{PREFIX}/runs/create"), req).await?)
     }
 
     pub async fn get_run(&self, run_id: &str) -> Result<RunDetail> {
         Self::run_of(
-            self.get_json(
-                &format!("{PREFIX}/runs/get"),
-                &[("run_id", run_id.to_string())],
-            )
-            .await?,
+            self.get_json(&format!("{PREFIX}/runs/get"), &[("run_id", run_id.to_string())])
+                .await?,
         )
     }
 
@@ -227,22 +200,15 @@ impl HistoryClient {
             ("experiment_id", experiment_id.to_string()),
             ("run_number", number.to_string()),
         ];
-        Self::run_of(
-            self.get_json(&format!("{PREFIX}/runs/by-number"), &q)
-                .await?,
-        )
+        Self::run_of(self.get_json(&format!("{PREFIX}/runs/by-number"), &q).await?)
     }
 
     pub async fn update_run(&self, req: &UpdateRunExt) -> Result<RunDetail> {
-        Self::run_of(
-            self.post_json(&format!("{PREFIX}/runs/update"), req)
-                .await?,
-        )
+        Self::run_of(self.post_json(&format!("{PREFIX}/runs/update"), req).await?)
     }
 
     pub async fn ingest(&self, batch: &IngestBatch) -> Result<IngestResponse> {
-        self.post_json(&format!("{PREFIX}/runs/ingest"), batch)
-            .await
+        self.post_json(&format!("{PREFIX}/runs/ingest"), batch).await
     }
 
     pub async fn heartbeat(&self, run_id: &str, interval_secs: f64) -> Result<()> {
@@ -258,17 +224,12 @@ impl HistoryClient {
         Ok(())
     }
 
-    pub async fn experiment_summary(
-        &self,
-        experiment_id: &str,
-        filter: &str,
-    ) -> Result<ExperimentSummary> {
+    pub async fn experiment_summary(&self, experiment_id: &str, filter: &str) -> Result<ExperimentSummary> {
         let q = [
             ("experiment_id", experiment_id.to_string()),
             ("filter", filter.to_string()),
         ];
-        self.get_json(&format!("{PREFIX}/experiments/summary"), &q)
-            .await
+        self.get_json(&format!("{PREFIX}/experiments/summary"), &q).await
     }
 
     /// Every point of a metric, following MLflow's pages.
@@ -284,9 +245,7 @@ impl HistoryClient {
             if let Some(t) = &token {
                 q.push(("page_token", t.clone()));
             }
-            let page: MetricHistoryResponse = self
-                .get_json("/api/2.0/mlflow/metrics/get-history", &q)
-                .await?;
+            let page: MetricHistoryResponse = self.get_json("/api/2.0/mlflow/metrics/get-history", &q).await?;
             out.extend(page.metrics);
             match page.next_page_token {
                 Some(t) => token = Some(t),
@@ -313,27 +272,18 @@ impl HistoryClient {
             q.push(("min", lo.to_string()));
             q.push(("max", hi.to_string()));
         }
-        self.get_json(&format!("{PREFIX}/metrics/downsample"), &q)
-            .await
+        self.get_json(&format!("{PREFIX}/metrics/downsample"), &q).await
     }
 
     /// Every artifact of a run with its size.
     pub async fn all_artifacts(&self, run_id: &str) -> Result<Vec<(String, u64)>> {
         let v: Value = self
-            .get_json(
-                &format!("{PREFIX}/runs/artifacts"),
-                &[("run_id", run_id.to_string())],
-            )
+            .get_json(&format!("{PREFIX}/runs/artifacts"), &[("run_id", run_id.to_string())])
             .await?;
         let files = v["files"].as_array().cloned().unwrap_or_default();
         Ok(files
             .iter()
-            .filter_map(|f| {
-                Some((
-                    f["path"].as_str()?.to_string(),
-                    f["file_size"].as_u64().unwrap_or(0),
-                ))
-            })
+            .filter_map(|f| Some((f["path"].as_str()?.to_string(), f["file_size"].as_u64().unwrap_or(0))))
             .collect())
     }
 
@@ -349,10 +299,7 @@ impl HistoryClient {
 
     pub async fn read_artifact(&self, run: &RunDetail, rel: &str) -> Result<Vec<u8>> {
         let resp = self.open_artifact(run, rel).await?;
-        resp.bytes()
-            .await
-            .map(|b| b.to_vec())
-            .map_err(|e| self.unreachable(e))
+        resp.bytes().await.map(|b| b.to_vec()).map_err(|e| self.unreachable(e))
     }
 
     pub async fn upload_artifact(&self, run: &RunDetail, rel: &str, bytes: Vec<u8>) -> Result<()> {
@@ -371,8 +318,7 @@ impl HistoryClient {
             prefix: prefix.into(),
             name: name.into(),
         };
-        self.post_json(&format!("{PREFIX}/assets/promote"), &req)
-            .await
+        self.post_json(&format!("{PREFIX}/assets/promote"), &req).await
     }
 }
 

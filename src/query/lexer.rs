@@ -73,9 +73,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 i += op.len();
                 out.push(Token::Op(op));
             }
-            c if c.is_ascii_digit()
-                || ((c == '-' || c == '+' || c == '.') && starts_number(&chars, i)) =>
-            {
+            c if c.is_ascii_digit() || ((c == '-' || c == '+' || c == '.') && starts_number(&chars, i)) => {
                 let start = i;
                 i += 1;
                 while i < chars.len()
@@ -83,22 +81,17 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                         || chars[i] == '.'
                         || chars[i] == 'e'
                         || chars[i] == 'E'
-                        || ((chars[i] == '-' || chars[i] == '+')
-                            && matches!(chars[i - 1], 'e' | 'E')))
+                        || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E')))
                 {
                     i += 1;
                 }
                 let s: String = chars[start..i].iter().collect();
-                let n = s
-                    .parse::<f64>()
-                    .map_err(|_| format!("'{s}' is not a number"))?;
+                let n = s.parse::<f64>().map_err(|_| format!("'{s}' is not a number"))?;
                 out.push(Token::Number(n));
             }
             c if c.is_alphanumeric() || c == '_' => {
                 let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric()
-                        || matches!(chars[i], '_' | '.' | '-' | '/' | ':'))
+                while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | '-' | '/' | ':'))
                 {
                     i += 1;
                 }

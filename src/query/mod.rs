@@ -22,9 +22,7 @@ impl Field {
             "metric" | "metrics" => Ok(Field::Metric(key)),
             "param" | "params" | "parameter" | "parameters" => Ok(Field::Param(key)),
             "tag" | "tags" => Ok(Field::Tag(key)),
-            "attribute" | "attributes" | "attr" | "run" => {
-                Ok(Field::Attr(key.to_ascii_lowercase()))
-            }
+            "attribute" | "attributes" | "attr" | "run" => Ok(Field::Attr(key.to_ascii_lowercase())),
             other => Err(format!(
                 "Invalid entity type '{other}'. Valid values are metrics, params, tags, attributes"
             )),
@@ -149,9 +147,7 @@ impl Parser {
                 if let Some(prefix) = w.strip_suffix('.') {
                     // `metrics."my key"` or metrics.`my key`
                     match self.next() {
-                        Some(Token::Quoted(k)) | Some(Token::Backticked(k)) => {
-                            Field::from_parts(prefix, k)
-                        }
+                        Some(Token::Quoted(k)) | Some(Token::Backticked(k)) => Field::from_parts(prefix, k),
                         _ => Err(format!("Expected a quoted key after '{w}'")),
                     }
                 } else if let Some((prefix, key)) = w.split_once('.') {
@@ -225,10 +221,7 @@ impl Parser {
                 other => return Err(format!("Unknown operator '{other}'")),
             },
             Some(t) => {
-                return Err(format!(
-                    "Expected a comparison operator, found '{}'",
-                    t.text()
-                ));
+                return Err(format!("Expected a comparison operator, found '{}'", t.text()));
             }
             None => return Err("Filter ends where an operator was expected".into()),
         };
@@ -247,9 +240,7 @@ impl Parser {
         match self.next() {
             Some(Token::Quoted(s)) => Ok(Value::Str(s)),
             Some(Token::Number(n)) => Ok(Value::Num(n)),
-            Some(Token::Word(w))
-                if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") =>
-            {
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") => {
                 Ok(Value::Str(w.to_ascii_lowercase()))
             }
             Some(t) => Err(format!("Expected a value, found '{}'", t.text())),
@@ -330,12 +321,8 @@ pub fn like(text: &str, pattern: &str, case_sensitive: bool) -> bool {
 fn compare(have: &FieldValue, want: &Value) -> Option<Ordering> {
     match (have, want) {
         (FieldValue::Num(a), Value::Num(b)) => a.partial_cmp(b),
-        (FieldValue::Num(a), Value::Str(b)) => {
-            b.trim().parse::<f64>().ok().and_then(|b| a.partial_cmp(&b))
-        }
-        (FieldValue::Str(a), Value::Num(b)) => {
-            a.trim().parse::<f64>().ok().and_then(|a| a.partial_cmp(b))
-        }
+        (FieldValue::Num(a), Value::Str(b)) => b.trim().parse::<f64>().ok().and_then(|b| a.partial_cmp(&b)),
+        (FieldValue::Str(a), Value::Num(b)) => a.trim().parse::<f64>().ok().and_then(|a| a.partial_cmp(b)),
         (FieldValue::Str(a), Value::Str(b)) => Some(a.as_str().cmp(b.as_str())),
         (_, Value::List(_)) => None,
     }
@@ -356,15 +343,9 @@ impl Expr {
                     Op::Eq => compare(&have, value) == Some(Ordering::Equal),
                     Op::Ne => compare(&have, value).is_some_and(|o| o != Ordering::Equal),
                     Op::Lt => compare(&have, value) == Some(Ordering::Less),
-                    Op::Le => matches!(
-                        compare(&have, value),
-                        Some(Ordering::Less | Ordering::Equal)
-                    ),
+                    Op::Le => matches!(compare(&have, value), Some(Ordering::Less | Ordering::Equal)),
                     Op::Gt => compare(&have, value) == Some(Ordering::Greater),
-                    Op::Ge => matches!(
-                        compare(&have, value),
-                        Some(Ordering::Greater | Ordering::Equal)
-                    ),
+                    Op::Ge => matches!(compare(&have, value), Some(Ordering::Greater | Ordering::Equal)),
                     Op::Like {
                         case_sensitive,
                         negated,
@@ -382,10 +363,7 @@ impl Expr {
                         let Value::List(items) = value else {
                             return false;
                         };
-                        items
-                            .iter()
-                            .any(|v| compare(&have, v) == Some(Ordering::Equal))
-                            != *negated
+                        items.iter().any(|v| compare(&have, v) == Some(Ordering::Equal)) != *negated
                     }
                     Op::IsNull { negated } => *negated,
                 }

@@ -20,10 +20,7 @@ fn rec(acc: f64, lr: &str, status: &str) -> Rec {
     m.insert("m:acc".into(), FieldValue::Num(acc));
     m.insert("p:lr".into(), FieldValue::Str(lr.into()));
     m.insert("a:status".into(), FieldValue::Str(status.into()));
-    m.insert(
-        "t:mlflow.runName".into(),
-        FieldValue::Str("Happy-Cat-12".into()),
-    );
+    m.insert("t:mlflow.runName".into(), FieldValue::Str("Happy-Cat-12".into()));
     Rec(m)
 }
 
@@ -46,10 +43,7 @@ fn mlflow_grammar_comparisons() {
     assert!(keep("attributes.status IN ('FINISHED', 'FAILED')", &r));
     assert!(!keep("attributes.status NOT IN ('FINISHED')", &r));
     assert!(keep("", &r));
-    assert!(
-        keep("params.lr < 0.1", &r),
-        "numeric strings compare as numbers"
-    );
+    assert!(keep("params.lr < 0.1", &r), "numeric strings compare as numbers");
 }
 
 #[test]
@@ -67,10 +61,7 @@ fn or_not_and_parentheses() {
         &r
     ));
     assert!(keep("metrics.missing IS NULL", &r));
-    assert!(
-        !keep("metrics.missing > 0", &r),
-        "a missing key never matches"
-    );
+    assert!(!keep("metrics.missing > 0", &r), "a missing key never matches");
     assert!(keep("NOT metrics.missing > 0", &r));
 }
 

@@ -56,10 +56,7 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
                 )));
             }
             if !file.is_file() {
-                return Err(StoreError::NotFound(format!(
-                    "No such artifact: '{}'",
-                    p.rel_string()
-                )));
+                return Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string())));
             }
             Ok((file, p.rel.last().cloned().unwrap_or_default()))
         })
@@ -71,10 +68,7 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
     let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024));
     let mut resp = body.into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(content_type(&name)),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&name)));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     let safe_name: String = name
         .chars()
@@ -87,11 +81,7 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
 }
 
 /// The proxy's PUT: `<experiment>/<run>/artifacts/<path>`.
-pub async fn upload(
-    State(s): State<AppState>,
-    Path(path): Path<String>,
-    req: Request,
-) -> ApiResult<Json<Value>> {
+pub async fn upload(State(s): State<AppState>, Path(path): Path<String>, req: Request) -> ApiResult<Json<Value>> {
     stream_upload(s, move |st| st.artifact_path(&path), req).await
 }
 
@@ -107,9 +97,7 @@ pub async fn upload_by_run(
 /// Streams the body into a temporary file, refusing it as soon as it passes the size cap.
 async fn stream_upload(
     s: AppState,
-    resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath>
-    + Send
-    + 'static,
+    resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath> + Send + 'static,
     req: Request,
 ) -> ApiResult<Json<Value>> {
     let too_big = || {

@@ -47,15 +47,9 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(m) => ApiError::not_found(m),
             StoreError::Invalid(m) => ApiError::invalid(m),
-            StoreError::AlreadyExists(m) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "RESOURCE_ALREADY_EXISTS", m)
-            }
+            StoreError::AlreadyExists(m) => ApiError::new(StatusCode::BAD_REQUEST, "RESOURCE_ALREADY_EXISTS", m),
             StoreError::TooLarge(m) => ApiError::too_large(m),
-            StoreError::Unavailable(m) => ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "TEMPORARILY_UNAVAILABLE",
-                m,
-            ),
+            StoreError::Unavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "TEMPORARILY_UNAVAILABLE", m),
             StoreError::Internal(m) => {
                 eprintln!("runhistory server: internal error: {m}");
                 ApiError::new(

@@ -4,8 +4,8 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, Params};
 use crate::api::{
-    CreateExperiment, ExperimentIdBody, KeyValue, SearchExperiments, SearchExperimentsResponse,
-    SetExperimentTag, UpdateExperiment,
+    CreateExperiment, ExperimentIdBody, KeyValue, SearchExperiments, SearchExperimentsResponse, SetExperimentTag,
+    UpdateExperiment,
 };
 use crate::store::{Page, ViewType};
 use axum::Json;
@@ -18,10 +18,7 @@ fn required<'a>(v: &'a Option<String>, name: &str) -> ApiResult<&'a str> {
         .ok_or_else(|| ApiError::missing(name))
 }
 
-pub async fn create(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<CreateExperiment>,
-) -> ApiResult<Json<Value>> {
+pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateExperiment>) -> ApiResult<Json<Value>> {
     let name = required(&req.name, "name")?.to_string();
     let id = s
         .run(move |st| st.create_experiment(&name, req.artifact_location.as_deref(), &req.tags))
@@ -41,10 +38,7 @@ pub async fn get_by_name(State(s): State<AppState>, q: Params) -> ApiResult<Json
     Ok(Json(json!({ "experiment": e })))
 }
 
-async fn run_search(
-    s: AppState,
-    req: SearchExperiments,
-) -> ApiResult<Json<SearchExperimentsResponse>> {
+async fn run_search(s: AppState, req: SearchExperiments) -> ApiResult<Json<SearchExperimentsResponse>> {
     let view = ViewType::parse(req.view_type.as_deref())?;
     let page = Page {
         max_results: req.max_results,
@@ -67,10 +61,7 @@ pub async fn search(
     run_search(s, req).await
 }
 
-pub async fn search_get(
-    State(s): State<AppState>,
-    q: Params,
-) -> ApiResult<Json<SearchExperimentsResponse>> {
+pub async fn search_get(State(s): State<AppState>, q: Params) -> ApiResult<Json<SearchExperimentsResponse>> {
     let req = SearchExperiments {
         max_results: q.int("max_results")?,
         page_token: q.get("page_token").map(String::from),
@@ -81,38 +72,26 @@ pub async fn search_get(
     run_search(s, req).await
 }
 
-pub async fn delete(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<ExperimentIdBody>,
-) -> ApiResult<Json<Value>> {
+pub async fn delete(State(s): State<AppState>, JsonBody(req): JsonBody<ExperimentIdBody>) -> ApiResult<Json<Value>> {
     let id = required(&req.experiment_id, "experiment_id")?.to_string();
     s.run(move |st| st.delete_experiment(&id)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn restore(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<ExperimentIdBody>,
-) -> ApiResult<Json<Value>> {
+pub async fn restore(State(s): State<AppState>, JsonBody(req): JsonBody<ExperimentIdBody>) -> ApiResult<Json<Value>> {
     let id = required(&req.experiment_id, "experiment_id")?.to_string();
     s.run(move |st| st.restore_experiment(&id)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn update(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<UpdateExperiment>,
-) -> ApiResult<Json<Value>> {
+pub async fn update(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateExperiment>) -> ApiResult<Json<Value>> {
     let id = required(&req.experiment_id, "experiment_id")?.to_string();
     let name = required(&req.new_name, "new_name")?.to_string();
     s.run(move |st| st.rename_experiment(&id, &name)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn set_tag(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<SetExperimentTag>,
-) -> ApiResult<Json<Value>> {
+pub async fn set_tag(State(s): State<AppState>, JsonBody(req): JsonBody<SetExperimentTag>) -> ApiResult<Json<Value>> {
     let id = required(&req.experiment_id, "experiment_id")?.to_string();
     let tag = KeyValue {
         key: required(&req.key, "key")?.to_string(),

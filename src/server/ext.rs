@@ -4,8 +4,8 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, MAX_INGEST_BODY, Params, read_json};
 use super::{AppState, VERSION};
 use crate::api::ext::{
-    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch,
-    IngestResponse, PromoteRequest, ServerInfo, UpdateRunExt,
+    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PromoteRequest,
+    ServerInfo, UpdateRunExt,
 };
 use crate::store::XAxis;
 use axum::Json;
@@ -29,10 +29,7 @@ pub async fn server_info(State(s): State<AppState>) -> Json<ServerInfo> {
     })
 }
 
-pub async fn create_run(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<CreateRunExt>,
-) -> ApiResult<Json<Value>> {
+pub async fn create_run(State(s): State<AppState>, JsonBody(req): JsonBody<CreateRunExt>) -> ApiResult<Json<Value>> {
     let run = s.run(move |st| st.create_run(&req)).await?;
     Ok(Json(json!({ "run": run })))
 }
@@ -45,17 +42,12 @@ pub async fn get_run(State(s): State<AppState>, q: Params) -> ApiResult<Json<Val
 
 pub async fn get_run_by_number(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
     let exp = q.require("experiment_id")?.to_string();
-    let n = q
-        .int("run_number")?
-        .ok_or_else(|| ApiError::missing("run_number"))?;
+    let n = q.int("run_number")?.ok_or_else(|| ApiError::missing("run_number"))?;
     let run = s.run(move |st| st.get_run_by_number(&exp, n)).await?;
     Ok(Json(json!({ "run": run })))
 }
 
-pub async fn update_run(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<UpdateRunExt>,
-) -> ApiResult<Json<Value>> {
+pub async fn update_run(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateRunExt>) -> ApiResult<Json<Value>> {
     if req.run_id.is_empty() {
         return Err(ApiError::missing("run_id"));
     }
@@ -71,12 +63,8 @@ pub async fn ingest(State(s): State<AppState>, req: Request) -> ApiResult<Json<I
     Ok(Json(s.run(move |st| st.ingest(&batch)).await?))
 }
 
-pub async fn heartbeat(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<Heartbeat>,
-) -> ApiResult<Json<Value>> {
-    s.run(move |st| st.heartbeat(&req.run_id, req.interval_secs))
-        .await?;
+pub async fn heartbeat(State(s): State<AppState>, JsonBody(req): JsonBody<Heartbeat>) -> ApiResult<Json<Value>> {
+    s.run(move |st| st.heartbeat(&req.run_id, req.interval_secs)).await?;
     Ok(Json(json!({})))
 }
 
@@ -90,41 +78,27 @@ pub async fn all_artifacts(State(s): State<AppState>, q: Params) -> ApiResult<Js
     Ok(Json(json!({ "files": files })))
 }
 
-pub async fn downsample(
-    State(s): State<AppState>,
-    q: Params,
-) -> ApiResult<Json<DownsampledSeries>> {
+pub async fn downsample(State(s): State<AppState>, q: Params) -> ApiResult<Json<DownsampledSeries>> {
     let id = q.require("run_id")?.to_string();
     let key = q.require("key")?.to_string();
     let x = XAxis::parse(q.get("x").unwrap_or("step"))?;
     let buckets = q.int("buckets")?.unwrap_or(1000);
-    let buckets =
-        usize::try_from(buckets).map_err(|_| ApiError::invalid("buckets must be positive"))?;
+    let buckets = usize::try_from(buckets).map_err(|_| ApiError::invalid("buckets must be positive"))?;
     let (lo, hi) = (q.int("min")?, q.int("max")?);
     Ok(Json(
-        s.run(move |st| st.downsample(&id, &key, x, buckets, lo, hi))
-            .await?,
+        s.run(move |st| st.downsample(&id, &key, x, buckets, lo, hi)).await?,
     ))
 }
 
-pub async fn experiment_summary(
-    State(s): State<AppState>,
-    q: Params,
-) -> ApiResult<Json<ExperimentSummary>> {
+pub async fn experiment_summary(State(s): State<AppState>, q: Params) -> ApiResult<Json<ExperimentSummary>> {
     let id = q.require("experiment_id")?.to_string();
     let filter = q.get("filter").unwrap_or("").to_string();
-    Ok(Json(
-        s.run(move |st| st.experiment_summary(&id, &filter)).await?,
-    ))
+    Ok(Json(s.run(move |st| st.experiment_summary(&id, &filter)).await?))
 }
 
-pub async fn promote(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<PromoteRequest>,
-) -> ApiResult<Json<Asset>> {
+pub async fn promote(State(s): State<AppState>, JsonBody(req): JsonBody<PromoteRequest>) -> ApiResult<Json<Asset>> {
     Ok(Json(
-        s.run(move |st| st.promote(&req.run_id, &req.prefix, &req.name))
-            .await?,
+        s.run(move |st| st.promote(&req.run_id, &req.prefix, &req.name)).await?,
     ))
 }
 

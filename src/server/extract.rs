@@ -32,8 +32,7 @@ pub async fn read_json<T: DeserializeOwned>(req: Request, limit: usize) -> Resul
     } else {
         bytes
     };
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::invalid(format!("Malformed JSON request: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(format!("Malformed JSON request: {e}")))
 }
 
 /// A JSON request body of at most `MAX_JSON_BODY` bytes.
@@ -51,10 +50,7 @@ pub struct Params(pub Vec<(String, String)>);
 
 impl Params {
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn all(&self, name: &str) -> Vec<String> {
@@ -75,9 +71,9 @@ impl Params {
         self.get(name)
             .filter(|v| !v.is_empty())
             .map(|v| {
-                v.trim().parse::<i64>().map_err(|_| {
-                    ApiError::invalid(format!("Parameter '{name}' must be an integer, got '{v}'"))
-                })
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|_| ApiError::invalid(format!("Parameter '{name}' must be an integer, got '{v}'")))
             })
             .transpose()
     }
@@ -87,8 +83,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let q = parts.uri.query().unwrap_or("");
-        Ok(Params(
-            form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
-        ))
+        Ok(Params(form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
     }
 }

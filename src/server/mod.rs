@@ -60,31 +60,16 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let m = "/api/2.0/mlflow";
     let mlflow = Router::new()
-        .route(
-            &format!("{m}/experiments/create"),
-            post(experiments::create),
-        )
+        .route(&format!("{m}/experiments/create"), post(experiments::create))
         .route(&format!("{m}/experiments/get"), get(experiments::get))
-        .route(
-            &format!("{m}/experiments/get-by-name"),
-            get(experiments::get_by_name),
-        )
+        .route(&format!("{m}/experiments/get-by-name"), get(experiments::get_by_name))
         .route(
             &format!("{m}/experiments/search"),
             post(experiments::search).get(experiments::search_get),
         )
-        .route(
-            &format!("{m}/experiments/delete"),
-            post(experiments::delete),
-        )
-        .route(
-            &format!("{m}/experiments/restore"),
-            post(experiments::restore),
-        )
-        .route(
-            &format!("{m}/experiments/update"),
-            post(experiments::update),
-        )
+        .route(&format!("{m}/experiments/delete"), post(experiments::delete))
+        .route(&format!("{m}/experiments/restore"), post(experiments::restore))
+        .route(&format!("{m}/experiments/update"), post(experiments::update))
         .route(
             &format!("{m}/experiments/set-experiment-tag"),
             post(experiments::set_tag),
@@ -100,26 +85,14 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{m}/runs/set-tag"), post(runs::set_tag))
         .route(&format!("{m}/runs/delete-tag"), post(runs::delete_tag))
         .route(&format!("{m}/runs/log-batch"), post(runs::log_batch))
-        .route(
-            &format!("{m}/runs/log-inputs"),
-            post(runs::accept_and_ignore),
-        )
-        .route(
-            &format!("{m}/runs/log-outputs"),
-            post(runs::accept_and_ignore),
-        )
-        .route(
-            &format!("{m}/metrics/get-history"),
-            get(runs::metric_history),
-        )
+        .route(&format!("{m}/runs/log-inputs"), post(runs::accept_and_ignore))
+        .route(&format!("{m}/runs/log-outputs"), post(runs::accept_and_ignore))
+        .route(&format!("{m}/metrics/get-history"), get(runs::metric_history))
         .route(
             &format!("{m}/metrics/get-history-bulk-interval"),
             get(runs::metric_history_bulk_interval),
         )
-        .route(
-            &format!("{m}/logged-models/search"),
-            post(runs::search_logged_models),
-        )
+        .route(&format!("{m}/logged-models/search"), post(runs::search_logged_models))
         .route("/api/2.0/mlflow-artifacts/artifacts", get(artifacts::list))
         .route(
             "/api/2.0/mlflow-artifacts/artifacts/{*path}",
@@ -134,10 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{PREFIX}/server-info"), get(ext::server_info))
         .route(&format!("{PREFIX}/runs/create"), post(ext::create_run))
         .route(&format!("{PREFIX}/runs/get"), get(ext::get_run))
-        .route(
-            &format!("{PREFIX}/runs/by-number"),
-            get(ext::get_run_by_number),
-        )
+        .route(&format!("{PREFIX}/runs/by-number"), get(ext::get_run_by_number))
         .route(&format!("{PREFIX}/runs/update"), post(ext::update_run))
         .route(&format!("{PREFIX}/runs/ingest"), post(ext::ingest))
         .route(&format!("{PREFIX}/runs/heartbeat"), post(ext::heartbeat))
@@ -146,25 +116,13 @@ pub fn router(state: AppState) -> Router {
             &format!("{PREFIX}/runs/artifacts/{{run_id}}/{{*path}}"),
             axum::routing::put(artifacts::upload_by_run),
         )
-        .route(
-            &format!("{PREFIX}/metrics/downsample"),
-            get(ext::downsample),
-        )
-        .route(
-            &format!("{PREFIX}/experiments/summary"),
-            get(ext::experiment_summary),
-        )
+        .route(&format!("{PREFIX}/metrics/downsample"), get(ext::downsample))
+        .route(&format!("{PREFIX}/experiments/summary"), get(ext::experiment_summary))
         .route(&format!("{PREFIX}/assets/promote"), post(ext::promote))
         .route(&format!("{PREFIX}/assets/list"), get(ext::list_assets));
     mlflow
         .merge(ours)
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "ENDPOINT_NOT_FOUND",
-                "No such endpoint",
-            )
-        })
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "ENDPOINT_NOT_FOUND", "No such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -172,10 +130,7 @@ pub fn router(state: AppState) -> Router {
                 "This endpoint does not take that method",
             )
         })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_token,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token))
         .layer(axum::middleware::map_response(error::json_errors_only))
         .with_state(state)
 }
@@ -186,9 +141,7 @@ fn spawn_lost_run_sweeper(store: Arc<Store>) {
         loop {
             tokio::time::sleep(LOST_SWEEP_INTERVAL).await;
             let s = store.clone();
-            let swept =
-                tokio::task::spawn_blocking(move || s.sweep_lost_runs(crate::store::now_ms()))
-                    .await;
+            let swept = tokio::task::spawn_blocking(move || s.sweep_lost_runs(crate::store::now_ms())).await;
             if let Ok(Err(e)) = swept {
                 eprintln!("runhistory server: could not check heartbeats: {e}");
             }

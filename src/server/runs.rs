@@ -6,8 +6,8 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, Params};
 use crate::api::ext::{CreateRunExt, UpdateRunExt};
 use crate::api::{
-    CreateRun, KeyValue, LogBatch, LogKeyValue, LogMetric, Metric, MetricHistoryResponse,
-    RunIdBody, SearchRuns, SearchRunsResponse, UpdateRun,
+    CreateRun, KeyValue, LogBatch, LogKeyValue, LogMetric, Metric, MetricHistoryResponse, RunIdBody, SearchRuns,
+    SearchRunsResponse, UpdateRun,
 };
 use crate::store::{Page, RunQuery, ViewType};
 use axum::Json;
@@ -33,10 +33,17 @@ fn key(k: &Option<String>) -> ApiResult<String> {
         .ok_or_else(|| ApiError::missing("key"))
 }
 
-pub async fn create(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<CreateRun>,
-) -> ApiResult<Json<Value>> {
+/// The run id and the key/value pair of a log-parameter or set-tag request.
+fn run_and_pair(req: LogKeyValue) -> ApiResult<(String, KeyValue)> {
+    let id = run_id(&req.run_id, &req.run_uuid)?;
+    let pair = KeyValue {
+        key: key(&req.key)?,
+        value: req.value.ok_or_else(|| ApiError::missing("value"))?,
+    };
+    Ok((id, pair))
+}
+
+pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateRun>) -> ApiResult<Json<Value>> {
     let ext = CreateRunExt {
         experiment_id: Some(req.experiment_id.unwrap_or_else(|| "0".into())),
         run_name: req.run_name,
@@ -65,10 +72,7 @@ pub async fn get(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>>
     Ok(Json(json!({ "run": to_mlflow_run(&run) })))
 }
 
-pub async fn update(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<UpdateRun>,
-) -> ApiResult<Json<Value>> {
+pub async fn update(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateRun>) -> ApiResult<Json<Value>> {
     let ext = UpdateRunExt {
         run_id: run_id(&req.run_id, &req.run_uuid)?,
         status: req.status,
@@ -80,19 +84,13 @@ pub async fn update(
     Ok(Json(json!({ "run_info": to_run_info(&run) })))
 }
 
-pub async fn delete(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<RunIdBody>,
-) -> ApiResult<Json<Value>> {
+pub async fn delete(State(s): State<AppState>, JsonBody(req): JsonBody<RunIdBody>) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     s.run(move |st| st.delete_run(&id)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn restore(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<RunIdBody>,
-) -> ApiResult<Json<Value>> {
+pub async fn restore(State(s): State<AppState>, JsonBody(req): JsonBody<RunIdBody>) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     s.run(move |st| st.restore_run(&id)).await?;
     Ok(Json(json!({})))
@@ -119,17 +117,12 @@ pub async fn search(
     }))
 }
 
-pub async fn log_metric(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<LogMetric>,
-) -> ApiResult<Json<Value>> {
+pub async fn log_metric(State(s): State<AppState>, JsonBody(req): JsonBody<LogMetric>) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     let metric = Metric {
         key: key(&req.key)?,
         value: req.value.ok_or_else(|| ApiError::missing("value"))?,
-        timestamp: req
-            .timestamp
-            .ok_or_else(|| ApiError::missing("timestamp"))?,
+        timestamp: req.timestamp.ok_or_else(|| ApiError::missing("timestamp"))?,
         step: req.step.unwrap_or(0),
     };
     s.run(move |st| {
@@ -145,15 +138,8 @@ pub async fn log_metric(
     Ok(Json(json!({})))
 }
 
-pub async fn log_param(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<LogKeyValue>,
-) -> ApiResult<Json<Value>> {
-    let id = run_id(&req.run_id, &req.run_uuid)?;
-    let p = KeyValue {
-        key: key(&req.key)?,
-        value: req.value.ok_or_else(|| ApiError::missing("value"))?,
-    };
+pub async fn log_param(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
+    let (id, p) = run_and_pair(req)?;
     s.run(move |st| {
         st.log_batch(
             &LogBatch {
@@ -167,33 +153,20 @@ pub async fn log_param(
     Ok(Json(json!({})))
 }
 
-pub async fn set_tag(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<LogKeyValue>,
-) -> ApiResult<Json<Value>> {
-    let id = run_id(&req.run_id, &req.run_uuid)?;
-    let t = KeyValue {
-        key: key(&req.key)?,
-        value: req.value.ok_or_else(|| ApiError::missing("value"))?,
-    };
+pub async fn set_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
+    let (id, t) = run_and_pair(req)?;
     s.run(move |st| st.set_tag(&id, &t)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn delete_tag(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<LogKeyValue>,
-) -> ApiResult<Json<Value>> {
+pub async fn delete_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     let k = key(&req.key)?;
     s.run(move |st| st.delete_tag(&id, &k)).await?;
     Ok(Json(json!({})))
 }
 
-pub async fn log_batch(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<LogBatch>,
-) -> ApiResult<Json<Value>> {
+pub async fn log_batch(State(s): State<AppState>, JsonBody(req): JsonBody<LogBatch>) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &None)?;
     s.run(move |st| st.log_batch(&req, &id)).await?;
     Ok(Json(json!({})))
@@ -215,10 +188,7 @@ pub async fn accept_and_ignore(
     Ok(Json(json!({})))
 }
 
-pub async fn metric_history(
-    State(s): State<AppState>,
-    q: Params,
-) -> ApiResult<Json<MetricHistoryResponse>> {
+pub async fn metric_history(State(s): State<AppState>, q: Params) -> ApiResult<Json<MetricHistoryResponse>> {
     let id = q
         .get("run_id")
         .or(q.get("run_uuid"))
@@ -237,10 +207,7 @@ pub async fn metric_history(
     }))
 }
 
-pub async fn metric_history_bulk_interval(
-    State(s): State<AppState>,
-    q: Params,
-) -> ApiResult<Json<Value>> {
+pub async fn metric_history_bulk_interval(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
     let run_ids = q.all("run_ids");
     if run_ids.is_empty() {
         return Err(ApiError::missing("run_ids"));

@@ -26,12 +26,7 @@ impl ArtifactPath {
 
 /// Splits a relative path into segments, refusing anything that could name a place outside.
 pub fn safe_segments(path: &str) -> Result<Vec<String>> {
-    let bad = |why: &str| {
-        StoreError::Invalid(format!(
-            "Invalid artifact path '{}': {why}",
-            path.escape_debug()
-        ))
-    };
+    let bad = |why: &str| StoreError::Invalid(format!("Invalid artifact path '{}': {why}", path.escape_debug()));
     if path.len() > MAX_PATH_LEN {
         return Err(bad("too long"));
     }
@@ -164,9 +159,7 @@ impl Store {
     /// A fresh temporary file beside the destination, for streaming an upload into before a rename.
     pub fn temp_file_for(&self, p: &ArtifactPath) -> Result<(PathBuf, PathBuf)> {
         if p.rel.is_empty() {
-            return Err(StoreError::Invalid(
-                "An artifact upload needs a file name".into(),
-            ));
+            return Err(StoreError::Invalid("An artifact upload needs a file name".into()));
         }
         let dest = self.artifact_file(p)?;
         let parent = dest
@@ -176,10 +169,7 @@ impl Store {
         // Re-check after creating folders: a racing symlink must not slip in.
         let dest = self.artifact_file(p)?;
         if dest.is_dir() {
-            return Err(StoreError::Invalid(format!(
-                "'{}' is a folder",
-                p.rel_string()
-            )));
+            return Err(StoreError::Invalid(format!("'{}' is a folder", p.rel_string())));
         }
         let temp = parent.join(format!(".upload-{:016x}", rand::random::<u64>()));
         Ok((temp, dest))
@@ -238,11 +228,7 @@ impl Store {
     pub fn all_artifacts(&self, run_id: &str) -> Result<Vec<(String, u64)>> {
         let run = self.get_run(run_id)?;
         let mut out = Vec::new();
-        walk(
-            &self.run_artifact_root(&run.experiment_id, run_id),
-            "",
-            &mut out,
-        )?;
+        walk(&self.run_artifact_root(&run.experiment_id, run_id), "", &mut out)?;
         Ok(out)
     }
 
@@ -257,10 +243,7 @@ impl Store {
             Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path)?,
             Ok(_) => std::fs::remove_file(&path)?,
             Err(_) => {
-                return Err(StoreError::NotFound(format!(
-                    "No such artifact: '{}'",
-                    p.rel_string()
-                )));
+                return Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string())));
             }
         }
         Ok(())
@@ -288,10 +271,7 @@ mod tests {
         }
         assert!(safe_segments(&"a".repeat(300)).is_err());
         assert!(safe_segments("a//b/c.txt").is_err());
-        assert_eq!(
-            safe_segments("a/b/c.txt/").unwrap(),
-            vec!["a", "b", "c.txt"]
-        );
+        assert_eq!(safe_segments("a/b/c.txt/").unwrap(), vec!["a", "b", "c.txt"]);
         assert_eq!(safe_segments("").unwrap(), Vec::<String>::new());
         assert_eq!(safe_segments("..a/b..").unwrap(), vec!["..a", "b.."]);
     }

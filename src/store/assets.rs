@@ -24,8 +24,7 @@ impl Store {
                 "Run {run_id} has no artifacts under '{prefix}'"
             )));
         }
-        let list =
-            serde_json::to_string(&artifacts).map_err(|e| StoreError::Internal(e.to_string()))?;
+        let list = serde_json::to_string(&artifacts).map_err(|e| StoreError::Internal(e.to_string()))?;
         let created = now_ms();
         let version = self.write(|tx| {
             let version: i64 =

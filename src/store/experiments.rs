@@ -12,9 +12,8 @@ const MAX_TAG_VALUE_LEN: usize = 5000;
 
 fn experiment_from_row(conn: &Connection, row: &rusqlite::Row) -> rusqlite::Result<Experiment> {
     let id: i64 = row.get(0)?;
-    let mut tags_stmt = conn.prepare_cached(
-        "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key",
-    )?;
+    let mut tags_stmt =
+        conn.prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key")?;
     let tags = tags_stmt
         .query_map([id], |r| {
             Ok(KeyValue {
@@ -34,13 +33,14 @@ fn experiment_from_row(conn: &Connection, row: &rusqlite::Row) -> rusqlite::Resu
     })
 }
 
-const SELECT: &str = "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments";
+const SELECT: &str =
+    "SELECT experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time FROM experiments";
 
 /// Parses an experiment id as MLflow sends it (a decimal string).
 pub fn parse_experiment_id(id: &str) -> Result<i64> {
-    id.trim().parse::<i64>().map_err(|_| {
-        StoreError::Invalid(format!("Invalid experiment id '{id}': expected a number"))
-    })
+    id.trim()
+        .parse::<i64>()
+        .map_err(|_| StoreError::Invalid(format!("Invalid experiment id '{id}': expected a number")))
 }
 
 fn validate_name(name: &str) -> Result<()> {
@@ -73,11 +73,9 @@ pub(super) fn create_in(
 ) -> Result<i64> {
     validate_name(name)?;
     let exists: Option<i64> = conn
-        .query_row(
-            "SELECT experiment_id FROM experiments WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
+        .query_row("SELECT experiment_id FROM experiments WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
         .optional()?;
     if exists.is_some() {
         return Err(StoreError::AlreadyExists(format!(
@@ -112,9 +110,7 @@ pub(super) fn create_in(
 
 fn validate_tag(t: &KeyValue) -> Result<()> {
     if t.key.is_empty() || t.key.len() > 250 {
-        return Err(StoreError::Invalid(
-            "Tag keys must be 1 to 250 characters long".into(),
-        ));
+        return Err(StoreError::Invalid("Tag keys must be 1 to 250 characters long".into()));
     }
     if t.value.len() > MAX_TAG_VALUE_LEN {
         return Err(StoreError::Invalid(format!(
@@ -146,12 +142,7 @@ impl Subject for Experiment {
 }
 
 impl Store {
-    pub fn create_experiment(
-        &self,
-        name: &str,
-        artifact_location: Option<&str>,
-        tags: &[KeyValue],
-    ) -> Result<String> {
+    pub fn create_experiment(&self, name: &str, artifact_location: Option<&str>, tags: &[KeyValue]) -> Result<String> {
         self.write(|tx| create_in(tx, name, artifact_location, tags))
             .map(|id| id.to_string())
     }
@@ -167,9 +158,7 @@ impl Store {
                 experiment_from_row(c, r)
             })
             .optional()?
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("Could not find experiment with name '{name}'"))
-            })
+            .ok_or_else(|| StoreError::NotFound(format!("Could not find experiment with name '{name}'")))
         })
     }
 
@@ -177,11 +166,9 @@ impl Store {
     pub fn ensure_experiment(&self, name: &str) -> Result<String> {
         self.write(|tx| {
             let found: Option<i64> = tx
-                .query_row(
-                    "SELECT experiment_id FROM experiments WHERE name = ?1",
-                    [name],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT experiment_id FROM experiments WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
                 .optional()?;
             match found {
                 Some(id) => Ok(id),
@@ -199,16 +186,17 @@ impl Store {
                 "UPDATE experiments SET lifecycle_stage = ?1, last_update_time = ?2 WHERE experiment_id = ?3",
                 params![stage, now_ms(), id],
             )?;
-            tx.execute("UPDATE runs SET lifecycle_stage = ?1 WHERE experiment_id = ?2", params![stage, id])?;
+            tx.execute(
+                "UPDATE runs SET lifecycle_stage = ?1 WHERE experiment_id = ?2",
+                params![stage, id],
+            )?;
             Ok(())
         })
     }
 
     pub fn delete_experiment(&self, id: &str) -> Result<()> {
         if parse_experiment_id(id)? == 0 {
-            return Err(StoreError::Invalid(
-                "Cannot delete the default experiment '0'.".into(),
-            ));
+            return Err(StoreError::Invalid("Cannot delete the default experiment '0'.".into()));
         }
         self.set_experiment_stage(id, "deleted")
     }
@@ -286,9 +274,7 @@ impl Store {
             all.sort_by(|a, b| {
                 orders
                     .iter()
-                    .map(|o| {
-                        query::order_values(&a.field(&o.field), &b.field(&o.field), o.descending)
-                    })
+                    .map(|o| query::order_values(&a.field(&o.field), &b.field(&o.field), o.descending))
                     .find(|o| o.is_ne())
                     .unwrap_or(std::cmp::Ordering::Equal)
             });

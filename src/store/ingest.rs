@@ -76,8 +76,7 @@ impl Latest {
     /// MLflow's order for "latest": highest step, then newest timestamp, then greatest value.
     fn is_before(&self, step: i64, timestamp: i64, value: f64) -> bool {
         (step, timestamp) > (self.step, self.timestamp)
-            || ((step, timestamp) == (self.step, self.timestamp)
-                && value.total_cmp(&self.value).is_gt())
+            || ((step, timestamp) == (self.step, self.timestamp) && value.total_cmp(&self.value).is_gt())
     }
 }
 
@@ -142,13 +141,7 @@ pub(super) fn insert_points(
             _ => timestamps[i],
         };
         let stored = if value.is_nan() { None } else { Some(value) };
-        insert.execute(params![
-            series_id,
-            step,
-            base_seq + i as i64,
-            timestamp,
-            stored
-        ])?;
+        insert.execute(params![series_id, step, base_seq + i as i64, timestamp, stored])?;
         if latest.is_none_or(|l| l.is_before(step, timestamp, value)) {
             latest = Some(Latest {
                 step,
@@ -159,11 +152,7 @@ pub(super) fn insert_points(
         }
     }
     if let Some(l) = latest {
-        let stored = if l.value.is_nan() {
-            None
-        } else {
-            Some(l.value)
-        };
+        let stored = if l.value.is_nan() { None } else { Some(l.value) };
         conn.execute(
             "INSERT INTO latest_metrics (series_id, step, timestamp, value, point_count) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(series_id) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
@@ -233,8 +222,7 @@ fn check_value(v: &LoggedValue) -> Result<String> {
     match (v.kind.as_str(), &v.value) {
         ("string", Value::String(_)) | ("image", Value::String(_)) => {}
         ("table", Value::Object(o))
-            if o.get("columns").is_some_and(Value::is_array)
-                && o.get("rows").is_some_and(Value::is_array) => {}
+            if o.get("columns").is_some_and(Value::is_array) && o.get("rows").is_some_and(Value::is_array) => {}
         ("table", _) => {
             return Err(StoreError::Invalid(format!(
                 "Table '{}' must be {{\"columns\": [...], \"rows\": [[...], ...]}}",
@@ -371,10 +359,14 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         self.write(|tx| {
             if let Some(id) = &batch.batch_id {
-                let seen: Option<i64> =
-                    tx.query_row("SELECT 1 FROM ingested_batches WHERE batch_id = ?1", [id], |r| r.get(0)).optional()?;
+                let seen: Option<i64> = tx
+                    .query_row("SELECT 1 FROM ingested_batches WHERE batch_id = ?1", [id], |r| r.get(0))
+                    .optional()?;
                 if seen.is_some() {
-                    return Ok(IngestResponse { points: 0, duplicate: true });
+                    return Ok(IngestResponse {
+                        points: 0,
+                        duplicate: true,
+                    });
                 }
             }
             check_active(tx, &batch.run_id)?;
@@ -382,7 +374,13 @@ impl Store {
                 log_param_in(tx, &batch.run_id, p)?;
             }
             let mut points = 0;
-            for SeriesChunk { key, values, steps, timestamps } in &batch.series {
+            for SeriesChunk {
+                key,
+                values,
+                steps,
+                timestamps,
+            } in &batch.series
+            {
                 let raw: Vec<f64> = values.iter().map(|n| n.0).collect();
                 points += insert_points(tx, &batch.run_id, key, &raw, steps.as_deref(), timestamps)?;
             }
@@ -404,7 +402,10 @@ impl Store {
                     params![id, batch.run_id, now_ms()],
                 )?;
             }
-            Ok(IngestResponse { points, duplicate: false })
+            Ok(IngestResponse {
+                points,
+                duplicate: false,
+            })
         })
     }
 }

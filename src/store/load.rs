@@ -47,11 +47,7 @@ pub(super) fn value_from_db(v: Option<f64>) -> f64 {
 }
 
 /// Loads every run matching `where_sql` (over the `runs r` table), ordered by run number.
-pub(super) fn load_runs(
-    conn: &Connection,
-    where_sql: &str,
-    args: &[&dyn ToSql],
-) -> Result<Vec<RunDetail>> {
+pub(super) fn load_runs(conn: &Connection, where_sql: &str, args: &[&dyn ToSql]) -> Result<Vec<RunDetail>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {RUN_COLUMNS} FROM runs r WHERE {where_sql} ORDER BY r.run_number"
     ))?;
@@ -61,11 +57,7 @@ pub(super) fn load_runs(
     if runs.is_empty() {
         return Ok(runs);
     }
-    let index: HashMap<String, usize> = runs
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.run_id.clone(), i))
-        .collect();
+    let index: HashMap<String, usize> = runs.iter().enumerate().map(|(i, r)| (r.run_id.clone(), i)).collect();
     let subset = format!("SELECT r.run_id FROM runs r WHERE {where_sql}");
 
     for (table, slot) in [("run_properties", 0), ("params", 1), ("tags", 2)] {

@@ -15,9 +15,7 @@ pub const MAX_BUCKETS: usize = 100_000;
 
 fn series_id(conn: &Connection, run_id: &str, key: &str) -> Result<Option<i64>> {
     let run: Option<i64> = conn
-        .query_row("SELECT 1 FROM runs WHERE run_id = ?1", [run_id], |r| {
-            r.get(0)
-        })
+        .query_row("SELECT 1 FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))
         .optional()?;
     if run.is_none() {
         return Err(not_found(run_id));
@@ -251,9 +249,7 @@ impl Store {
     pub fn run_exists(&self, run_id: &str) -> Result<bool> {
         self.read(|c| {
             let found: Option<i64> = c
-                .query_row("SELECT 1 FROM runs WHERE run_id = ?1", [run_id], |r| {
-                    r.get(0)
-                })
+                .query_row("SELECT 1 FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))
                 .optional()?;
             Ok(found.is_some())
         })

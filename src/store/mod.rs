@@ -58,9 +58,7 @@ impl From<rusqlite::Error> for StoreError {
 impl From<std::io::Error> for StoreError {
     fn from(e: std::io::Error) -> Self {
         if e.kind() == std::io::ErrorKind::StorageFull {
-            StoreError::Unavailable(
-                "The store's disk is full: nothing was written. Free some space and retry.".into(),
-            )
+            StoreError::Unavailable("The store's disk is full: nothing was written. Free some space and retry.".into())
         } else {
             StoreError::Internal(format!("file error: {e}"))
         }
@@ -88,9 +86,7 @@ pub fn now_ms() -> i64 {
 fn open_connection(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
     // WAL + NORMAL: a committed transaction survives a crash of this process.

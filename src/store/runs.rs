@@ -18,14 +18,12 @@ pub const TAG_SOURCE: &str = "mlflow.source.name";
 pub const DEFAULT_HEARTBEAT_SECS: f64 = 10.0;
 
 const ADJECTIVES: &[&str] = &[
-    "amber", "bold", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "happy",
-    "keen", "lively", "lucid", "merry", "nimble", "polite", "quiet", "rare", "swift", "tidy",
-    "vivid", "wise", "zesty", "sunny",
+    "amber", "bold", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "happy", "keen", "lively",
+    "lucid", "merry", "nimble", "polite", "quiet", "rare", "swift", "tidy", "vivid", "wise", "zesty", "sunny",
 ];
 const ANIMALS: &[&str] = &[
-    "ant", "bat", "bee", "cat", "crab", "deer", "dove", "eel", "fox", "frog", "goat", "hare",
-    "hawk", "lynx", "mole", "moth", "owl", "panda", "quail", "seal", "shrew", "slug", "toad",
-    "wolf",
+    "ant", "bat", "bee", "cat", "crab", "deer", "dove", "eel", "fox", "frog", "goat", "hare", "hawk", "lynx", "mole",
+    "moth", "owl", "panda", "quail", "seal", "shrew", "slug", "toad", "wolf",
 ];
 
 fn random_name() -> String {
@@ -37,11 +35,9 @@ fn random_name() -> String {
 /// Fails unless the run exists and is active (MLflow refuses writes to deleted runs).
 pub(super) fn check_active(conn: &Connection, run_id: &str) -> Result<()> {
     let stage: Option<String> = conn
-        .query_row(
-            "SELECT lifecycle_stage FROM runs WHERE run_id = ?1",
-            [run_id],
-            |r| r.get(0),
-        )
+        .query_row("SELECT lifecycle_stage FROM runs WHERE run_id = ?1", [run_id], |r| {
+            r.get(0)
+        })
         .optional()?;
     match stage.as_deref() {
         None => Err(not_found(run_id)),
@@ -88,18 +84,15 @@ fn file_name(path: &str) -> String {
 
 impl Store {
     pub fn create_run(&self, req: &CreateRunExt) -> Result<RunDetail> {
-        let tag = |k: &str| {
-            req.tags
-                .iter()
-                .find(|t| t.key == k)
-                .map(|t| t.value.clone())
-        };
+        let tag = |k: &str| req.tags.iter().find(|t| t.key == k).map(|t| t.value.clone());
         self.write(|tx| {
             let exp_id = match (&req.experiment_id, &req.experiment_name) {
                 (Some(id), _) => parse_experiment_id(id)?,
                 (None, Some(name)) => {
                     let found: Option<i64> = tx
-                        .query_row("SELECT experiment_id FROM experiments WHERE name = ?1", [name], |r| r.get(0))
+                        .query_row("SELECT experiment_id FROM experiments WHERE name = ?1", [name], |r| {
+                            r.get(0)
+                        })
                         .optional()?;
                     match found {
                         Some(id) => id,
@@ -118,7 +111,9 @@ impl Store {
             let run_id = match &req.run_id {
                 Some(id) => {
                     if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                        return Err(StoreError::Invalid(format!("Invalid run id '{id}': expected 32 lowercase hex characters")));
+                        return Err(StoreError::Invalid(format!(
+                            "Invalid run id '{id}': expected 32 lowercase hex characters"
+                        )));
                     }
                     if let Ok(existing) = get_in(tx, id) {
                         return Ok(existing);
@@ -138,10 +133,20 @@ impl Store {
                 .filter(|n| !n.is_empty())
                 .or_else(|| tag(TAG_RUN_NAME))
                 .unwrap_or_else(random_name);
-            let user = req.user_id.clone().or_else(|| tag(TAG_USER)).unwrap_or_else(|| "unknown".into());
-            let script = req.script_name.clone().or_else(|| tag(TAG_SOURCE).map(|s| file_name(&s)));
+            let user = req
+                .user_id
+                .clone()
+                .or_else(|| tag(TAG_USER))
+                .unwrap_or_else(|| "unknown".into());
+            let script = req
+                .script_name
+                .clone()
+                .or_else(|| tag(TAG_SOURCE).map(|s| file_name(&s)));
             let now = now_ms();
-            let artifact_uri = format!("{}/{run_id}/artifacts", experiment.artifact_location.trim_end_matches('/'));
+            let artifact_uri = format!(
+                "{}/{run_id}/artifacts",
+                experiment.artifact_location.trim_end_matches('/')
+            );
             let arguments = serde_json::to_string(&req.arguments).map_err(|e| StoreError::Internal(e.to_string()))?;
             tx.execute(
                 "INSERT INTO runs (run_id, experiment_id, run_number, name, user_id, status, created_time, start_time,
@@ -167,14 +172,24 @@ impl Store {
                 super::ingest::validate_tag(t)?;
                 set_tag_in(tx, &run_id, t)?;
             }
-            set_tag_in(tx, &run_id, &KeyValue { key: TAG_RUN_NAME.into(), value: name })?;
+            set_tag_in(
+                tx,
+                &run_id,
+                &KeyValue {
+                    key: TAG_RUN_NAME.into(),
+                    value: name,
+                },
+            )?;
             for p in &req.properties {
                 tx.execute(
                     "INSERT OR REPLACE INTO run_properties (run_id, key, value) VALUES (?1, ?2, ?3)",
                     params![run_id, p.key, p.value],
                 )?;
             }
-            tx.execute("UPDATE experiments SET last_update_time = ?1 WHERE experiment_id = ?2", params![now, exp_id])?;
+            tx.execute(
+                "UPDATE experiments SET last_update_time = ?1 WHERE experiment_id = ?2",
+                params![now, exp_id],
+            )?;
             get_in(tx, &run_id)
         })
     }
@@ -187,15 +202,9 @@ impl Store {
     pub fn get_run_by_number(&self, experiment_id: &str, number: i64) -> Result<RunDetail> {
         let exp = parse_experiment_id(experiment_id)?;
         self.read(|c| {
-            load_runs(
-                c,
-                "r.experiment_id = ?1 AND r.run_number = ?2",
-                &[&exp, &number],
-            )?
-            .pop()
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("No run number {number} in experiment {exp}"))
-            })
+            load_runs(c, "r.experiment_id = ?1 AND r.run_number = ?2", &[&exp, &number])?
+                .pop()
+                .ok_or_else(|| StoreError::NotFound(format!("No run number {number} in experiment {exp}")))
         })
     }
 
@@ -212,25 +221,52 @@ impl Store {
         self.write(|tx| {
             check_active(tx, &req.run_id)?;
             if let Some(status) = status {
-                let end = if status.is_terminal() { Some(req.end_time.unwrap_or_else(now_ms)) } else { None };
+                let end = if status.is_terminal() {
+                    Some(req.end_time.unwrap_or_else(now_ms))
+                } else {
+                    None
+                };
                 tx.execute(
                     "UPDATE runs SET status = ?1, end_time = ?2 WHERE run_id = ?3",
                     params![status.db_name(), end, req.run_id],
                 )?;
             } else if let Some(end) = req.end_time {
-                tx.execute("UPDATE runs SET end_time = ?1 WHERE run_id = ?2", params![end, req.run_id])?;
+                tx.execute(
+                    "UPDATE runs SET end_time = ?1 WHERE run_id = ?2",
+                    params![end, req.run_id],
+                )?;
             }
             if let Some(code) = req.exit_code {
-                tx.execute("UPDATE runs SET exit_code = ?1 WHERE run_id = ?2", params![code, req.run_id])?;
+                tx.execute(
+                    "UPDATE runs SET exit_code = ?1 WHERE run_id = ?2",
+                    params![code, req.run_id],
+                )?;
             }
             if let Some(hidden) = req.hidden {
-                tx.execute("UPDATE runs SET hidden = ?1 WHERE run_id = ?2", params![hidden, req.run_id])?;
+                tx.execute(
+                    "UPDATE runs SET hidden = ?1 WHERE run_id = ?2",
+                    params![hidden, req.run_id],
+                )?;
             }
             if let Some(d) = &req.description {
-                set_tag_in(tx, &req.run_id, &KeyValue { key: TAG_NOTE.into(), value: d.clone() })?;
+                set_tag_in(
+                    tx,
+                    &req.run_id,
+                    &KeyValue {
+                        key: TAG_NOTE.into(),
+                        value: d.clone(),
+                    },
+                )?;
             }
             if let Some(n) = req.name.as_ref().filter(|n| !n.is_empty()) {
-                set_tag_in(tx, &req.run_id, &KeyValue { key: TAG_RUN_NAME.into(), value: n.clone() })?;
+                set_tag_in(
+                    tx,
+                    &req.run_id,
+                    &KeyValue {
+                        key: TAG_RUN_NAME.into(),
+                        value: n.clone(),
+                    },
+                )?;
             }
             for p in &req.properties {
                 tx.execute(
@@ -248,11 +284,7 @@ impl Store {
                 "UPDATE runs SET lifecycle_stage = ?1 WHERE run_id = ?2",
                 params![stage, run_id],
             )?;
-            if n == 0 {
-                Err(not_found(run_id))
-            } else {
-                Ok(())
-            }
+            if n == 0 { Err(not_found(run_id)) } else { Ok(()) }
         })
     }
 
@@ -275,10 +307,7 @@ impl Store {
     pub fn delete_tag(&self, run_id: &str, key: &str) -> Result<()> {
         self.write(|tx| {
             check_active(tx, run_id)?;
-            let n = tx.execute(
-                "DELETE FROM tags WHERE run_id = ?1 AND key = ?2",
-                params![run_id, key],
-            )?;
+            let n = tx.execute("DELETE FROM tags WHERE run_id = ?1 AND key = ?2", params![run_id, key])?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!(
                     "No tag with name: {key} in run with id {run_id}"
@@ -290,20 +319,13 @@ impl Store {
 
     /// Records that a run's process is alive; it becomes Lost after two intervals of silence.
     pub fn heartbeat(&self, run_id: &str, interval_secs: Option<f64>) -> Result<()> {
-        let interval_ms = (interval_secs
-            .unwrap_or(DEFAULT_HEARTBEAT_SECS)
-            .clamp(0.05, 3600.0)
-            * 1000.0) as i64;
+        let interval_ms = (interval_secs.unwrap_or(DEFAULT_HEARTBEAT_SECS).clamp(0.05, 3600.0) * 1000.0) as i64;
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE runs SET heartbeat_time = ?1, heartbeat_interval_ms = ?2 WHERE run_id = ?3",
                 params![now_ms(), interval_ms, run_id],
             )?;
-            if n == 0 {
-                Err(not_found(run_id))
-            } else {
-                Ok(())
-            }
+            if n == 0 { Err(not_found(run_id)) } else { Ok(()) }
         })
     }
 

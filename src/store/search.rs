@@ -58,9 +58,7 @@ pub(super) fn decode_offset(token: Option<&str>) -> Result<i64> {
         return Ok(0);
     };
     let bad = || StoreError::Invalid(format!("Invalid page token '{token}'"));
-    let bytes = URL_SAFE_NO_PAD
-        .decode(token.trim_end_matches('='))
-        .map_err(|_| bad())?;
+    let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).map_err(|_| bad())?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     v["offset"].as_i64().filter(|o| *o >= 0).ok_or_else(bad)
 }
@@ -75,11 +73,7 @@ pub(super) fn paginate<T>(all: Vec<T>, page: &Page) -> Result<(Vec<T>, Option<St
     }
     let offset = decode_offset(page.token.as_deref())?;
     let total = all.len() as i64;
-    let items: Vec<T> = all
-        .into_iter()
-        .skip(offset as usize)
-        .take(limit as usize)
-        .collect();
+    let items: Vec<T> = all.into_iter().skip(offset as usize).take(limit as usize).collect();
     let next = (offset + limit < total).then(|| encode_offset(offset + limit));
     Ok((items, next))
 }
@@ -130,9 +124,7 @@ fn sort_runs(runs: &mut [RunDetail], orders: &[OrderBy]) {
             }
         }
         // MLflow's tie-breakers: newest start first, then run id.
-        b.start_time
-            .cmp(&a.start_time)
-            .then_with(|| a.run_id.cmp(&b.run_id))
+        b.start_time.cmp(&a.start_time).then_with(|| a.run_id.cmp(&b.run_id))
     });
 }
 
@@ -165,11 +157,7 @@ impl Store {
     }
 
     /// Every active run of an experiment with its latest values, newest first: one request for a grid.
-    pub fn experiment_summary(
-        &self,
-        experiment_id: &str,
-        filter: &str,
-    ) -> Result<ExperimentSummary> {
+    pub fn experiment_summary(&self, experiment_id: &str, filter: &str) -> Result<ExperimentSummary> {
         let expr = query::parse_filter(filter).map_err(StoreError::Invalid)?;
         let id = parse_experiment_id(experiment_id)?;
         let experiment = self.read(|c| get_experiment_in(c, id))?;

@@ -58,10 +58,7 @@ pub fn replay(store: &Store) -> Result<ReplayReport> {
             match outcome {
                 Ok(points) => report.points += points,
                 Err(e) => {
-                    eprintln!(
-                        "runhistory: spooled record in {} not applied: {e}",
-                        path.display()
-                    );
+                    eprintln!("runhistory: spooled record in {} not applied: {e}", path.display());
                     report.failed += 1;
                     failed_lines.push(line);
                 }
@@ -72,10 +69,7 @@ pub fn replay(store: &Store) -> Result<ReplayReport> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            std::fs::write(
-                dir.join(format!("failed-{name}")),
-                failed_lines.join("\n") + "\n",
-            )?;
+            std::fs::write(dir.join(format!("failed-{name}")), failed_lines.join("\n") + "\n")?;
         }
         std::fs::remove_file(&path)?;
         report.files += 1;

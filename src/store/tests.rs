@@ -1,7 +1,6 @@
 use super::*;
 use crate::api::ext::{
-    CreateRunExt, IngestBatch, LoggedValue, Num, RunStatus, SeriesChunk, SpoolRecord, TableRow,
-    UpdateRunExt,
+    CreateRunExt, IngestBatch, LoggedValue, Num, RunStatus, SeriesChunk, SpoolRecord, TableRow, UpdateRunExt,
 };
 use crate::api::{KeyValue, LogBatch, Metric};
 
@@ -66,12 +65,7 @@ fn log_batch_keeps_every_point_and_the_latest() {
         timestamp: ts,
     };
     let batch = LogBatch {
-        metrics: vec![
-            m(3.0, 0, 10),
-            m(1.0, 2, 11),
-            m(f64::NAN, 1, 12),
-            m(2.0, 2, 9),
-        ],
+        metrics: vec![m(3.0, 0, 10), m(1.0, 2, 11), m(f64::NAN, 1, 12), m(2.0, 2, 9)],
         params: vec![kv("lr", "0.1")],
         ..Default::default()
     };
@@ -83,10 +77,7 @@ fn log_batch_keeps_every_point_and_the_latest() {
     assert_eq!(hist.len(), 4);
     assert!(next.is_none());
     assert!(hist.iter().any(|p| p.value.is_nan()), "NaN is kept");
-    assert_eq!(
-        hist.iter().map(|p| p.step).collect::<Vec<_>>(),
-        vec![0, 1, 2, 2]
-    );
+    assert_eq!(hist.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 1, 2, 2]);
 }
 
 #[test]
@@ -139,10 +130,7 @@ fn params_cannot_change_and_a_failed_batch_stores_nothing() {
             .collect(),
         ..Default::default()
     };
-    assert!(matches!(
-        s.log_batch(&too_many, &id),
-        Err(StoreError::Invalid(_))
-    ));
+    assert!(matches!(s.log_batch(&too_many, &id), Err(StoreError::Invalid(_))));
 }
 
 #[test]
@@ -182,10 +170,7 @@ fn ingest_is_idempotent_per_batch_id_and_continues_series() {
     second.table_rows.clear();
     s.ingest(&second).unwrap();
     let (hist, _) = s.metric_history(&id, "all values", None, None).unwrap();
-    assert_eq!(
-        hist.iter().map(|p| p.step).collect::<Vec<_>>(),
-        vec![0, 1, 2, 3, 4, 5]
-    );
+    assert_eq!(hist.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 1, 2, 3, 4, 5]);
     let run = s.get_run(&id).unwrap();
     assert_eq!(run.values["note"].value, serde_json::json!("hello"));
     assert_eq!(
@@ -211,16 +196,11 @@ fn downsample_keeps_extremes_of_each_bucket() {
         ..Default::default()
     })
     .unwrap();
-    let d = s
-        .downsample(&id, "x", metrics::XAxis::Step, 100, None, None)
-        .unwrap();
+    let d = s.downsample(&id, "x", metrics::XAxis::Step, 100, None, None).unwrap();
     assert_eq!(d.total_points, 10_000);
     assert_eq!(d.buckets.len(), 100);
     assert_eq!(d.buckets.iter().map(|b| b.count).sum::<u64>(), 10_000);
-    assert!(
-        d.buckets.iter().any(|b| b.max.0 == 1e6),
-        "the spike survives"
-    );
+    assert!(d.buckets.iter().any(|b| b.max.0 == 1e6), "the spike survives");
     let zoom = s
         .downsample(&id, "x", metrics::XAxis::Step, 10, Some(100), Some(199))
         .unwrap();
@@ -266,10 +246,7 @@ fn search_filters_orders_and_pages() {
     };
     let (page1, token) = s.search_runs(&q).unwrap();
     assert_eq!(
-        page1
-            .iter()
-            .map(|r| r.metrics["acc"].value.0)
-            .collect::<Vec<_>>(),
+        page1.iter().map(|r| r.metrics["acc"].value.0).collect::<Vec<_>>(),
         vec![0.9, 0.7]
     );
     let (page2, token) = s
@@ -299,10 +276,7 @@ fn heartbeat_silence_makes_a_run_lost() {
     let quiet = run_in(&s, "e");
     s.heartbeat(&id, Some(1.0)).unwrap();
     assert!(s.sweep_lost_runs(now_ms()).unwrap().is_empty());
-    assert_eq!(
-        s.sweep_lost_runs(now_ms() + 5_000).unwrap(),
-        vec![id.clone()]
-    );
+    assert_eq!(s.sweep_lost_runs(now_ms() + 5_000).unwrap(), vec![id.clone()]);
     assert_eq!(s.get_run(&id).unwrap().status, RunStatus::Lost);
     assert_eq!(
         s.get_run(&quiet).unwrap().status,
@@ -371,10 +345,7 @@ fn artifacts_stay_inside_the_run_folder() {
     let id = run_in(&s, "e");
     let run = s.get_run(&id).unwrap();
     let p = s
-        .artifact_path(&format!(
-            "{}/{id}/artifacts/outputs/model.txt",
-            run.experiment_id
-        ))
+        .artifact_path(&format!("{}/{id}/artifacts/outputs/model.txt", run.experiment_id))
         .unwrap();
     s.put_artifact(&p, b"weights").unwrap();
     assert_eq!(
@@ -391,9 +362,7 @@ fn artifacts_stay_inside_the_run_folder() {
     );
     #[cfg(unix)]
     {
-        let dir = s
-            .artifact_file(&s.run_artifact_path(&id, "").unwrap())
-            .unwrap();
+        let dir = s.artifact_file(&s.run_artifact_path(&id, "").unwrap()).unwrap();
         std::os::unix::fs::symlink("/tmp", dir.join("link")).unwrap();
         let via_link = s.run_artifact_path(&id, "link/evil.txt").unwrap();
         assert!(
