@@ -117,6 +117,12 @@ pub async fn search(
     }))
 }
 
+/// The single-item calls are log-batch with one entry, so they share its checks.
+async fn apply_batch(s: AppState, id: String, batch: LogBatch) -> ApiResult<Json<Value>> {
+    s.run(move |st| st.log_batch(&batch, &id)).await?;
+    Ok(Json(json!({})))
+}
+
 pub async fn log_metric(State(s): State<AppState>, JsonBody(req): JsonBody<LogMetric>) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &req.run_uuid)?;
     let metric = Metric {
@@ -125,32 +131,28 @@ pub async fn log_metric(State(s): State<AppState>, JsonBody(req): JsonBody<LogMe
         timestamp: req.timestamp.ok_or_else(|| ApiError::missing("timestamp"))?,
         step: req.step.unwrap_or(0),
     };
-    s.run(move |st| {
-        st.log_batch(
-            &LogBatch {
-                metrics: vec![metric],
-                ..Default::default()
-            },
-            &id,
-        )
-    })
-    .await?;
-    Ok(Json(json!({})))
+    apply_batch(
+        s,
+        id,
+        LogBatch {
+            metrics: vec![metric],
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn log_param(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
     let (id, p) = run_and_pair(req)?;
-    s.run(move |st| {
-        st.log_batch(
-            &LogBatch {
-                params: vec![p],
-                ..Default::default()
-            },
-            &id,
-        )
-    })
-    .await?;
-    Ok(Json(json!({})))
+    apply_batch(
+        s,
+        id,
+        LogBatch {
+            params: vec![p],
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn set_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
