@@ -5,5 +5,6 @@ pub mod api;
 pub mod cli;
 pub mod client;
 pub mod query;
+pub mod series;
 pub mod server;
 pub mod store;

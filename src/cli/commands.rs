@@ -114,7 +114,7 @@ async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str)
     for e in experiments {
         runs.extend(
             client
-                .experiment_summary(&e.experiment_id, filter)
+                .experiment_runs(&e.experiment_id, filter)
                 .await
                 .map_err(|e| e.to_string())?
                 .runs,
@@ -138,7 +138,7 @@ async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) ->
 
 async fn print_info(client: &HistoryClient, run: &RunDetail) -> Result<(), String> {
     let files: Vec<String> = client
-        .all_artifacts(&run.run_id)
+        .run_artifacts(run)
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
@@ -219,7 +219,7 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
 }
 
 async fn download(client: &HistoryClient, run: &RunDetail, dest: &Path) -> Result<(), String> {
-    let files = client.all_artifacts(&run.run_id).await.map_err(|e| e.to_string())?;
+    let files = client.run_artifacts(run).await.map_err(|e| e.to_string())?;
     let total: u64 = files.iter().map(|(_, s)| s).sum();
     let mut done: u64 = 0;
     for (rel, _) in &files {

@@ -1,6 +1,9 @@
 //! The HTTP client of the history API, used by the CLI and the workbench; plus the Rust logger.
 
 pub mod logger;
+mod reads;
+
+pub use reads::{Flavor, run_from_mlflow};
 
 use crate::api::ext::{
     Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PREFIX,
@@ -44,26 +47,12 @@ pub fn encode_segment(s: &str) -> String {
     out
 }
 
-/// The proxy URL path of one artifact of a run.
-pub fn artifact_url_path(run: &RunDetail, rel: &str) -> String {
-    let rel: Vec<String> = rel.split('/').filter(|s| !s.is_empty()).map(encode_segment).collect();
-    let mut p = format!(
-        "/api/2.0/mlflow-artifacts/artifacts/{}/{}/artifacts",
-        encode_segment(&run.experiment_id),
-        encode_segment(&run.run_id)
-    );
-    if !rel.is_empty() {
-        p.push('/');
-        p.push_str(&rel.join("/"));
-    }
-    p
-}
-
 #[derive(Clone)]
 pub struct HistoryClient {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    flavor: std::sync::Arc<std::sync::OnceLock<Flavor>>,
 }
 
 impl HistoryClient {
@@ -77,7 +66,18 @@ impl HistoryClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             token,
+            flavor: Default::default(),
         })
+    }
+
+    /// A client that takes the server to be of this kind without asking (the fallback tests use it).
+    pub fn assume_flavor(self, flavor: Flavor) -> HistoryClient {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(flavor);
+        HistoryClient {
+            flavor: std::sync::Arc::new(cell),
+            ..self
+        }
     }
 
     pub fn base_url(&self) -> &str {
@@ -188,13 +188,6 @@ impl HistoryClient {
         Self::run_of(self.post_json(&format!("{PREFIX}/runs/create"), req).await?)
     }
 
-    pub async fn get_run(&self, run_id: &str) -> Result<RunDetail> {
-        Self::run_of(
-            self.get_json(&format!("{PREFIX}/runs/get"), &[("run_id", run_id.to_string())])
-                .await?,
-        )
-    }
-
     pub async fn get_run_by_number(&self, experiment_id: &str, number: i64) -> Result<RunDetail> {
         let q = [
             ("experiment_id", experiment_id.to_string()),
@@ -290,7 +283,7 @@ impl HistoryClient {
     /// Starts a download; the caller streams the body (for progress) with `chunk()`.
     pub async fn open_artifact(&self, run: &RunDetail, rel: &str) -> Result<reqwest::Response> {
         let resp = self
-            .request(reqwest::Method::GET, &artifact_url_path(run, rel))
+            .request(reqwest::Method::GET, &Self::artifact_path_of(run, rel))
             .send()
             .await
             .map_err(|e| self.unreachable(e))?;
@@ -304,7 +297,7 @@ impl HistoryClient {
 
     pub async fn upload_artifact(&self, run: &RunDetail, rel: &str, bytes: Vec<u8>) -> Result<()> {
         let resp = self
-            .request(reqwest::Method::PUT, &artifact_url_path(run, rel))
+            .request(reqwest::Method::PUT, &Self::artifact_path_of(run, rel))
             .body(bytes)
             .send()
             .await

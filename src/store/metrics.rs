@@ -5,7 +5,8 @@ use super::runs::not_found;
 use super::search::{decode_offset, encode_offset};
 use super::{Result, Store, StoreError};
 use crate::api::Metric;
-use crate::api::ext::{Bucket, DownsampledSeries, Num};
+use crate::api::ext::DownsampledSeries;
+use crate::series::Bucketer;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Most points one history page holds (MLflow's client asks for 25,000).
@@ -52,45 +53,6 @@ impl XAxis {
             XAxis::Step => "step",
             XAxis::Time => "timestamp",
         }
-    }
-}
-
-/// Min, max and last of the points that fall in one bucket.
-struct Acc {
-    x_first: i64,
-    x_last: i64,
-    min: f64,
-    max: f64,
-    last: f64,
-    count: u64,
-}
-
-impl Acc {
-    fn new(x: i64, v: f64) -> Acc {
-        Acc {
-            x_first: x,
-            x_last: x,
-            min: v,
-            max: v,
-            last: v,
-            count: 1,
-        }
-    }
-
-    fn add(&mut self, x: i64, v: f64) {
-        self.x_first = self.x_first.min(x);
-        if x >= self.x_last {
-            self.x_last = x;
-            self.last = v;
-        }
-        // NaN never wins a comparison, so it is skipped unless the bucket holds nothing else.
-        if v < self.min || self.min.is_nan() {
-            self.min = v;
-        }
-        if v > self.max || self.max.is_nan() {
-            self.max = v;
-        }
-        self.count += 1;
     }
 }
 
@@ -214,33 +176,17 @@ impl Store {
             result.total_points = total as u64;
             let lo = lo.unwrap_or(min_x).max(min_x);
             let hi = hi.unwrap_or(max_x).min(max_x);
-            let width = (hi as i128 - lo as i128 + 1) as f64;
-            let mut accs: Vec<Option<Acc>> = (0..buckets).map(|_| None).collect();
+            // Integer x: bucket i covers [lo + i*w, lo + (i+1)*w) over [lo, hi + 1).
+            let mut acc = Bucketer::new(lo as f64, hi as f64 + 1.0, buckets);
             let mut stmt = c.prepare_cached(&format!(
                 "SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
             ))?;
             let mut rows = stmt.query(params![sid, lo, hi])?;
             while let Some(row) = rows.next()? {
                 let xv: i64 = row.get(0)?;
-                let v = value_from_db(row.get(1)?);
-                let b = (((xv as i128 - lo as i128) as f64 / width) * buckets as f64) as usize;
-                match &mut accs[b.min(buckets - 1)] {
-                    Some(a) => a.add(xv, v),
-                    slot @ None => *slot = Some(Acc::new(xv, v)),
-                }
+                acc.add(xv as f64, value_from_db(row.get(1)?));
             }
-            result.buckets = accs
-                .into_iter()
-                .flatten()
-                .map(|a| Bucket {
-                    x_first: a.x_first as f64,
-                    x_last: a.x_last as f64,
-                    min: Num(a.min),
-                    max: Num(a.max),
-                    last: Num(a.last),
-                    count: a.count,
-                })
-                .collect();
+            result.buckets = acc.finish();
             Ok(result)
         })
     }
