@@ -8,3 +8,4 @@ pub mod query;
 pub mod series;
 pub mod server;
 pub mod store;
+pub mod ui;

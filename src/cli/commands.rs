@@ -41,9 +41,9 @@ pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
     })
 }
 
-pub async fn dispatch(cli: &Cli, client: &HistoryClient) -> Result<(), String> {
-    match &cli.command {
-        Command::Serve { .. } => Err("serve is handled before connecting".into()),
+pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), String> {
+    match command {
+        Command::Serve { .. } | Command::Ui => Err("handled before connecting".into()),
         Command::List {
             output,
             experiment,
@@ -219,29 +219,15 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
 }
 
 async fn download(client: &HistoryClient, run: &RunDetail, dest: &Path) -> Result<(), String> {
-    let files = client.run_artifacts(run).await.map_err(|e| e.to_string())?;
-    let total: u64 = files.iter().map(|(_, s)| s).sum();
-    let mut done: u64 = 0;
-    for (rel, _) in &files {
-        let segments = crate::store::safe_artifact_segments(rel).map_err(|e| e.to_string())?;
-        let target = segments.iter().fold(dest.to_path_buf(), |p, s| p.join(s));
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-        }
-        let mut resp = client.open_artifact(run, rel).await.map_err(|e| e.to_string())?;
-        let mut out = std::fs::File::create(&target).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
-            out.write_all(&chunk)
-                .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
-            done += chunk.len() as u64;
-            progress(done, total, rel);
-        }
-    }
+    let written = client
+        .download_all(run, dest, |p| progress(p.done_bytes, p.total_bytes, &p.current))
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!();
+    let bytes: u64 = written.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
     println!(
-        "Downloaded {} files ({} bytes) to {}",
-        files.len(),
-        done,
+        "Downloaded {} files ({bytes} bytes) to {}",
+        written.len(),
         dest.display()
     );
     Ok(())

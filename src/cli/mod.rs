@@ -26,8 +26,9 @@ pub struct Cli {
     /// Bearer token for a server started with --token (MLFLOW_TRACKING_TOKEN also works).
     #[arg(long, global = true, env = "RUNHISTORY_TOKEN")]
     pub token: Option<String>,
+    /// Without a subcommand, the workbench window opens.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -38,6 +39,8 @@ pub enum Output {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Open the workbench window (also what no subcommand does).
+    Ui,
     /// Serve the history API (MLflow REST 2.0 and our extensions) over the store folder.
     Serve {
         #[arg(long, default_value = "127.0.0.1")]
@@ -146,7 +149,23 @@ impl Connection {
 
 /// Runs the parsed command; the error is the one line to print.
 pub fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Serve { host, port } = &cli.command {
+    let command = match &cli.command {
+        None | Some(Command::Ui) => {
+            let token = cli
+                .token
+                .clone()
+                .or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok());
+            return crate::ui::run(match &cli.server {
+                Some(url) => crate::ui::Source::Remote {
+                    url: url.clone(),
+                    token,
+                },
+                None => crate::ui::Source::Embedded(cli.store.clone()),
+            });
+        }
+        Some(c) => c,
+    };
+    if let Command::Serve { host, port } = command {
         return commands::serve(&cli, host, *port);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -154,5 +173,5 @@ pub fn run(cli: Cli) -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let conn = Connection::open(&cli)?;
-    runtime.block_on(commands::dispatch(&cli, &conn.client))
+    runtime.block_on(commands::dispatch(command, &conn.client))
 }

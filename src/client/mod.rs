@@ -1,8 +1,10 @@
 //! The HTTP client of the history API, used by the CLI and the workbench; plus the Rust logger.
 
+mod download;
 pub mod logger;
 mod reads;
 
+pub use download::Progress;
 pub use reads::{Flavor, run_from_mlflow};
 
 use crate::api::ext::{

@@ -1,0 +1,36 @@
+//! Every action a view can ask for, in one enum: views push commands, the workbench applies them.
+
+use super::model::columns::ColumnKey;
+use super::model::dashboard::{ChartKey, RunAxis};
+use super::model::series::SeriesOptions;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// Fetch experiments and runs again now (also the banner's Retry).
+    Refresh,
+    SelectExperiment(String),
+    SelectScript(Option<String>),
+    /// Use the filter box's text as the search filter.
+    ApplyFilter,
+    OpenRun(String),
+    ShowDashboard,
+    /// Add a run to, or take it from, the runs to compare.
+    ToggleSelected(String),
+    CompareSelected,
+    ToggleColumn(ColumnKey),
+    /// Open or close the column chooser.
+    ToggleChooser,
+    /// Sort the grid by a column; again on the same column reverses.
+    SortBy(ColumnKey),
+    ToggleChart(ChartKey),
+    SetDark(bool),
+    SetRunAxis(RunAxis),
+    SetSeriesOptions(SeriesOptions),
+    /// Show an artifact of the open run.
+    Preview(String),
+    /// Ask for a folder (without blocking the window), then download into it.
+    PickDownloadFolder,
+    DownloadTo(PathBuf),
+    SetOnlyDifferences(bool),
+}

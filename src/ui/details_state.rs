@@ -1,0 +1,131 @@
+//! The open run: its record, artifacts, series feeds, the artifact being previewed and downloads.
+
+use super::feed::SeriesFeed;
+use super::fetch::{Fetch, Spawner};
+use super::model::details::series_keys;
+use super::preview::{self, Preview};
+use crate::api::ext::RunDetail;
+use crate::client::{HistoryClient, Progress};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, mpsc};
+
+/// A download in progress or finished.
+pub struct Download {
+    pub dest: PathBuf,
+    pub progress: Arc<Mutex<Progress>>,
+    pub result: Fetch<Vec<PathBuf>>,
+}
+
+pub struct DetailsState {
+    pub run_id: String,
+    pub run: Fetch<RunDetail>,
+    pub artifacts: Fetch<Vec<(String, u64)>>,
+    pub series: BTreeMap<String, SeriesFeed>,
+    pub preview_path: Option<String>,
+    pub preview: Fetch<Preview>,
+    /// The texture of the previewed image, made once by the view from the decoded pixels.
+    pub texture: Option<(u64, egui::TextureHandle)>,
+    pub download: Option<Download>,
+    pub folder_pick: Option<mpsc::Receiver<Option<PathBuf>>>,
+}
+
+impl DetailsState {
+    pub fn open(run_id: &str, spawner: &Spawner, client: &HistoryClient) -> DetailsState {
+        let mut d = DetailsState {
+            run_id: run_id.into(),
+            run: Fetch::default(),
+            artifacts: Fetch::default(),
+            series: BTreeMap::new(),
+            preview_path: None,
+            preview: Fetch::default(),
+            texture: None,
+            download: None,
+            folder_pick: None,
+        };
+        d.refresh(spawner, client);
+        d
+    }
+
+    pub fn refresh(&mut self, spawner: &Spawner, client: &HistoryClient) {
+        let (c, id) = (client.clone(), self.run_id.clone());
+        self.run.request(spawner, async move { c.get_run(&id).await });
+    }
+
+    /// Takes finished fetches; once the run is known, asks for its artifacts and makes its feeds.
+    pub fn poll(&mut self, spawner: &Spawner, client: &HistoryClient) {
+        let fresh = self.run.poll();
+        self.artifacts.poll();
+        self.preview.poll();
+        if let Some(Some(p)) = self.folder_pick.as_ref().map(|rx| rx.try_recv().ok()) {
+            self.folder_pick = None;
+            if let Some(dest) = p {
+                self.start_download(dest, spawner, client);
+            }
+        }
+        if let Some(d) = &mut self.download {
+            d.result.poll();
+        }
+        if !fresh {
+            return;
+        }
+        let Some(run) = self.run.value().cloned() else { return };
+        if !self.artifacts.is_loading() {
+            let c = client.clone();
+            let r = run.clone();
+            self.artifacts
+                .request(spawner, async move { c.run_artifacts(&r).await });
+        }
+        let start = run.start_time.unwrap_or(run.created_time);
+        for key in series_keys(&run) {
+            self.series
+                .entry(key.clone())
+                .or_insert_with(|| SeriesFeed::new(&run.run_id, &key, start));
+        }
+    }
+
+    pub fn show_preview(&mut self, path: &str, spawner: &Spawner, client: &HistoryClient) {
+        let Some(run) = self.run.value().cloned() else { return };
+        let size = self
+            .artifacts
+            .value()
+            .and_then(|a| a.iter().find(|(p, _)| p == path).map(|(_, s)| *s))
+            .unwrap_or(0);
+        self.preview_path = Some(path.into());
+        self.preview.clear();
+        self.texture = None;
+        let (c, p) = (client.clone(), path.to_string());
+        self.preview.request(spawner, preview::load(c, run, p, size));
+    }
+
+    /// Opens the folder picker on the runtime so the window stays live while it is open.
+    pub fn pick_folder(&mut self, spawner: &Spawner) {
+        self.folder_pick = Some(spawner.spawn(async {
+            rfd::AsyncFileDialog::new()
+                .set_title("Download artifacts to")
+                .pick_folder()
+                .await
+                .map(|h| h.path().to_path_buf())
+        }));
+    }
+
+    pub fn start_download(&mut self, dest: PathBuf, spawner: &Spawner, client: &HistoryClient) {
+        let Some(run) = self.run.value().cloned() else { return };
+        let progress = Arc::new(Mutex::new(Progress::default()));
+        let mut result = Fetch::default();
+        let (c, p, d) = (client.clone(), progress.clone(), dest.clone());
+        let repaint = spawner.repaint.clone();
+        result.request(spawner, async move {
+            c.download_all(&run, &d, |now| {
+                if let Ok(mut slot) = p.lock() {
+                    *slot = now.clone();
+                }
+                if let Some(ctx) = &repaint {
+                    ctx.request_repaint();
+                }
+            })
+            .await
+        });
+        self.download = Some(Download { dest, progress, result });
+    }
+}

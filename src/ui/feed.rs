@@ -1,0 +1,120 @@
+//! One series of one run as a chart needs it: min/max buckets for the visible x range at the
+//! chart's pixel width, fetched again off the UI thread whenever the view changes.
+
+use super::fetch::{Fetch, Spawner};
+use super::model::series::{SeriesOptions, XMode, chart_line};
+use crate::api::ext::DownsampledSeries;
+use crate::client::HistoryClient;
+
+/// What was last asked of the server.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Request {
+    x: XMode,
+    range: Option<(i64, i64)>,
+    buckets: usize,
+}
+
+pub struct SeriesFeed {
+    pub run_id: String,
+    pub key: String,
+    pub run_start_ms: i64,
+    fetch: Fetch<DownsampledSeries>,
+    requested: Option<Request>,
+    /// The chart x extent of the whole series, known from the first unranged answer.
+    full_extent: Option<(f64, f64)>,
+    line: Vec<[f64; 2]>,
+    line_of: Option<(u64, SeriesOptions)>,
+}
+
+impl SeriesFeed {
+    pub fn new(run_id: &str, key: &str, run_start_ms: i64) -> SeriesFeed {
+        SeriesFeed {
+            run_id: run_id.into(),
+            key: key.into(),
+            run_start_ms,
+            fetch: Fetch::default(),
+            requested: None,
+            full_extent: None,
+            line: Vec::new(),
+            line_of: None,
+        }
+    }
+
+    /// Asks for buckets when the x mode, the visible range or the width changed; `view` is the
+    /// chart's visible x range (None: the whole series). One request is in flight at a time.
+    pub fn want(&mut self, spawner: &Spawner, client: &HistoryClient, x: XMode, view: Option<(f64, f64)>, px: usize) {
+        self.fetch.poll();
+        let buckets = px.clamp(16, 4000);
+        let range = match (view, self.full_extent) {
+            // The whole series is visible: the unranged read, which the server can serve whole.
+            (Some((lo, hi)), Some((a, b))) if lo <= a && hi >= b => None,
+            (Some((lo, hi)), _) if hi > lo => Some(x.server_range(lo, hi, self.run_start_ms)),
+            _ => None,
+        };
+        let want = Request { x, range, buckets };
+        if self.requested.is_some_and(|r| r.x != x) {
+            self.full_extent = None;
+        }
+        if self.fetch.is_loading() || self.requested.is_some_and(|r| close_enough(&r, &want)) {
+            return;
+        }
+        self.requested = Some(want);
+        let (client, run, key, axis) = (client.clone(), self.run_id.clone(), self.key.clone(), x.server_axis());
+        self.fetch.request(
+            spawner,
+            async move { client.series(&run, &key, axis, buckets, range).await },
+        );
+    }
+
+    /// The line to draw with these options; recomputed only when new buckets came or options changed.
+    pub fn line(&mut self, opts: &SeriesOptions) -> &[[f64; 2]] {
+        self.fetch.poll();
+        let stamp = (self.fetch.generation(), *opts);
+        if self.line_of != Some(stamp)
+            && let Some(s) = self.fetch.value()
+        {
+            self.line = chart_line(&s.buckets, opts, self.run_start_ms);
+            if self.requested.is_some_and(|r| r.range.is_none())
+                && let (Some(first), Some(last)) = (s.buckets.first(), s.buckets.last())
+            {
+                self.full_extent = Some((
+                    opts.x.chart_x(first.x_first, self.run_start_ms),
+                    opts.x.chart_x(last.x_last, self.run_start_ms),
+                ));
+            }
+            self.line_of = Some(stamp);
+        }
+        &self.line
+    }
+
+    pub fn total_points(&self) -> Option<u64> {
+        self.fetch.value().map(|s| s.total_points)
+    }
+
+    pub fn error(&self) -> Option<String> {
+        self.fetch.error().map(|e| e.message.clone())
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.fetch.is_loading()
+    }
+
+    pub fn has_data(&self) -> bool {
+        self.fetch.value().is_some()
+    }
+}
+
+/// Ranges that differ by less than half a bucket need no new read.
+fn close_enough(a: &Request, b: &Request) -> bool {
+    if a.x != b.x || a.buckets.abs_diff(b.buckets) > a.buckets / 10 {
+        return false;
+    }
+    match (a.range, b.range) {
+        (None, None) => true,
+        (Some((a0, a1)), Some((b0, b1))) => {
+            let tol = ((a1 - a0).max(1) as f64 / a.buckets as f64 / 2.0).max(0.5);
+            ((a0 - b0).abs() as f64) < tol && ((a1 - b1).abs() as f64) < tol
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,212 @@
+//! The dashboard as plain data: the grid's rows and the chart of every scalar over the runs.
+
+use super::columns::{ColumnKey, cell, sort_runs};
+use crate::api::ext::{RunDetail, RunStatus};
+use std::collections::BTreeSet;
+
+/// One row of the grid: cells already formatted, in column order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridRow {
+    pub run_id: String,
+    pub run_number: i64,
+    pub status: RunStatus,
+    pub cells: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grid {
+    pub columns: Vec<ColumnKey>,
+    pub rows: Vec<GridRow>,
+}
+
+/// The runs a dashboard shows: those of the chosen script, or all.
+pub fn runs_of_script<'a>(runs: &'a [RunDetail], script: Option<&str>) -> Vec<&'a RunDetail> {
+    runs.iter()
+        .filter(|r| script.is_none_or(|s| r.script_name.as_deref() == Some(s)))
+        .collect()
+}
+
+pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], sort: Option<(&ColumnKey, bool)>, now: i64) -> Grid {
+    let mut sorted: Vec<&RunDetail> = runs.to_vec();
+    match sort {
+        Some((col, asc)) => sort_runs(&mut sorted, col, asc, now),
+        None => sorted.sort_by_key(|r| std::cmp::Reverse(r.run_number)),
+    }
+    Grid {
+        columns: columns.to_vec(),
+        rows: sorted
+            .iter()
+            .map(|r| GridRow {
+                run_id: r.run_id.clone(),
+                run_number: r.run_number,
+                status: r.status,
+                cells: columns.iter().map(|c| cell(r, c, now).0).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// What a chart over runs plots: a metric's latest value, or the run's duration.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum ChartKey {
+    Metric(String),
+    Duration,
+}
+
+impl ChartKey {
+    pub fn label(&self) -> String {
+        match self {
+            ChartKey::Metric(k) => k.clone(),
+            ChartKey::Duration => "Duration (s)".into(),
+        }
+    }
+}
+
+/// The x of a chart over runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum RunAxis {
+    Number,
+    StartTime,
+}
+
+/// One run's point on a dashboard chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPoint {
+    pub x: f64,
+    pub y: f64,
+    pub run_id: String,
+    pub run_number: i64,
+    /// What hovering shows: number, name, value and key parameters.
+    pub hover: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunChart {
+    pub key: ChartKey,
+    pub points: Vec<RunPoint>,
+}
+
+/// The parameters worth showing on hover: those whose value differs between the runs.
+pub fn key_params(runs: &[&RunDetail]) -> Vec<String> {
+    let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
+    keys.into_iter()
+        .filter(|k| {
+            let vals: BTreeSet<Option<&String>> = runs.iter().map(|r| r.params.get(*k)).collect();
+            vals.len() > 1
+        })
+        .take(4)
+        .cloned()
+        .collect()
+}
+
+/// Every chart key the runs offer: each metric, then duration.
+pub fn chart_keys(runs: &[&RunDetail]) -> Vec<ChartKey> {
+    let metrics: BTreeSet<&String> = runs.iter().flat_map(|r| r.metrics.keys()).collect();
+    let mut keys: Vec<ChartKey> = metrics.into_iter().map(|k| ChartKey::Metric(k.clone())).collect();
+    if runs.iter().any(|r| r.start_time.is_some()) {
+        keys.push(ChartKey::Duration);
+    }
+    keys
+}
+
+pub fn run_chart(runs: &[&RunDetail], key: &ChartKey, axis: RunAxis, now: i64) -> RunChart {
+    let params = key_params(runs);
+    let mut points: Vec<RunPoint> = runs
+        .iter()
+        .filter_map(|r| {
+            let y = match key {
+                ChartKey::Metric(k) => r.metrics.get(k)?.value.0,
+                ChartKey::Duration => r.duration_ms(now)? as f64 / 1000.0,
+            };
+            if !y.is_finite() {
+                return None;
+            }
+            let x = match axis {
+                RunAxis::Number => r.run_number as f64,
+                RunAxis::StartTime => r.start_time? as f64 / 1000.0,
+            };
+            let mut hover = format!(
+                "Run {} · {}\n{} = {}",
+                r.run_number,
+                r.name,
+                key.label(),
+                crate::cli::format::g(y)
+            );
+            for p in &params {
+                if let Some(v) = r.params.get(p) {
+                    hover.push_str(&format!("\n{p} = {v}"));
+                }
+            }
+            Some(RunPoint {
+                x,
+                y,
+                run_id: r.run_id.clone(),
+                run_number: r.run_number,
+                hover,
+            })
+        })
+        .collect();
+    points.sort_by(|a, b| a.x.total_cmp(&b.x));
+    RunChart {
+        key: key.clone(),
+        points,
+    }
+}
+
+/// The point nearest to a screen position, if within `max_px`; `to_screen` maps a data point.
+pub fn nearest_point(
+    points: &[RunPoint],
+    pointer: [f32; 2],
+    max_px: f32,
+    to_screen: impl Fn(f64, f64) -> [f32; 2],
+) -> Option<&RunPoint> {
+    points
+        .iter()
+        .map(|p| {
+            let s = to_screen(p.x, p.y);
+            let d = (s[0] - pointer[0]).powi(2) + (s[1] - pointer[1]).powi(2);
+            (p, d)
+        })
+        .filter(|(_, d)| *d <= max_px * max_px)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(p, _)| p)
+}
+
+/// Everything the dashboard draws, built once per change of its inputs rather than every frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardModel {
+    pub run_count: usize,
+    pub charts: Vec<RunChart>,
+    /// Every chart key, the hidden ones included (the chooser lists them).
+    pub all_chart_keys: Vec<ChartKey>,
+    pub grid: Grid,
+}
+
+/// What a dashboard model is built from; a model is rebuilt only when this changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardInputs {
+    pub runs_generation: u64,
+    pub script: Option<String>,
+    pub columns: Vec<ColumnKey>,
+    pub sort: Option<(ColumnKey, bool)>,
+    pub axis: RunAxis,
+    pub hidden: BTreeSet<ChartKey>,
+    /// The second the durations of live runs were computed at (0 when no run is live).
+    pub live_second: i64,
+}
+
+pub fn dashboard_model(runs: &[RunDetail], inputs: &DashboardInputs, now: i64) -> DashboardModel {
+    let runs = runs_of_script(runs, inputs.script.as_deref());
+    let all_chart_keys = chart_keys(&runs);
+    let charts = all_chart_keys
+        .iter()
+        .filter(|k| !inputs.hidden.contains(k))
+        .map(|k| run_chart(&runs, k, inputs.axis, now))
+        .collect();
+    DashboardModel {
+        run_count: runs.len(),
+        charts,
+        all_chart_keys,
+        grid: grid(&runs, &inputs.columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),
+    }
+}

@@ -1,0 +1,151 @@
+//! The dashboard of one experiment (optionally one script): a chart per value over the runs, the
+//! grid of runs, and the column chooser.
+
+use super::super::command::Command;
+use super::super::model::columns::catalog;
+use super::super::model::dashboard::{ChartKey, RunAxis};
+use super::super::state::{MAX_COMPARE, Workbench};
+use super::{chart, grid as grid_view};
+use crate::store::now_ms;
+
+const CHART_HEIGHT: f32 = 190.0;
+const CHART_MIN_WIDTH: f32 = 340.0;
+
+pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
+    if wb.experiments.value().is_some() && wb.runs.value().is_some_and(|s| s.runs.is_empty()) && wb.filter.is_empty() {
+        welcome(ui);
+        return;
+    }
+    if let Some(e) = wb.runs_error() {
+        ui.colored_label(ui.visuals().error_fg_color, &e.message);
+    }
+    let model = wb.dashboard_model(now_ms());
+    toolbar(ui, wb, model.run_count, cmds);
+    if wb.chooser_open {
+        column_chooser(ui, wb, &model.all_chart_keys, cmds);
+    }
+    let x_label = match wb.settings.run_axis {
+        RunAxis::Number => "run number",
+        RunAxis::StartTime => "start time (s)",
+    };
+    let width = ui.available_width();
+    let per_row = ((width / CHART_MIN_WIDTH).floor() as usize).max(1);
+    let w = width / per_row as f32 - 8.0;
+    let rows = model.charts.len().div_ceil(per_row);
+    let charts_height = ((CHART_HEIGHT + 30.0) * rows as f32).min(ui.available_height() * 0.55);
+    egui::ScrollArea::vertical()
+        .id_salt("charts_scroll")
+        .max_height(charts_height)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for row in model.charts.chunks(per_row) {
+                ui.horizontal(|ui| {
+                    for chart in row {
+                        ui.vertical(|ui| {
+                            ui.strong(chart.key.label());
+                            let r = chart::run_chart(ui, chart, egui::vec2(w, CHART_HEIGHT), x_label);
+                            wb.chart_frames.insert(chart.key.clone(), r.transform);
+                            if let Some(id) = r.clicked {
+                                cmds.push(Command::OpenRun(id));
+                            }
+                        });
+                    }
+                });
+            }
+        });
+    ui.separator();
+    grid_view::show(ui, &model.grid, &wb.selected, wb.sort.as_ref(), cmds);
+}
+
+fn toolbar(ui: &mut egui::Ui, wb: &Workbench, count: usize, cmds: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let name = wb.runs.value().map(|s| s.experiment.name.clone()).unwrap_or_default();
+        ui.heading(match &wb.script {
+            Some(s) => format!("{name} · {s}"),
+            None => name,
+        });
+        ui.label(format!("{count} runs"));
+        ui.separator();
+        let n = wb.selected.len();
+        let can = (2..=MAX_COMPARE).contains(&n);
+        if ui
+            .add_enabled(can, egui::Button::new(format!("Compare ({n})")))
+            .on_disabled_hover_text("Tick 2 or 3 runs in the grid")
+            .clicked()
+        {
+            cmds.push(Command::CompareSelected);
+        }
+        if ui.selectable_label(wb.chooser_open, "Columns…").clicked() {
+            cmds.push(Command::ToggleChooser);
+        }
+        ui.separator();
+        ui.label("Charts over:");
+        let axis = wb.settings.run_axis;
+        if ui.radio(axis == RunAxis::Number, "run number").clicked() {
+            cmds.push(Command::SetRunAxis(RunAxis::Number));
+        }
+        if ui.radio(axis == RunAxis::StartTime, "start time").clicked() {
+            cmds.push(Command::SetRunAxis(RunAxis::StartTime));
+        }
+    });
+}
+
+fn column_chooser(ui: &mut egui::Ui, wb: &mut Workbench, chart_keys: &[ChartKey], cmds: &mut Vec<Command>) {
+    egui::Panel::right("column_chooser")
+        .resizable(true)
+        .default_size(240.0)
+        .show(ui, |ui| {
+            ui.heading("Columns");
+            ui.add(egui::TextEdit::singleline(&mut wb.chooser_search).hint_text("Search keys"));
+            let shown = wb.columns();
+            let needle = wb.chooser_search.to_lowercase();
+            egui::ScrollArea::vertical().id_salt("chooser_scroll").show(ui, |ui| {
+                let mut group = "";
+                for col in catalog(wb.runs()) {
+                    let label = col.label();
+                    if !needle.is_empty() && !label.to_lowercase().contains(&needle) {
+                        continue;
+                    }
+                    if col.group() != group {
+                        group = col.group();
+                        ui.add_space(4.0);
+                        ui.strong(group);
+                    }
+                    let mut on = shown.contains(&col);
+                    if ui.checkbox(&mut on, label).clicked() {
+                        cmds.push(Command::ToggleColumn(col));
+                    }
+                }
+                ui.add_space(8.0);
+                ui.strong("Charts");
+                let hidden = wb
+                    .experiment_id
+                    .as_ref()
+                    .and_then(|e| wb.settings.hidden_charts.get(e))
+                    .cloned()
+                    .unwrap_or_default();
+                for key in chart_keys {
+                    let mut on = !hidden.contains(key);
+                    if ui.checkbox(&mut on, format!("chart: {}", key.label())).clicked() {
+                        cmds.push(Command::ToggleChart(key.clone()));
+                    }
+                }
+            });
+        });
+}
+
+fn welcome(ui: &mut egui::Ui) {
+    ui.vertical_centered(|ui| {
+        ui.add_space(60.0);
+        ui.heading("Welcome to Run History");
+        ui.label("No runs here yet. Log your first run from any Python script:");
+    });
+    ui.add_space(10.0);
+    let code = "from runhistory import get_logger\n\nlogger = get_logger()\nlogger.log(\"Accuracy\", 0.93)\nlogger.log(\"Loss\", [0.9, 0.5, 0.3, 0.2])\nlogger.complete()";
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.monospace(code);
+    });
+    ui.add_space(10.0);
+    ui.label("Runs logged with the official MLflow client (MLFLOW_TRACKING_URI pointing at this server) show up too.");
+    ui.label("They appear here by themselves: the workbench refreshes every few seconds.");
+}

@@ -1,0 +1,241 @@
+//! The details of one run: header, values, series charts, tables, params and tags, artifacts with
+//! preview, and download.
+
+use super::super::command::Command;
+use super::super::details_state::DetailsState;
+use super::super::model::details::{Folder, artifact_tree, header, scalars, tables};
+use super::super::preview::Preview;
+use super::super::state::Workbench;
+use super::chart::{self, RUN_COLORS};
+use crate::store::now_ms;
+
+pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
+    if ui.button("← Dashboard").clicked() {
+        cmds.push(Command::ShowDashboard);
+    }
+    let (spawner, client, opts) = (wb.spawner.clone(), wb.client.clone(), wb.settings.series);
+    let Some(d) = &mut wb.details else { return };
+    if let Some(e) = d.run.error() {
+        ui.colored_label(ui.visuals().error_fg_color, &e.message);
+    }
+    let Some(run) = d.run.value().cloned() else {
+        ui.spinner();
+        return;
+    };
+    egui::ScrollArea::vertical().id_salt("details_scroll").show(ui, |ui| {
+        ui.heading(format!("Run {} · {}", run.run_number, run.name));
+        egui::Grid::new("details_header")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                for (k, v) in header(&run, now_ms()) {
+                    ui.strong(k);
+                    if k == "Status" {
+                        ui.colored_label(super::status_color(run.status), v);
+                    } else {
+                        ui.label(v);
+                    }
+                    ui.end_row();
+                }
+            });
+        download_bar(ui, d, cmds);
+        let values = scalars(&run);
+        if !values.is_empty() {
+            egui::CollapsingHeader::new("Values").default_open(true).show(ui, |ui| {
+                key_value_grid(ui, "values_grid", values.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            });
+        }
+        if !d.series.is_empty() {
+            egui::CollapsingHeader::new("Series").default_open(true).show(ui, |ui| {
+                if let Some(o) = chart::series_options(ui, &opts) {
+                    cmds.push(Command::SetSeriesOptions(o));
+                }
+                for (key, feed) in d.series.iter_mut() {
+                    let points = feed
+                        .total_points()
+                        .map(|n| format!(" ({n} points)"))
+                        .unwrap_or_default();
+                    ui.strong(format!("{key}{points}"));
+                    if let Some(e) = feed.error() {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                    let name = key.clone();
+                    chart::series_chart(
+                        ui,
+                        &format!("series_{key}"),
+                        &mut [(feed, name, RUN_COLORS[0])],
+                        &opts,
+                        None,
+                        220.0,
+                        &spawner,
+                        &client,
+                    );
+                }
+            });
+        }
+        for (name, cols, rows) in tables(&run) {
+            egui::CollapsingHeader::new(format!("Table: {name}")).show(ui, |ui| {
+                egui::Grid::new(("table", &name)).striped(true).show(ui, |ui| {
+                    for c in &cols {
+                        ui.strong(c);
+                    }
+                    ui.end_row();
+                    for r in rows.iter().take(500) {
+                        for c in r {
+                            ui.label(c);
+                        }
+                        ui.end_row();
+                    }
+                });
+            });
+        }
+        egui::CollapsingHeader::new(format!("Parameters ({})", run.params.len()))
+            .default_open(true)
+            .show(ui, |ui| {
+                key_value_grid(
+                    ui,
+                    "params_grid",
+                    run.params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                );
+            });
+        egui::CollapsingHeader::new(format!("Tags ({})", run.tags.len())).show(ui, |ui| {
+            key_value_grid(ui, "tags_grid", run.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        });
+        egui::CollapsingHeader::new("Artifacts")
+            .default_open(true)
+            .show(ui, |ui| artifacts(ui, d, cmds));
+    });
+}
+
+fn key_value_grid<'a>(ui: &mut egui::Ui, id: &str, rows: impl Iterator<Item = (&'a str, &'a str)>) {
+    egui::Grid::new(id).num_columns(2).striped(true).show(ui, |ui| {
+        for (k, v) in rows {
+            ui.label(k);
+            ui.label(v);
+            ui.end_row();
+        }
+    });
+}
+
+fn download_bar(ui: &mut egui::Ui, d: &DetailsState, cmds: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        let picking = d.folder_pick.is_some();
+        if ui
+            .add_enabled(!picking, egui::Button::new("Download all artifacts…"))
+            .clicked()
+        {
+            cmds.push(Command::PickDownloadFolder);
+        }
+        let Some(dl) = &d.download else { return };
+        let p = dl.progress.lock().map(|p| p.clone()).unwrap_or_default();
+        if let Some(e) = dl.result.error() {
+            ui.colored_label(ui.visuals().error_fg_color, format!("Download failed: {}", e.message));
+        } else if let Some(files) = dl.result.value() {
+            ui.label(format!("Downloaded {} files to {}", files.len(), dl.dest.display()));
+        } else {
+            let frac = if p.total_bytes == 0 {
+                0.0
+            } else {
+                p.done_bytes as f32 / p.total_bytes as f32
+            };
+            ui.add(
+                egui::ProgressBar::new(frac)
+                    .desired_width(240.0)
+                    .text(format!("{}/{} files · {}", p.files_done, p.files_total, p.current)),
+            );
+        }
+    });
+}
+
+fn artifacts(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>) {
+    let Some(files) = d.artifacts.value() else {
+        if let Some(e) = d.artifacts.error() {
+            ui.colored_label(ui.visuals().error_fg_color, &e.message);
+        } else {
+            ui.spinner();
+        }
+        return;
+    };
+    if files.is_empty() {
+        ui.label("No artifacts.");
+        return;
+    }
+    let tree = artifact_tree(files);
+    ui.horizontal_top(|ui| {
+        ui.vertical(|ui| {
+            ui.set_min_width(260.0);
+            folder(ui, &tree, d.preview_path.as_deref(), cmds);
+        });
+        ui.separator();
+        ui.vertical(|ui| preview(ui, d));
+    });
+}
+
+fn folder(ui: &mut egui::Ui, f: &Folder, open: Option<&str>, cmds: &mut Vec<Command>) {
+    for (name, sub) in &f.folders {
+        egui::CollapsingHeader::new(format!("{name}/"))
+            .default_open(true)
+            .show(ui, |ui| folder(ui, sub, open, cmds));
+    }
+    for (path, size) in &f.files {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if ui
+            .selectable_label(open == Some(path.as_str()), format!("{name}  ({size} B)"))
+            .clicked()
+        {
+            cmds.push(Command::Preview(path.clone()));
+        }
+    }
+}
+
+fn preview(ui: &mut egui::Ui, d: &mut DetailsState) {
+    let Some(path) = d.preview_path.clone() else {
+        ui.label("Click a file to preview it.");
+        return;
+    };
+    ui.strong(&path);
+    if let Some(e) = d.preview.error() {
+        ui.colored_label(ui.visuals().error_fg_color, &e.message);
+    }
+    let generation = d.preview.generation();
+    match d.preview.value() {
+        None => {
+            ui.spinner();
+        }
+        Some(Preview::Image { size, rgba }) => {
+            if d.texture.as_ref().is_none_or(|(g, _)| *g != generation) {
+                let img = egui::ColorImage::from_rgba_unmultiplied(*size, rgba);
+                d.texture = Some((generation, ui.ctx().load_texture(&path, img, Default::default())));
+            }
+            if let Some((_, tex)) = &d.texture {
+                ui.add(egui::Image::from_texture(tex).max_width(ui.available_width().min(720.0)));
+            }
+        }
+        Some(Preview::Text(t)) => {
+            egui::ScrollArea::both()
+                .id_salt("preview_text")
+                .max_height(400.0)
+                .show(ui, |ui| {
+                    ui.monospace(t.as_str());
+                });
+        }
+        Some(Preview::Table(rows)) => {
+            egui::ScrollArea::both()
+                .id_salt("preview_table")
+                .max_height(400.0)
+                .show(ui, |ui| {
+                    egui::Grid::new("preview_csv").striped(true).show(ui, |ui| {
+                        for r in rows {
+                            for c in r {
+                                ui.label(c);
+                            }
+                            ui.end_row();
+                        }
+                    });
+                });
+        }
+        Some(Preview::Unavailable(why)) => {
+            ui.label(why.as_str());
+        }
+    }
+}
