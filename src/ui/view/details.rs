@@ -10,7 +10,7 @@ use super::chart::{self, RUN_COLORS};
 use crate::store::now_ms;
 
 pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
-    if ui.button("← Dashboard").clicked() {
+    if ui.button("< Dashboard").clicked() {
         cmds.push(Command::ShowDashboard);
     }
     let (spawner, client, opts) = (wb.spawner.clone(), wb.client.clone(), wb.settings.series);

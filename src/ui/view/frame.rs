@@ -16,7 +16,7 @@ pub fn top_bar(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
             ui.label(format!("{}{kind}", wb.source))
                 .on_hover_text(wb.client.base_url());
             ui.separator();
-            if ui.button("⟳ Refresh").clicked() {
+            if ui.button("Refresh").clicked() {
                 cmds.push(Command::Refresh);
             }
             let filter = egui::TextEdit::singleline(&mut wb.filter_input)

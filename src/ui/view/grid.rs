@@ -45,8 +45,8 @@ fn table(
             for col in &grid.columns {
                 header.col(|ui| {
                     let arrow = match sort {
-                        Some((c, true)) if c == col => " ⏶",
-                        Some((c, false)) if c == col => " ⏷",
+                        Some((c, true)) if c == col => " ▲",
+                        Some((c, false)) if c == col => " ▼",
                         _ => "",
                     };
                     if ui.button(format!("{}{arrow}", col.label())).clicked() {

@@ -1,0 +1,253 @@
+//! The workbench driven headlessly (egui_kittest) over a real embedded server and a real store:
+//! chart clicks, the column chooser, the filter, compare, download and the unreachable banner.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use runhistory::api::KeyValue;
+use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk, UpdateRunExt};
+use runhistory::store::Store;
+use runhistory::ui::command::Command;
+use runhistory::ui::model::columns::ColumnKey;
+use runhistory::ui::model::dashboard::ChartKey;
+use runhistory::ui::settings::Settings;
+use runhistory::ui::state::View;
+use runhistory::ui::{Source, WorkbenchApp, workbench_ui};
+use std::path::Path;
+use std::time::Duration;
+
+/// Logs runs named `names` into an "iris" experiment: Accuracy, a Loss series, lr, two artifacts.
+fn seed(dir: &Path, names: &[&str]) -> Vec<String> {
+    let store = Store::open(dir).unwrap();
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let run = store
+                .create_run(&CreateRunExt {
+                    experiment_name: Some("iris".into()),
+                    run_name: Some((*name).into()),
+                    script_name: Some("train.py".into()),
+                    start_time: Some(1_700_000_000_000 + i as i64 * 1000),
+                    ..Default::default()
+                })
+                .unwrap();
+            store
+                .ingest(&IngestBatch {
+                    run_id: run.run_id.clone(),
+                    metrics: vec![runhistory::api::Metric {
+                        key: "Accuracy".into(),
+                        value: 0.5 + 0.1 * i as f64,
+                        timestamp: 1,
+                        step: 0,
+                    }],
+                    series: vec![SeriesChunk {
+                        key: "Loss".into(),
+                        values: (0..300).map(|s| Num(1.0 / (s as f64 + 1.0 + i as f64))).collect(),
+                        ..Default::default()
+                    }],
+                    params: vec![KeyValue {
+                        key: "lr".into(),
+                        value: format!("0.{}", i + 1),
+                    }],
+                    ..Default::default()
+                })
+                .unwrap();
+            for (rel, body) in [
+                ("outputs/model.txt", format!("model of {name}")),
+                ("notes.csv", "a,b\n1,2".into()),
+            ] {
+                let p = store.run_artifact_path(&run.run_id, rel).unwrap();
+                store.put_artifact(&p, body.as_bytes()).unwrap();
+            }
+            store
+                .update_run(&UpdateRunExt {
+                    run_id: run.run_id.clone(),
+                    status: Some("FINISHED".into()),
+                    end_time: Some(1_700_000_000_500 + i as i64 * 1000),
+                    ..Default::default()
+                })
+                .unwrap();
+            run.run_id
+        })
+        .collect()
+}
+
+fn harness(source: Source) -> Harness<'static, WorkbenchApp> {
+    let app = WorkbenchApp::new(source, Settings::default(), None).unwrap();
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut WorkbenchApp| workbench_ui(ui, &mut app.wb), app)
+}
+
+/// Steps frames until `done` holds and nothing is loading.
+fn settle(h: &mut Harness<'static, WorkbenchApp>, done: impl Fn(&WorkbenchApp) -> bool) {
+    for _ in 0..1000 {
+        h.step();
+        if done(h.state()) && !h.state().wb.is_busy() {
+            h.step();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the workbench did not settle");
+}
+
+fn loaded(app: &WorkbenchApp) -> bool {
+    !app.wb.runs().is_empty()
+}
+
+fn click_at(h: &mut Harness<'static, WorkbenchApp>, pos: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+}
+
+#[test]
+fn clicking_a_chart_point_opens_that_runs_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path(), &["alpha", "beta", "gamma"]);
+    let mut h = harness(Source::Embedded(dir.path().into()));
+    settle(&mut h, |a| {
+        a.wb.chart_frames.contains_key(&ChartKey::Metric("Accuracy".into()))
+    });
+    let frame = h.state().wb.chart_frames[&ChartKey::Metric("Accuracy".into())];
+    // Run 2 (beta) sits at x = 2, y = 0.6.
+    let pos = frame.position_from_point(&egui_plot::PlotPoint::new(2.0, 0.6));
+    click_at(&mut h, pos);
+    settle(&mut h, |a| {
+        a.wb.details.as_ref().is_some_and(|d| d.run.value().is_some())
+    });
+    assert_eq!(h.state().wb.view, View::Details);
+    assert_eq!(h.state().wb.details.as_ref().unwrap().run_id, ids[1]);
+    h.get_by_label("Run 2 · beta");
+}
+
+#[test]
+fn the_column_chooser_adds_a_column() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), &["alpha", "beta"]);
+    let mut h = harness(Source::Embedded(dir.path().into()));
+    settle(&mut h, loaded);
+    assert!(h.query_by_label("param: lr").is_none(), "not a default column");
+    h.get_by_label("Columns…").click();
+    settle(&mut h, |a| a.wb.chooser_open);
+    h.get_by_label("param: lr").click();
+    settle(&mut h, |a| a.wb.columns().contains(&ColumnKey::Param("lr".into())));
+    // The chooser's checkbox and the grid's new header, with the values in the rows.
+    assert_eq!(h.get_all_by_label("param: lr").count(), 2);
+    h.get_by_label("0.1");
+    h.get_by_label("0.2");
+}
+
+#[test]
+fn the_filter_narrows_the_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), &["alpha", "beta", "gamma"]);
+    let mut h = harness(Source::Embedded(dir.path().into()));
+    settle(&mut h, loaded);
+    h.get_by_label("beta");
+    h.state_mut().wb.filter_input = "metrics.Accuracy > 0.55 AND NOT params.lr = '0.3'".into();
+    h.get_by_label("Search").click();
+    settle(&mut h, |a| a.wb.runs().len() == 1);
+    h.get_by_label("beta");
+    assert!(h.query_by_label("alpha").is_none());
+    assert!(h.query_by_label("gamma").is_none());
+    // A filter the server refuses is shown, and the rows stay.
+    h.state_mut().wb.filter_input = "metrics.Accuracy >".into();
+    h.get_by_label("Search").click();
+    settle(&mut h, |a| a.wb.runs_error().is_some());
+    h.get_by_label("beta");
+}
+
+#[test]
+fn comparing_two_runs_marks_a_differing_value() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), &["alpha", "beta", "gamma"]);
+    let mut h = harness(Source::Embedded(dir.path().into()));
+    settle(&mut h, loaded);
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "1").click();
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "3").click();
+    settle(&mut h, |a| a.wb.selected.len() == 2);
+    h.get_by_label("Compare (2)").click();
+    settle(&mut h, |a| a.wb.compare.as_ref().is_some_and(|c| c.loaded().len() == 2));
+    assert_eq!(h.state().wb.view, View::Compare);
+    h.get_by_label("Run 1 · alpha");
+    h.get_by_label("Run 3 · gamma");
+    h.get_by_label("Parameters: lr");
+    h.get_by_label("Run: Script");
+    h.get_by_label("0.1");
+    h.get_by_label("0.3");
+    let marks = h.get_all_by_label("≠").count();
+    assert!(marks >= 3, "lr, Accuracy, name and start differ: {marks} marks");
+    h.get_by_label("Only differences").click();
+    settle(&mut h, |a| a.wb.compare.as_ref().is_some_and(|c| c.only_differences));
+    assert!(
+        h.query_by_label("Run: Script").is_none(),
+        "both ran train.py: an equal row is hidden"
+    );
+    h.get_by_label("Parameters: lr");
+}
+
+#[test]
+fn download_writes_every_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path(), &["alpha"]);
+    let dest = tempfile::tempdir().unwrap();
+    let mut h = harness(Source::Embedded(dir.path().into()));
+    settle(&mut h, loaded);
+    h.state_mut().wb.apply(Command::OpenRun(ids[0].clone()));
+    settle(&mut h, |a| {
+        a.wb.details.as_ref().is_some_and(|d| d.artifacts.value().is_some())
+    });
+    h.state_mut().wb.apply(Command::DownloadTo(dest.path().join("out")));
+    settle(&mut h, |a| {
+        a.wb.details
+            .as_ref()
+            .and_then(|d| d.download.as_ref())
+            .is_some_and(|d| d.result.value().is_some())
+    });
+    let model = std::fs::read_to_string(dest.path().join("out/outputs/model.txt")).unwrap();
+    assert_eq!(model, "model of alpha");
+    assert_eq!(
+        std::fs::read_to_string(dest.path().join("out/notes.csv")).unwrap(),
+        "a,b\n1,2"
+    );
+    h.get_by_label_contains("Downloaded 2 files");
+    // The preview shows a CSV as a table.
+    h.get_by_label_contains("notes.csv").click();
+    settle(&mut h, |a| {
+        a.wb.details.as_ref().is_some_and(|d| d.preview.value().is_some())
+    });
+    h.get_by_label("b");
+}
+
+#[test]
+fn an_unreachable_server_shows_the_banner_and_retry_keeps_it_up() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let mut h = harness(Source::Remote { url, token: None });
+    settle(&mut h, |a| a.wb.unreachable().is_some());
+    h.get_by_label_contains("Server unreachable");
+    h.get_by_label("Retry").click();
+    settle(&mut h, |a| a.wb.unreachable().is_some());
+    h.get_by_label_contains("Server unreachable");
+}
+
+#[test]
+fn an_empty_store_welcomes_with_how_to_log_a_first_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(Source::Embedded(dir.path().into()));
+    settle(&mut h, |a| a.wb.runs.value().is_some());
+    h.get_by_label("Welcome to Run History");
+    h.get_by_label_contains("from runhistory import get_logger");
+}
