@@ -89,7 +89,18 @@ fn settle(h: &mut Harness<'static, WorkbenchApp>, done: impl Fn(&WorkbenchApp) -
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    panic!("the workbench did not settle");
+    let wb = &h.state().wb;
+    let d = wb.details.as_ref();
+    panic!(
+        "the workbench did not settle: done={} runs={} exps={} details run={:?} artifacts={:?} preview={:?} feeds={:?}",
+        done(h.state()),
+        wb.runs.is_loading(),
+        wb.experiments.is_loading(),
+        d.map(|d| d.run.is_loading()),
+        d.map(|d| d.artifacts.is_loading()),
+        d.map(|d| d.preview.is_loading()),
+        d.map(|d| d.series.values().map(|f| f.is_loading()).collect::<Vec<_>>())
+    );
 }
 
 fn loaded(app: &WorkbenchApp) -> bool {

@@ -242,8 +242,9 @@ impl Workbench {
             .filter(|id| exps.iter().any(|e| &e.experiment_id == *id))
             .cloned()
             .or_else(|| {
+                // Ties (an experiment made in the same millisecond as the store) go to the newer one.
                 exps.iter()
-                    .max_by_key(|e| e.last_update_time)
+                    .max_by_key(|e| (e.last_update_time, e.experiment_id.parse::<i64>().unwrap_or(0)))
                     .map(|e| e.experiment_id.clone())
             });
         if let Some(id) = pick {
