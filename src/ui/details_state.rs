@@ -28,6 +28,10 @@ pub struct DetailsState {
     pub texture: Option<(u64, egui::TextureHandle)>,
     pub download: Option<Download>,
     pub folder_pick: Option<mpsc::Receiver<Option<PathBuf>>>,
+    /// When the run was last asked for (a running run is asked again every couple of seconds).
+    pub refreshed: Option<std::time::Instant>,
+    /// Point counts of the series as last seen: a changed count means new points to read.
+    counts: BTreeMap<String, i64>,
 }
 
 impl DetailsState {
@@ -42,12 +46,15 @@ impl DetailsState {
             texture: None,
             download: None,
             folder_pick: None,
+            refreshed: None,
+            counts: BTreeMap::new(),
         };
         d.refresh(spawner, client);
         d
     }
 
     pub fn refresh(&mut self, spawner: &Spawner, client: &HistoryClient) {
+        self.refreshed = Some(std::time::Instant::now());
         let (c, id) = (client.clone(), self.run_id.clone());
         self.run.request(spawner, async move { c.get_run(&id).await });
     }
@@ -78,9 +85,14 @@ impl DetailsState {
         }
         let start = run.start_time.unwrap_or(run.created_time);
         for key in series_keys(&run) {
-            self.series
+            let feed = self
+                .series
                 .entry(key.clone())
                 .or_insert_with(|| SeriesFeed::new(&run.run_id, &key, start));
+            let count = run.metrics.get(&key).map_or(0, |m| m.count);
+            if self.counts.insert(key, count).is_some_and(|before| before != count) {
+                feed.invalidate();
+            }
         }
     }
 

@@ -20,8 +20,6 @@ pub struct SeriesFeed {
     pub run_start_ms: i64,
     fetch: Fetch<DownsampledSeries>,
     requested: Option<Request>,
-    /// The chart x extent of the whole series, known from the first unranged answer.
-    full_extent: Option<(f64, f64)>,
     line: Vec<[f64; 2]>,
     line_of: Option<(u64, SeriesOptions)>,
 }
@@ -34,27 +32,22 @@ impl SeriesFeed {
             run_start_ms,
             fetch: Fetch::default(),
             requested: None,
-            full_extent: None,
             line: Vec::new(),
             line_of: None,
         }
     }
 
     /// Asks for buckets when the x mode, the visible range or the width changed; `view` is the
-    /// chart's visible x range (None: the whole series). One request is in flight at a time.
+    /// chart's visible x range once the user zoomed or panned (None: the whole series is shown).
+    /// One request is in flight at a time; the last answer stays drawn meanwhile.
     pub fn want(&mut self, spawner: &Spawner, client: &HistoryClient, x: XMode, view: Option<(f64, f64)>, px: usize) {
         self.fetch.poll();
         let buckets = px.clamp(16, 4000);
-        let range = match (view, self.full_extent) {
-            // The whole series is visible: the unranged read, which the server can serve whole.
-            (Some((lo, hi)), Some((a, b))) if lo <= a && hi >= b => None,
-            (Some((lo, hi)), _) if hi > lo => Some(x.server_range(lo, hi, self.run_start_ms)),
+        let range = match view {
+            Some((lo, hi)) if hi > lo => Some(x.server_range(lo, hi, self.run_start_ms)),
             _ => None,
         };
         let want = Request { x, range, buckets };
-        if self.requested.is_some_and(|r| r.x != x) {
-            self.full_extent = None;
-        }
         if self.fetch.is_loading() || self.requested.is_some_and(|r| close_enough(&r, &want)) {
             return;
         }
@@ -74,14 +67,6 @@ impl SeriesFeed {
             && let Some(s) = self.fetch.value()
         {
             self.line = chart_line(&s.buckets, opts, self.run_start_ms);
-            if self.requested.is_some_and(|r| r.range.is_none())
-                && let (Some(first), Some(last)) = (s.buckets.first(), s.buckets.last())
-            {
-                self.full_extent = Some((
-                    opts.x.chart_x(first.x_first, self.run_start_ms),
-                    opts.x.chart_x(last.x_last, self.run_start_ms),
-                ));
-            }
             self.line_of = Some(stamp);
         }
         &self.line
@@ -101,6 +86,11 @@ impl SeriesFeed {
 
     pub fn has_data(&self) -> bool {
         self.fetch.value().is_some()
+    }
+
+    /// Forgets what was asked, so the next frame reads again (new points were logged).
+    pub fn invalidate(&mut self) {
+        self.requested = None;
     }
 }
 

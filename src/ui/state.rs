@@ -192,7 +192,10 @@ impl Workbench {
         if let Some(d) = &mut self.details {
             d.poll(&sp, &c);
             let running = d.run.value().is_some_and(|r| !r.status.is_terminal());
-            if running && live && !d.run.is_loading() && self.last_runs_request == Some(now) {
+            let due = d
+                .refreshed
+                .is_none_or(|t| now.saturating_duration_since(t) >= LIVE_REFRESH);
+            if running && due && !d.run.is_loading() {
                 d.refresh(&sp, &c);
             }
         }

@@ -72,6 +72,8 @@ pub fn series_chart(
 ) -> PlotTransform {
     let mut plot = Plot::new(id)
         .height(height)
+        // The wheel scrolls the page; zoom with ctrl+wheel or a box drag (right button).
+        .allow_scroll(false)
         .x_axis_label(opts.x.label())
         .legend(egui_plot::Legend::default());
     if let Some(group) = link {
@@ -88,12 +90,12 @@ pub fn series_chart(
         for (name, color, pts) in lines {
             p.line(Line::new(name, PlotPoints::from(pts)).color(color));
         }
-        p.plot_bounds()
+        (p.plot_bounds(), p.auto_bounds().x)
     });
-    let bounds = resp.inner;
+    let (bounds, whole) = resp.inner;
     let px = resp.response.rect.width().max(1.0) as usize;
     for (f, _, _) in feeds.iter_mut() {
-        let view = f.has_data().then(|| (bounds.min()[0], bounds.max()[0]));
+        let view = (!whole && f.has_data()).then(|| (bounds.min()[0], bounds.max()[0]));
         f.want(spawner, client, opts.x, view, px);
     }
     resp.transform

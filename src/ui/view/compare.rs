@@ -99,7 +99,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
         for path in images {
             ui.strong(&path);
             let n = runs.len();
-            let w = (ui.available_width() / n as f32 - 12.0).max(80.0);
+            let w = (ui.available_width() / n as f32 - 12.0).clamp(80.0, 480.0);
             ui.horizontal_top(|ui| {
                 for (i, run) in runs.iter().enumerate() {
                     ui.vertical(|ui| {
