@@ -52,6 +52,8 @@ pub struct Workbench {
     pub settings: Settings,
     /// Where each dashboard chart was last drawn, so a point can be found on screen (tests click them).
     pub chart_frames: std::collections::BTreeMap<super::model::dashboard::ChartKey, egui_plot::PlotTransform>,
+    /// Where each series chart was last drawn, by chart id (the benchmark zooms them).
+    pub series_frames: std::collections::BTreeMap<String, egui_plot::PlotTransform>,
     dashboard: Option<(DashboardInputs, std::sync::Arc<DashboardModel>)>,
     started: bool,
     last_runs_request: Option<Instant>,
@@ -81,6 +83,7 @@ impl Workbench {
             chooser_search: String::new(),
             settings,
             chart_frames: Default::default(),
+            series_frames: Default::default(),
             dashboard: None,
             started: false,
             last_runs_request: None,

@@ -13,6 +13,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
         cmds.push(Command::ShowDashboard);
     }
     let (spawner, client, opts) = (wb.spawner.clone(), wb.client.clone(), wb.settings.series);
+    let frames = &mut wb.series_frames;
     let Some(cmp) = &mut wb.compare else { return };
     let runs: Vec<crate::api::ext::RunDetail> = cmp.loaded().into_iter().cloned().collect();
     if runs.len() < cmp.runs.len() {
@@ -80,16 +81,9 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                     )
                 })
                 .collect();
-            chart::series_chart(
-                ui,
-                &format!("cmp_{key}"),
-                &mut feeds,
-                &opts,
-                Some(link),
-                220.0,
-                &spawner,
-                &client,
-            );
+            let id = format!("cmp_{key}");
+            let frame = chart::series_chart(ui, &id, &mut feeds, &opts, Some(link), 220.0, &spawner, &client);
+            frames.insert(id, frame);
         }
         let images = cmp.image_paths();
         if !images.is_empty() {

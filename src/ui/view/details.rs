@@ -14,6 +14,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
         cmds.push(Command::ShowDashboard);
     }
     let (spawner, client, opts) = (wb.spawner.clone(), wb.client.clone(), wb.settings.series);
+    let frames = &mut wb.series_frames;
     let Some(d) = &mut wb.details else { return };
     if let Some(e) = d.run.error() {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
@@ -60,9 +61,10 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                         ui.colored_label(ui.visuals().error_fg_color, e);
                     }
                     let name = key.clone();
-                    chart::series_chart(
+                    let id = format!("series_{key}");
+                    let frame = chart::series_chart(
                         ui,
-                        &format!("series_{key}"),
+                        &id,
                         &mut [(feed, name, RUN_COLORS[0])],
                         &opts,
                         None,
@@ -70,6 +72,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                         &spawner,
                         &client,
                     );
+                    frames.insert(id, frame);
                 }
             });
         }

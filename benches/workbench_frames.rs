@@ -1,0 +1,282 @@
+//! Frame cost of the workbench, headless, over a real store: CPU time of the ui pass plus
+//! tessellation per frame for the dashboard (1,000 runs, 12 charts), details of a 10,000,000-point
+//! series (settled and while zooming), compare of 3 runs with 1,000,000 points each, and the time
+//! from opening a run with a 1,000,000-point series to its chart drawn.
+//!
+//! `cargo bench --bench workbench_frames` (release). Prints figures; asserts nothing about time.
+
+use runhistory::api::Metric;
+use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk, UpdateRunExt};
+use runhistory::store::Store;
+use runhistory::ui::command::Command;
+use runhistory::ui::settings::Settings;
+use runhistory::ui::{Source, WorkbenchApp, workbench_ui};
+use std::time::{Duration, Instant};
+
+const SIZE: [f32; 2] = [1600.0, 900.0];
+
+/// CPU time of this thread (the UI thread): what a frame costs, whatever the I/O threads do.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec it is given and nothing else.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+struct Bench {
+    ctx: egui::Context,
+    app: WorkbenchApp,
+    start: Instant,
+}
+
+impl Bench {
+    fn input(&self, events: Vec<egui::Event>) -> egui::RawInput {
+        egui::RawInput {
+            screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, SIZE.into())),
+            time: Some(self.start.elapsed().as_secs_f64()),
+            events,
+            ..Default::default()
+        }
+    }
+
+    /// One frame; returns its UI-thread CPU time.
+    fn frame(&mut self, events: Vec<egui::Event>) -> Duration {
+        let input = self.input(events);
+        let t0 = thread_cpu();
+        let wb = &mut self.app.wb;
+        let out = self.ctx.run_ui(input, |ui| workbench_ui(ui, wb));
+        let _ = self.ctx.tessellate(out.shapes, out.pixels_per_point);
+        thread_cpu().saturating_sub(t0)
+    }
+
+    fn settle(&mut self, done: impl Fn(&WorkbenchApp) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            self.frame(vec![]);
+            if done(&self.app) && !self.app.wb.is_busy() {
+                for _ in 0..3 {
+                    self.frame(vec![]);
+                }
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("did not settle");
+    }
+
+    fn measure(&mut self, frames: usize, events: impl Fn(usize) -> Vec<egui::Event>) -> (f64, f64) {
+        let mut t: Vec<f64> = (0..frames)
+            .map(|i| self.frame(events(i)).as_secs_f64() * 1000.0)
+            .collect();
+        t.sort_by(f64::total_cmp);
+        (t.iter().sum::<f64>() / t.len() as f64, t[t.len() * 95 / 100])
+    }
+}
+
+fn seed_runs(store: &Store, experiment: &str, n: usize, metrics: usize) {
+    for i in 0..n {
+        let run = store
+            .create_run(&CreateRunExt {
+                experiment_name: Some(experiment.into()),
+                script_name: Some(format!("train_{}.py", i % 3)),
+                start_time: Some(1_700_000_000_000 + i as i64 * 60_000),
+                ..Default::default()
+            })
+            .expect("run");
+        let batch = IngestBatch {
+            run_id: run.run_id.clone(),
+            metrics: (0..metrics)
+                .map(|m| Metric {
+                    key: format!("metric_{m:02}"),
+                    value: ((i * 7 + m * 13) % 100) as f64 / 100.0,
+                    timestamp: 1,
+                    step: 0,
+                })
+                .collect(),
+            params: vec![runhistory::api::KeyValue {
+                key: "lr".into(),
+                value: format!("{}", (i % 10) as f64 / 100.0),
+            }],
+            ..Default::default()
+        };
+        store.ingest(&batch).expect("ingest");
+        finish(store, &run.run_id);
+    }
+}
+
+fn finish(store: &Store, run_id: &str) {
+    store
+        .update_run(&UpdateRunExt {
+            run_id: run_id.into(),
+            status: Some("FINISHED".into()),
+            end_time: Some(1_700_000_000_000 + 3_600_000),
+            ..Default::default()
+        })
+        .expect("finish");
+}
+
+fn long_run(store: &Store, experiment: &str, points: usize) -> String {
+    let run = store
+        .create_run(&CreateRunExt {
+            experiment_name: Some(experiment.into()),
+            start_time: Some(1_700_000_000_000),
+            ..Default::default()
+        })
+        .expect("run");
+    let chunk = 500_000;
+    for start in (0..points).step_by(chunk) {
+        let n = chunk.min(points - start);
+        let values = (start..start + n)
+            .map(|s| Num((s as f64 / 5e4).sin() / (1.0 + s as f64 / 1e6) + (s % 97) as f64 / 970.0))
+            .collect();
+        store
+            .ingest(&IngestBatch {
+                run_id: run.run_id.clone(),
+                series: vec![SeriesChunk {
+                    key: "loss".into(),
+                    values,
+                    timestamps: vec![1_700_000_000_000 + start as i64],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .expect("ingest");
+    }
+    finish(store, &run.run_id);
+    run.run_id
+}
+
+fn zoom_events(frame: egui_plot::PlotTransform) -> impl Fn(usize) -> Vec<egui::Event> {
+    let c = frame.frame().center();
+    move |i| {
+        vec![
+            egui::Event::PointerMoved(c + egui::vec2((i % 40) as f32 * 5.0 - 100.0, 0.0)),
+            egui::Event::Zoom(if (i / 20).is_multiple_of(2) { 1.15 } else { 1.0 / 1.15 }),
+        ]
+    }
+}
+
+fn report(what: &str, (mean, p95): (f64, f64), target: f64) {
+    let verdict = if p95 <= target { "meets" } else { "MISSES" };
+    println!("{what:<52} mean {mean:6.2} ms   p95 {p95:6.2} ms   target {target} ms: {verdict}");
+}
+
+fn main() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path()).expect("store");
+    let t = Instant::now();
+    seed_runs(&store, "dashboard", 1000, 12);
+    let big = long_run(&store, "long", 10_000_000);
+    let million = long_run(&store, "million", 1_000_000);
+    let cmp: Vec<String> = (0..3).map(|_| long_run(&store, "compare", 1_000_000)).collect();
+    println!("seeded the store in {:.1} s", t.elapsed().as_secs_f64());
+
+    let id_of = |name: &str| store.get_experiment_by_name(name).expect("experiment").experiment_id;
+    let app = WorkbenchApp::new(Source::Embedded(dir.path().into()), Settings::default(), None).expect("app");
+    let mut b = Bench {
+        ctx: egui::Context::default(),
+        app,
+        start: Instant::now(),
+    };
+
+    b.settle(|a| a.wb.experiments.value().is_some());
+    b.app.wb.apply(Command::SelectExperiment(id_of("dashboard")));
+    b.settle(|a| a.wb.runs().len() == 1000);
+    report(
+        "dashboard, 1,000 runs, 12 charts, settled",
+        b.measure(200, |_| vec![]),
+        8.0,
+    );
+    let scroll = |i: usize| {
+        vec![
+            egui::Event::PointerMoved(egui::pos2(800.0, 800.0)),
+            egui::Event::MouseWheel {
+                unit: egui::MouseWheelUnit::Point,
+                delta: egui::vec2(0.0, if (i / 30).is_multiple_of(2) { -40.0 } else { 40.0 }),
+                modifiers: Default::default(),
+                phase: egui::TouchPhase::Move,
+                source: egui::MouseWheelSource::Wheel,
+            },
+        ]
+    };
+    report("dashboard, scrolling the grid", b.measure(200, scroll), 16.0);
+
+    b.app.wb.apply(Command::SelectExperiment(id_of("long")));
+    b.settle(|a| a.wb.runs().len() == 1);
+    b.app.wb.apply(Command::OpenRun(big.clone()));
+    b.settle(|a| a.wb.series_frames.contains_key("series_loss"));
+    report(
+        "details, 10,000,000-point series, settled",
+        b.measure(200, |_| vec![]),
+        8.0,
+    );
+    let frame = b.app.wb.series_frames["series_loss"];
+    report(
+        "details, 10,000,000-point series, zooming",
+        b.measure(200, zoom_events(frame)),
+        16.0,
+    );
+    b.settle(|_| true);
+    let shown = b
+        .app
+        .wb
+        .details
+        .as_ref()
+        .and_then(|d| d.series.get("loss"))
+        .and_then(|f| f.total_points());
+    println!("  after zooming, the chart shows {shown:?} of 10,000,000 points, re-read for the visible range");
+
+    b.app.wb.apply(Command::SelectExperiment(id_of("compare")));
+    b.settle(|a| a.wb.runs().len() == 3);
+    b.app.wb.selected = cmp.clone();
+    b.app.wb.apply(Command::CompareSelected);
+    b.settle(|a| a.wb.series_frames.contains_key("cmp_loss"));
+    report(
+        "compare, 3 runs x 1,000,000 points, settled",
+        b.measure(200, |_| vec![]),
+        8.0,
+    );
+    let frame = b.app.wb.series_frames["cmp_loss"];
+    report(
+        "compare, 3 runs x 1,000,000 points, zooming",
+        b.measure(200, zoom_events(frame)),
+        16.0,
+    );
+    b.settle(|_| true);
+
+    b.app.wb.apply(Command::SelectExperiment(id_of("million")));
+    b.settle(|a| a.wb.runs().len() == 1);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        b.app.wb.apply(Command::ShowDashboard);
+        b.frame(vec![]);
+        let t = Instant::now();
+        b.app.wb.apply(Command::OpenRun(million.clone()));
+        loop {
+            b.frame(vec![]);
+            let drawn = b
+                .app
+                .wb
+                .details
+                .as_ref()
+                .and_then(|d| d.series.get("loss"))
+                .is_some_and(|f| f.has_data());
+            if drawn {
+                b.frame(vec![]);
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let verdict = if median <= 300.0 { "meets" } else { "MISSES" };
+    println!(
+        "{:<52} median {median:6.1} ms   target 300 ms: {verdict}",
+        "open a run with 1,000,000 points to chart drawn"
+    );
+}
