@@ -28,6 +28,10 @@ pub struct DetailsState {
     pub texture: Option<(u64, egui::TextureHandle)>,
     pub download: Option<Download>,
     pub folder_pick: Option<mpsc::Receiver<Option<PathBuf>>>,
+    /// The destination typed beside the button (also the way when no file dialog is available).
+    pub dest_input: String,
+    /// Why the last folder pick gave nothing.
+    pub pick_note: Option<String>,
     /// When the run was last asked for (a running run is asked again every couple of seconds).
     pub refreshed: Option<std::time::Instant>,
     /// Point counts of the series as last seen: a changed count means new points to read.
@@ -46,6 +50,8 @@ impl DetailsState {
             texture: None,
             download: None,
             folder_pick: None,
+            dest_input: String::new(),
+            pick_note: None,
             refreshed: None,
             counts: BTreeMap::new(),
         };
@@ -66,8 +72,15 @@ impl DetailsState {
         self.preview.poll();
         if let Some(Some(p)) = self.folder_pick.as_ref().map(|rx| rx.try_recv().ok()) {
             self.folder_pick = None;
-            if let Some(dest) = p {
-                self.start_download(dest, spawner, client);
+            match p {
+                Some(dest) => {
+                    self.dest_input = dest.display().to_string();
+                    self.start_download(dest, spawner, client);
+                }
+                None => {
+                    self.pick_note =
+                        Some("No folder chosen (or no file dialog on this desktop): type a folder instead.".into())
+                }
             }
         }
         if let Some(d) = &mut self.download {
@@ -112,6 +125,7 @@ impl DetailsState {
 
     /// Opens the folder picker on the runtime so the window stays live while it is open.
     pub fn pick_folder(&mut self, spawner: &Spawner) {
+        self.pick_note = None;
         self.folder_pick = Some(spawner.spawn(async {
             rfd::AsyncFileDialog::new()
                 .set_title("Download artifacts to")

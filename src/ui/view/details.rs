@@ -120,7 +120,7 @@ fn key_value_grid<'a>(ui: &mut egui::Ui, id: &str, rows: impl Iterator<Item = (&
     });
 }
 
-fn download_bar(ui: &mut egui::Ui, d: &DetailsState, cmds: &mut Vec<Command>) {
+fn download_bar(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         let picking = d.folder_pick.is_some();
         if ui
@@ -128,6 +128,21 @@ fn download_bar(ui: &mut egui::Ui, d: &DetailsState, cmds: &mut Vec<Command>) {
             .clicked()
         {
             cmds.push(Command::PickDownloadFolder);
+        }
+        ui.add(
+            egui::TextEdit::singleline(&mut d.dest_input)
+                .hint_text("or type a folder")
+                .desired_width(220.0),
+        );
+        let typed = d.dest_input.trim().to_string();
+        if ui
+            .add_enabled(!typed.is_empty(), egui::Button::new("Download"))
+            .clicked()
+        {
+            cmds.push(Command::DownloadTo(typed.into()));
+        }
+        if let Some(note) = &d.pick_note {
+            ui.label(note);
         }
         let Some(dl) = &d.download else { return };
         let p = dl.progress.lock().map(|p| p.clone()).unwrap_or_default();
