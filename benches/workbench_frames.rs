@@ -67,6 +67,14 @@ impl Bench {
         panic!("did not settle");
     }
 
+    /// Frames of a view left alone, then while zooming its chart in and out; waits for the reads.
+    fn settled_and_zooming(&mut self, what: &str, chart_id: &str) {
+        report(&format!("{what}, settled"), self.measure(200, |_| vec![]), 8.0);
+        let frame = self.app.wb.series_frames[chart_id];
+        report(&format!("{what}, zooming"), self.measure(200, zoom_events(frame)), 16.0);
+        self.settle(|_| true);
+    }
+
     fn measure(&mut self, frames: usize, events: impl Fn(usize) -> Vec<egui::Event>) -> (f64, f64) {
         let mut t: Vec<f64> = (0..frames)
             .map(|i| self.frame(events(i)).as_secs_f64() * 1000.0)
@@ -208,18 +216,7 @@ fn main() {
     b.settle(|a| a.wb.runs().len() == 1);
     b.app.wb.apply(Command::OpenRun(big.clone()));
     b.settle(|a| a.wb.series_frames.contains_key("series_loss"));
-    report(
-        "details, 10,000,000-point series, settled",
-        b.measure(200, |_| vec![]),
-        8.0,
-    );
-    let frame = b.app.wb.series_frames["series_loss"];
-    report(
-        "details, 10,000,000-point series, zooming",
-        b.measure(200, zoom_events(frame)),
-        16.0,
-    );
-    b.settle(|_| true);
+    b.settled_and_zooming("details, 10,000,000-point series", "series_loss");
     let shown = b
         .app
         .wb
@@ -234,18 +231,7 @@ fn main() {
     b.app.wb.selected = cmp.clone();
     b.app.wb.apply(Command::CompareSelected);
     b.settle(|a| a.wb.series_frames.contains_key("cmp_loss"));
-    report(
-        "compare, 3 runs x 1,000,000 points, settled",
-        b.measure(200, |_| vec![]),
-        8.0,
-    );
-    let frame = b.app.wb.series_frames["cmp_loss"];
-    report(
-        "compare, 3 runs x 1,000,000 points, zooming",
-        b.measure(200, zoom_events(frame)),
-        16.0,
-    );
-    b.settle(|_| true);
+    b.settled_and_zooming("compare, 3 runs x 1,000,000 points", "cmp_loss");
 
     b.app.wb.apply(Command::SelectExperiment(id_of("million")));
     b.settle(|a| a.wb.runs().len() == 1);

@@ -122,7 +122,10 @@ impl Workbench {
         let inputs = DashboardInputs {
             runs_generation: self.runs.generation(),
             script: self.script.clone(),
-            columns: self.columns(),
+            columns: self
+                .experiment_id
+                .as_ref()
+                .and_then(|e| self.settings.columns.get(e).cloned()),
             sort: self.sort.clone(),
             axis: self.settings.run_axis,
             hidden: self

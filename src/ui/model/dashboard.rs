@@ -1,6 +1,6 @@
 //! The dashboard as plain data: the grid's rows and the chart of every scalar over the runs.
 
-use super::columns::{ColumnKey, cell, sort_runs};
+use super::columns::{ColumnKey, catalog, cell, default_columns, sort_runs};
 use crate::api::ext::{RunDetail, RunStatus};
 use std::collections::BTreeSet;
 
@@ -179,6 +179,8 @@ pub struct DashboardModel {
     pub charts: Vec<RunChart>,
     /// Every chart key, the hidden ones included (the chooser lists them).
     pub all_chart_keys: Vec<ChartKey>,
+    /// Every column the runs offer (the chooser lists them).
+    pub catalog: Vec<ColumnKey>,
     pub grid: Grid,
 }
 
@@ -187,7 +189,8 @@ pub struct DashboardModel {
 pub struct DashboardInputs {
     pub runs_generation: u64,
     pub script: Option<String>,
-    pub columns: Vec<ColumnKey>,
+    /// The columns chosen for this experiment; None: the defaults, derived from the runs.
+    pub columns: Option<Vec<ColumnKey>>,
     pub sort: Option<(ColumnKey, bool)>,
     pub axis: RunAxis,
     pub hidden: BTreeSet<ChartKey>,
@@ -195,8 +198,9 @@ pub struct DashboardInputs {
     pub live_second: i64,
 }
 
-pub fn dashboard_model(runs: &[RunDetail], inputs: &DashboardInputs, now: i64) -> DashboardModel {
-    let runs = runs_of_script(runs, inputs.script.as_deref());
+pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i64) -> DashboardModel {
+    let columns = inputs.columns.clone().unwrap_or_else(|| default_columns(all_runs));
+    let runs = runs_of_script(all_runs, inputs.script.as_deref());
     let all_chart_keys = chart_keys(&runs);
     let charts = all_chart_keys
         .iter()
@@ -207,6 +211,7 @@ pub fn dashboard_model(runs: &[RunDetail], inputs: &DashboardInputs, now: i64) -
         run_count: runs.len(),
         charts,
         all_chart_keys,
-        grid: grid(&runs, &inputs.columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),
+        catalog: catalog(all_runs),
+        grid: grid(&runs, &columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),
     }
 }

@@ -2,8 +2,7 @@
 //! grid of runs, and the column chooser.
 
 use super::super::command::Command;
-use super::super::model::columns::catalog;
-use super::super::model::dashboard::{ChartKey, RunAxis};
+use super::super::model::dashboard::{DashboardModel, RunAxis};
 use super::super::state::{MAX_COMPARE, Workbench};
 use super::{chart, grid as grid_view};
 use crate::store::now_ms;
@@ -22,7 +21,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
     let model = wb.dashboard_model(now_ms());
     toolbar(ui, wb, model.run_count, cmds);
     if wb.chooser_open {
-        column_chooser(ui, wb, &model.all_chart_keys, cmds);
+        column_chooser(ui, wb, &model, cmds);
     }
     let x_label = match wb.settings.run_axis {
         RunAxis::Number => "run number",
@@ -90,18 +89,18 @@ fn toolbar(ui: &mut egui::Ui, wb: &Workbench, count: usize, cmds: &mut Vec<Comma
     });
 }
 
-fn column_chooser(ui: &mut egui::Ui, wb: &mut Workbench, chart_keys: &[ChartKey], cmds: &mut Vec<Command>) {
+fn column_chooser(ui: &mut egui::Ui, wb: &mut Workbench, model: &DashboardModel, cmds: &mut Vec<Command>) {
     egui::Panel::right("column_chooser")
         .resizable(true)
         .default_size(240.0)
         .show(ui, |ui| {
             ui.heading("Columns");
             ui.add(egui::TextEdit::singleline(&mut wb.chooser_search).hint_text("Search keys"));
-            let shown = wb.columns();
+            let shown = &model.grid.columns;
             let needle = wb.chooser_search.to_lowercase();
             egui::ScrollArea::vertical().id_salt("chooser_scroll").show(ui, |ui| {
                 let mut group = "";
-                for col in catalog(wb.runs()) {
+                for col in model.catalog.iter().cloned() {
                     let label = col.label();
                     if !needle.is_empty() && !label.to_lowercase().contains(&needle) {
                         continue;
@@ -124,7 +123,7 @@ fn column_chooser(ui: &mut egui::Ui, wb: &mut Workbench, chart_keys: &[ChartKey]
                     .and_then(|e| wb.settings.hidden_charts.get(e))
                     .cloned()
                     .unwrap_or_default();
-                for key in chart_keys {
+                for key in &model.all_chart_keys {
                     let mut on = !hidden.contains(key);
                     if ui.checkbox(&mut on, format!("chart: {}", key.label())).clicked() {
                         cmds.push(Command::ToggleChart(key.clone()));
