@@ -2,6 +2,7 @@
 
 pub mod ext;
 pub mod serde_num;
+pub mod snapshot;
 
 use serde::{Deserialize, Serialize};
 use serde_num::{de_f64, de_i64, de_opt_i64, ser_f64};

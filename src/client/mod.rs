@@ -1,6 +1,7 @@
 //! The HTTP client of the history API, used by the CLI and the workbench; plus the Rust logger.
 
 mod download;
+mod files;
 pub mod logger;
 mod reads;
 

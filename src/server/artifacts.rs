@@ -100,9 +100,35 @@ async fn stream_upload(
     resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath> + Send + 'static,
     req: Request,
 ) -> ApiResult<Json<Value>> {
+    let (temp, dest) = s.run(move |st| st.temp_file_for(&resolve(st)?)).await?;
+    let result: ApiResult<()> = async {
+        stream_body_to(req, &temp, "Artifact", |_| {}).await?;
+        tokio::fs::rename(&temp, &dest).await.map_err(io_error)?;
+        Ok(())
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&temp).await;
+    }
+    result.map(|_| Json(json!({})))
+}
+
+pub(super) fn io_error(e: std::io::Error) -> ApiError {
+    ApiError::from(StoreError::from(e))
+}
+
+/// Writes a request body to `temp` and syncs it, passing each chunk to `inspect`; refuses a body
+/// over 512 MB as soon as it is declared or streamed past the limit. The caller removes `temp`
+/// on error.
+pub(super) async fn stream_body_to(
+    req: Request,
+    temp: &std::path::Path,
+    what: &str,
+    mut inspect: impl FnMut(&[u8]),
+) -> ApiResult<u64> {
     let too_big = || {
         ApiError::too_large(format!(
-            "Artifact refused: larger than the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)"
+            "{what} refused: larger than the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)"
         ))
     };
     let declared = req
@@ -113,31 +139,43 @@ async fn stream_upload(
     if declared.is_some_and(|n| n > MAX_ARTIFACT_BYTES) {
         return Err(too_big());
     }
-    let (temp, dest) = s.run(move |st| st.temp_file_for(&resolve(st)?)).await?;
-    let result: ApiResult<()> = async {
-        let io = |e: std::io::Error| ApiError::from(StoreError::from(e));
-        let mut file = tokio::fs::File::create(&temp).await.map_err(io)?;
-        let mut stream = req.into_body().into_data_stream();
-        let mut written: u64 = 0;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| ApiError::invalid(format!("Upload interrupted: {e}")))?;
-            written += chunk.len() as u64;
-            if written > MAX_ARTIFACT_BYTES {
-                return Err(too_big());
-            }
-            file.write_all(&chunk).await.map_err(io)?;
+    let mut file = tokio::fs::File::create(temp).await.map_err(io_error)?;
+    let mut stream = req.into_body().into_data_stream();
+    let mut written: u64 = 0;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid(format!("Upload interrupted: {e}")))?;
+        written += chunk.len() as u64;
+        if written > MAX_ARTIFACT_BYTES {
+            return Err(too_big());
         }
-        file.flush().await.map_err(io)?;
-        file.sync_all().await.map_err(io)?;
-        tokio::fs::rename(&temp, &dest).await.map_err(io)?;
-        Ok(())
+        inspect(&chunk);
+        file.write_all(&chunk).await.map_err(io_error)?;
     }
-    .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(&temp).await;
-    }
-    result.map(|_| Json(json!({})))
+    file.flush().await.map_err(io_error)?;
+    file.sync_all().await.map_err(io_error)?;
+    Ok(written)
 }
+
+/// Our POST by run id: appends the body to the artifact (a live log grows this way).
+pub async fn append_by_run(
+    State(s): State<AppState>,
+    Path((run_id, path)): Path<(String, String)>,
+    req: Request,
+) -> ApiResult<Json<Value>> {
+    let bytes = axum::body::to_bytes(req.into_body(), MAX_APPEND_BYTES)
+        .await
+        .map_err(|_| ApiError::too_large(format!("An append takes at most {MAX_APPEND_BYTES} bytes")))?;
+    let size = s
+        .run(move |st| {
+            let p = st.run_artifact_path(&run_id, &path)?;
+            st.append_artifact(&p, &bytes)
+        })
+        .await?;
+    Ok(Json(json!({ "size": size })))
+}
+
+/// Largest body of one append.
+pub const MAX_APPEND_BYTES: usize = 8 * 1024 * 1024;
 
 pub async fn delete(State(s): State<AppState>, Path(path): Path<String>) -> ApiResult<Json<Value>> {
     s.run(move |st| {

@@ -8,6 +8,7 @@ mod experiments;
 mod ext;
 mod extract;
 mod runs;
+mod snapshots;
 
 use crate::api::ext::PREFIX;
 use crate::store::Store;
@@ -114,8 +115,15 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{PREFIX}/runs/artifacts"), get(ext::all_artifacts))
         .route(
             &format!("{PREFIX}/runs/artifacts/{{run_id}}/{{*path}}"),
-            axum::routing::put(artifacts::upload_by_run),
+            axum::routing::put(artifacts::upload_by_run).post(artifacts::append_by_run),
         )
+        .route(&format!("{PREFIX}/blobs/missing"), post(snapshots::missing_blobs))
+        .route(
+            &format!("{PREFIX}/blobs/{{hash}}"),
+            get(snapshots::get_blob).put(snapshots::put_blob),
+        )
+        .route(&format!("{PREFIX}/snapshots/create"), post(snapshots::create_snapshot))
+        .route(&format!("{PREFIX}/snapshots/get"), get(snapshots::get_snapshot))
         .route(&format!("{PREFIX}/metrics/downsample"), get(ext::downsample))
         .route(&format!("{PREFIX}/experiments/summary"), get(ext::experiment_summary))
         .route(&format!("{PREFIX}/assets/promote"), post(ext::promote))

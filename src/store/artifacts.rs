@@ -190,6 +190,23 @@ impl Store {
         Ok(())
     }
 
+    /// Appends to an artifact, creating it if needed: how a live log grows without re-uploading.
+    pub fn append_artifact(&self, p: &ArtifactPath, bytes: &[u8]) -> Result<u64> {
+        use std::io::Write;
+        let (_, dest) = self.temp_file_for(p)?;
+        let before = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+        if before + bytes.len() as u64 > MAX_ARTIFACT_BYTES {
+            return Err(StoreError::TooLarge(format!(
+                "Artifact '{}' would pass the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)",
+                p.rel_string()
+            )));
+        }
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&dest)?;
+        f.write_all(bytes)?;
+        f.sync_data()?;
+        Ok(before + bytes.len() as u64)
+    }
+
     /// The direct children of a folder by name (MLflow's client prefixes the folder itself), or
     /// nothing for a file or a missing path.
     pub fn list_artifacts(&self, p: &ArtifactPath) -> Result<Vec<FileInfo>> {

@@ -9,11 +9,13 @@ mod metrics;
 mod runs;
 mod schema;
 mod search;
+mod snapshots;
 pub mod spool;
 
 pub use artifacts::{ArtifactPath, MAX_ARTIFACT_BYTES, safe_segments as safe_artifact_segments};
 pub use metrics::XAxis;
 pub use search::{Page, RunQuery, ViewType};
+pub use snapshots::MAX_SNAPSHOT_FILES;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};

@@ -100,6 +100,24 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (name, version)
     );
     "#,
+    // 2: project snapshots; file contents live once each under blobs/, named by their SHA-256.
+    r#"
+    CREATE TABLE snapshots (
+        snapshot_id INTEGER PRIMARY KEY,
+        created_time INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        run_id TEXT
+    );
+    CREATE INDEX snapshots_by_run ON snapshots(run_id);
+    CREATE TABLE snapshot_files (
+        snapshot_id INTEGER NOT NULL REFERENCES snapshots(snapshot_id),
+        path TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        executable INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (snapshot_id, path)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// Brings the schema up to date and makes sure the Default experiment (id 0) exists.
