@@ -4,8 +4,11 @@ use clap::Parser;
 
 fn main() {
     let cli = runhistory::cli::Cli::parse_from(runhistory::cli::normalize_args(std::env::args()));
-    if let Err(e) = runhistory::cli::run(cli) {
-        eprintln!("runhistory: {e}");
-        std::process::exit(1);
+    match runhistory::cli::run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("runhistory: {e}");
+            std::process::exit(1);
+        }
     }
 }

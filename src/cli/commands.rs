@@ -43,7 +43,9 @@ pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
 
 pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), String> {
     match command {
-        Command::Serve { .. } | Command::Ui => Err("handled before connecting".into()),
+        Command::Serve { .. } | Command::Ui | Command::Run { .. } | Command::Restore { .. } | Command::Demo { .. } => {
+            Err("handled before connecting".into())
+        }
         Command::List {
             output,
             experiment,
@@ -125,7 +127,7 @@ async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str)
 }
 
 /// A run from its id, or from its number within the experiment (the newest experiment by default).
-async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) -> Result<RunDetail, String> {
+pub async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) -> Result<RunDetail, String> {
     if let Ok(number) = run.parse::<i64>() {
         let runs = runs_of(client, experiment, "").await?;
         return runs

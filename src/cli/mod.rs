@@ -2,6 +2,9 @@
 
 mod commands;
 pub mod format;
+mod tracked;
+
+pub use tracked::heartbeat_from_env;
 
 use crate::client::HistoryClient;
 use crate::server::EmbeddedServer;
@@ -101,6 +104,59 @@ pub enum Command {
         #[arg(long, short = 'e')]
         experiment: Option<String>,
     },
+    /// Start a tracked run of a script in the project folder: `.py` with python3, `.sh` with bash,
+    /// anything else as a program. Its output goes to the terminal and to driver_log.txt; files
+    /// it writes to outputs/ become artifacts; the project is snapshotted first.
+    Run {
+        /// The experiment (default: RUNHISTORY_EXPERIMENT, else the project folder's name).
+        #[arg(long, short = 'e')]
+        experiment: Option<String>,
+        /// Print the run id and return at once; the run goes on in the background.
+        #[arg(long)]
+        detach: bool,
+        /// The project folder.
+        #[arg(long, short = 'C', default_value = ".")]
+        project: PathBuf,
+        /// Do not echo the script's output (it still goes to driver_log.txt).
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        #[arg(long, hide = true)]
+        run_id: Option<String>,
+        /// The script, relative to the project folder.
+        script: String,
+        /// Arguments for the script, passed as they are.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Restore the project folder to the snapshot a run started from (or to a backup snapshot).
+    /// Shows what changes and asks first; the folder as it was is kept as a snapshot, to undo.
+    Restore {
+        /// Run id, or run number within --experiment.
+        #[arg(short, long, required_unless_present = "snapshot")]
+        run: Option<String>,
+        /// A snapshot id (the backup a restore printed, to undo it).
+        #[arg(long, conflicts_with = "run")]
+        snapshot: Option<i64>,
+        #[arg(long, short = 'C', default_value = ".")]
+        project: PathBuf,
+        /// Show what would change, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask.
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[arg(long, short = 'e')]
+        experiment: Option<String>,
+    },
+    /// Create the iris demo project in DIR and start the walkthrough's eight runs side by side,
+    /// then open the workbench on them.
+    Demo {
+        #[arg(default_value = "runhistory-demo")]
+        dir: PathBuf,
+        /// Do not open the workbench afterwards.
+        #[arg(long)]
+        no_ui: bool,
+    },
 }
 
 /// Accepts the seed's two-letter `-ap` flag by spelling it out for clap.
@@ -117,7 +173,13 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// Connects to the server, or starts one over the store folder (which must hold a history
+    /// unless `create` is set).
     pub fn open(cli: &Cli) -> Result<Connection, String> {
+        Self::connect(cli, &cli.store, false)
+    }
+
+    fn connect(cli: &Cli, store_dir: &std::path::Path, create: bool) -> Result<Connection, String> {
         let token = cli
             .token
             .clone()
@@ -129,14 +191,14 @@ impl Connection {
                 _embedded: None,
             });
         }
-        if !cli.store.join("runhistory.db").exists() {
+        if !create && !store_dir.join("runhistory.db").exists() {
             return Err(format!(
                 "no run history in {} yet: log a run first, or pass --store DIR or --server URL",
-                cli.store.display()
+                store_dir.display()
             ));
         }
         let store =
-            Store::open(&cli.store).map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
+            Store::open(store_dir).map_err(|e| format!("cannot open the store {}: {e}", store_dir.display()))?;
         let server = EmbeddedServer::start(Arc::new(store), None)
             .map_err(|e| format!("cannot start the embedded server: {e}"))?;
         let client = HistoryClient::new(&server.url(), None).map_err(|e| e.to_string())?;
@@ -147,8 +209,18 @@ impl Connection {
     }
 }
 
-/// Runs the parsed command; the error is the one line to print.
-pub fn run(cli: Cli) -> Result<(), String> {
+/// The store a demo uses: DIR/.runhistory, unless a store was named.
+fn demo_store(cli: &Cli, dir: &std::path::Path) -> PathBuf {
+    let named = std::env::var_os("RUNHISTORY_STORE").is_some() || cli.store != std::path::Path::new(DEFAULT_STORE_DIR);
+    if named {
+        cli.store.clone()
+    } else {
+        dir.join(DEFAULT_STORE_DIR)
+    }
+}
+
+/// Runs the parsed command: its exit code, or the one line of error to print.
+pub fn run(cli: Cli) -> Result<i32, String> {
     let command = match &cli.command {
         None | Some(Command::Ui) => {
             let token = cli
@@ -161,17 +233,72 @@ pub fn run(cli: Cli) -> Result<(), String> {
                     token,
                 },
                 None => crate::ui::Source::Embedded(cli.store.clone()),
-            });
+            })
+            .map(|_| 0);
         }
         Some(c) => c,
     };
     if let Command::Serve { host, port } = command {
-        return commands::serve(&cli, host, *port);
+        return commands::serve(&cli, host, *port).map(|_| 0);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let conn = Connection::open(&cli)?;
-    runtime.block_on(commands::dispatch(command, &conn.client))
+    match command {
+        Command::Run { detach, .. } => {
+            let conn = Connection::connect(&cli, &cli.store, true)?;
+            if *detach {
+                runtime.block_on(tracked::run_detached(&cli, &conn.client, command))
+            } else {
+                runtime.block_on(tracked::run_attached(&conn.client, command))
+            }
+        }
+        Command::Restore {
+            run,
+            snapshot,
+            project,
+            dry_run,
+            yes,
+            experiment,
+        } => {
+            let conn = Connection::open(&cli)?;
+            runtime.block_on(async {
+                let (id, label) = match (snapshot, run) {
+                    (Some(id), _) => (*id, format!("snapshot {id}")),
+                    (None, Some(r)) => {
+                        let run = commands::resolve(&conn.client, r, experiment.as_deref()).await?;
+                        let snap = conn.client.run_snapshot(&run.run_id).await.map_err(|e| e.to_string())?;
+                        (snap.snapshot_id, format!("the start of run {}", run.run_number))
+                    }
+                    (None, None) => return Err("give -r RUN or --snapshot ID".to_string()),
+                };
+                tracked::restore(&conn.client, id, &label, project, *dry_run, *yes).await
+            })
+        }
+        Command::Demo { dir, no_ui } => {
+            let store = demo_store(&cli, dir);
+            {
+                let conn = Connection::connect(&cli, &store, true)?;
+                runtime.block_on(tracked::demo(&conn.client, dir))?;
+                runtime.block_on(commands::dispatch(
+                    &Command::List {
+                        output: Output::Table,
+                        experiment: Some(crate::project::demo::DEMO_EXPERIMENT.into()),
+                        filter: None,
+                    },
+                    &conn.client,
+                ))?;
+            }
+            drop(runtime);
+            if *no_ui || cli.server.is_some() {
+                return Ok(0);
+            }
+            crate::ui::run(crate::ui::Source::Embedded(store)).map(|_| 0)
+        }
+        _ => {
+            let conn = Connection::open(&cli)?;
+            runtime.block_on(commands::dispatch(command, &conn.client)).map(|_| 0)
+        }
+    }
 }

@@ -87,6 +87,11 @@ impl HistoryClient {
         &self.base
     }
 
+    /// The bearer token this client sends, for handing on to a tracked run.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let rb = self.http.request(method, format!("{}{path}", self.base));
         match &self.token {

@@ -1,0 +1,27 @@
+//! Project folders and tracked runs, over the client: launching scripts, snapshots and restore,
+//! snapshot diffs, and the seed's demo. The CLI and the workbench both drive these.
+
+pub mod demo;
+pub mod diff;
+pub mod launch;
+pub mod output;
+pub mod python;
+pub mod snapshot;
+pub mod walk;
+pub mod workcopy;
+
+pub use launch::{DEFAULT_HEARTBEAT, Job, JobStatus, JobView, LaunchSpec, start};
+
+/// The scripts of a project folder a tracked run can start: Python and shell scripts, and
+/// executables, at the top level or one folder down (outputs/, VCS and store folders left out).
+pub fn runnable_scripts(project: &std::path::Path) -> Vec<String> {
+    let Ok(w) = walk::walk(project, u64::MAX) else {
+        return Vec::new();
+    };
+    w.files
+        .into_iter()
+        .filter(|f| f.rel.matches('/').count() <= 1)
+        .filter(|f| f.rel.ends_with(".py") || f.rel.ends_with(".sh") || f.executable)
+        .map(|f| f.rel)
+        .collect()
+}
