@@ -4,8 +4,6 @@ mod commands;
 pub mod format;
 mod tracked;
 
-pub use tracked::heartbeat_from_env;
-
 use crate::client::HistoryClient;
 use crate::server::EmbeddedServer;
 use crate::store::{DEFAULT_STORE_DIR, Store};

@@ -5,20 +5,10 @@ use crate::api::ext::RunStatus;
 use crate::client::HistoryClient;
 use crate::project::snapshot::{apply_restore, plan_restore};
 use crate::project::workcopy::snapshot_cap_from_env;
-use crate::project::{DEFAULT_HEARTBEAT, JobStatus, JobView, LaunchSpec, demo, start};
+use crate::project::{JobStatus, JobView, LaunchSpec, demo, heartbeat_from_env, start};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// The heartbeat interval of tracked runs: RUNHISTORY_HEARTBEAT_SECS, or five seconds.
-pub fn heartbeat_from_env() -> Duration {
-    std::env::var("RUNHISTORY_HEARTBEAT_SECS")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| *s >= 0.1)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(DEFAULT_HEARTBEAT)
-}
 
 /// The experiment a run goes to: as given, else RUNHISTORY_EXPERIMENT, else the folder's name.
 fn experiment_for(project: &Path, given: Option<&str>) -> String {

@@ -16,6 +16,16 @@ use tokio::sync::{Notify, watch};
 
 /// Default time between heartbeats; a run is Lost after two silent intervals.
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(5);
+/// The heartbeat interval of tracked runs: RUNHISTORY_HEARTBEAT_SECS, or five seconds.
+pub fn heartbeat_from_env() -> Duration {
+    std::env::var("RUNHISTORY_HEARTBEAT_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| *s >= 0.1)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(DEFAULT_HEARTBEAT)
+}
+
 /// How long a canceled script has to exit after SIGTERM before SIGKILL.
 const CANCEL_GRACE: Duration = Duration::from_secs(5);
 

@@ -10,7 +10,7 @@ pub mod snapshot;
 pub mod walk;
 pub mod workcopy;
 
-pub use launch::{DEFAULT_HEARTBEAT, Job, JobStatus, JobView, LaunchSpec, start};
+pub use launch::{DEFAULT_HEARTBEAT, Job, JobStatus, JobView, LaunchSpec, heartbeat_from_env, start};
 
 /// The scripts of a project folder a tracked run can start: Python and shell scripts, and
 /// executables, at the top level or one folder down (outputs/, VCS and store folders left out).

@@ -33,4 +33,28 @@ pub enum Command {
     PickDownloadFolder,
     DownloadTo(PathBuf),
     SetOnlyDifferences(bool),
+    /// Ask for a project folder (without blocking the window).
+    PickProjectFolder,
+    OpenProjectFolder(PathBuf),
+    SelectProjectScript(String),
+    /// Start a tracked run of the chosen script with the arguments box.
+    StartRun,
+    CancelJob(String),
+    ToggleJobs,
+    /// Write the demo project and start its eight runs.
+    RunDemo,
+    /// Work out what restoring the project folder to a run's start would change (then confirm).
+    PlanRestore {
+        run_id: String,
+        run_number: i64,
+    },
+    /// The same for a snapshot: the undo of a restore.
+    PlanRestoreSnapshot(i64),
+    ConfirmRestore,
+    CloseRestore,
+    /// Show the text diff of a file between the first compared run and run `other`.
+    ShowFileDiff {
+        path: String,
+        other: usize,
+    },
 }

@@ -5,8 +5,17 @@ use super::fetch::{Fetch, Spawner};
 use super::model::compare::{shared_images, shared_series};
 use super::preview::{self, Preview};
 use crate::api::ext::RunDetail;
+use crate::api::snapshot::Snapshot;
 use crate::client::HistoryClient;
+use crate::project::diff::{FileDiff, unified_diff};
 use std::collections::BTreeMap;
+
+/// The text diff of one file between the first run's snapshot and another's.
+pub struct FileDiffView {
+    pub path: String,
+    pub other: usize,
+    pub text: Fetch<String>,
+}
 
 pub struct CompareState {
     pub run_ids: Vec<String>,
@@ -17,6 +26,9 @@ pub struct CompareState {
     /// Previews by (image path, run index), with the texture the view made of each.
     pub images: BTreeMap<(String, usize), (Fetch<Preview>, Option<egui::TextureHandle>)>,
     pub only_differences: bool,
+    /// The project snapshot each run started from (runs logged without one have none).
+    pub snapshots: Vec<Fetch<Snapshot>>,
+    pub file_diff: Option<FileDiffView>,
 }
 
 impl CompareState {
@@ -28,12 +40,42 @@ impl CompareState {
             series: BTreeMap::new(),
             images: BTreeMap::new(),
             only_differences: false,
+            snapshots: run_ids.iter().map(|_| Fetch::default()).collect(),
+            file_diff: None,
         };
         for (i, id) in run_ids.iter().enumerate() {
             let (c, id) = (client.clone(), id.clone());
             s.runs[i].request(spawner, async move { c.get_run(&id).await });
+            let (c, id) = (client.clone(), run_ids[i].clone());
+            s.snapshots[i].request(spawner, async move { c.run_snapshot(&id).await });
         }
         s
+    }
+
+    /// Fetches both sides of a changed file and diffs them.
+    pub fn show_file_diff(&mut self, change: &FileDiff, other: usize, spawner: &Spawner, client: &HistoryClient) {
+        let mut text = Fetch::default();
+        let (c, d) = (client.clone(), change.clone());
+        text.request(spawner, async move {
+            let read = |f: Option<crate::api::snapshot::SnapshotFile>| {
+                let c = c.clone();
+                async move {
+                    match f {
+                        Some(f) => c.get_blob(&f.hash).await,
+                        None => Ok(Vec::new()),
+                    }
+                }
+            };
+            let (old, new) = (read(d.old.clone()).await?, read(d.new.clone()).await?);
+            Ok::<_, crate::client::ClientError>(
+                unified_diff(&d.path, &old, &new).unwrap_or_else(|| "Binary files differ.".to_string()),
+            )
+        });
+        self.file_diff = Some(FileDiffView {
+            path: change.path.clone(),
+            other,
+            text,
+        });
     }
 
     /// The runs that have arrived, in order.
@@ -62,6 +104,12 @@ impl CompareState {
         }
         for (f, _) in self.images.values_mut() {
             f.poll();
+        }
+        for f in &mut self.snapshots {
+            f.poll();
+        }
+        if let Some(d) = &mut self.file_diff {
+            d.text.poll();
         }
     }
 

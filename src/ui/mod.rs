@@ -5,10 +5,13 @@ pub mod compare_state;
 pub mod details_state;
 pub mod feed;
 pub mod fetch;
+pub mod jobs_state;
 pub mod model;
 pub mod preview;
+pub mod restore_state;
 pub mod settings;
 pub mod state;
+mod state_tracked;
 pub mod view;
 
 use crate::client::HistoryClient;

@@ -17,6 +17,8 @@ pub struct Settings {
     pub run_axis: RunAxis,
     pub series: SeriesOptions,
     pub last_experiment: Option<String>,
+    /// The project folder tracked runs start from.
+    pub project_folder: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             run_axis: RunAxis::Number,
             series: SeriesOptions::default(),
             last_experiment: None,
+            project_folder: None,
         }
     }
 }

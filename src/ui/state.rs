@@ -5,8 +5,10 @@ use super::command::Command;
 use super::compare_state::CompareState;
 use super::details_state::DetailsState;
 use super::fetch::{Fetch, FetchError, Spawner};
+use super::jobs_state::JobsState;
 use super::model::columns::{ColumnKey, default_columns};
 use super::model::dashboard::{DashboardInputs, DashboardModel, dashboard_model};
+use super::restore_state::RestoreState;
 use super::settings::Settings;
 use crate::api::Experiment;
 use crate::api::ext::{ExperimentSummary, RunDetail};
@@ -17,6 +19,8 @@ use std::time::{Duration, Instant};
 /// How often runs are fetched again while one of them is running, and otherwise.
 pub const LIVE_REFRESH: Duration = Duration::from_secs(2);
 pub const IDLE_REFRESH: Duration = Duration::from_secs(5);
+/// How often the jobs panel redraws while a job works (elapsed time, live output).
+pub const JOB_REFRESH: Duration = Duration::from_millis(250);
 /// Most runs a comparison takes.
 pub const MAX_COMPARE: usize = 3;
 
@@ -54,6 +58,12 @@ pub struct Workbench {
     pub chart_frames: std::collections::BTreeMap<super::model::dashboard::ChartKey, egui_plot::PlotTransform>,
     /// Where each series chart was last drawn, by chart id (the benchmark zooms them).
     pub series_frames: std::collections::BTreeMap<String, egui_plot::PlotTransform>,
+    /// The project folder's run form and the jobs started from it.
+    pub jobs: JobsState,
+    /// Where "Run the demo" writes the demo project.
+    pub demo_dir: std::path::PathBuf,
+    /// The restore being planned, confirmed or done (its dialog is open while this is set).
+    pub restore: Option<RestoreState>,
     dashboard: Option<(DashboardInputs, std::sync::Arc<DashboardModel>)>,
     started: bool,
     last_runs_request: Option<Instant>,
@@ -84,6 +94,9 @@ impl Workbench {
             settings,
             chart_frames: Default::default(),
             series_frames: Default::default(),
+            jobs: JobsState::default(),
+            restore: None,
+            demo_dir: std::env::current_dir().unwrap_or_default().join("runhistory-demo"),
             dashboard: None,
             started: false,
             last_runs_request: None,
@@ -147,7 +160,8 @@ impl Workbench {
     }
 
     pub fn is_busy(&self) -> bool {
-        self.experiments.is_loading()
+        self.jobs.is_starting()
+            || self.experiments.is_loading()
             || self.runs.is_loading()
             || self.flavor.is_loading()
             || self.details.as_ref().is_some_and(|d| {
@@ -171,7 +185,11 @@ impl Workbench {
             let c = self.client.clone();
             self.flavor.request(&self.spawner, async move { c.flavor().await });
             self.request_experiments(now);
+            if let Some(folder) = self.settings.project_folder.clone() {
+                self.jobs.open_folder(&folder, &self.spawner);
+            }
         }
+        self.poll_tracked(now);
         self.flavor.poll();
         if self.experiments.poll() {
             self.choose_default_experiment(now);
@@ -212,14 +230,16 @@ impl Workbench {
 
     /// How soon the window should wake to refresh, with nothing else happening.
     pub fn next_wake(&self) -> Duration {
-        if self.runs().iter().any(|r| !r.status.is_terminal()) {
+        if self.jobs.jobs.iter().any(|j| !j.view().status.is_done()) {
+            JOB_REFRESH
+        } else if self.runs().iter().any(|r| !r.status.is_terminal()) {
             LIVE_REFRESH
         } else {
             IDLE_REFRESH
         }
     }
 
-    fn request_experiments(&mut self, now: Instant) {
+    pub(super) fn request_experiments(&mut self, now: Instant) {
         self.last_experiments_request = Some(now);
         let c = self.client.clone();
         self.experiments
@@ -261,7 +281,7 @@ impl Workbench {
         }
     }
 
-    fn select_experiment(&mut self, id: String, now: Instant) {
+    pub(super) fn select_experiment(&mut self, id: String, now: Instant) {
         self.experiment_id = Some(id.clone());
         self.settings.last_experiment = Some(id);
         self.script = None;
@@ -360,6 +380,7 @@ impl Workbench {
                     cmp.only_differences = on;
                 }
             }
+            other => self.apply_tracked(other),
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod columns;
 pub mod compare;
 pub mod dashboard;
 pub mod details;
+pub mod jobs;
 pub mod series;
 
 /// A time as a person reads it on their desktop: local, to the second.

@@ -6,6 +6,7 @@ use super::super::model::compare::{compare_rows, shared_series};
 use super::super::preview::Preview;
 use super::super::state::Workbench;
 use super::chart::{self, RUN_COLORS};
+use crate::project::diff::diff_snapshots;
 use crate::store::now_ms;
 
 pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
@@ -58,6 +59,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                 ui.end_row();
             }
         });
+        project_files(ui, cmp, &runs, cmds);
         let keys = shared_series(&refs);
         if !keys.is_empty() {
             ui.separator();
@@ -126,5 +128,89 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                 }
             });
         }
+    });
+}
+
+/// Which project files differ between the first run's snapshot and each other's, with a diff.
+fn project_files(
+    ui: &mut egui::Ui,
+    cmp: &crate::ui::compare_state::CompareState,
+    runs: &[crate::api::ext::RunDetail],
+    cmds: &mut Vec<Command>,
+) {
+    let Some(base) = cmp.snapshots.first().and_then(|f| f.value()) else {
+        return;
+    };
+    ui.separator();
+    ui.heading("Project files");
+    for (i, other) in cmp.snapshots.iter().enumerate().skip(1) {
+        let Some(snap) = other.value() else {
+            if other.error().is_some() {
+                ui.label(format!("Run {} has no project snapshot.", runs[i].run_number));
+            }
+            continue;
+        };
+        let changes = diff_snapshots(base, snap);
+        ui.strong(format!(
+            "Run {} to run {}: {}",
+            runs[0].run_number,
+            runs[i].run_number,
+            if changes.is_empty() {
+                "the same files".to_string()
+            } else {
+                format!("{} files differ", changes.len())
+            }
+        ));
+        for change in &changes {
+            let open = cmp
+                .file_diff
+                .as_ref()
+                .is_some_and(|d| d.path == change.path && d.other == i);
+            let label = format!("{} ({})", change.path, change.change.label());
+            if ui.selectable_label(open, label).clicked() {
+                cmds.push(Command::ShowFileDiff {
+                    path: change.path.clone(),
+                    other: i,
+                });
+            }
+            if open && let Some(d) = &cmp.file_diff {
+                match d.text.value() {
+                    Some(text) => diff_text(ui, text),
+                    None => {
+                        if let Some(e) = d.text.error() {
+                            ui.colored_label(ui.visuals().error_fg_color, &e.message);
+                        } else {
+                            ui.spinner();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A unified diff, added lines green and removed lines red.
+fn diff_text(ui: &mut egui::Ui, text: &str) {
+    let (add, del) = (
+        egui::Color32::from_rgb(80, 170, 90),
+        egui::Color32::from_rgb(210, 90, 80),
+    );
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        egui::ScrollArea::vertical()
+            .id_salt("file_diff")
+            .max_height(320.0)
+            .show(ui, |ui| {
+                for line in text.lines() {
+                    let rich = egui::RichText::new(line).monospace();
+                    let rich = if line.starts_with('+') && !line.starts_with("+++") {
+                        rich.color(add)
+                    } else if line.starts_with('-') && !line.starts_with("---") {
+                        rich.color(del)
+                    } else {
+                        rich
+                    };
+                    ui.label(rich);
+                }
+            });
     });
 }

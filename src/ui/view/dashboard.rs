@@ -12,7 +12,7 @@ const CHART_MIN_WIDTH: f32 = 340.0;
 
 pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
     if wb.experiments.value().is_some() && wb.runs.value().is_some_and(|s| s.runs.is_empty()) && wb.filter.is_empty() {
-        welcome(ui);
+        welcome(ui, cmds);
         return;
     }
     if let Some(e) = wb.runs_error() {
@@ -133,11 +133,16 @@ fn column_chooser(ui: &mut egui::Ui, wb: &mut Workbench, model: &DashboardModel,
         });
 }
 
-fn welcome(ui: &mut egui::Ui) {
+fn welcome(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
     ui.vertical_centered(|ui| {
         ui.add_space(60.0);
         ui.heading("Welcome to Run History");
-        ui.label("No runs here yet. Log your first run from any Python script:");
+        ui.label("No runs here yet. See it at work on the iris walkthrough: eight tracked runs, side by side.");
+        if ui.button("Run the demo").clicked() {
+            cmds.push(Command::RunDemo);
+        }
+        ui.add_space(10.0);
+        ui.label("Or open a project folder in the sidebar and run a script, or log from any Python script:");
     });
     ui.add_space(10.0);
     let code = "from runhistory import get_logger\n\nlogger = get_logger()\nlogger.log(\"Accuracy\", 0.93)\nlogger.log(\"Loss\", [0.9, 0.5, 0.3, 0.2])\nlogger.complete()";

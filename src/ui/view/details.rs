@@ -14,6 +14,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
         cmds.push(Command::ShowDashboard);
     }
     let (spawner, client, opts) = (wb.spawner.clone(), wb.client.clone(), wb.settings.series);
+    let project = wb.settings.project_folder.clone();
     let frames = &mut wb.series_frames;
     let Some(d) = &mut wb.details else { return };
     if let Some(e) = d.run.error() {
@@ -40,6 +41,7 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                 }
             });
         download_bar(ui, d, cmds);
+        restore_bar(ui, &run, project.as_deref(), cmds);
         let values = scalars(&run);
         if !values.is_empty() {
             egui::CollapsingHeader::new("Values").default_open(true).show(ui, |ui| {
@@ -116,6 +118,31 @@ fn key_value_grid<'a>(ui: &mut egui::Ui, id: &str, rows: impl Iterator<Item = (&
             ui.label(k);
             ui.label(v);
             ui.end_row();
+        }
+    });
+}
+
+/// Restore the project folder to the snapshot this run started from.
+fn restore_bar(
+    ui: &mut egui::Ui,
+    run: &crate::api::ext::RunDetail,
+    project: Option<&std::path::Path>,
+    cmds: &mut Vec<Command>,
+) {
+    if !run.properties.contains_key("SnapshotId") {
+        return;
+    }
+    ui.horizontal(|ui| {
+        let button = ui.add_enabled(project.is_some(), egui::Button::new("Restore project to this run…"));
+        let button = match project {
+            Some(p) => button.on_hover_text(format!("Shows what changes in {} before anything does", p.display())),
+            None => button.on_disabled_hover_text("Open the project folder first (sidebar)"),
+        };
+        if button.clicked() {
+            cmds.push(Command::PlanRestore {
+                run_id: run.run_id.clone(),
+                run_number: run.run_number,
+            });
         }
     });
 }

@@ -33,6 +33,7 @@ pub fn top_bar(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                 wb.filter_input.clear();
                 cmds.push(Command::ApplyFilter);
             }
+            super::jobs::jobs_button(ui, wb, cmds);
             if wb.is_busy() {
                 ui.spinner();
             }
@@ -72,31 +73,37 @@ pub fn sidebar(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
         .resizable(true)
         .default_size(220.0)
         .show(ui, |ui| {
-            ui.heading("Experiments");
             egui::ScrollArea::vertical().show(ui, |ui| {
-                let Some(exps) = wb.experiments.value() else {
-                    ui.label("Loading…");
-                    return;
-                };
-                for e in exps {
-                    let selected = wb.experiment_id.as_deref() == Some(&e.experiment_id);
-                    if ui.selectable_label(selected, &e.name).clicked() && !selected {
-                        cmds.push(Command::SelectExperiment(e.experiment_id.clone()));
-                    }
-                    if selected && !wb.scripts.is_empty() {
-                        ui.indent("scripts", |ui| {
-                            if ui.selectable_label(wb.script.is_none(), "All scripts").clicked() {
-                                cmds.push(Command::SelectScript(None));
-                            }
-                            for s in &wb.scripts {
-                                let on = wb.script.as_deref() == Some(s);
-                                if ui.selectable_label(on, s.as_str()).clicked() {
-                                    cmds.push(Command::SelectScript(Some(s.clone())));
-                                }
-                            }
-                        });
+                ui.heading("Experiments");
+                experiment_list(ui, wb, cmds);
+                ui.separator();
+                super::jobs::project_form(ui, wb, cmds);
+            });
+        });
+}
+
+fn experiment_list(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
+    let Some(exps) = wb.experiments.value() else {
+        ui.label("Loading…");
+        return;
+    };
+    for e in exps {
+        let selected = wb.experiment_id.as_deref() == Some(&e.experiment_id);
+        if ui.selectable_label(selected, &e.name).clicked() && !selected {
+            cmds.push(Command::SelectExperiment(e.experiment_id.clone()));
+        }
+        if selected && !wb.scripts.is_empty() {
+            ui.indent("scripts", |ui| {
+                if ui.selectable_label(wb.script.is_none(), "All scripts").clicked() {
+                    cmds.push(Command::SelectScript(None));
+                }
+                for s in &wb.scripts {
+                    let on = wb.script.as_deref() == Some(s);
+                    if ui.selectable_label(on, s.as_str()).clicked() {
+                        cmds.push(Command::SelectScript(Some(s.clone())));
                     }
                 }
             });
-        });
+        }
+    }
 }

@@ -6,6 +6,7 @@ mod dashboard;
 mod details;
 mod frame;
 mod grid;
+mod jobs;
 
 use super::command::Command;
 use super::state::{View, Workbench};
@@ -18,6 +19,8 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &mut Workbench) {
     frame::top_bar(ui, wb, &mut cmds);
     frame::banner(ui, wb, &mut cmds);
     frame::sidebar(ui, wb, &mut cmds);
+    jobs::jobs_panel(ui, wb, &mut cmds);
+    jobs::restore_dialog(ui, wb, &mut cmds);
     egui::CentralPanel::default().show(ui, |ui| match wb.view {
         View::Dashboard => dashboard::show(ui, wb, &mut cmds),
         View::Details => details::show(ui, wb, &mut cmds),

@@ -1,0 +1,195 @@
+//! Tracked runs on screen: the project folder and run form (in the sidebar), the jobs panel, and
+//! the restore dialog.
+
+use super::super::command::Command;
+use super::super::model::jobs::{job_rows, running_count};
+use super::super::state::Workbench;
+use std::time::Instant;
+
+/// The project folder, its scripts, the arguments box and Run.
+pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
+    ui.heading("Project");
+    match &wb.settings.project_folder {
+        Some(f) => {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            ui.label(name).on_hover_text(f.display().to_string());
+        }
+        None => {
+            ui.label("No folder open.");
+        }
+    }
+    if ui.button("Open folder…").clicked() {
+        cmds.push(Command::PickProjectFolder);
+    }
+    ui.horizontal(|ui| {
+        let resp = ui.add(
+            egui::TextEdit::singleline(&mut wb.jobs.folder_input)
+                .hint_text("or type a folder")
+                .desired_width(140.0),
+        );
+        let enter = resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        if (ui.button("Open").clicked() || enter) && !wb.jobs.folder_input.trim().is_empty() {
+            cmds.push(Command::OpenProjectFolder(wb.jobs.folder_input.trim().into()));
+        }
+    });
+    if let Some(note) = &wb.jobs.pick_note {
+        ui.small(note);
+    }
+    if let Some(e) = wb.jobs.scripts.error() {
+        ui.colored_label(ui.visuals().error_fg_color, &e.message);
+    }
+    if let Some(scripts) = wb.jobs.scripts.value() {
+        if scripts.is_empty() {
+            ui.small("No .py or .sh scripts in this folder.");
+        }
+        for s in scripts {
+            let on = wb.jobs.script.as_deref() == Some(s.as_str());
+            if ui.selectable_label(on, s.as_str()).clicked() {
+                cmds.push(Command::SelectProjectScript(s.clone()));
+            }
+        }
+    }
+    if wb.settings.project_folder.is_some() {
+        ui.add(
+            egui::TextEdit::singleline(&mut wb.jobs.args_input)
+                .hint_text("Arguments")
+                .desired_width(f32::INFINITY),
+        );
+        let can_run = wb.jobs.script.is_some();
+        if ui.add_enabled(can_run, egui::Button::new("Run")).clicked() {
+            cmds.push(Command::StartRun);
+        }
+    }
+    if let Some(e) = &wb.jobs.error {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+}
+
+/// The top bar's button for the jobs panel.
+pub fn jobs_button(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
+    let views = wb.jobs.views();
+    if views.is_empty() && !wb.jobs.is_starting() {
+        return;
+    }
+    let running = running_count(&views);
+    let label = if running > 0 {
+        format!("Jobs ({running} running)")
+    } else {
+        format!("Jobs ({})", views.len())
+    };
+    if ui.selectable_label(wb.jobs.panel_open, label).clicked() {
+        cmds.push(Command::ToggleJobs);
+    }
+}
+
+/// Each job: status, elapsed time, the tail of its output, Cancel or Open.
+pub fn jobs_panel(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
+    if !wb.jobs.panel_open {
+        return;
+    }
+    let views = wb.jobs.views();
+    egui::Panel::right("jobs_panel")
+        .resizable(true)
+        .default_size(340.0)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.heading("Jobs");
+                if wb.jobs.is_starting() {
+                    ui.spinner();
+                }
+            });
+            egui::ScrollArea::vertical().id_salt("jobs_scroll").show(ui, |ui| {
+                for row in job_rows(&views, Instant::now()) {
+                    egui::Frame::group(ui.style()).show(ui, |ui| {
+                        ui.set_width(ui.available_width());
+                        ui.horizontal(|ui| {
+                            ui.strong(&row.title);
+                        });
+                        ui.horizontal(|ui| {
+                            ui.label(format!("{} · {}", row.status, row.elapsed));
+                            if row.running {
+                                if ui.button("Cancel").clicked() {
+                                    cmds.push(Command::CancelJob(row.run_id.clone()));
+                                }
+                            } else if ui.button("Open run").clicked() {
+                                cmds.push(Command::OpenRun(row.run_id.clone()));
+                            }
+                        });
+                        for line in &row.tail {
+                            ui.small(egui::RichText::new(line).monospace());
+                        }
+                    });
+                }
+            });
+        });
+}
+
+/// The restore dialog: the plan, then Restore or Cancel; afterwards, Undo.
+pub fn restore_dialog(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
+    let Some(r) = &wb.restore else { return };
+    egui::Window::new("Restore project folder")
+        .collapsible(false)
+        .resizable(true)
+        .default_width(520.0)
+        .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
+        .show(ui.ctx(), |ui| {
+            ui.strong(r.title());
+            ui.label(format!("Folder: {}", r.project.display()));
+            if let Some(e) = r.plan.error() {
+                ui.colored_label(ui.visuals().error_fg_color, &e.message);
+            }
+            if let Some(e) = r.applied.error() {
+                ui.colored_label(ui.visuals().error_fg_color, &e.message);
+            }
+            if let Some(backup) = r.applied.value() {
+                ui.label(format!(
+                    "Restored. The folder as it was is kept as snapshot {}.",
+                    backup.snapshot_id
+                ));
+                ui.horizontal(|ui| {
+                    if ui.button("Undo").clicked() {
+                        cmds.push(Command::PlanRestoreSnapshot(backup.snapshot_id));
+                    }
+                    if ui.button("Close").clicked() {
+                        cmds.push(Command::CloseRestore);
+                    }
+                });
+                return;
+            }
+            let Some((_, plan)) = r.plan.value() else {
+                ui.spinner();
+                if ui.button("Cancel").clicked() {
+                    cmds.push(Command::CloseRestore);
+                }
+                return;
+            };
+            ui.label(plan.summary());
+            egui::ScrollArea::vertical().max_height(260.0).show(ui, |ui| {
+                for line in plan.lines() {
+                    ui.monospace(line);
+                }
+            });
+            ui.label("The folder as it is now is snapshotted first, so this can be undone.");
+            ui.horizontal(|ui| {
+                let busy = r.applied.is_loading();
+                if ui
+                    .add_enabled(!plan.is_empty() && !busy, egui::Button::new("Restore"))
+                    .clicked()
+                {
+                    cmds.push(Command::ConfirmRestore);
+                }
+                if ui.button("Cancel").clicked() {
+                    cmds.push(Command::CloseRestore);
+                }
+                if busy {
+                    ui.spinner();
+                }
+            });
+            if plan.is_empty() {
+                ui.label("Nothing to do: the folder already matches.");
+            }
+        });
+}
