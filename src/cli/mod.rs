@@ -225,13 +225,16 @@ pub fn run(cli: Cli) -> Result<i32, String> {
                 .token
                 .clone()
                 .or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok());
-            return crate::ui::run(match &cli.server {
-                Some(url) => crate::ui::Source::Remote {
-                    url: url.clone(),
-                    token,
+            return crate::ui::run(
+                match &cli.server {
+                    Some(url) => crate::ui::Source::Remote {
+                        url: url.clone(),
+                        token,
+                    },
+                    None => crate::ui::Source::Embedded(cli.store.clone()),
                 },
-                None => crate::ui::Source::Embedded(cli.store.clone()),
-            })
+                None,
+            )
             .map(|_| 0);
         }
         Some(c) => c,
@@ -282,7 +285,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
                 runtime.block_on(commands::dispatch(
                     &Command::List {
                         output: Output::Table,
-                        experiment: Some(crate::project::demo::DEMO_EXPERIMENT.into()),
+                        experiment: Some(crate::project::experiment_of(dir)),
                         filter: None,
                     },
                     &conn.client,
@@ -292,7 +295,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
             if *no_ui || cli.server.is_some() {
                 return Ok(0);
             }
-            crate::ui::run(crate::ui::Source::Embedded(store)).map(|_| 0)
+            crate::ui::run(crate::ui::Source::Embedded(store), Some(dir.clone())).map(|_| 0)
         }
         _ => {
             let conn = Connection::open(&cli)?;

@@ -15,12 +15,7 @@ fn experiment_for(project: &Path, given: Option<&str>) -> String {
     given
         .map(str::to_string)
         .or_else(|| std::env::var("RUNHISTORY_EXPERIMENT").ok().filter(|e| !e.is_empty()))
-        .or_else(|| {
-            std::fs::canonicalize(project)
-                .ok()
-                .and_then(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
-        })
-        .unwrap_or_else(|| "Default".into())
+        .unwrap_or_else(|| crate::project::experiment_of(project))
 }
 
 /// What the command's exit code is after a run: 0 when it completed, else the script's code.

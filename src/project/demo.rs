@@ -1,5 +1,6 @@
 //! The seed's walkthrough as a demo: an iris project (stdlib-only Python, data shipped) and its
-//! eight tracked runs over the regularization rates of the original, started side by side.
+//! eight tracked runs over the regularization rates of the original, started side by side, in the
+//! experiment named after the folder (as every project's runs are).
 
 use super::launch::{Job, LaunchSpec, start};
 use super::workcopy::snapshot_cap_from_env;
@@ -8,7 +9,6 @@ use std::path::Path;
 use std::time::Duration;
 
 pub const DEMO_SCRIPT: &str = "iris_train.py";
-pub const DEMO_EXPERIMENT: &str = "iris";
 /// The regularization rates of the seed's eight runs, in the order they were started.
 pub const DEMO_RATES: [&str; 8] = ["10", "5", "2.5", "1.25", "0.625", "0.3125", "0.15625", "0.078125"];
 
@@ -47,7 +47,7 @@ pub async fn start_runs(
             project: dir.to_path_buf(),
             script: DEMO_SCRIPT.into(),
             args: vec![rate.into()],
-            experiment: DEMO_EXPERIMENT.into(),
+            experiment: super::experiment_of(dir),
             run_id: None,
             echo,
             heartbeat,

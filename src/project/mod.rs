@@ -25,3 +25,13 @@ pub fn runnable_scripts(project: &std::path::Path) -> Vec<String> {
         .map(|f| f.rel)
         .collect()
 }
+
+/// The experiment a project's runs go to: the folder's name (as Azure ML Workbench had it).
+pub fn experiment_of(project: &std::path::Path) -> String {
+    std::fs::canonicalize(project)
+        .unwrap_or_else(|_| project.to_path_buf())
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "Default".into())
+}

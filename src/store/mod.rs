@@ -6,6 +6,7 @@ mod experiments;
 mod ingest;
 mod load;
 mod metrics;
+mod prefilter;
 mod runs;
 mod schema;
 mod search;
@@ -151,5 +152,7 @@ pub fn new_run_id() -> String {
     format!("{:032x}", rand::random::<u128>())
 }
 
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod tests;

@@ -118,6 +118,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (snapshot_id, path)
     ) WITHOUT ROWID;
     "#,
+    // 3: indexes for searches narrowed by a param, tag or metric value.
+    r#"
+    CREATE INDEX params_by_key_value ON params(key, value);
+    CREATE INDEX tags_by_key_value ON tags(key, value);
+    CREATE INDEX series_by_key ON series(key);
+    "#,
 ];
 
 /// Brings the schema up to date and makes sure the Default experiment (id 0) exists.

@@ -2,7 +2,7 @@
 
 use super::experiments::{get_in as get_experiment_in, parse_experiment_id};
 use super::load::load_runs;
-use super::{Result, Store, StoreError, now_ms};
+use super::{Result, Store, StoreError, now_ms, prefilter};
 use crate::api::ext::{ExperimentSummary, RunDetail};
 use crate::query::{self, Field, FieldValue, OrderBy, Subject};
 use base64::Engine;
@@ -150,8 +150,47 @@ impl Store {
             .iter()
             .map(|id| parse_experiment_id(id))
             .collect::<Result<Vec<_>>>()?;
-        let mut runs = self.runs_of_experiments(&ids)?;
-        runs.retain(|r| q.view.keeps(&r.lifecycle_stage) && expr.matches(r));
+        if ids.is_empty() {
+            return paginate(Vec::new(), &q.page);
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let stage = match q.view {
+            ViewType::ActiveOnly => " AND r.lifecycle_stage = 'active'",
+            ViewType::DeletedOnly => " AND r.lifecycle_stage = 'deleted'",
+            ViewType::All => "",
+        };
+        let mut where_sql = format!("r.experiment_id IN ({list}){stage}");
+        // Simple comparisons narrow the runs in SQL first; the full filter still decides.
+        let narrowed = self.read(|c| prefilter::candidates(c, &expr))?;
+        let json = match narrowed {
+            Some(ids) => {
+                where_sql.push_str(" AND r.run_id IN (SELECT value FROM json_each(?1))");
+                Some(serde_json::to_string(&ids).map_err(|e| StoreError::Internal(e.to_string()))?)
+            }
+            None => None,
+        };
+        let args: Vec<&dyn rusqlite::ToSql> = json.iter().map(|j| j as &dyn rusqlite::ToSql).collect();
+        if orders.is_empty() && expr == query::Expr::True {
+            // MLflow's default order, from SQL: only the page's runs are loaded.
+            let ordered: Vec<String> = self.read(|c| {
+                let mut stmt = c.prepare(&format!(
+                    "SELECT r.run_id FROM runs r WHERE {where_sql}
+                     ORDER BY r.start_time IS NULL, r.start_time DESC, r.run_id"
+                ))?;
+                let rows = stmt.query_map(args.as_slice(), |r| r.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+            })?;
+            let (page, next) = paginate(ordered, &q.page)?;
+            let page_json = serde_json::to_string(&page).map_err(|e| StoreError::Internal(e.to_string()))?;
+            let mut runs =
+                self.read(|c| load_runs(c, "r.run_id IN (SELECT value FROM json_each(?1))", &[&page_json]))?;
+            let position: std::collections::HashMap<&str, usize> =
+                page.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+            runs.sort_by_key(|r| position.get(r.run_id.as_str()).copied().unwrap_or(usize::MAX));
+            return Ok((runs, next));
+        }
+        let mut runs = self.read(|c| load_runs(c, &where_sql, &args))?;
+        runs.retain(|r| expr.matches(r));
         sort_runs(&mut runs, &orders);
         paginate(runs, &q.page)
     }

@@ -24,15 +24,6 @@ pub struct JobsState {
     pub panel_open: bool,
 }
 
-/// The experiment runs of a project go to: the folder's name.
-pub fn experiment_of(project: &Path) -> String {
-    project
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "Default".into())
-}
-
 impl JobsState {
     /// Lists the folder's scripts off the UI thread.
     pub fn open_folder(&mut self, folder: &Path, spawner: &Spawner) {
@@ -77,7 +68,7 @@ impl JobsState {
             project: project.to_path_buf(),
             script,
             args,
-            experiment: experiment_of(project),
+            experiment: crate::project::experiment_of(project),
             run_id: None,
             echo: false,
             heartbeat: crate::project::heartbeat_from_env(),

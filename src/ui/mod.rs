@@ -93,8 +93,8 @@ impl eframe::App for WorkbenchApp {
     }
 }
 
-/// Opens the window and returns when it is closed.
-pub fn run(source: Source) -> Result<(), String> {
+/// Opens the window and returns when it is closed; `project` opens that project folder.
+pub fn run(source: Source, project: Option<PathBuf>) -> Result<(), String> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Run History Workbench")
@@ -103,14 +103,18 @@ pub fn run(source: Source) -> Result<(), String> {
         ..Default::default()
     };
     let mut source = Some(source);
+    let mut project = project.and_then(|p| std::path::absolute(p).ok());
     eframe::run_native(
         "Run History Workbench",
         options,
         Box::new(move |cc| {
-            let settings: Settings = cc
+            let mut settings: Settings = cc
                 .storage
                 .and_then(|s| eframe::get_value(s, STORAGE_KEY))
                 .unwrap_or_default();
+            if let Some(p) = project.take() {
+                settings.project_folder = Some(p);
+            }
             let source = source.take().ok_or("the window was created twice")?;
             let app = WorkbenchApp::new(source, settings, Some(cc.egui_ctx.clone()))?;
             Ok(Box::new(app))

@@ -45,6 +45,9 @@ pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Comman
         if scripts.is_empty() {
             ui.small("No .py or .sh scripts in this folder.");
         }
+        if !scripts.is_empty() {
+            ui.small("Script");
+        }
         for s in scripts {
             let on = wb.jobs.script.as_deref() == Some(s.as_str());
             if ui.selectable_label(on, s.as_str()).clicked() {
@@ -53,9 +56,10 @@ pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Comman
         }
     }
     if wb.settings.project_folder.is_some() {
+        ui.small("Arguments");
         ui.add(
             egui::TextEdit::singleline(&mut wb.jobs.args_input)
-                .hint_text("Arguments")
+                .hint_text("e.g. 0.01 --epochs 5")
                 .desired_width(f32::INFINITY),
         );
         let can_run = wb.jobs.script.is_some();
