@@ -160,11 +160,16 @@ open("outputs/sub/notes.txt", "w").write("nested")
 #[test]
 fn a_failing_script_keeps_its_exit_code() {
     let b = Bench::new();
-    b.write("fail.sh", "echo about to fail\nexit 3\n");
+    b.write("fail.sh", "echo \"spool into $RUNHISTORY_STORE\"\nexit 3\n");
     let run = b.run("fail.sh", &[]);
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(run.exit_code, Some(3));
-    assert!(b.artifact(&run, "driver_log.txt").contains("about to fail"));
+    let log = b.artifact(&run, "driver_log.txt");
+    // The logger's spool goes where the server replays it: the server's own store.
+    assert!(
+        log.contains(&format!("spool into {}", b.store.root().display())),
+        "{log}"
+    );
 }
 
 #[test]

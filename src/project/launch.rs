@@ -3,6 +3,7 @@
 //! lives, uploads `outputs/` and records how it ended. The CLI, the demo and the jobs panel share it.
 
 use super::output::{LogSink, pump};
+use super::process::{classify, command_for, git_commit, terminate};
 use super::snapshot::take_snapshot;
 use super::workcopy::{materialize, upload_outputs, working_dir};
 use crate::api::KeyValue;
@@ -25,9 +26,6 @@ pub fn heartbeat_from_env() -> Duration {
         .map(Duration::from_secs_f64)
         .unwrap_or(DEFAULT_HEARTBEAT)
 }
-
-/// How long a canceled script has to exit after SIGTERM before SIGKILL.
-const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
 pub struct LaunchSpec {
@@ -113,32 +111,6 @@ impl Job {
         let _ = self.done.wait_for(|d| *d).await;
         self.view()
     }
-}
-
-/// How a script is started: by its extension, with arguments as a list (never through a shell).
-pub fn command_for(script: &Path) -> (PathBuf, Vec<String>) {
-    let path = script.to_string_lossy().to_string();
-    match script.extension().and_then(|e| e.to_str()) {
-        Some("py") => {
-            let python = std::env::var("RUNHISTORY_PYTHON").unwrap_or_else(|_| "python3".into());
-            (PathBuf::from(python), vec!["-u".into(), path])
-        }
-        Some("sh") => (PathBuf::from("bash"), vec![path]),
-        _ => (script.to_path_buf(), Vec::new()),
-    }
-}
-
-/// The git commit of the project folder, when it is a checkout.
-fn git_commit(project: &Path) -> Option<String> {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(project)
-        .args(["rev-parse", "HEAD"])
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let id = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !id.is_empty()).then_some(id)
 }
 
 /// Creates the run and starts the job; returns once the run exists (its id and number are known).
@@ -235,8 +207,14 @@ impl Driver {
         };
         let flusher = self.sink.spawn_flusher(self.client.clone(), self.run_id.clone());
         let work = working_dir(&self.run_id);
+        // The Python logger spools what it cannot deliver into the server's store folder (where
+        // the server replays it); else into the project's, never into the working copy.
+        let spool_store = match self.client.server_info().await {
+            Ok(info) if Path::new(&info.store).is_dir() => PathBuf::from(info.store),
+            _ => self.spec.project.join(crate::store::DEFAULT_STORE_DIR),
+        };
         let (status, code) = match self.prepare(&work).await {
-            Ok(()) => self.run_script(&work).await,
+            Ok(()) => self.run_script(&work, &spool_store).await,
             Err(e) => {
                 self.sink.note(&format!("could not start the script: {e}"));
                 (RunStatus::Failed, None)
@@ -313,7 +291,7 @@ impl Driver {
             .map_err(|e| format!("working copy: {e}"))
     }
 
-    async fn run_script(&self, work: &Path) -> (RunStatus, Option<i32>) {
+    async fn run_script(&self, work: &Path, spool_store: &Path) -> (RunStatus, Option<i32>) {
         let (program, mut args) = command_for(&work.join(&self.spec.script));
         args.extend(self.spec.args.iter().cloned());
         let mut cmd = tokio::process::Command::new(&program);
@@ -323,7 +301,7 @@ impl Driver {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        self.child_env(&mut cmd);
+        self.child_env(&mut cmd, spool_store);
         #[cfg(unix)]
         cmd.process_group(0);
         let mut child = match cmd.spawn() {
@@ -364,7 +342,7 @@ impl Driver {
         }
     }
 
-    fn child_env(&self, cmd: &mut tokio::process::Command) {
+    fn child_env(&self, cmd: &mut tokio::process::Command, spool_store: &Path) {
         cmd.env("RUNHISTORY_SERVER", self.client.base_url())
             .env("RUNHISTORY_RUN_ID", &self.run_id)
             .env("RUNHISTORY_EXPERIMENT", &self.spec.experiment)
@@ -372,12 +350,7 @@ impl Driver {
         if let Some(t) = self.client.token() {
             cmd.env("RUNHISTORY_TOKEN", t);
         }
-        // The Python logger spools what it cannot deliver into the project's store folder, not the
-        // working copy (which is removed when the run ends).
-        cmd.env(
-            "RUNHISTORY_STORE",
-            self.spec.project.join(crate::store::DEFAULT_STORE_DIR),
-        );
+        cmd.env("RUNHISTORY_STORE", spool_store);
         match super::python::python_path() {
             Ok(dir) => {
                 let mut paths = vec![dir];
@@ -393,51 +366,4 @@ impl Driver {
                 .note(&format!("the Python client could not be made importable: {e}")),
         }
     }
-}
-
-/// SIGTERM to the script's process group, SIGKILL after the grace period.
-async fn terminate(child: &mut tokio::process::Child) -> std::io::Result<std::process::ExitStatus> {
-    #[cfg(unix)]
-    if let Some(pid) = child.id() {
-        // SAFETY: kill() only sends a signal; a negative pid names the group we created.
-        unsafe {
-            libc::kill(-(pid as i32), libc::SIGTERM);
-        }
-        if let Ok(s) = tokio::time::timeout(CANCEL_GRACE, child.wait()).await {
-            return s;
-        }
-        // SAFETY: as above.
-        unsafe {
-            libc::kill(-(pid as i32), libc::SIGKILL);
-        }
-    }
-    child.start_kill()?;
-    child.wait().await
-}
-
-/// Completed on exit 0, Failed otherwise; Canceled when we stopped it; Lost when something else
-/// killed it outright (SIGKILL: the OOM killer, a kill -9), with the shell's 128 + signal code.
-fn classify(status: std::process::ExitStatus, canceled: bool) -> (RunStatus, Option<i32>) {
-    if canceled {
-        return (RunStatus::Canceled, status.code());
-    }
-    if let Some(code) = status.code() {
-        return (
-            if code == 0 {
-                RunStatus::Completed
-            } else {
-                RunStatus::Failed
-            },
-            Some(code),
-        );
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(sig) = status.signal() {
-            let lost = sig == libc::SIGKILL;
-            return (if lost { RunStatus::Lost } else { RunStatus::Failed }, Some(128 + sig));
-        }
-    }
-    (RunStatus::Failed, None)
 }

@@ -5,12 +5,14 @@ pub mod demo;
 pub mod diff;
 pub mod launch;
 pub mod output;
+pub mod process;
 pub mod python;
 pub mod snapshot;
 pub mod walk;
 pub mod workcopy;
 
 pub use launch::{DEFAULT_HEARTBEAT, Job, JobStatus, JobView, LaunchSpec, heartbeat_from_env, start};
+pub use process::command_for;
 
 /// The scripts of a project folder a tracked run can start: Python and shell scripts, and
 /// executables, at the top level or one folder down (outputs/, VCS and store folders left out).
