@@ -9,6 +9,10 @@ use std::time::Instant;
 /// The project folder, its scripts, the arguments box and Run.
 pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
     ui.heading("Project");
+    if wb.flavor.value() == Some(&crate::client::Flavor::Mlflow) {
+        ui.small("Tracked runs need a Run History server; this is a stock MLflow server.");
+        return;
+    }
     match &wb.settings.project_folder {
         Some(f) => {
             let name = f
