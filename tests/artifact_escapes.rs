@@ -37,7 +37,10 @@ fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
         for e in entries.flatten() {
-            out.push((e.file_name().to_string_lossy().to_string(), std::fs::read(e.path()).unwrap_or_default()));
+            out.push((
+                e.file_name().to_string_lossy().to_string(),
+                std::fs::read(e.path()).unwrap_or_default(),
+            ));
         }
     }
     out.sort();
@@ -118,7 +121,13 @@ fn escapes_are_refused_on_every_artifact_verb() {
         }
     }
     assert_eq!(snapshot_of(&outside), before, "nothing outside was written or removed");
-    assert!(run_dir.join("link").symlink_metadata().is_ok(), "the planted link is still there");
+    assert!(
+        run_dir.join("link").symlink_metadata().is_ok(),
+        "the planted link is still there"
+    );
     assert_eq!(std::fs::read(run_dir.join("ok.txt")).unwrap(), b"fine");
-    println!("{refused} escape attempts refused over {} paths and 6 verbs", evil.len());
+    println!(
+        "{refused} escape attempts refused over {} paths and 6 verbs",
+        evil.len()
+    );
 }
