@@ -15,6 +15,9 @@ PREFIX = "/api/2.0/runhistory"
 BATCH_WINDOW_S = 0.03
 BATCH_ITEMS = 20000
 HEARTBEAT_S = 10.0
+# Values held in memory while the server is away; past this they are spilled to the spool folder
+# (and sent from there once it is back), so a long outage costs disk, not memory.
+MAX_PENDING_ITEMS = 200000
 
 
 class Worker:
@@ -32,7 +35,12 @@ class Worker:
         self._cond = threading.Condition()
         self._wake = threading.Event()
         self._stop = False
-        self._pending = collections.deque()  # (records, last_seq) not yet acknowledged
+        self._pending = collections.deque()  # (records, last_seq, seqs) not yet acknowledged
+        self.pending_items = 0  # values in _pending
+        self.max_pending = max(100, int(os.environ.get("RUNHISTORY_MAX_PENDING", MAX_PENDING_ITEMS)))
+        self._spilled = collections.deque()  # (spool file, last_seq, seqs, items), oldest first
+        self._spool_epoch = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "%06d" % (time.time_ns() // 1000 % 1000000)
+        self._spool_count = 0
         self._heartbeat_runs = {}
         self.thread = threading.Thread(target=self._loop, name="runhistory-logger", daemon=True)
         self.thread.start()
@@ -79,11 +87,13 @@ class Worker:
     def _take_batch(self):
         """Groups queued records into request bodies, keeping their order."""
         items = []
-        while self.queue and len(items) < BATCH_ITEMS:
+        limit = min(BATCH_ITEMS, self.max_pending)
+        while self.queue and len(items) < limit:
             items.append(self.queue.popleft())
         if not items:
             return None
-        return _group(items)
+        self.pending_items += len(items)
+        return _group(items) + (len(items),)
 
     def _send(self, records):
         for rec in records:
@@ -104,18 +114,31 @@ class Worker:
         while True:
             self._wake.wait(BATCH_WINDOW_S)
             self._wake.clear()
-            batch = self._take_batch()
-            if batch is not None:
+            while True:  # the whole queue, so that memory is bounded by the spill, not the producer
+                batch = self._take_batch()
+                if batch is None:
+                    break
                 self._pending.append(batch)
+                if self.pending_items > self.max_pending:
+                    self._spill()
             self._beat()
-            while self._pending and time.monotonic() >= retry_at:
-                records, last_seq, seqs = self._pending[0]
+            while self._spilled and time.monotonic() >= retry_at:
+                try:
+                    self._send_spilled()
+                except (OSError, ValueError, ServerError) as e:
+                    self._report("history server unreachable at %s: %s" % (self.transport.base_url, e))
+                    retry_at, backoff = time.monotonic() + backoff, min(backoff * 2, 5.0)
+                    break
+                backoff = 0.05
+            while not self._spilled and self._pending and time.monotonic() >= retry_at:
+                records, last_seq, seqs, n = self._pending[0]
                 try:
                     self._send(records)
                 except ServerError as e:
                     if e.permanent:
                         # Retrying cannot help: tell the waiters, keep going with the rest.
                         self._pending.popleft()
+                        self.pending_items -= n
                         sys.stderr.write("runhistory: the server refused values: %s\n" % e)
                         with self._cond:
                             for s in seqs:
@@ -131,6 +154,7 @@ class Worker:
                     retry_at, backoff = time.monotonic() + backoff, min(backoff * 2, 5.0)
                     break
                 self._pending.popleft()
+                self.pending_items -= n
                 backoff = 0.05
                 with self._cond:
                     self.acked = max(self.acked, last_seq)
@@ -139,13 +163,12 @@ class Worker:
             if self._stop:
                 if deadline is None:
                     deadline = time.monotonic() + self.flush_timeout
-                if not self._pending and not self.queue:
+                if not self._pending and not self.queue and not self._spilled:
                     self.transport.close()
                     return
                 if time.monotonic() >= deadline:
                     while self.queue:
-                        batch = self._take_batch()
-                        self._pending.append(batch)
+                        self._pending.append(self._take_batch())
                     self._spool()
                     return
                 time.sleep(0.01)
@@ -161,32 +184,100 @@ class Worker:
                     pass  # a missed beat is harmless; the values are what matter
 
     def _spool(self):
+        """At exit: everything still undelivered goes to the spool, which the server loads on its
+        next start (files spilled earlier are there already)."""
         lines = []
-        for records, _, _ in self._pending:
+        for records, _, _, _ in self._pending:
             for rec in records:
                 if rec["op"] == "upload":
                     sys.stderr.write("runhistory: upload of %s could not be delivered\n" % rec["path"])
                     continue
-                body = dict(rec["body"])
-                body["op"] = rec["op"]
-                lines.append(json.dumps(_clean(body)))
-        if not lines:
+                lines.append(_spool_line(rec))
+        if not lines and not self._spilled:
             return
         try:
-            os.makedirs(self.spool_dir, exist_ok=True)
-            name = "%s-%s" % (time.strftime("%Y%m%dT%H%M%S"), uuid.uuid4().hex[:8])
-            tmp = os.path.join(self.spool_dir, name + ".tmp")
-            with open(tmp, "w") as f:
-                f.write("\n".join(lines) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, os.path.join(self.spool_dir, name + ".jsonl"))
+            if lines:
+                self._write_spool_file(lines)
             sys.stderr.write(
-                "runhistory: server unreachable; %d undelivered records saved to %s; the server loads them on its next start\n"
-                % (len(lines), self.spool_dir)
+                "runhistory: server unreachable; undelivered records saved to %s; the server loads them on its next start\n"
+                % self.spool_dir
             )
         except OSError as e:
             sys.stderr.write("runhistory: could not save undelivered values: %s\n" % e)
+
+    def _write_spool_file(self, lines):
+        os.makedirs(self.spool_dir, exist_ok=True)
+        # The server replays files in name order: this process's start, then a counter, keeps a
+        # run's creation ahead of its values.
+        self._spool_count += 1
+        name = "%s-%08d-%s" % (self._spool_epoch, self._spool_count, uuid.uuid4().hex[:8])
+        tmp = os.path.join(self.spool_dir, name + ".tmp")
+        with open(tmp, "w") as f:
+            f.write("\n".join(lines) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        path = os.path.join(self.spool_dir, name + ".jsonl")
+        os.replace(tmp, path)
+        return path
+
+    def _spill(self):
+        """Moves the oldest pending batches, up to the first upload, from memory to a spool file."""
+        lines, seqs, items, last_seq = [], [], 0, None
+        while self._pending and not any(r["op"] == "upload" for r in self._pending[0][0]):
+            records, last, batch_seqs, n = self._pending[0]
+            lines.extend(_spool_line(r) for r in records)
+            seqs.extend(batch_seqs)
+            items += n
+            last_seq = last
+            self._pending.popleft()
+        if not lines:
+            return
+        try:
+            path = self._write_spool_file(lines)
+        except OSError as e:
+            self._report("could not spill undelivered values to %s: %s" % (self.spool_dir, e))
+            return  # they stay in memory
+        self.pending_items -= items
+        self._spilled.append((path, last_seq, seqs, items))
+
+    def _send_spilled(self):
+        """Sends the oldest spill file, then removes it. The server may have loaded it already at
+        its start (then it is gone); batch ids make sending it again harmless."""
+        path, last_seq, seqs, _ = self._spilled[0]
+        refused = None
+        try:
+            with open(path) as f:
+                lines = [line for line in f if line.strip()]
+        except FileNotFoundError:
+            lines = []
+        for line in lines:
+            rec = json.loads(line)
+            op = rec.pop("op")
+            try:
+                self._send([{"op": op, "body": rec}])
+            except ServerError as e:
+                if not e.permanent:
+                    raise
+                refused = str(e)
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+        self._spilled.popleft()
+        with self._cond:
+            if refused:
+                sys.stderr.write("runhistory: the server refused values: %s\n" % refused)
+                for s in seqs:
+                    self.refused[s] = refused
+            self.acked = max(self.acked, last_seq)
+            self.last_error = None
+            self._cond.notify_all()
+
+
+def _spool_line(rec):
+    body = dict(rec["body"])
+    body["op"] = rec["op"]
+    return json.dumps(_clean(body))
 
 
 def _group(items):

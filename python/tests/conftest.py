@@ -11,14 +11,15 @@ BIN = os.environ.get("RUNHISTORY_BIN", str(ROOT / "target" / "debug" / "runhisto
 
 
 class Server:
-    def __init__(self, store, token=None):
+    def __init__(self, store, token=None, port=0):
         self.store = store
         self.token = token
+        self.port = port
         self.proc = None
         self.url = None
 
     def start(self):
-        args = [BIN, "serve", "--port", "0", "--store", str(self.store)]
+        args = [BIN, "serve", "--port", str(self.port), "--store", str(self.store)]
         env = dict(os.environ)
         env.pop("RUNHISTORY_SERVER", None)
         if self.token:

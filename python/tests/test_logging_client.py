@@ -172,3 +172,78 @@ def test_pip_installed_package_imports():
     import runhistory
 
     assert hasattr(runhistory, "get_logger")
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_outage_spills_to_disk_past_the_limit_and_everything_arrives_when_the_server_returns(tmp_path):
+    store = tmp_path / "store"
+    port = _free_port()
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    script = tmp_path / "outage.py"
+    script.write_text(textwrap.dedent(
+        """
+        import os, sys, time
+        from runhistory import get_logger
+        logger = get_logger()
+        worker = logger._worker
+        spool = os.path.join(os.environ["RUNHISTORY_STORE"], "spool")
+        peak = 0
+        for i in range(30000):
+            logger.log("loss", float(i))  # the server is down: this must neither block nor raise
+            if i % 500 == 0:
+                time.sleep(0.005)  # let the sender batch and spill while we log
+                peak = max(peak, worker.pending_items + len(worker.queue))
+        time.sleep(0.5)
+        peak = max(peak, worker.pending_items + len(worker.queue))
+        listing = lambda: os.listdir(spool) if os.path.isdir(spool) else []
+        spilled = [f for f in listing() if f.endswith(".jsonl")]
+        print("peak in memory", peak, "spill files", len(spilled))
+        open(sys.argv[1], "w").close()
+        while not os.path.exists(sys.argv[2]):
+            time.sleep(0.05)
+        logger.wait(timeout=60)  # everything acknowledged once the server is back
+        left = [f for f in listing() if f.endswith(".jsonl")]
+        print("spill files left", len(left))
+        print(logger.run_id)
+        """
+    ))
+    env = dict(
+        os.environ,
+        PYTHONPATH=PYTHON_DIR,
+        RUNHISTORY_SERVER="http://127.0.0.1:%d" % port,
+        RUNHISTORY_STORE=str(store),
+        RUNHISTORY_MAX_PENDING="2000",
+    )
+    proc = subprocess.Popen(
+        ["python3", str(script), str(ready), str(go)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    deadline = time.time() + 60
+    while not ready.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.time() < deadline, "the script never finished logging"
+        time.sleep(0.05)
+    s = Server(store, port=port).start()
+    try:
+        go.touch()
+        out, err = proc.communicate(timeout=90)
+        assert proc.returncode == 0, err
+        lines = out.strip().splitlines()
+        peak = int(lines[0].split()[3])
+        assert peak <= 2 * 2000, "memory stayed bounded: %s" % lines[0]
+        assert int(lines[0].split()[-1]) >= 5, "values went to disk: %s" % lines[0]
+        assert lines[1] == "spill files left 0", lines[1]
+        run_id = lines[-1]
+        run = json.load(urllib.request.urlopen(s.url + "/api/2.0/runhistory/runs/get?run_id=" + run_id))["run"]
+        assert run["metrics"]["loss"]["count"] == 30000, "every value once"
+        hist = json.load(urllib.request.urlopen(
+            s.url + "/api/2.0/mlflow/metrics/get-history?run_id=%s&metric_key=loss&max_results=25000" % run_id))
+        assert [m["value"] for m in hist["metrics"][:3]] == [0.0, 1.0, 2.0], "in order"
+    finally:
+        s.stop()
