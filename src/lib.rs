@@ -4,6 +4,7 @@
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod paths;
 pub mod project;
 pub mod query;
 pub mod series;

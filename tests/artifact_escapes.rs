@@ -131,3 +131,35 @@ fn escapes_are_refused_on_every_artifact_verb() {
         evil.len()
     );
 }
+
+#[test]
+fn a_download_never_writes_through_a_link_in_its_destination() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
+    let run = store
+        .create_run(&runhistory::api::ext::CreateRunExt {
+            experiment_name: Some("dl".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    for rel in ["notes.txt", "outputs/model.pkl"] {
+        let p = store.run_artifact_path(&run.run_id, rel).unwrap();
+        store.put_artifact(&p, b"bytes").unwrap();
+    }
+    let server = EmbeddedServer::start(store, None).unwrap();
+    let client = runhistory::client::HistoryClient::new(&server.url(), None).unwrap();
+    let outside = dir.path().join("outside");
+    let dest = dir.path().join("dest");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::create_dir_all(&dest).unwrap();
+    std::os::unix::fs::symlink(&outside, dest.join("outputs")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let run = rt.block_on(client.get_run(&run.run_id)).unwrap();
+    let err = rt.block_on(client.download_all(&run, &dest, |_| {})).unwrap_err();
+    assert!(err.to_string().contains("symbolic link"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&outside).unwrap().count(),
+        0,
+        "nothing written outside"
+    );
+}

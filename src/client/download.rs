@@ -37,11 +37,12 @@ impl HistoryClient {
         };
         let mut written = Vec::new();
         for (rel, _) in &files {
-            let segments = crate::store::safe_artifact_segments(rel).map_err(|e| ClientError::Decode(e.to_string()))?;
-            let target = segments.iter().fold(dest.to_path_buf(), |p, s| p.join(s));
+            let target = crate::paths::target_in(dest, rel).map_err(ClientError::Decode)?;
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
             }
+            // Again now that the folders exist: a link must not have appeared on the way.
+            let target = crate::paths::target_in(dest, rel).map_err(ClientError::Decode)?;
             p.current = rel.clone();
             on_progress(&p);
             let mut resp = self.open_artifact(run, rel).await?;

@@ -4,9 +4,9 @@
 use super::walk::{ProjectFile, Walk, hash_bytes, hash_file, walk};
 use crate::api::snapshot::{CreateSnapshot, Snapshot, SnapshotFile};
 use crate::client::HistoryClient;
-use crate::store::safe_artifact_segments;
+pub use crate::paths::target_in;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How many hashes are asked about per request.
 const HASH_QUERY_CHUNK: usize = 10_000;
@@ -79,23 +79,6 @@ pub async fn take_snapshot(
         walk,
         uploaded: missing.len(),
     })
-}
-
-/// Where a snapshot path lands inside `root`; refused if it could lead anywhere else: `..`,
-/// absolute paths, or a symbolic link on the way.
-pub fn target_in(root: &Path, rel: &str) -> Result<PathBuf, String> {
-    let segments = safe_artifact_segments(rel).map_err(|e| e.to_string())?;
-    if segments.is_empty() {
-        return Err("an empty path".into());
-    }
-    let mut p = root.to_path_buf();
-    for seg in &segments {
-        p.push(seg);
-        if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(format!("'{rel}' goes through a symbolic link"));
-        }
-    }
-    Ok(p)
 }
 
 /// What a restore would do to the folder.

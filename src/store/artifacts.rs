@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 
 /// Largest artifact accepted: 512 MB per file, as the seed's outputs rule.
 pub const MAX_ARTIFACT_BYTES: u64 = 512 * 1024 * 1024;
-const MAX_SEGMENT_LEN: usize = 255;
-const MAX_PATH_LEN: usize = 4096;
 
 /// A checked artifact location: a run and a relative path of plain segments inside its folder.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,36 +24,7 @@ impl ArtifactPath {
 
 /// Splits a relative path into segments, refusing anything that could name a place outside.
 pub fn safe_segments(path: &str) -> Result<Vec<String>> {
-    let bad = |why: &str| StoreError::Invalid(format!("Invalid artifact path '{}': {why}", path.escape_debug()));
-    if path.len() > MAX_PATH_LEN {
-        return Err(bad("too long"));
-    }
-    if path.starts_with('/') || path.starts_with('\\') {
-        return Err(bad("absolute paths are not allowed"));
-    }
-    if path.contains('\0') {
-        return Err(bad("NUL characters are not allowed"));
-    }
-    if path.contains('\\') {
-        return Err(bad("backslashes are not allowed"));
-    }
-    let mut out = Vec::new();
-    let trimmed = path.strip_suffix('/').unwrap_or(path);
-    for seg in trimmed.split('/') {
-        match seg {
-            "" if trimmed.is_empty() => continue,
-            "" => return Err(bad("empty segments ('//') are not allowed")),
-            "." | ".." => return Err(bad("'.' and '..' are not allowed")),
-            s if s.len() > MAX_SEGMENT_LEN => {
-                return Err(bad("a path segment is longer than 255 bytes"));
-            }
-            s if s.len() >= 2 && s.as_bytes()[1] == b':' => {
-                return Err(bad("drive letters are not allowed"));
-            }
-            s => out.push(s.to_string()),
-        }
-    }
-    Ok(out)
+    crate::paths::safe_segments(path).map_err(StoreError::Invalid)
 }
 
 /// Refuses a path if any existing part of it below `base` is a symbolic link.
