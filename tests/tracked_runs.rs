@@ -249,11 +249,14 @@ fn a_script_killed_outright_is_lost() {
 #[test]
 fn a_killed_launcher_leaves_a_lost_run_within_two_heartbeats() {
     let b = Bench::new();
-    b.write("work.sh", "echo working\nsleep 3\n");
+    b.write(
+        "work.py",
+        "import time\nfrom runhistory import get_logger\nget_logger().log('acked', 42).wait()\ntime.sleep(3)\n",
+    );
     let mut launcher = Command::new(env!("CARGO_BIN_EXE_runhistory"))
         .args(["--server", &b.server.url(), "run", "--quiet", "-e", "lost", "-C"])
         .arg(b.project())
-        .arg("work.sh")
+        .arg("work.py")
         .env("RUNHISTORY_HEARTBEAT_SECS", "0.5")
         .spawn()
         .unwrap();
@@ -265,7 +268,7 @@ fn a_killed_launcher_leaves_a_lost_run_within_two_heartbeats() {
     };
     let run = loop {
         let s = b.store.experiment_summary(&exp.experiment_id, "").unwrap();
-        if let Some(r) = s.runs.into_iter().next() {
+        if let Some(r) = s.runs.into_iter().next().filter(|r| r.metrics.contains_key("acked")) {
             break r;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -278,6 +281,11 @@ fn a_killed_launcher_leaves_a_lost_run_within_two_heartbeats() {
         assert!(killed.elapsed() < Duration::from_secs(10), "still not Lost");
         std::thread::sleep(Duration::from_millis(50));
     }
+    assert_eq!(
+        b.store.get_run(&run.run_id).unwrap().metrics["acked"].value.0,
+        42.0,
+        "what the script had acknowledged is there"
+    );
     // Two intervals of 0.5 s, plus the sweep every 0.5 s and the last heartbeat's age.
     assert!(
         killed.elapsed() < Duration::from_secs(3),

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 /// Largest JSON body of an ordinary call.
 pub const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
 /// Largest bulk ingest body.
-pub const MAX_INGEST_BODY: usize = 512 * 1024 * 1024;
+pub const MAX_INGEST_BODY: usize = 64 * 1024 * 1024;
 
 pub async fn read_json<T: DeserializeOwned>(req: Request, limit: usize) -> Result<T, ApiError> {
     let has_json_type = req
