@@ -225,13 +225,17 @@ fn an_output_over_512_mb_is_skipped_and_the_others_still_go() {
     let b = Bench::new();
     b.write(
         "big.sh",
-        "mkdir -p outputs\ntruncate -s 600M outputs/huge.bin\necho kept > outputs/small.txt\n",
+        "mkdir -p outputs\ntruncate -s 600M outputs/huge.bin\necho kept > outputs/small.txt\nln -s /etc outputs/etc\nln -s /etc/hostname outputs/host\n",
     );
     let run = b.run("big.sh", &[]);
     assert_eq!(run.status, RunStatus::Completed);
     let arts = b.artifacts(&run);
     assert!(arts.contains(&"outputs/small.txt".to_string()), "{arts:?}");
     assert!(!arts.iter().any(|a| a.contains("huge")), "{arts:?}");
+    assert!(
+        !arts.iter().any(|a| a.contains("etc") || a.contains("host")),
+        "links are not followed: {arts:?}"
+    );
     let log = b.artifact(&run, "driver_log.txt");
     assert!(log.contains("outputs/huge.bin skipped"), "{log}");
     assert!(log.contains("512 MB"), "{log}");

@@ -165,12 +165,19 @@ mod tests {
         write(root, ".git/HEAD", "ref");
         write(root, "mystore/runhistory.db", "db");
         write(root, "huge.bin", &"x".repeat(2000));
+        let outside = tempfile::tempdir().unwrap();
+        write(outside.path(), "secret.txt", "not yours");
+        std::os::unix::fs::symlink(outside.path(), root.join("linked")).unwrap();
         let w = walk(root, 1000).unwrap();
         let rels: Vec<&str> = w.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, [".gitignore", "lib/outputs/kept.txt", "lib/util.py", "train.py"]);
-        assert_eq!(w.skipped.len(), 1);
-        assert_eq!(w.skipped[0].rel, "huge.bin");
-        assert!(w.skipped[0].reason.contains("over the snapshot cap"));
+        let skipped: Vec<(&str, &str)> = w.skipped.iter().map(|s| (s.rel.as_str(), s.reason.as_str())).collect();
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        assert!(skipped[0].0 == "huge.bin" && skipped[0].1.contains("over the snapshot cap"));
+        assert!(
+            skipped[1].0 == "linked" && skipped[1].1.contains("symbolic link"),
+            "links are never followed"
+        );
     }
 
     #[test]
