@@ -7,15 +7,14 @@ lost and duplicated. Run through scripts/fault-kill9, which builds what it needs
 """
 
 import argparse
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from benchlib import call, free_port, history, lost_and_duplicated, start_runhistory, step_counts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WRITERS = 8
@@ -32,40 +31,6 @@ for step in range(n):
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(url, method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read())
-
-
-def start_server(binary, store, port):
-    proc = subprocess.Popen(
-        [binary, "serve", "--store", store, "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    line = proc.stdout.readline()
-    if not line.startswith("Listening on"):
-        raise RuntimeError("server did not start: %r" % line)
-    return proc
-
-
-def history(url, run_id):
-    points, token = [], None
-    while True:
-        q = "run_id=%s&metric_key=v&max_results=25000" % run_id + ("&page_token=" + token if token else "")
-        page = call(url, "GET", "/api/2.0/mlflow/metrics/get-history?" + q)
-        points.extend(page.get("metrics", []))
-        token = page.get("next_page_token")
-        if not token:
-            return points
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runhistory", required=True)
@@ -76,8 +41,7 @@ def main():
         store = os.path.join(folder, "store")
         spool = os.path.join(store, "spool")
         port = free_port()
-        url = "http://127.0.0.1:%d" % port
-        server = start_server(args.runhistory, store, port)
+        server, url = start_runhistory(args.runhistory, store, port)
         runs = [
             call(url, "POST", "/api/2.0/runhistory/runs/create", {"experiment_name": "fault", "run_name": "w%d" % w})["run"]["run_id"]
             for w in range(WRITERS)
@@ -104,24 +68,21 @@ def main():
             server.wait()
             kills.append(round(time.monotonic() - started, 2))
             time.sleep(0.5)  # down for half a second, then back on the same port
-            server = start_server(args.runhistory, store, port)
+            server, _ = start_runhistory(args.runhistory, store, port)
         codes = [p.wait(timeout=600) for p in writers]
         elapsed = time.monotonic() - started
         server.send_signal(signal.SIGKILL)
         server.wait()
-        server = start_server(args.runhistory, store, port)  # replays any spool left at exit
+        server, _ = start_runhistory(args.runhistory, store, port)  # replays any spool left at exit
         sent = stored = lost = duplicated = wrong = 0
         for w, run_id in enumerate(runs):
-            pts = history(url, run_id)
-            steps = {}
-            for p in pts:
-                steps[int(p["step"])] = steps.get(int(p["step"]), 0) + 1
-                if float(p["value"]) != float(w * 10_000_000 + int(p["step"])):
-                    wrong += 1
+            pts = history(url, run_id, "v")
+            wrong += sum(1 for p in pts if float(p["value"]) != float(w * 10_000_000 + int(p["step"])))
+            missing, extra = lost_and_duplicated(step_counts(pts), POINTS)
             sent += POINTS
             stored += len(pts)
-            lost += sum(1 for s in range(POINTS) if s not in steps)
-            duplicated += sum(c - 1 for c in steps.values() if c > 1)
+            lost += missing
+            duplicated += extra
         server.terminate()
         server.wait()
         print("kill -9 of the server at %s s (restarted 0.5 s later each time); writers done in %.1f s, exit codes %s"

@@ -10,12 +10,12 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from benchlib import free_port, history, lost_and_duplicated, start_runhistory, step_counts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WRITER = """
@@ -51,20 +51,6 @@ print(json.dumps(stats))
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(binary, store, port):
-    proc = subprocess.Popen([binary, "serve", "--store", store, "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    if not proc.stdout.readline().startswith("Listening on"):
-        raise RuntimeError("server did not start")
-    return proc
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runhistory", required=True)
@@ -74,8 +60,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="rh-outage-") as folder:
         store = os.path.join(folder, "store")
         port = free_port()
-        url = "http://127.0.0.1:%d" % port
-        server = start_server(args.runhistory, store, port)
+        server, url = start_runhistory(args.runhistory, store, port)
         script = os.path.join(folder, "writer.py")
         with open(script, "w") as f:
             f.write(WRITER)
@@ -88,30 +73,19 @@ def main():
         server.wait()
         down = time.monotonic()
         time.sleep(args.outage)
-        server = start_server(args.runhistory, store, port)
+        server, _ = start_runhistory(args.runhistory, store, port)
         back = time.monotonic() - down
         out, err = writer.communicate(timeout=total + 600)
         if writer.returncode != 0:
             print(err)
             sys.exit(1)
         stats = json.loads(out.strip().splitlines()[-1])
-        steps = {}
-        token = None
-        while True:
-            q = "run_id=%s&metric_key=v&max_results=25000" % stats["run_id"] + ("&page_token=" + token if token else "")
-            with urllib.request.urlopen(url + "/api/2.0/mlflow/metrics/get-history?" + q, timeout=120) as r:
-                page = json.loads(r.read())
-            for m in page.get("metrics", []):
-                steps[int(m["step"])] = steps.get(int(m["step"]), 0) + 1
-            token = page.get("next_page_token")
-            if not token:
-                break
+        steps = step_counts(history(url, stats["run_id"], "v"))
         server.terminate()
         server.wait()
         sent = stats["sent"]
         stored = sum(steps.values())
-        lost = sum(1 for s in range(sent) if s not in steps)
-        duplicated = sum(c - 1 for c in steps.values() if c > 1)
+        lost, duplicated = lost_and_duplicated(steps, sent)
         print("server down for %.0f s while the script logged %d values a second" % (back, args.rate))
         print("slowest log() call %.0f us; script memory %d MB at start, %d MB at most; up to %d spill files on disk"
               % (stats["slowest_us"], stats["rss_start_kb"] // 1024, stats["rss_peak_kb"] // 1024, stats["spill_files_peak"]))

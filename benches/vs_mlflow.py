@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import threading
 import time
 import urllib.request
 
+from benchlib import free_port, start_runhistory
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
@@ -32,12 +32,6 @@ def target(op):
     if op.startswith("artifact"):
         return 2.0
     return 5.0
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_healthy(url, proc, timeout=120.0):
@@ -55,18 +49,8 @@ def wait_healthy(url, proc, timeout=120.0):
 
 
 def start_ours(binary, folder):
-    proc = subprocess.Popen(
-        [binary, "serve", "--store", os.path.join(folder, "store"), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = proc.stdout.readline().strip()
-    if not line.startswith("Listening on "):
-        proc.kill()
-        raise RuntimeError("runhistory serve printed %r" % line)
+    proc, url = start_runhistory(binary, os.path.join(folder, "store"))
     threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its pipe drained
-    url = line[len("Listening on "):]
     wait_healthy(url, proc)
     return proc, url
 

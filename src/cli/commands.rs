@@ -43,7 +43,7 @@ pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
 
 pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), String> {
     match command {
-        Command::Serve { .. } | Command::Ui | Command::Run { .. } | Command::Restore { .. } | Command::Demo { .. } => {
+        Command::Serve { .. } | Command::Ui | Command::Run(_) | Command::Restore { .. } | Command::Demo { .. } => {
             Err("handled before connecting".into())
         }
         Command::List {

@@ -105,27 +105,7 @@ pub enum Command {
     /// Start a tracked run of a script in the project folder: `.py` with python3, `.sh` with bash,
     /// anything else as a program. Its output goes to the terminal and to driver_log.txt; files
     /// it writes to outputs/ become artifacts; the project is snapshotted first.
-    Run {
-        /// The experiment (default: RUNHISTORY_EXPERIMENT, else the project folder's name).
-        #[arg(long, short = 'e')]
-        experiment: Option<String>,
-        /// Print the run id and return at once; the run goes on in the background.
-        #[arg(long)]
-        detach: bool,
-        /// The project folder.
-        #[arg(long, short = 'C', default_value = ".")]
-        project: PathBuf,
-        /// Do not echo the script's output (it still goes to driver_log.txt).
-        #[arg(long, short = 'q')]
-        quiet: bool,
-        #[arg(long, hide = true)]
-        run_id: Option<String>,
-        /// The script, relative to the project folder.
-        script: String,
-        /// Arguments for the script, passed as they are.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
+    Run(RunArgs),
     /// Restore the project folder to the snapshot a run started from (or to a backup snapshot).
     /// Shows what changes and asks first; the folder as it was is kept as a snapshot, to undo.
     Restore {
@@ -155,6 +135,30 @@ pub enum Command {
         #[arg(long)]
         no_ui: bool,
     },
+}
+
+/// What `runhistory run` takes.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// The experiment (default: RUNHISTORY_EXPERIMENT, else the project folder's name).
+    #[arg(long, short = 'e')]
+    pub experiment: Option<String>,
+    /// Print the run id and return at once; the run goes on in the background.
+    #[arg(long)]
+    pub detach: bool,
+    /// The project folder.
+    #[arg(long, short = 'C', default_value = ".")]
+    pub project: PathBuf,
+    /// Do not echo the script's output (it still goes to driver_log.txt).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[arg(long, hide = true)]
+    pub run_id: Option<String>,
+    /// The script, relative to the project folder.
+    pub script: String,
+    /// Arguments for the script, passed as they are.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 /// Accepts the seed's two-letter `-ap` flag by spelling it out for clap.
@@ -247,12 +251,12 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         .build()
         .map_err(|e| e.to_string())?;
     match command {
-        Command::Run { detach, .. } => {
+        Command::Run(args) => {
             let conn = Connection::connect(&cli, &cli.store, true)?;
-            if *detach {
-                runtime.block_on(tracked::run_detached(&cli, &conn.client, command))
+            if args.detach {
+                runtime.block_on(tracked::run_detached(&cli, &conn.client, args))
             } else {
-                runtime.block_on(tracked::run_attached(&conn.client, command))
+                runtime.block_on(tracked::run_attached(&conn.client, args))
             }
         }
         Command::Restore {

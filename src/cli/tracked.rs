@@ -1,11 +1,11 @@
 //! The CLI's tracked-run commands: run (attached or detached), restore, and the demo.
 
-use super::{Cli, Command};
+use super::{Cli, RunArgs};
 use crate::api::ext::RunStatus;
 use crate::client::HistoryClient;
 use crate::project::snapshot::{apply_restore, plan_restore};
-use crate::project::workcopy::snapshot_cap_from_env;
-use crate::project::{JobStatus, JobView, LaunchSpec, demo, heartbeat_from_env, start};
+use crate::project::walk::snapshot_cap_from_env;
+use crate::project::{JobStatus, JobView, LaunchSpec, demo, start};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,28 +27,17 @@ fn exit_code_of(v: &JobView) -> i32 {
 }
 
 /// `runhistory run`: starts the run, streams its output, ends with its status.
-pub async fn run_attached(client: &HistoryClient, command: &Command) -> Result<i32, String> {
-    let Command::Run {
-        experiment,
-        project,
-        run_id,
-        script,
-        args,
-        quiet,
-        ..
-    } = command
-    else {
-        return Err("not a run command".into());
-    };
+pub async fn run_attached(client: &HistoryClient, a: &RunArgs) -> Result<i32, String> {
+    let quiet = a.quiet;
     let spec = LaunchSpec {
-        project: project.clone(),
-        script: script.clone(),
-        args: args.clone(),
-        experiment: experiment_for(project, experiment.as_deref()),
-        run_id: run_id.clone(),
+        run_id: a.run_id.clone(),
         echo: !quiet,
-        heartbeat: heartbeat_from_env(),
-        max_snapshot_file: snapshot_cap_from_env(),
+        ..LaunchSpec::new(
+            &a.project,
+            &a.script,
+            a.args.clone(),
+            experiment_for(&a.project, a.experiment.as_deref()),
+        )
     };
     let mut job = start(client.clone(), spec).await?;
     let first = job.view();
@@ -95,20 +84,10 @@ async fn wait_or_cancel(job: &mut crate::project::Job) -> JobView {
 
 /// `runhistory run --detach`: starts this same command in the background, in its own session,
 /// and returns the run id as soon as the run exists.
-pub async fn run_detached(cli: &Cli, client: &HistoryClient, command: &Command) -> Result<i32, String> {
-    let Command::Run {
-        experiment,
-        project,
-        script,
-        args,
-        ..
-    } = command
-    else {
-        return Err("not a run command".into());
-    };
+pub async fn run_detached(cli: &Cli, client: &HistoryClient, a: &RunArgs) -> Result<i32, String> {
     let run_id = crate::store::new_run_id();
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let project = std::fs::canonicalize(project).map_err(|e| format!("{}: {e}", project.display()))?;
+    let project = std::fs::canonicalize(&a.project).map_err(|e| format!("{}: {e}", a.project.display()))?;
     let mut cmd = std::process::Command::new(exe);
     match &cli.server {
         Some(url) => cmd.args(["--server", url]),
@@ -126,8 +105,8 @@ pub async fn run_detached(cli: &Cli, client: &HistoryClient, command: &Command) 
         .arg("--project")
         .arg(&project);
     cmd.arg("--experiment")
-        .arg(experiment_for(&project, experiment.as_deref()));
-    cmd.arg(script).arg("--").args(args);
+        .arg(experiment_for(&project, a.experiment.as_deref()));
+    cmd.arg(&a.script).arg("--").args(&a.args);
     cmd.stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
@@ -208,7 +187,7 @@ pub async fn demo(client: &HistoryClient, dir: &Path) -> Result<Vec<JobView>, St
         "Demo project in {}; starting the eight runs of the walkthrough...",
         dir.display()
     );
-    let mut jobs = demo::start_runs(client, dir, false, heartbeat_from_env()).await?;
+    let mut jobs = demo::start_runs(client, dir).await?;
     let mut ended = Vec::new();
     for job in &mut jobs {
         let v = job.wait().await;

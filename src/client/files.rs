@@ -21,8 +21,8 @@ async fn file_body(path: &Path) -> std::io::Result<(reqwest::Body, u64)> {
 
 impl HistoryClient {
     async fn put_file(&self, url: &str, path: &Path) -> Result<()> {
-        let (body, len) = file_body(path).await.map_err(|e| super::ClientError::Unreachable {
-            url: path.display().to_string(),
+        let (body, len) = file_body(path).await.map_err(|e| super::ClientError::File {
+            path: path.display().to_string(),
             reason: e.to_string(),
         })?;
         let resp = self

@@ -27,6 +27,9 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
     #[error("unexpected answer from the history server: {0}")]
     Decode(String),
+    /// A local file to send could not be read.
+    #[error("cannot read {path}: {reason}")]
+    File { path: String, reason: String },
 }
 
 impl ClientError {

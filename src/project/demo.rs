@@ -3,10 +3,8 @@
 //! experiment named after the folder (as every project's runs are).
 
 use super::launch::{Job, LaunchSpec, start};
-use super::workcopy::snapshot_cap_from_env;
 use crate::client::HistoryClient;
 use std::path::Path;
-use std::time::Duration;
 
 pub const DEMO_SCRIPT: &str = "iris_train.py";
 /// The regularization rates of the seed's eight runs, in the order they were started.
@@ -35,24 +33,10 @@ pub fn write_project(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Starts the eight runs side by side (in the seed's order, so run numbers follow the rates).
-pub async fn start_runs(
-    client: &HistoryClient,
-    dir: &Path,
-    echo: bool,
-    heartbeat: Duration,
-) -> Result<Vec<Job>, String> {
+pub async fn start_runs(client: &HistoryClient, dir: &Path) -> Result<Vec<Job>, String> {
     let mut jobs = Vec::new();
     for rate in DEMO_RATES {
-        let spec = LaunchSpec {
-            project: dir.to_path_buf(),
-            script: DEMO_SCRIPT.into(),
-            args: vec![rate.into()],
-            experiment: super::experiment_of(dir),
-            run_id: None,
-            echo,
-            heartbeat,
-            max_snapshot_file: snapshot_cap_from_env(),
-        };
+        let spec = LaunchSpec::new(dir, DEMO_SCRIPT, vec![rate.into()], super::experiment_of(dir));
         jobs.push(start(client.clone(), spec).await?);
     }
     Ok(jobs)

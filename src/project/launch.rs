@@ -42,6 +42,23 @@ pub struct LaunchSpec {
     pub max_snapshot_file: u64,
 }
 
+impl LaunchSpec {
+    /// A run of `script` with `args`, its output not echoed, heartbeat and snapshot cap from the
+    /// environment (RUNHISTORY_HEARTBEAT_SECS, RUNHISTORY_SNAPSHOT_MAX_FILE_BYTES).
+    pub fn new(project: &Path, script: &str, args: Vec<String>, experiment: String) -> LaunchSpec {
+        LaunchSpec {
+            project: project.to_path_buf(),
+            script: script.into(),
+            args,
+            experiment,
+            run_id: None,
+            echo: false,
+            heartbeat: heartbeat_from_env(),
+            max_snapshot_file: super::walk::snapshot_cap_from_env(),
+        }
+    }
+}
+
 /// Where a job is; the terminal states are those of its run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum JobStatus {

@@ -4,7 +4,7 @@
 use super::walk::{ProjectFile, Walk, hash_bytes, hash_file, walk};
 use crate::api::snapshot::{CreateSnapshot, Snapshot, SnapshotFile};
 use crate::client::HistoryClient;
-pub use crate::paths::target_in;
+use crate::paths::target_in;
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -8,6 +8,14 @@ use std::path::{Path, PathBuf};
 /// The default size cap of one snapshotted file.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
 
+/// The default per-file cap of snapshots, overridable with RUNHISTORY_SNAPSHOT_MAX_FILE_BYTES.
+pub fn snapshot_cap_from_env() -> u64 {
+    std::env::var("RUNHISTORY_SNAPSHOT_MAX_FILE_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(DEFAULT_MAX_FILE_BYTES)
+}
+
 /// Folders never snapshotted, at any depth.
 const SKIPPED_DIRS: &[&str] = &[".git", ".hg", ".svn", ".runhistory", "__pycache__"];
 

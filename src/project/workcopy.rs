@@ -1,7 +1,7 @@
 //! A run's private working copy of the project, so that runs started side by side never write
 //! into each other's `outputs/`; and the upload of `outputs/` when the script ends.
 
-use super::walk::{DEFAULT_MAX_FILE_BYTES, Walk};
+use super::walk::Walk;
 use crate::client::HistoryClient;
 use crate::store::MAX_ARTIFACT_BYTES;
 use std::path::{Path, PathBuf};
@@ -115,12 +115,4 @@ pub async fn upload_outputs(client: &HistoryClient, run_id: &str, work: &Path) -
         }
     }
     lines
-}
-
-/// The default per-file cap of snapshots, overridable with RUNHISTORY_SNAPSHOT_MAX_FILE_BYTES.
-pub fn snapshot_cap_from_env() -> u64 {
-    std::env::var("RUNHISTORY_SNAPSHOT_MAX_FILE_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(DEFAULT_MAX_FILE_BYTES)
 }

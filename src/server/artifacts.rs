@@ -12,6 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 /// A content type from the file name, as MLflow guesses it.
@@ -61,15 +62,8 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
             Ok((file, p.rel.last().cloned().unwrap_or_default()))
         })
         .await?;
-    let f = tokio::fs::File::open(&file)
-        .await
-        .map_err(|_| ApiError::not_found(format!("No such artifact: '{name}'")))?;
-    let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
-    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024));
-    let mut resp = body.into_response();
+    let mut resp = file_response(&file, content_type(&name), || format!("No such artifact: '{name}'")).await?;
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&name)));
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     let safe_name: String = name
         .chars()
         .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
@@ -77,6 +71,23 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    Ok(resp)
+}
+
+/// A file streamed back with its type and length; `missing` words the 404.
+pub(super) async fn file_response(
+    file: &std::path::Path,
+    content_type: &'static str,
+    missing: impl FnOnce() -> String,
+) -> ApiResult<Response> {
+    let f = tokio::fs::File::open(file)
+        .await
+        .map_err(|_| ApiError::not_found(missing()))?;
+    let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let mut resp = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024)).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     Ok(resp)
 }
 
@@ -94,33 +105,58 @@ pub async fn upload_by_run(
     stream_upload(s, move |st| st.run_artifact_path(&run_id, &path), req).await
 }
 
-/// Streams the body into a temporary file, refusing it as soon as it passes the size cap.
+/// Streams the body into a temporary file beside the artifact, then puts it in place.
 async fn stream_upload(
     s: AppState,
     resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath> + Send + 'static,
     req: Request,
 ) -> ApiResult<Json<Value>> {
     let (temp, dest) = s.run(move |st| st.temp_file_for(&resolve(st)?)).await?;
-    let result: ApiResult<()> = async {
-        stream_body_to(req, &temp, "Artifact", |_| {}).await?;
-        tokio::fs::rename(&temp, &dest).await.map_err(io_error)?;
-        Ok(())
+    place_streamed(req, &temp, &dest, "Artifact", None).await?;
+    Ok(Json(json!({})))
+}
+
+/// Streams a body into `temp` (refused past 512 MB), checks its SHA-256 when one is expected,
+/// then renames it to `dest`. On any refusal the temporary file is removed and `dest` untouched.
+pub(super) async fn place_streamed(
+    req: Request,
+    temp: &std::path::Path,
+    dest: &std::path::Path,
+    what: &str,
+    expect_sha256: Option<&str>,
+) -> ApiResult<()> {
+    let result = async {
+        let mut hasher = expect_sha256.map(|_| Sha256::new());
+        stream_body_to(req, temp, what, |chunk| {
+            if let Some(h) = hasher.as_mut() {
+                h.update(chunk);
+            }
+        })
+        .await?;
+        if let (Some(h), Some(want)) = (hasher, expect_sha256) {
+            let actual = format!("{:x}", h.finalize());
+            if actual != want {
+                return Err(ApiError::invalid(format!(
+                    "Content does not match its address: it hashes to {actual}, not {want}"
+                )));
+            }
+        }
+        tokio::fs::rename(temp, dest).await.map_err(io_error)
     }
     .await;
     if result.is_err() {
-        let _ = tokio::fs::remove_file(&temp).await;
+        let _ = tokio::fs::remove_file(temp).await;
     }
-    result.map(|_| Json(json!({})))
+    result
 }
 
-pub(super) fn io_error(e: std::io::Error) -> ApiError {
+fn io_error(e: std::io::Error) -> ApiError {
     ApiError::from(StoreError::from(e))
 }
 
 /// Writes a request body to `temp` and syncs it, passing each chunk to `inspect`; refuses a body
-/// over 512 MB as soon as it is declared or streamed past the limit. The caller removes `temp`
-/// on error.
-pub(super) async fn stream_body_to(
+/// over 512 MB as soon as it is declared or streamed past the limit.
+async fn stream_body_to(
     req: Request,
     temp: &std::path::Path,
     what: &str,

@@ -2,13 +2,14 @@
 
 use super::feed::SeriesFeed;
 use super::fetch::{Fetch, Spawner};
+use super::folder_pick::FolderPick;
 use super::model::details::series_keys;
 use super::preview::{self, Preview};
 use crate::api::ext::RunDetail;
 use crate::client::{HistoryClient, Progress};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 
 /// A download in progress or finished.
 pub struct Download {
@@ -27,11 +28,9 @@ pub struct DetailsState {
     /// The texture of the previewed image, made once by the view from the decoded pixels.
     pub texture: Option<(u64, egui::TextureHandle)>,
     pub download: Option<Download>,
-    pub folder_pick: Option<mpsc::Receiver<Option<PathBuf>>>,
+    pub folder_pick: FolderPick,
     /// The destination typed beside the button (also the way when no file dialog is available).
     pub dest_input: String,
-    /// Why the last folder pick gave nothing.
-    pub pick_note: Option<String>,
     /// When the run was last asked for (a running run is asked again every couple of seconds).
     pub refreshed: Option<std::time::Instant>,
     /// Point counts of the series as last seen: a changed count means new points to read.
@@ -49,9 +48,8 @@ impl DetailsState {
             preview: Fetch::default(),
             texture: None,
             download: None,
-            folder_pick: None,
+            folder_pick: FolderPick::default(),
             dest_input: String::new(),
-            pick_note: None,
             refreshed: None,
             counts: BTreeMap::new(),
         };
@@ -70,18 +68,9 @@ impl DetailsState {
         let fresh = self.run.poll();
         self.artifacts.poll();
         self.preview.poll();
-        if let Some(Some(p)) = self.folder_pick.as_ref().map(|rx| rx.try_recv().ok()) {
-            self.folder_pick = None;
-            match p {
-                Some(dest) => {
-                    self.dest_input = dest.display().to_string();
-                    self.start_download(dest, spawner, client);
-                }
-                None => {
-                    self.pick_note =
-                        Some("No folder chosen (or no file dialog on this desktop): type a folder instead.".into())
-                }
-            }
+        if let Some(dest) = self.folder_pick.poll() {
+            self.dest_input = dest.display().to_string();
+            self.start_download(dest, spawner, client);
         }
         if let Some(d) = &mut self.download {
             d.result.poll();
@@ -123,16 +112,9 @@ impl DetailsState {
         self.preview.request(spawner, preview::load(c, run, p, size));
     }
 
-    /// Opens the folder picker on the runtime so the window stays live while it is open.
+    /// Opens the folder picker without blocking the window.
     pub fn pick_folder(&mut self, spawner: &Spawner) {
-        self.pick_note = None;
-        self.folder_pick = Some(spawner.spawn(async {
-            rfd::AsyncFileDialog::new()
-                .set_title("Download artifacts to")
-                .pick_folder()
-                .await
-                .map(|h| h.path().to_path_buf())
-        }));
+        self.folder_pick.open(spawner, "Download artifacts to");
     }
 
     pub fn start_download(&mut self, dest: PathBuf, spawner: &Spawner, client: &HistoryClient) {

@@ -2,9 +2,10 @@
 //! the jobs themselves (they run on the I/O runtime; the window never waits for them).
 
 use super::fetch::{Fetch, Spawner};
+use super::folder_pick::FolderPick;
 use crate::client::HistoryClient;
 use crate::project::{Job, JobView, LaunchSpec, demo, runnable_scripts, start};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 
 #[derive(Default)]
@@ -15,20 +16,27 @@ pub struct JobsState {
     pub args_input: String,
     /// The folder typed beside the picker button.
     pub folder_input: String,
-    pub folder_pick: Option<mpsc::Receiver<Option<PathBuf>>>,
-    pub pick_note: Option<String>,
+    pub folder_pick: FolderPick,
     starting: Vec<mpsc::Receiver<Result<Vec<Job>, String>>>,
-    pub jobs: Vec<Job>,
+    jobs: Vec<Job>,
+    /// What each job looked like at the last poll, in the order they started: the panel, the
+    /// top bar and the wake-up timer read this instead of locking every job each time.
+    views: Vec<JobView>,
     /// Why the last start failed.
     pub error: Option<String>,
     pub panel_open: bool,
 }
 
 impl JobsState {
-    /// Lists the folder's scripts off the UI thread.
+    /// Opens a project folder: its scripts are listed off the UI thread.
     pub fn open_folder(&mut self, folder: &Path, spawner: &Spawner) {
         self.folder_input = folder.display().to_string();
         self.script = None;
+        self.list_scripts(folder, spawner);
+    }
+
+    /// Lists the folder's runnable scripts again (the choice of script stays).
+    pub fn list_scripts(&mut self, folder: &Path, spawner: &Spawner) {
         let f = folder.to_path_buf();
         self.scripts.request(spawner, async move {
             tokio::task::spawn_blocking(move || {
@@ -48,14 +56,7 @@ impl JobsState {
     }
 
     pub fn pick_folder(&mut self, spawner: &Spawner) {
-        self.pick_note = None;
-        self.folder_pick = Some(spawner.spawn(async {
-            rfd::AsyncFileDialog::new()
-                .set_title("Open a project folder")
-                .pick_folder()
-                .await
-                .map(|h| h.path().to_path_buf())
-        }));
+        self.folder_pick.open(spawner, "Open a project folder");
     }
 
     /// Starts a tracked run of the chosen script with these arguments.
@@ -64,16 +65,7 @@ impl JobsState {
             self.error = Some("Choose a script first.".into());
             return;
         };
-        let spec = LaunchSpec {
-            project: project.to_path_buf(),
-            script,
-            args,
-            experiment: crate::project::experiment_of(project),
-            run_id: None,
-            echo: false,
-            heartbeat: crate::project::heartbeat_from_env(),
-            max_snapshot_file: crate::project::workcopy::snapshot_cap_from_env(),
-        };
+        let spec = LaunchSpec::new(project, &script, args, crate::project::experiment_of(project));
         let c = client.clone();
         self.error = None;
         self.panel_open = true;
@@ -92,12 +84,12 @@ impl JobsState {
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|e| format!("{}: {e}", d.display()))?;
-            demo::start_runs(&c, &d, false, crate::project::heartbeat_from_env()).await
+            demo::start_runs(&c, &d).await
         }));
     }
 
     /// Takes started jobs and a picked folder; returns the views of jobs started since last time.
-    pub fn poll(&mut self) -> (Vec<JobView>, Option<PathBuf>) {
+    pub fn poll(&mut self) -> (Vec<JobView>, Option<std::path::PathBuf>) {
         self.scripts.poll();
         let mut started = Vec::new();
         self.starting.retain(|rx| match rx.try_recv() {
@@ -112,29 +104,25 @@ impl JobsState {
             Err(mpsc::TryRecvError::Empty) => true,
             Err(mpsc::TryRecvError::Disconnected) => false,
         });
-        let views = started.iter().map(Job::view).collect();
+        let fresh = started.iter().map(Job::view).collect();
         self.jobs.extend(started);
-        let mut picked = None;
-        if let Some(Ok(p)) = self.folder_pick.as_ref().map(|rx| rx.try_recv()) {
-            self.folder_pick = None;
-            match p {
-                Some(dir) => picked = Some(dir),
-                None => {
-                    self.pick_note =
-                        Some("No folder chosen (or no file dialog on this desktop): type a folder instead.".into())
-                }
-            }
-        }
-        (views, picked)
+        self.views = self.jobs.iter().map(Job::view).collect();
+        (fresh, self.folder_pick.poll())
     }
 
-    pub fn views(&self) -> Vec<JobView> {
-        self.jobs.iter().map(Job::view).collect()
+    /// The jobs as of the last poll.
+    pub fn views(&self) -> &[JobView] {
+        &self.views
+    }
+
+    pub fn any_running(&self) -> bool {
+        self.views.iter().any(|v| !v.status.is_done())
     }
 
     pub fn cancel(&self, run_id: &str) {
-        if let Some(j) = self.jobs.iter().find(|j| j.view().run_id == run_id) {
-            j.cancel();
+        let i = self.views.iter().position(|v| v.run_id == run_id);
+        if let Some(job) = i.and_then(|i| self.jobs.get(i)) {
+            job.cancel();
         }
     }
 

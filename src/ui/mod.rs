@@ -5,6 +5,7 @@ pub mod compare_state;
 pub mod details_state;
 pub mod feed;
 pub mod fetch;
+pub mod folder_pick;
 pub mod jobs_state;
 pub mod model;
 pub mod preview;

@@ -5,7 +5,7 @@ use super::fetch::{Fetch, FetchError, Spawner};
 use crate::api::snapshot::Snapshot;
 use crate::client::HistoryClient;
 use crate::project::snapshot::{RestorePlan, apply_restore, plan_restore};
-use crate::project::workcopy::snapshot_cap_from_env;
+use crate::project::walk::snapshot_cap_from_env;
 use std::path::{Path, PathBuf};
 
 /// Which snapshot to restore.

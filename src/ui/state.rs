@@ -230,7 +230,7 @@ impl Workbench {
 
     /// How soon the window should wake to refresh, with nothing else happening.
     pub fn next_wake(&self) -> Duration {
-        if self.jobs.jobs.iter().any(|j| !j.view().status.is_done()) {
+        if self.jobs.any_running() {
             JOB_REFRESH
         } else if self.runs().iter().any(|r| !r.status.is_terminal()) {
             LIVE_REFRESH

@@ -15,6 +15,10 @@ impl Workbench {
             self.apply_tracked(Command::OpenProjectFolder(dir));
         }
         if let Some(first) = started.first() {
+            // The demo writes its project as it starts: list the folder's scripts again.
+            if let Some(folder) = self.settings.project_folder.clone() {
+                self.jobs.list_scripts(&folder, &self.spawner);
+            }
             let exp = first.experiment_id.clone();
             self.request_experiments(now);
             if self.experiment_id.as_deref() != Some(exp.as_str()) {

@@ -149,7 +149,7 @@ fn restore_bar(
 
 fn download_bar(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>) {
     ui.horizontal(|ui| {
-        let picking = d.folder_pick.is_some();
+        let picking = d.folder_pick.is_open();
         if ui
             .add_enabled(!picking, egui::Button::new("Download all artifacts…"))
             .clicked()
@@ -168,7 +168,7 @@ fn download_bar(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>
         {
             cmds.push(Command::DownloadTo(typed.into()));
         }
-        if let Some(note) = &d.pick_note {
+        if let Some(note) = &d.folder_pick.note {
             ui.label(note);
         }
         let Some(dl) = &d.download else { return };

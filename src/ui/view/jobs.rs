@@ -39,7 +39,7 @@ pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Comman
             cmds.push(Command::OpenProjectFolder(wb.jobs.folder_input.trim().into()));
         }
     });
-    if let Some(note) = &wb.jobs.pick_note {
+    if let Some(note) = &wb.jobs.folder_pick.note {
         ui.small(note);
     }
     if let Some(e) = wb.jobs.scripts.error() {
@@ -82,7 +82,7 @@ pub fn jobs_button(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
     if views.is_empty() && !wb.jobs.is_starting() {
         return;
     }
-    let running = running_count(&views);
+    let running = running_count(views);
     let label = if running > 0 {
         format!("Jobs ({running} running)")
     } else {
@@ -110,13 +110,11 @@ pub fn jobs_panel(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
                 }
             });
             egui::ScrollArea::vertical().id_salt("jobs_scroll").show(ui, |ui| {
-                for row in job_rows(&views, Instant::now()) {
+                for row in job_rows(views, Instant::now()) {
                     egui::Frame::group(ui.style()).show(ui, |ui| {
                         ui.set_width(ui.available_width());
-                        ui.horizontal(|ui| {
-                            ui.strong(&row.title);
-                        });
-                        ui.horizontal(|ui| {
+                        ui.strong(&row.title);
+                        ui.horizontal_wrapped(|ui| {
                             ui.label(format!("{} · {}", row.status, row.elapsed));
                             if row.running {
                                 if ui.button("Cancel").clicked() {
