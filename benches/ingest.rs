@@ -4,6 +4,12 @@
 //!
 //! `cargo bench --bench ingest` (release). Prints figures; asserts nothing about time.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark stops at its first failure"
+)]
+
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::HistoryClient;
 use runhistory::server::EmbeddedServer;

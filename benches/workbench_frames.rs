@@ -5,17 +5,25 @@
 //!
 //! `cargo bench --bench workbench_frames` (release). Prints figures; asserts nothing about time.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark stops at its first failure"
+)]
+
 use runhistory::api::Metric;
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk, UpdateRunExt};
+use runhistory::connect::Source;
 use runhistory::store::Store;
+use runhistory::ui::WorkbenchApp;
 use runhistory::ui::command::Command;
 use runhistory::ui::settings::Settings;
-use runhistory::ui::{Source, WorkbenchApp, workbench_ui};
 use std::time::{Duration, Instant};
 
 const SIZE: [f32; 2] = [1600.0, 900.0];
 
 /// CPU time of this thread (the UI thread): what a frame costs, whatever the I/O threads do.
+#[allow(unsafe_code, reason = "the thread's CPU clock is only reachable through libc")]
 fn thread_cpu() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes into the timespec it is given and nothing else.
@@ -46,8 +54,8 @@ impl Bench {
     fn frame(&mut self, events: Vec<egui::Event>) -> Duration {
         let input = self.input(events);
         let t0 = thread_cpu();
-        let wb = &mut self.app.wb;
-        let out = self.ctx.run_ui(input, |ui| workbench_ui(ui, wb));
+        let app = &mut self.app;
+        let out = self.ctx.run_ui(input, |ui| app.frame(ui));
         let _ = self.ctx.tessellate(out.shapes, out.pixels_per_point);
         thread_cpu().saturating_sub(t0)
     }
@@ -70,7 +78,7 @@ impl Bench {
     /// Frames of a view left alone, then while zooming its chart in and out; waits for the reads.
     fn settled_and_zooming(&mut self, what: &str, chart_id: &str) {
         report(&format!("{what}, settled"), self.measure(200, |_| vec![]), 8.0);
-        let frame = self.app.wb.series_frames[chart_id];
+        let frame = self.app.view.series_frames[chart_id];
         report(&format!("{what}, zooming"), self.measure(200, zoom_events(frame)), 16.0);
         self.settle(|_| true);
     }
@@ -183,14 +191,22 @@ fn main() {
     println!("seeded the store in {:.1} s", t.elapsed().as_secs_f64());
 
     let id_of = |name: &str| store.get_experiment_by_name(name).expect("experiment").experiment_id;
-    let app = WorkbenchApp::new(Source::Embedded(dir.path().into()), Settings::default(), None).expect("app");
+    let app = WorkbenchApp::new(
+        Source::Embedded {
+            store: dir.path().into(),
+            create: true,
+        },
+        Settings::default(),
+        None,
+    )
+    .expect("app");
     let mut b = Bench {
         ctx: egui::Context::default(),
         app,
         start: Instant::now(),
     };
 
-    b.settle(|a| a.wb.experiments.value().is_some());
+    b.settle(|a| a.wb.experiments().is_some());
     b.app.wb.apply(Command::SelectExperiment(id_of("dashboard")));
     b.settle(|a| a.wb.runs().len() == 1000);
     report(
@@ -215,22 +231,24 @@ fn main() {
     b.app.wb.apply(Command::SelectExperiment(id_of("long")));
     b.settle(|a| a.wb.runs().len() == 1);
     b.app.wb.apply(Command::OpenRun(big.clone()));
-    b.settle(|a| a.wb.series_frames.contains_key("series_loss"));
+    b.settle(|a| a.view.series_frames.contains_key("series_loss"));
     b.settled_and_zooming("details, 10,000,000-point series", "series_loss");
     let shown = b
         .app
         .wb
-        .details
-        .as_ref()
+        .route()
+        .details()
         .and_then(|d| d.series.get("loss"))
         .and_then(|f| f.total_points());
     println!("  after zooming, the chart shows {shown:?} of 10,000,000 points, re-read for the visible range");
 
     b.app.wb.apply(Command::SelectExperiment(id_of("compare")));
     b.settle(|a| a.wb.runs().len() == 3);
-    b.app.wb.selected = cmp.clone();
+    for id in &cmp {
+        b.app.wb.apply(Command::ToggleSelected(id.clone()));
+    }
     b.app.wb.apply(Command::CompareSelected);
-    b.settle(|a| a.wb.series_frames.contains_key("cmp_loss"));
+    b.settle(|a| a.view.series_frames.contains_key("cmp_loss"));
     b.settled_and_zooming("compare, 3 runs x 1,000,000 points", "cmp_loss");
 
     b.app.wb.apply(Command::SelectExperiment(id_of("million")));
@@ -246,8 +264,8 @@ fn main() {
             let drawn = b
                 .app
                 .wb
-                .details
-                .as_ref()
+                .route()
+                .details()
                 .and_then(|d| d.series.get("loss"))
                 .is_some_and(|f| f.has_data());
             if drawn {

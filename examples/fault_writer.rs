@@ -3,6 +3,12 @@
 //!
 //!     cargo run --release --example fault_writer -- URL RUN_ID WRITER N SPOOL_DIR
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "an example stops at its first failure"
+)]
+
 use runhistory::client::logger::Logger;
 use std::time::Duration;
 

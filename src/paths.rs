@@ -4,11 +4,16 @@
 use std::path::{Path, PathBuf};
 
 const MAX_SEGMENT_LEN: usize = 255;
+
+/// A relative path refused: it could name a place outside its folder.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct PathError(String);
 const MAX_PATH_LEN: usize = 4096;
 
 /// Splits a relative path into segments, refusing anything that could name a place outside.
-pub fn safe_segments(path: &str) -> Result<Vec<String>, String> {
-    let bad = |why: &str| format!("Invalid artifact path '{}': {why}", path.escape_debug());
+pub fn safe_segments(path: &str) -> Result<Vec<String>, PathError> {
+    let bad = |why: &str| PathError(format!("Invalid artifact path '{}': {why}", path.escape_debug()));
     if path.len() > MAX_PATH_LEN {
         return Err(bad("too long"));
     }
@@ -42,16 +47,16 @@ pub fn safe_segments(path: &str) -> Result<Vec<String>, String> {
 
 /// Where `rel` lands inside `root`; refused if it could lead anywhere else: `..`, absolute paths,
 /// or a symbolic link on the way (an existing part of the path below `root` that is a link).
-pub fn target_in(root: &Path, rel: &str) -> Result<PathBuf, String> {
+pub fn target_in(root: &Path, rel: &str) -> Result<PathBuf, PathError> {
     let segments = safe_segments(rel)?;
     if segments.is_empty() {
-        return Err("an empty path".into());
+        return Err(PathError("an empty path".into()));
     }
     let mut p = root.to_path_buf();
     for seg in &segments {
         p.push(seg);
         if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(format!("'{rel}' goes through a symbolic link"));
+            return Err(PathError(format!("'{rel}' goes through a symbolic link")));
         }
     }
     Ok(p)

@@ -2,6 +2,12 @@
 //! artifact verb: upload, append, download, list and delete. All are refused with a JSON 4xx, and
 //! nothing outside the run's folder is written, read or removed, symbolic links included.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::server::EmbeddedServer;
 use runhistory::store::Store;
 use serde_json::Value;

@@ -1,5 +1,11 @@
 //! The `runhistory` binary and the Rust logger against real servers and stores.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::client::logger::Logger;
 use runhistory::server::EmbeddedServer;
 use runhistory::store::Store;

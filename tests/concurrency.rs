@@ -3,6 +3,12 @@
 //! refused ("database is locked" never reaches a client) and every point is stored once. Read
 //! latencies are printed, not asserted.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::HistoryClient;
 use runhistory::server::EmbeddedServer;

@@ -2,6 +2,12 @@
 //! test mount one; elsewhere it says so and stops). Writes are refused with a clear error, nothing
 //! stored before is damaged, and logging resumes when space returns.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::{ClientError, HistoryClient};
 use runhistory::server::EmbeddedServer;

@@ -1,5 +1,11 @@
 //! End to end over real HTTP on 127.0.0.1:0 with a real store: MLflow shapes, errors, artifacts, auth.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::server::EmbeddedServer;
 use runhistory::store::Store;
 use serde_json::{Value, json};
@@ -292,7 +298,7 @@ fn a_token_is_required_when_configured() {
 #[test]
 fn extensions_ingest_downsample_summary_and_heartbeats() {
     let env = start(None);
-    let p = runhistory::api::ext::PREFIX;
+    let p = runhistory::api::routes::PREFIX;
     let (s, r) = env.post(
         &format!("{p}/runs/create"),
         json!({"experiment_name": "ext", "script_name": "train.py", "arguments": ["0.5"]}),
@@ -344,6 +350,6 @@ fn extensions_ingest_downsample_summary_and_heartbeats() {
 }
 
 fn r_exp(env: &Env, run: &str) -> String {
-    let (_, r) = env.get(&format!("{}/runs/get?run_id={run}", runhistory::api::ext::PREFIX));
+    let (_, r) = env.get(&format!("{}/runs/get?run_id={run}", runhistory::api::routes::PREFIX));
     r["run"]["experiment_id"].as_str().unwrap().to_string()
 }

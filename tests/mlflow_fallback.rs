@@ -1,5 +1,11 @@
 //! The client's plain-MLflow fallback gives the same picture as our extensions, over real HTTP.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::api::KeyValue;
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::{Flavor, HistoryClient};

@@ -2,6 +2,12 @@
 //! artifact (declared, and streamed without a length) are refused with a JSON 413, and the
 //! server's peak memory (VmHWM) stays flat: bounded by the limits, not by what was sent.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use futures_util::stream;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

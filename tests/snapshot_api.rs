@@ -1,6 +1,12 @@
 //! The snapshot and append endpoints over real HTTP: contents are checked against their address,
 //! refusals are 4xx JSON errors that store nothing, and appends grow an artifact in order.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::api::ext::CreateRunExt;
 use runhistory::api::snapshot::{CreateSnapshot, SnapshotFile};
 use runhistory::client::HistoryClient;

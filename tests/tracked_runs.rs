@@ -2,6 +2,12 @@
 //! codes, cancel, live output, outputs/ upload with the 512 MB rule, Lost runs, snapshot
 //! deduplication, restore with its plan, undo and refused escapes.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use runhistory::api::ext::{RunDetail, RunStatus};
 use runhistory::client::HistoryClient;
 use runhistory::project::snapshot::{apply_restore, plan_restore};
@@ -160,15 +166,39 @@ open("outputs/sub/notes.txt", "w").write("nested")
 #[test]
 fn a_failing_script_keeps_its_exit_code() {
     let b = Bench::new();
-    b.write("fail.sh", "echo \"spool into $RUNHISTORY_STORE\"\nexit 3\n");
+    b.write("fail.sh", "echo \"spool into $RUNHISTORY_SPOOL\"\nexit 3\n");
     let run = b.run("fail.sh", &[]);
     assert_eq!(run.status, RunStatus::Failed);
     assert_eq!(run.exit_code, Some(3));
     let log = b.artifact(&run, "driver_log.txt");
-    // The logger's spool goes where the server replays it: the server's own store.
+    // The logger's spool is the run's outbox in the project, never the server's store.
+    let outbox = b.project().join(".runhistory").join("outbox").join(&run.run_id);
+    assert!(log.contains(&format!("spool into {}", outbox.display())), "{log}");
+    assert!(!log.contains(&b.store.root().display().to_string()), "{log}");
+}
+
+#[test]
+fn what_the_script_spooled_is_sent_through_the_api_when_it_ends() {
+    let b = Bench::new();
+    // What a logger writes when the server is away: one ingest record per line, with a batch id.
+    b.write(
+        "record.jsonl",
+        r#"{"op":"ingest","run_id":"RUN","batch_id":"b1","metrics":[{"key":"spooled","value":7,"timestamp":1,"step":0}]}"#,
+    );
+    b.write(
+        "spool.sh",
+        "mkdir -p \"$RUNHISTORY_SPOOL\"\nsed \"s/RUN/$RUNHISTORY_RUN_ID/\" record.jsonl > \"$RUNHISTORY_SPOOL/0001.jsonl\"\n",
+    );
+    let run = b.run("spool.sh", &[]);
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(run.metrics["spooled"].value.0, 7.0, "{:?}", run.metrics);
+    let log = b.artifact(&run, "driver_log.txt");
+    assert!(log.contains("sent 1 spooled records from 1 files"), "{log}");
+    let outbox = b.project().join(".runhistory").join("outbox").join(&run.run_id);
+    assert!(!outbox.exists(), "a delivered outbox is removed");
     assert!(
-        log.contains(&format!("spool into {}", b.store.root().display())),
-        "{log}"
+        !b.store.root().join("spool").exists(),
+        "nothing was written into the server's store folder"
     );
 }
 
@@ -380,14 +410,14 @@ fn restore_never_writes_outside_the_project() {
         .unwrap();
     }
     let hostile = b.store.get_snapshot(snap.snapshot_id).unwrap();
-    let err = plan_restore(&b.project(), &hostile, 1 << 20).unwrap_err();
+    let err = plan_restore(&b.project(), &hostile, 1 << 20).unwrap_err().to_string();
     assert!(err.contains("refusing to restore"), "{err}");
     assert!(err.contains("../outside/evil.txt"), "{err}");
 
     // A folder of the project replaced by a link to somewhere else.
     std::fs::remove_dir_all(b.project().join("sub")).unwrap();
     std::os::unix::fs::symlink(&outside, b.project().join("sub")).unwrap();
-    let err = plan_restore(&b.project(), &snap, 1 << 20).unwrap_err();
+    let err = plan_restore(&b.project(), &snap, 1 << 20).unwrap_err().to_string();
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(
         std::fs::read_dir(&outside).unwrap().count(),

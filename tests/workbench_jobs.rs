@@ -2,14 +2,21 @@
 //! and real processes: the run form, the jobs panel (live output, cancel, open), restore from the
 //! details view with its plan and undo, snapshot diffs in compare, and the demo from the empty state.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use runhistory::api::ext::RunStatus;
+use runhistory::connect::Source;
 use runhistory::project::JobStatus;
+use runhistory::ui::WorkbenchApp;
 use runhistory::ui::restore_state::RestoreSource;
+use runhistory::ui::route::Route;
 use runhistory::ui::settings::Settings;
-use runhistory::ui::state::View;
-use runhistory::ui::{Source, WorkbenchApp, workbench_ui};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -18,10 +25,18 @@ fn harness(store: &Path, project: Option<&Path>) -> Harness<'static, WorkbenchAp
         project_folder: project.map(Path::to_path_buf),
         ..Default::default()
     };
-    let app = WorkbenchApp::new(Source::Embedded(store.to_path_buf()), settings, None).unwrap();
+    let app = WorkbenchApp::new(
+        Source::Embedded {
+            store: store.to_path_buf(),
+            create: true,
+        },
+        settings,
+        None,
+    )
+    .unwrap();
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| workbench_ui(ui, &mut app.wb), app)
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.frame(ui), app)
 }
 
 /// Steps frames until `done` holds (real processes run meanwhile), or fails after 60 s.
@@ -37,7 +52,7 @@ fn until(h: &mut Harness<'static, WorkbenchApp>, what: &str, done: impl Fn(&Work
 }
 
 fn jobs_done(app: &WorkbenchApp, n: usize) -> bool {
-    let views = app.wb.jobs.views();
+    let views = app.wb.jobs().views();
     views.len() == n && views.iter().all(|v| v.status.is_done())
 }
 
@@ -52,10 +67,10 @@ fn project_with(dir: &Path, files: &[(&str, &str)]) -> std::path::PathBuf {
 
 /// Picks the script in the sidebar, types arguments and presses Run.
 fn start_from_form(h: &mut Harness<'static, WorkbenchApp>, script: &str, args: &str) {
-    until(h, "the project's scripts", |a| a.wb.jobs.scripts.value().is_some());
+    until(h, "the project's scripts", |a| a.wb.jobs().scripts.value().is_some());
     h.get_all_by_label(script).next().unwrap().click();
     h.run_steps(2);
-    h.state_mut().wb.jobs.args_input = args.into();
+    h.state_mut().view.args_input = args.into();
     h.get_by_label("Run").click();
     h.run_steps(2);
 }
@@ -70,7 +85,7 @@ fn the_run_form_starts_a_tracked_run_and_the_jobs_panel_shows_and_opens_it() {
     let mut h = harness(&dir.path().join("store"), Some(&project));
     start_from_form(&mut h, "train.sh", "0.5");
     until(&mut h, "the job to end", |a| jobs_done(a, 1));
-    let v = &h.state().wb.jobs.views()[0];
+    let v = &h.state().wb.jobs().views()[0];
     assert_eq!(v.status, JobStatus::Ended(RunStatus::Completed));
     assert_eq!(v.args, ["0.5"]);
     h.get_by_label("Run 1 · train.sh 0.5");
@@ -78,9 +93,9 @@ fn the_run_form_starts_a_tracked_run_and_the_jobs_panel_shows_and_opens_it() {
     assert!(h.query_by_label_contains("Completed ·").is_some());
     h.get_by_label("Open run").click();
     until(&mut h, "the run's details", |a| {
-        a.wb.view == View::Details && a.wb.details.as_ref().is_some_and(|d| d.run.value().is_some())
+        matches!(a.wb.route(), Route::Details(_)) && a.wb.route().details().is_some_and(|d| d.run.value().is_some())
     });
-    let run = h.state().wb.details.as_ref().unwrap().run.value().unwrap().clone();
+    let run = h.state().wb.route().details().unwrap().run.value().unwrap().clone();
     assert_eq!(run.script_name.as_deref(), Some("train.sh"));
     assert_eq!(run.status, RunStatus::Completed);
 }
@@ -92,7 +107,7 @@ fn cancel_in_the_jobs_panel_cancels_the_run() {
     let mut h = harness(&dir.path().join("store"), Some(&project));
     start_from_form(&mut h, "slow.sh", "");
     until(&mut h, "the first output line", |a| {
-        a.wb.jobs
+        a.wb.jobs()
             .views()
             .first()
             .is_some_and(|v| v.tail.iter().any(|l| l == "started"))
@@ -101,7 +116,7 @@ fn cancel_in_the_jobs_panel_cancels_the_run() {
     h.get_by_label("Cancel").click();
     until(&mut h, "the canceled job to end", |a| jobs_done(a, 1));
     assert_eq!(
-        h.state().wb.jobs.views()[0].status,
+        h.state().wb.jobs().views()[0].status,
         JobStatus::Ended(RunStatus::Canceled)
     );
 }
@@ -117,11 +132,11 @@ fn restore_from_details_shows_the_plan_applies_on_confirm_and_undoes() {
     std::fs::write(project.join("extra.txt"), "added later\n").unwrap();
     h.get_by_label("Open run").click();
     until(&mut h, "the run's details", |a| {
-        a.wb.details.as_ref().is_some_and(|d| d.run.value().is_some())
+        a.wb.route().details().is_some_and(|d| d.run.value().is_some())
     });
     h.get_by_label("Restore project to this run…").click();
     until(&mut h, "the restore plan", |a| {
-        a.wb.restore.as_ref().is_some_and(|r| r.plan.value().is_some())
+        a.wb.restore().is_some_and(|r| r.plan.value().is_some())
     });
     h.get_by_label("overwrite  train.sh");
     h.get_by_label("remove     extra.txt");
@@ -132,19 +147,18 @@ fn restore_from_details_shows_the_plan_applies_on_confirm_and_undoes() {
     );
     h.get_by_label("Restore").click();
     until(&mut h, "the restore", |a| {
-        a.wb.restore.as_ref().is_some_and(|r| r.applied.value().is_some())
+        a.wb.restore().is_some_and(|r| r.applied.value().is_some())
     });
     assert_eq!(std::fs::read_to_string(project.join("train.sh")).unwrap(), "echo v1\n");
     assert!(!project.join("extra.txt").exists());
     h.get_by_label("Undo").click();
     until(&mut h, "the undo plan", |a| {
-        a.wb.restore
-            .as_ref()
+        a.wb.restore()
             .is_some_and(|r| matches!(r.source, RestoreSource::Snapshot(_)) && r.plan.value().is_some())
     });
     h.get_by_label("Restore").click();
     until(&mut h, "the undo", |a| {
-        a.wb.restore.as_ref().is_some_and(|r| r.applied.value().is_some())
+        a.wb.restore().is_some_and(|r| r.applied.value().is_some())
     });
     assert_eq!(std::fs::read_to_string(project.join("train.sh")).unwrap(), "echo v2\n");
     assert_eq!(
@@ -163,7 +177,7 @@ fn compare_shows_which_project_files_differ_with_a_text_diff() {
     std::fs::write(project.join("train.sh"), "echo rate 0.5\n").unwrap();
     h.get_all_by_label("Run").last().unwrap().click();
     until(&mut h, "the second job", |a| jobs_done(a, 2));
-    let ids: Vec<String> = h.state().wb.jobs.views().iter().map(|v| v.run_id.clone()).collect();
+    let ids: Vec<String> = h.state().wb.jobs().views().iter().map(|v| v.run_id.clone()).collect();
     for id in &ids {
         h.state_mut()
             .wb
@@ -173,15 +187,15 @@ fn compare_shows_which_project_files_differ_with_a_text_diff() {
         .wb
         .apply(runhistory::ui::command::Command::CompareSelected);
     until(&mut h, "both snapshots", |a| {
-        a.wb.compare.as_ref().is_some_and(|c| {
+        a.wb.route().compare().is_some_and(|c| {
             c.snapshots.iter().all(|s| s.value().is_some()) && c.runs.iter().all(|r| r.value().is_some())
         })
     });
     h.get_by_label("Project files");
     h.get_by_label("train.sh (changed)").click();
     until(&mut h, "the diff", |a| {
-        a.wb.compare
-            .as_ref()
+        a.wb.route()
+            .compare()
             .and_then(|c| c.file_diff.as_ref())
             .is_some_and(|d| d.text.value().is_some())
     });
@@ -194,20 +208,21 @@ fn compare_shows_which_project_files_differ_with_a_text_diff() {
 fn the_empty_state_runs_the_demo_and_the_dashboard_fills() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = harness(&dir.path().join("store"), None);
-    h.state_mut().wb.demo_dir = dir.path().join("demo");
+    h.state_mut().wb.set_demo_dir(dir.path().join("demo"));
     until(&mut h, "the welcome", |a| {
-        a.wb.runs.value().is_some() || a.wb.experiments.value().is_some()
+        a.wb.summary().is_some() || a.wb.experiments().is_some()
     });
-    until(&mut h, "the empty dashboard", |a| a.wb.runs.value().is_some());
+    until(&mut h, "the empty dashboard", |a| a.wb.summary().is_some());
     h.get_by_label("Run the demo").click();
     until(&mut h, "the eight demo runs", |a| jobs_done(a, 8));
     until(&mut h, "the dashboard's runs", |a| {
         a.wb.runs().len() == 8 && a.wb.runs().iter().all(|r| r.status == RunStatus::Completed)
     });
     let names: Vec<String> = h
-        .state_mut()
+        .state()
         .wb
-        .dashboard_model(0)
+        .dashboard_model()
+        .unwrap()
         .charts
         .iter()
         .map(|c| c.key.label())

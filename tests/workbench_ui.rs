@@ -1,17 +1,24 @@
 //! The workbench driven headlessly (egui_kittest) over a real embedded server and a real store:
 //! chart clicks, the column chooser, the filter, compare, download and the unreachable banner.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use runhistory::api::KeyValue;
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk, UpdateRunExt};
+use runhistory::connect::Source;
 use runhistory::store::Store;
+use runhistory::ui::WorkbenchApp;
 use runhistory::ui::command::Command;
 use runhistory::ui::model::columns::ColumnKey;
 use runhistory::ui::model::dashboard::ChartKey;
+use runhistory::ui::route::Route;
 use runhistory::ui::settings::Settings;
-use runhistory::ui::state::View;
-use runhistory::ui::{Source, WorkbenchApp, workbench_ui};
 use std::path::Path;
 use std::time::Duration;
 
@@ -76,7 +83,7 @@ fn harness(source: Source) -> Harness<'static, WorkbenchApp> {
     let app = WorkbenchApp::new(source, Settings::default(), None).unwrap();
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| workbench_ui(ui, &mut app.wb), app)
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.frame(ui), app)
 }
 
 /// Steps frames until `done` holds and nothing is loading.
@@ -90,12 +97,12 @@ fn settle(h: &mut Harness<'static, WorkbenchApp>, done: impl Fn(&WorkbenchApp) -
         std::thread::sleep(Duration::from_millis(5));
     }
     let wb = &h.state().wb;
-    let d = wb.details.as_ref();
+    let d = wb.route().details();
     panic!(
-        "the workbench did not settle: done={} runs={} exps={} details run={:?} artifacts={:?} preview={:?} feeds={:?}",
+        "the workbench did not settle: done={} busy={} exps={} details run={:?} artifacts={:?} preview={:?} feeds={:?}",
         done(h.state()),
-        wb.runs.is_loading(),
-        wb.experiments.is_loading(),
+        wb.is_busy(),
+        wb.experiments().is_some(),
         d.map(|d| d.run.is_loading()),
         d.map(|d| d.artifacts.is_loading()),
         d.map(|d| d.preview.is_loading()),
@@ -125,19 +132,22 @@ fn click_at(h: &mut Harness<'static, WorkbenchApp>, pos: egui::Pos2) {
 fn clicking_a_chart_point_opens_that_runs_details() {
     let dir = tempfile::tempdir().unwrap();
     let ids = seed(dir.path(), &["alpha", "beta", "gamma"]);
-    let mut h = harness(Source::Embedded(dir.path().into()));
-    settle(&mut h, |a| {
-        a.wb.chart_frames.contains_key(&ChartKey::Metric("Accuracy".into()))
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
     });
-    let frame = h.state().wb.chart_frames[&ChartKey::Metric("Accuracy".into())];
+    settle(&mut h, |a| {
+        a.view.chart_frames.contains_key(&ChartKey::Metric("Accuracy".into()))
+    });
+    let frame = h.state().view.chart_frames[&ChartKey::Metric("Accuracy".into())];
     // Run 2 (beta) sits at x = 2, y = 0.6.
     let pos = frame.position_from_point(&egui_plot::PlotPoint::new(2.0, 0.6));
     click_at(&mut h, pos);
     settle(&mut h, |a| {
-        a.wb.details.as_ref().is_some_and(|d| d.run.value().is_some())
+        a.wb.route().details().is_some_and(|d| d.run.value().is_some())
     });
-    assert_eq!(h.state().wb.view, View::Details);
-    assert_eq!(h.state().wb.details.as_ref().unwrap().run_id, ids[1]);
+    assert!(matches!(h.state().wb.route(), Route::Details(_)));
+    assert_eq!(h.state().wb.route().details().unwrap().run_id, ids[1]);
     h.get_by_label("Run 2 · beta");
 }
 
@@ -145,11 +155,14 @@ fn clicking_a_chart_point_opens_that_runs_details() {
 fn the_column_chooser_adds_a_column() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), &["alpha", "beta"]);
-    let mut h = harness(Source::Embedded(dir.path().into()));
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
+    });
     settle(&mut h, loaded);
     assert!(h.query_by_label("param: lr").is_none(), "not a default column");
     h.get_by_label("Columns…").click();
-    settle(&mut h, |a| a.wb.chooser_open);
+    settle(&mut h, |a| a.wb.chooser_open());
     h.get_by_label("param: lr").click();
     settle(&mut h, |a| a.wb.columns().contains(&ColumnKey::Param("lr".into())));
     // The chooser's checkbox and the grid's new header, with the values in the rows.
@@ -162,17 +175,20 @@ fn the_column_chooser_adds_a_column() {
 fn the_filter_narrows_the_rows() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), &["alpha", "beta", "gamma"]);
-    let mut h = harness(Source::Embedded(dir.path().into()));
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
+    });
     settle(&mut h, loaded);
     h.get_by_label("beta");
-    h.state_mut().wb.filter_input = "metrics.Accuracy > 0.55 AND NOT params.lr = '0.3'".into();
+    h.state_mut().view.filter_input = "metrics.Accuracy > 0.55 AND NOT params.lr = '0.3'".into();
     h.get_by_label("Search").click();
     settle(&mut h, |a| a.wb.runs().len() == 1);
     h.get_by_label("beta");
     assert!(h.query_by_label("alpha").is_none());
     assert!(h.query_by_label("gamma").is_none());
     // A filter the server refuses is shown, and the rows stay.
-    h.state_mut().wb.filter_input = "metrics.Accuracy >".into();
+    h.state_mut().view.filter_input = "metrics.Accuracy >".into();
     h.get_by_label("Search").click();
     settle(&mut h, |a| a.wb.runs_error().is_some());
     h.get_by_label("beta");
@@ -182,15 +198,20 @@ fn the_filter_narrows_the_rows() {
 fn comparing_two_runs_marks_a_differing_value() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), &["alpha", "beta", "gamma"]);
-    let mut h = harness(Source::Embedded(dir.path().into()));
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
+    });
     settle(&mut h, loaded);
     h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "1").click();
     h.step();
     h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "3").click();
-    settle(&mut h, |a| a.wb.selected.len() == 2);
+    settle(&mut h, |a| a.wb.selected().len() == 2);
     h.get_by_label("Compare (2)").click();
-    settle(&mut h, |a| a.wb.compare.as_ref().is_some_and(|c| c.loaded().len() == 2));
-    assert_eq!(h.state().wb.view, View::Compare);
+    settle(&mut h, |a| {
+        a.wb.route().compare().is_some_and(|c| c.loaded().len() == 2)
+    });
+    assert!(matches!(h.state().wb.route(), Route::Compare(_)));
     h.get_by_label("Run 1 · alpha");
     h.get_by_label("Run 3 · gamma");
     h.get_by_label("Parameters: lr");
@@ -200,7 +221,7 @@ fn comparing_two_runs_marks_a_differing_value() {
     let marks = h.get_all_by_label("≠").count();
     assert!(marks >= 3, "lr, Accuracy, name and start differ: {marks} marks");
     h.get_by_label("Only differences").click();
-    settle(&mut h, |a| a.wb.compare.as_ref().is_some_and(|c| c.only_differences));
+    settle(&mut h, |a| a.wb.route().compare().is_some_and(|c| c.only_differences));
     assert!(
         h.query_by_label("Run: Script").is_none(),
         "both ran train.py: an equal row is hidden"
@@ -213,18 +234,21 @@ fn download_writes_every_artifact() {
     let dir = tempfile::tempdir().unwrap();
     let ids = seed(dir.path(), &["alpha"]);
     let dest = tempfile::tempdir().unwrap();
-    let mut h = harness(Source::Embedded(dir.path().into()));
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
+    });
     settle(&mut h, loaded);
     h.state_mut().wb.apply(Command::OpenRun(ids[0].clone()));
     settle(&mut h, |a| {
-        a.wb.details.as_ref().is_some_and(|d| d.artifacts.value().is_some())
+        a.wb.route().details().is_some_and(|d| d.artifacts.value().is_some())
     });
     // The destination given directly, as typed beside the button (the folder dialog is not for CI).
-    h.state_mut().wb.details.as_mut().unwrap().dest_input = dest.path().join("out").display().to_string();
+    h.state_mut().view.dest_input = dest.path().join("out").display().to_string();
     h.get_by_label("Download").click();
     settle(&mut h, |a| {
-        a.wb.details
-            .as_ref()
+        a.wb.route()
+            .details()
             .and_then(|d| d.download.as_ref())
             .is_some_and(|d| d.result.value().is_some())
     });
@@ -238,7 +262,7 @@ fn download_writes_every_artifact() {
     // The preview shows a CSV as a table.
     h.get_by_label_contains("notes.csv").click();
     settle(&mut h, |a| {
-        a.wb.details.as_ref().is_some_and(|d| d.preview.value().is_some())
+        a.wb.route().details().is_some_and(|d| d.preview.value().is_some())
     });
     h.get_by_label("b");
 }
@@ -259,8 +283,43 @@ fn an_unreachable_server_shows_the_banner_and_retry_keeps_it_up() {
 #[test]
 fn an_empty_store_welcomes_with_how_to_log_a_first_run() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(Source::Embedded(dir.path().into()));
-    settle(&mut h, |a| a.wb.runs.value().is_some());
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
+    });
+    settle(&mut h, |a| a.wb.summary().is_some());
     h.get_by_label("Welcome to Run History");
     h.get_by_label_contains("from runhistory import get_logger");
+}
+
+#[test]
+fn the_logic_fetches_and_refreshes_with_no_frame_drawn() {
+    // A hidden window gets `logic` and no `ui`: data must still arrive and stay fresh.
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), &["alpha"]);
+    let mut app = WorkbenchApp::new(
+        Source::Embedded {
+            store: dir.path().into(),
+            create: true,
+        },
+        Settings::default(),
+        None,
+    )
+    .unwrap();
+    let ctx = egui::Context::default();
+    let until = |app: &mut WorkbenchApp, n: usize| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while app.wb.runs().len() != n {
+            assert!(std::time::Instant::now() < deadline, "{n} runs never arrived");
+            app.logic_pass(&ctx);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    until(&mut app, 1);
+    assert!(
+        app.wb.dashboard_model().is_some(),
+        "the model is built by the logic too"
+    );
+    seed(dir.path(), &["beta"]);
+    until(&mut app, 2);
 }

@@ -59,11 +59,13 @@ def _get_worker():
     global _worker
     with _lock:
         if _worker is None:
-            store = _env("RUNHISTORY_STORE", ".runhistory")
+            # A tracked run's launcher names the outbox it sends on; else the store's spool,
+            # which the server replays when it opens the store.
+            spool = _env("RUNHISTORY_SPOOL") or os.path.join(_env("RUNHISTORY_STORE", ".runhistory"), "spool")
             _worker = Worker(
                 _env("RUNHISTORY_SERVER", DEFAULT_SERVER),
                 _env("RUNHISTORY_TOKEN") or _env("MLFLOW_TRACKING_TOKEN"),
-                os.path.join(store, "spool"),
+                spool,
                 float(_env("RUNHISTORY_FLUSH_TIMEOUT", "5")),
             )
             atexit.register(_shutdown)

@@ -5,11 +5,8 @@ use super::{Experiment, KeyValue, Metric};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
-/// The prefix every extension endpoint lives under.
-pub const PREFIX: &str = "/api/2.0/runhistory";
-
 /// A metric value on the wire: a JSON number, or "NaN" / "Infinity" / "-Infinity".
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Num(pub f64);
 
 impl Serialize for Num {
@@ -25,8 +22,9 @@ impl<'de> Deserialize<'de> for Num {
 }
 
 /// Run states as a data scientist reads them (the seed's words), with their MLflow names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum RunStatus {
+    #[default]
     Running,
     Scheduled,
     Completed,
@@ -85,7 +83,7 @@ impl RunStatus {
 }
 
 /// The latest point of one metric key, with how many points the series holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatestMetric {
     pub value: Num,
     pub step: i64,
@@ -103,7 +101,7 @@ pub struct LoggedValue {
 }
 
 /// Everything known about one run, in one object: the workbench's and CLI's view of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunDetail {
     pub run_id: String,
     pub experiment_id: String,

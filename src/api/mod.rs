@@ -1,6 +1,10 @@
 //! Wire types of the history API (MLflow REST 2.0 shapes plus our extensions), shared by server and client.
 
 pub mod ext;
+pub mod ids;
+pub mod layout;
+pub mod limits;
+pub mod routes;
 pub mod serde_num;
 pub mod snapshot;
 

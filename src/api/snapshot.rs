@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One file of a snapshot: its path inside the project (with `/`), the SHA-256 of its content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotFile {
     pub path: String,
     pub hash: String,
@@ -13,7 +13,7 @@ pub struct SnapshotFile {
 }
 
 /// A stored snapshot: a run's project folder at its start, or a backup taken before a restore.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     pub snapshot_id: i64,
     pub created_time: i64,

@@ -1,33 +1,36 @@
 //! The CLI's subcommands over the history client.
 
 use super::format::{self, info_object};
-use super::{Cli, Command, Output};
+use super::{Cli, CliError, Command, Output};
 use crate::api::ext::RunDetail;
+use crate::api::ids::now_ms;
 use crate::client::HistoryClient;
+use crate::connect::token_or_env;
 use crate::server::{AppState, serve as serve_http};
-use crate::store::{Store, now_ms};
+use crate::store::Store;
 use serde_json::Value;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
-    let store = Store::open(&cli.store).map_err(|e| format!("cannot open the store {}: {e}", cli.store.display()))?;
-    let token = cli
-        .token
-        .clone()
-        .or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok())
-        .filter(|t| !t.is_empty());
+pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> {
+    let store = Store::open(&cli.store).map_err(|source| crate::connect::ConnectError::Store {
+        dir: cli.store.clone(),
+        source,
+    })?;
+    let token = token_or_env(cli.token.clone()).filter(|t| !t.is_empty());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("history-server")
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CliError::io("cannot start the server's runtime", e))?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind((host, port))
             .await
-            .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+            .map_err(|e| CliError::io(format!("cannot listen on {host}:{port}"), e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| CliError::io("cannot read the listening address", e))?;
         println!("Listening on http://{addr}");
         let _ = std::io::stdout().flush();
         let state = AppState {
@@ -37,14 +40,16 @@ pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), String> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        serve_http(listener, state, shutdown).await.map_err(|e| e.to_string())
+        serve_http(listener, state, shutdown)
+            .await
+            .map_err(|e| CliError::io("the server stopped", e))
     })
 }
 
-pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), String> {
+pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), CliError> {
     match command {
         Command::Serve { .. } | Command::Ui | Command::Run(_) | Command::Restore { .. } | Command::Demo { .. } => {
-            Err("handled before connecting".into())
+            Err(CliError::Usage("handled before connecting".into()))
         }
         Command::List {
             output,
@@ -53,7 +58,10 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), S
         } => list(client, *output, experiment.as_deref(), filter.as_deref().unwrap_or("")).await,
         Command::Last { experiment } => {
             let runs = runs_of(client, experiment.as_deref(), "").await?;
-            let last = runs.into_iter().max_by_key(|r| r.start_time).ok_or("no runs yet")?;
+            let last = runs
+                .into_iter()
+                .max_by_key(|r| r.start_time)
+                .ok_or_else(|| CliError::NotFound("no runs yet".into()))?;
             print_info(client, &last).await
         }
         Command::Info {
@@ -64,8 +72,10 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), S
             let run = resolve(client, run, experiment.as_deref()).await?;
             match artifact {
                 Some(path) => {
-                    let bytes = client.read_artifact(&run, path).await.map_err(|e| e.to_string())?;
-                    std::io::stdout().write_all(&bytes).map_err(|e| e.to_string())
+                    let bytes = client.read_artifact(&run, path).await?;
+                    std::io::stdout()
+                        .write_all(&bytes)
+                        .map_err(|e| CliError::io("cannot write to standard output", e))
                 }
                 None => print_info(client, &run).await,
             }
@@ -90,77 +100,63 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), S
             experiment,
         } => {
             let run = resolve(client, run, experiment.as_deref()).await?;
-            let asset = client
-                .promote(&run.run_id, artifact_prefix, name)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("{}", serde_json::to_string_pretty(&asset).map_err(|e| e.to_string())?);
+            let asset = client.promote(&run.run_id, artifact_prefix, name).await?;
+            println!("{}", pretty(&asset));
             Ok(())
         }
     }
 }
 
 /// Runs of one experiment (by name) or of every experiment, newest first.
-async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str) -> Result<Vec<RunDetail>, String> {
+async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str) -> Result<Vec<RunDetail>, CliError> {
     let experiments = match experiment {
         Some(name) => vec![
             client
                 .get_experiment_by_name(name)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or(format!("no experiment named '{name}'"))?,
+                .await?
+                .ok_or_else(|| CliError::NotFound(format!("no experiment named '{name}'")))?,
         ],
-        None => client.search_experiments().await.map_err(|e| e.to_string())?,
+        None => client.search_experiments().await?,
     };
     let mut runs = Vec::new();
     for e in experiments {
-        runs.extend(
-            client
-                .experiment_runs(&e.experiment_id, filter)
-                .await
-                .map_err(|e| e.to_string())?
-                .runs,
-        );
+        runs.extend(client.experiment_runs(&e.experiment_id, filter).await?.runs);
     }
     runs.sort_by(|a, b| b.start_time.cmp(&a.start_time).then(b.run_number.cmp(&a.run_number)));
     Ok(runs)
 }
 
 /// A run from its id, or from its number within the experiment (the newest experiment by default).
-pub async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) -> Result<RunDetail, String> {
+pub async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) -> Result<RunDetail, CliError> {
     if let Ok(number) = run.parse::<i64>() {
         let runs = runs_of(client, experiment, "").await?;
         return runs
             .into_iter()
             .find(|r| r.run_number == number)
-            .ok_or(format!("no run number {number}"));
+            .ok_or_else(|| CliError::NotFound(format!("no run number {number}")));
     }
-    client.get_run(run).await.map_err(|e| e.to_string())
+    Ok(client.get_run(run).await?)
 }
 
-async fn print_info(client: &HistoryClient, run: &RunDetail) -> Result<(), String> {
-    let files: Vec<String> = client
-        .run_artifacts(run)
-        .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|(p, _)| p)
-        .collect();
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&info_object(run, &files, now_ms())).map_err(|e| e.to_string())?
-    );
+/// JSON as the CLI prints it (a value made of maps and strings always serializes).
+fn pretty(v: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+async fn print_info(client: &HistoryClient, run: &RunDetail) -> Result<(), CliError> {
+    let files: Vec<String> = client.run_artifacts(run).await?.into_iter().map(|(p, _)| p).collect();
+    println!("{}", pretty(&info_object(run, &files, now_ms())));
     Ok(())
 }
 
-async fn list(client: &HistoryClient, output: Output, experiment: Option<&str>, filter: &str) -> Result<(), String> {
+async fn list(client: &HistoryClient, output: Output, experiment: Option<&str>, filter: &str) -> Result<(), CliError> {
     let runs = runs_of(client, experiment, filter).await?;
     let now = now_ms();
     match output {
         Output::Table => println!("{}", format::runs_table(&runs, now)),
         Output::Json => {
             let all: Vec<Value> = runs.iter().map(|r| info_object(r, &[], now)).collect();
-            println!("{}", serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?);
+            println!("{}", pretty(&all));
         }
     }
     Ok(())
@@ -199,7 +195,7 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
     let show = |v: Option<&Value>| match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.as_f64().map(format::g).unwrap_or_else(|| n.to_string()),
+        Some(Value::Number(n)) => n.as_f64().map(crate::format::g).unwrap_or_else(|| n.to_string()),
         Some(other) => other.to_string(),
     };
     let mut headers = vec![String::new(), "value".to_string()];
@@ -220,11 +216,10 @@ pub fn compare_table(runs: &[RunDetail], now: i64) -> String {
     format::table(&headers, &rows)
 }
 
-async fn download(client: &HistoryClient, run: &RunDetail, dest: &Path) -> Result<(), String> {
+async fn download(client: &HistoryClient, run: &RunDetail, dest: &Path) -> Result<(), CliError> {
     let written = client
         .download_all(run, dest, |p| progress(p.done_bytes, p.total_bytes, &p.current))
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     eprintln!();
     let bytes: u64 = written.iter().filter_map(|f| f.metadata().ok()).map(|m| m.len()).sum();
     println!(

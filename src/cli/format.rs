@@ -1,6 +1,7 @@
 //! How the CLI prints runs: the seed's info object, its table, times and durations.
 
 use crate::api::ext::RunDetail;
+use crate::format::g;
 use serde_json::{Map, Value, json};
 
 /// `2017-09-08T00:58:03.059000+00:00`, as the seed prints times.
@@ -21,34 +22,6 @@ pub fn duration(ms: i64) -> String {
         (rest % 60_000) / 1000,
         (rest % 1000) * 1000
     )
-}
-
-/// A number with six significant digits and no trailing zeros (Python's `%g`).
-pub fn g(v: f64) -> String {
-    if v.is_nan() {
-        return "nan".into();
-    }
-    if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if v == 0.0 {
-        return "0".into();
-    }
-    let exp = v.abs().log10().floor() as i32;
-    if !(-4..6).contains(&exp) {
-        let s = format!("{v:.5e}");
-        let (mantissa, e) = s.split_once('e').unwrap_or((&s, "0"));
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        let e: i32 = e.parse().unwrap_or(0);
-        return format!("{mantissa}e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
-    }
-    let decimals = (5 - exp).max(0) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
 }
 
 fn number(v: f64) -> Value {
@@ -160,13 +133,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_print_like_the_seed() {
-        assert_eq!(g(0.6792452830188679), "0.679245");
-        assert_eq!(g(0.078125), "0.078125");
-        assert_eq!(g(10.0), "10");
-        assert_eq!(g(1.25), "1.25");
-        assert_eq!(g(1234567.0), "1.23457e+06");
-        assert_eq!(g(0.00001234), "1.234e-05");
+    fn times_print_like_the_seed() {
         assert_eq!(duration(4_892), "0:00:04.892000");
         assert_eq!(duration(3_723_001), "1:02:03.001000");
         assert_eq!(utc(Some(0)), Value::String("1970-01-01T00:00:00.000000+00:00".into()));

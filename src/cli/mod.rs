@@ -4,12 +4,12 @@ mod commands;
 pub mod format;
 mod tracked;
 
-use crate::client::HistoryClient;
-use crate::server::EmbeddedServer;
-use crate::store::{DEFAULT_STORE_DIR, Store};
+use crate::api::layout::DEFAULT_STORE_DIR;
+use crate::client::ClientError;
+use crate::connect::{ConnectError, Source, connect};
+use crate::project::ProjectError;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -168,47 +168,58 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
         .collect()
 }
 
-/// Where the CLI reads from: a server it was given, or one it starts over the store folder.
-pub struct Connection {
-    pub client: HistoryClient,
-    _embedded: Option<EmbeddedServer>,
+/// Why a command did not do what was asked; printed as one line, exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    #[error(transparent)]
+    Project(#[from] ProjectError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{what}: {source}")]
+    Io { what: String, source: std::io::Error },
+    /// No run or experiment answers to what was given.
+    #[error("{0}")]
+    NotFound(String),
+    /// What was asked cannot be done this way, and why.
+    #[error("{0}")]
+    Usage(String),
+    #[cfg(feature = "workbench")]
+    #[error(transparent)]
+    Workbench(#[from] crate::ui::WorkbenchError),
 }
 
-impl Connection {
-    /// Connects to the server, or starts one over the store folder (which must hold a history
-    /// unless `create` is set).
-    pub fn open(cli: &Cli) -> Result<Connection, String> {
-        Self::connect(cli, &cli.store, false)
+impl CliError {
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> CliError {
+        CliError::Io {
+            what: what.into(),
+            source,
+        }
     }
+}
 
-    fn connect(cli: &Cli, store_dir: &std::path::Path, create: bool) -> Result<Connection, String> {
-        let token = cli
-            .token
-            .clone()
-            .or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok());
-        if let Some(url) = &cli.server {
-            let client = HistoryClient::new(url, token).map_err(|e| e.to_string())?;
-            return Ok(Connection {
-                client,
-                _embedded: None,
-            });
-        }
-        if !create && !store_dir.join("runhistory.db").exists() {
-            return Err(format!(
-                "no run history in {} yet: log a run first, or pass --store DIR or --server URL",
-                store_dir.display()
-            ));
-        }
-        let store =
-            Store::open(store_dir).map_err(|e| format!("cannot open the store {}: {e}", store_dir.display()))?;
-        let server = EmbeddedServer::start(Arc::new(store), None)
-            .map_err(|e| format!("cannot start the embedded server: {e}"))?;
-        let client = HistoryClient::new(&server.url(), None).map_err(|e| e.to_string())?;
-        Ok(Connection {
-            client,
-            _embedded: Some(server),
-        })
+impl Cli {
+    /// The server or store this command reads from; `create` makes the store if there is none.
+    fn source(&self, store: &std::path::Path, create: bool) -> Source {
+        Source::of(self.server.as_deref(), self.token.clone(), store, create)
     }
+}
+
+/// Opens the workbench window over `source` (and `project`, when given).
+#[cfg(feature = "workbench")]
+fn open_workbench(source: Source, project: Option<PathBuf>) -> Result<i32, CliError> {
+    crate::ui::run(source, project)?;
+    Ok(0)
+}
+
+#[cfg(not(feature = "workbench"))]
+fn open_workbench(_source: Source, _project: Option<PathBuf>) -> Result<i32, CliError> {
+    Err(CliError::Usage(
+        "this runhistory was built without the workbench (Cargo feature `workbench`)".into(),
+    ))
 }
 
 /// The store a demo uses: DIR/.runhistory, unless a store was named.
@@ -222,25 +233,9 @@ fn demo_store(cli: &Cli, dir: &std::path::Path) -> PathBuf {
 }
 
 /// Runs the parsed command: its exit code, or the one line of error to print.
-pub fn run(cli: Cli) -> Result<i32, String> {
+pub fn run(cli: Cli) -> Result<i32, CliError> {
     let command = match &cli.command {
-        None | Some(Command::Ui) => {
-            let token = cli
-                .token
-                .clone()
-                .or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok());
-            return crate::ui::run(
-                match &cli.server {
-                    Some(url) => crate::ui::Source::Remote {
-                        url: url.clone(),
-                        token,
-                    },
-                    None => crate::ui::Source::Embedded(cli.store.clone()),
-                },
-                None,
-            )
-            .map(|_| 0);
-        }
+        None | Some(Command::Ui) => return open_workbench(cli.source(&cli.store, true), None),
         Some(c) => c,
     };
     if let Command::Serve { host, port } = command {
@@ -249,10 +244,10 @@ pub fn run(cli: Cli) -> Result<i32, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| CliError::io("cannot start the I/O runtime", e))?;
     match command {
         Command::Run(args) => {
-            let conn = Connection::connect(&cli, &cli.store, true)?;
+            let conn = connect(cli.source(&cli.store, true))?;
             if args.detach {
                 runtime.block_on(tracked::run_detached(&cli, &conn.client, args))
             } else {
@@ -267,16 +262,16 @@ pub fn run(cli: Cli) -> Result<i32, String> {
             yes,
             experiment,
         } => {
-            let conn = Connection::open(&cli)?;
+            let conn = connect(cli.source(&cli.store, false))?;
             runtime.block_on(async {
                 let (id, label) = match (snapshot, run) {
                     (Some(id), _) => (*id, format!("snapshot {id}")),
                     (None, Some(r)) => {
                         let run = commands::resolve(&conn.client, r, experiment.as_deref()).await?;
-                        let snap = conn.client.run_snapshot(&run.run_id).await.map_err(|e| e.to_string())?;
+                        let snap = conn.client.run_snapshot(&run.run_id).await?;
                         (snap.snapshot_id, format!("the start of run {}", run.run_number))
                     }
-                    (None, None) => return Err("give -r RUN or --snapshot ID".to_string()),
+                    (None, None) => return Err(CliError::Usage("give -r RUN or --snapshot ID".into())),
                 };
                 tracked::restore(&conn.client, id, &label, project, *dry_run, *yes).await
             })
@@ -284,7 +279,7 @@ pub fn run(cli: Cli) -> Result<i32, String> {
         Command::Demo { dir, no_ui } => {
             let store = demo_store(&cli, dir);
             {
-                let conn = Connection::connect(&cli, &store, true)?;
+                let conn = connect(cli.source(&store, true))?;
                 runtime.block_on(tracked::demo(&conn.client, dir))?;
                 runtime.block_on(commands::dispatch(
                     &Command::List {
@@ -299,10 +294,16 @@ pub fn run(cli: Cli) -> Result<i32, String> {
             if *no_ui || cli.server.is_some() {
                 return Ok(0);
             }
-            crate::ui::run(crate::ui::Source::Embedded(store), Some(dir.clone())).map(|_| 0)
+            open_workbench(Source::Embedded { store, create: true }, Some(dir.clone()))
         }
-        _ => {
-            let conn = Connection::open(&cli)?;
+        Command::Ui | Command::Serve { .. } => Err(CliError::Usage("handled before connecting".into())),
+        Command::List { .. }
+        | Command::Last { .. }
+        | Command::Info { .. }
+        | Command::Compare { .. }
+        | Command::Download { .. }
+        | Command::Promote { .. } => {
+            let conn = connect(cli.source(&cli.store, false))?;
             runtime.block_on(commands::dispatch(command, &conn.client)).map(|_| 0)
         }
     }

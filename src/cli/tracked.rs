@@ -1,11 +1,11 @@
 //! The CLI's tracked-run commands: run (attached or detached), restore, and the demo.
 
-use super::{Cli, RunArgs};
+use super::{Cli, CliError, RunArgs};
 use crate::api::ext::RunStatus;
 use crate::client::HistoryClient;
 use crate::project::snapshot::{apply_restore, plan_restore};
 use crate::project::walk::snapshot_cap_from_env;
-use crate::project::{JobStatus, JobView, LaunchSpec, demo, start};
+use crate::project::{JobStatus, JobView, LaunchSpec, ProjectError, demo, start};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -27,7 +27,7 @@ fn exit_code_of(v: &JobView) -> i32 {
 }
 
 /// `runhistory run`: starts the run, streams its output, ends with its status.
-pub async fn run_attached(client: &HistoryClient, a: &RunArgs) -> Result<i32, String> {
+pub async fn run_attached(client: &HistoryClient, a: &RunArgs) -> Result<i32, CliError> {
     let quiet = a.quiet;
     let spec = LaunchSpec {
         run_id: a.run_id.clone(),
@@ -84,16 +84,16 @@ async fn wait_or_cancel(job: &mut crate::project::Job) -> JobView {
 
 /// `runhistory run --detach`: starts this same command in the background, in its own session,
 /// and returns the run id as soon as the run exists.
-pub async fn run_detached(cli: &Cli, client: &HistoryClient, a: &RunArgs) -> Result<i32, String> {
-    let run_id = crate::store::new_run_id();
-    let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let project = std::fs::canonicalize(&a.project).map_err(|e| format!("{}: {e}", a.project.display()))?;
+pub async fn run_detached(cli: &Cli, client: &HistoryClient, a: &RunArgs) -> Result<i32, CliError> {
+    let run_id = crate::api::ids::new_run_id();
+    let exe = std::env::current_exe().map_err(|e| CliError::io("cannot find this program", e))?;
+    let project = std::fs::canonicalize(&a.project).map_err(|e| CliError::io(a.project.display().to_string(), e))?;
     let mut cmd = std::process::Command::new(exe);
     match &cli.server {
         Some(url) => cmd.args(["--server", url]),
         None => cmd
             .arg("--store")
-            .arg(std::path::absolute(&cli.store).map_err(|e| e.to_string())?),
+            .arg(std::path::absolute(&cli.store).map_err(|e| CliError::io(cli.store.display().to_string(), e))?),
     };
     if let Some(t) = &cli.token {
         cmd.env("RUNHISTORY_TOKEN", t);
@@ -117,18 +117,20 @@ pub async fn run_detached(cli: &Cli, client: &HistoryClient, a: &RunArgs) -> Res
     }
     let mut child = cmd
         .spawn()
-        .map_err(|e| format!("cannot start the background run: {e}"))?;
+        .map_err(|e| CliError::io("cannot start the background run", e))?;
     for _ in 0..200 {
         if client.get_run(&run_id).await.is_ok() {
             println!("{run_id}");
             return Ok(0);
         }
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("the background run stopped before it started ({status})"));
+            return Err(CliError::Usage(format!(
+                "the background run stopped before it started ({status})"
+            )));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Err("the background run did not start within 10 s".into())
+    Err(CliError::Usage("the background run did not start within 10 s".into()))
 }
 
 /// Reads y/N from standard input.
@@ -147,15 +149,15 @@ pub async fn restore(
     project: &Path,
     dry_run: bool,
     yes: bool,
-) -> Result<i32, String> {
-    let snapshot = client.get_snapshot(snapshot_id).await.map_err(|e| e.to_string())?;
+) -> Result<i32, CliError> {
+    let snapshot = client.get_snapshot(snapshot_id).await?;
     let cap = snapshot_cap_from_env();
     let root: PathBuf = project.to_path_buf();
     let plan = {
         let (root, snapshot) = (root.clone(), snapshot.clone());
         tokio::task::spawn_blocking(move || plan_restore(&root, &snapshot, cap))
             .await
-            .map_err(|e| e.to_string())??
+            .map_err(ProjectError::from)??
     };
     println!("Restoring {} to {label}: {}", root.display(), plan.summary());
     for line in plan.lines() {
@@ -181,8 +183,8 @@ pub async fn restore(
 }
 
 /// `runhistory demo`: writes the project, starts the eight runs side by side and waits for them.
-pub async fn demo(client: &HistoryClient, dir: &Path) -> Result<Vec<JobView>, String> {
-    demo::write_project(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+pub async fn demo(client: &HistoryClient, dir: &Path) -> Result<Vec<JobView>, CliError> {
+    demo::write_project(dir).map_err(|e| CliError::io(dir.display().to_string(), e))?;
     println!(
         "Demo project in {}; starting the eight runs of the walkthrough...",
         dir.display()

@@ -37,12 +37,12 @@ impl HistoryClient {
         };
         let mut written = Vec::new();
         for (rel, _) in &files {
-            let target = crate::paths::target_in(dest, rel).map_err(ClientError::Decode)?;
+            let target = crate::paths::target_in(dest, rel)?;
             if let Some(parent) = target.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
             }
             // Again now that the folders exist: a link must not have appeared on the way.
-            let target = crate::paths::target_in(dest, rel).map_err(ClientError::Decode)?;
+            let target = crate::paths::target_in(dest, rel)?;
             p.current = rel.clone();
             on_progress(&p);
             let mut resp = self.open_artifact(run, rel).await?;

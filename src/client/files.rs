@@ -2,7 +2,7 @@
 //! snapshot records. Used by tracked runs (launch, outputs, restore) and the compare view.
 
 use super::{HistoryClient, Result, encode_segment};
-use crate::api::ext::PREFIX;
+use crate::api::routes as r;
 use crate::api::snapshot::{BlobQuery, CreateSnapshot, MissingBlobs, Snapshot};
 use serde_json::Value;
 use std::path::Path;
@@ -37,13 +37,13 @@ impl HistoryClient {
 
     /// Uploads a file from disk as the artifact `rel` of a run, streamed.
     pub async fn upload_file(&self, run_id: &str, rel: &str, path: &Path) -> Result<()> {
-        let url = format!("{PREFIX}/runs/artifacts/{}/{}", encode_segment(run_id), rel_url(rel));
+        let url = format!("{}/{}/{}", r::EXT_RUN_ARTIFACTS, encode_segment(run_id), rel_url(rel));
         self.put_file(&url, path).await
     }
 
     /// Appends bytes to the artifact `rel` of a run (created if missing).
     pub async fn append_artifact(&self, run_id: &str, rel: &str, bytes: Vec<u8>) -> Result<()> {
-        let url = format!("{PREFIX}/runs/artifacts/{}/{}", encode_segment(run_id), rel_url(rel));
+        let url = format!("{}/{}/{}", r::EXT_RUN_ARTIFACTS, encode_segment(run_id), rel_url(rel));
         let resp = self
             .request(reqwest::Method::POST, &url)
             .body(bytes)
@@ -55,24 +55,19 @@ impl HistoryClient {
 
     /// The hashes among these whose content the store lacks.
     pub async fn missing_blobs(&self, hashes: Vec<String>) -> Result<Vec<String>> {
-        let r: MissingBlobs = self
-            .post_json(&format!("{PREFIX}/blobs/missing"), &BlobQuery { hashes })
-            .await?;
+        let r: MissingBlobs = self.post_json(r::BLOBS_MISSING, &BlobQuery { hashes }).await?;
         Ok(r.missing)
     }
 
     /// Uploads one file's content under its hash (the server checks that it matches).
     pub async fn put_blob(&self, hash: &str, path: &Path) -> Result<()> {
-        self.put_file(&format!("{PREFIX}/blobs/{}", encode_segment(hash)), path)
+        self.put_file(&format!("{}/{}", r::BLOBS, encode_segment(hash)), path)
             .await
     }
 
     pub async fn get_blob(&self, hash: &str) -> Result<Vec<u8>> {
         let resp = self
-            .request(
-                reqwest::Method::GET,
-                &format!("{PREFIX}/blobs/{}", encode_segment(hash)),
-            )
+            .request(reqwest::Method::GET, &format!("{}/{}", r::BLOBS, encode_segment(hash)))
             .send()
             .await
             .map_err(|e| self.unreachable(e))?;
@@ -81,7 +76,7 @@ impl HistoryClient {
     }
 
     pub async fn create_snapshot(&self, req: &CreateSnapshot) -> Result<Snapshot> {
-        let v: Value = self.post_json(&format!("{PREFIX}/snapshots/create"), req).await?;
+        let v: Value = self.post_json(r::SNAPSHOTS_CREATE, req).await?;
         serde_json::from_value(v["snapshot"].clone()).map_err(|e| super::ClientError::Decode(e.to_string()))
     }
 
@@ -95,7 +90,7 @@ impl HistoryClient {
     }
 
     async fn snapshot_by(&self, q: (&str, String)) -> Result<Snapshot> {
-        let v: Value = self.get_json(&format!("{PREFIX}/snapshots/get"), &[q]).await?;
+        let v: Value = self.get_json(r::SNAPSHOTS_GET, &[q]).await?;
         serde_json::from_value(v["snapshot"].clone()).map_err(|e| super::ClientError::Decode(e.to_string()))
     }
 }

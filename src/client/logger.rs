@@ -2,7 +2,8 @@
 //! ingest requests, retries while the server is away, and spools what it cannot deliver at the end.
 
 use crate::api::KeyValue;
-use crate::api::ext::{IngestBatch, LoggedValue, Num, PREFIX, SeriesChunk, SpoolRecord};
+use crate::api::ext::{IngestBatch, LoggedValue, Num, SeriesChunk, SpoolRecord};
+use crate::api::routes as r;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
@@ -59,10 +60,21 @@ enum Msg {
     Stop,
 }
 
+/// Why a value has not been acknowledged (it stays queued and is retried, or spooled at the end).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LogError {
+    #[error("history server unreachable: {0}")]
+    Unreachable(String),
+    #[error("history server refused a batch: {status} {message}")]
+    Refused { status: u16, message: String },
+    #[error("not acknowledged yet")]
+    NotYet,
+}
+
 #[derive(Default)]
 struct Progress {
     acked: u64,
-    last_error: Option<String>,
+    last_error: Option<LogError>,
     reported: bool,
 }
 
@@ -79,13 +91,13 @@ pub struct Handle {
 
 impl Handle {
     /// Waits for the acknowledgement; an error names why it has not come (the value stays queued).
-    pub fn wait_timeout(&self, timeout: Duration) -> Result<(), String> {
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<(), LogError> {
         let deadline = Instant::now() + timeout;
         let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
         while p.acked < self.seq {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return Err(p.last_error.clone().unwrap_or_else(|| "not acknowledged yet".into()));
+                return Err(p.last_error.clone().unwrap_or(LogError::NotYet));
             }
             p = self
                 .shared
@@ -97,7 +109,7 @@ impl Handle {
         Ok(())
     }
 
-    pub fn wait(&self) -> Result<(), String> {
+    pub fn wait(&self) -> Result<(), LogError> {
         self.wait_timeout(Duration::from_secs(60))
     }
 }
@@ -124,24 +136,23 @@ struct Sender {
 }
 
 impl Sender {
-    fn send(&self, batch: &IngestBatch) -> Result<(), String> {
+    fn send(&self, batch: &IngestBatch) -> Result<(), LogError> {
         let mut rb = self.http.post(&self.url).json(batch);
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
-        let resp = rb.send().map_err(|e| format!("history server unreachable: {e}"))?;
+        let resp = rb.send().map_err(|e| LogError::Unreachable(e.to_string()))?;
         if resp.status().is_success() {
             Ok(())
         } else {
-            Err(format!(
-                "history server refused a batch: {} {}",
-                resp.status(),
-                resp.text().unwrap_or_default()
-            ))
+            Err(LogError::Refused {
+                status: resp.status().as_u16(),
+                message: resp.text().unwrap_or_default(),
+            })
         }
     }
 
-    fn note(&self, acked: Option<u64>, error: Option<String>) {
+    fn note(&self, acked: Option<u64>, error: Option<LogError>) {
         let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(a) = acked {
             p.acked = p.acked.max(a);
@@ -216,7 +227,7 @@ fn add_to(batch: &mut IngestBatch, msg: Msg) {
 }
 
 fn push_point(batch: &mut IngestBatch, key: String, v: f64, step: Option<i64>) {
-    let now = crate::store::now_ms();
+    let now = crate::api::ids::now_ms();
     // Points of one key with explicit steps share a chunk; auto-stepped points go in their own.
     if let Some(c) = batch
         .series
@@ -264,7 +275,7 @@ fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
                     opened = Instant::now();
                     let batch = IngestBatch {
                         run_id: run_id.clone(),
-                        batch_id: Some(crate::store::new_run_id()),
+                        batch_id: Some(crate::api::ids::new_batch_id()),
                         ..Default::default()
                     };
                     Pending { batch, last_seq: 0 }
@@ -330,7 +341,7 @@ impl Logger {
         });
         let sender = Sender {
             http,
-            url: format!("{}{PREFIX}/runs/ingest", base_url.trim_end_matches('/')),
+            url: format!("{}{}", base_url.trim_end_matches('/'), r::EXT_RUNS_INGEST),
             token,
             spool_dir,
             shared: shared.clone(),

@@ -9,9 +9,10 @@ pub use download::Progress;
 pub use reads::{Flavor, run_from_mlflow};
 
 use crate::api::ext::{
-    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PREFIX,
-    PromoteRequest, RunDetail, ServerInfo, UpdateRunExt,
+    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PromoteRequest,
+    RunDetail, ServerInfo, UpdateRunExt,
 };
+use crate::api::routes as r;
 use crate::api::{ErrorBody, Experiment, Metric, MetricHistoryResponse, SearchExperimentsResponse};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -27,6 +28,9 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
     #[error("unexpected answer from the history server: {0}")]
     Decode(String),
+    /// A path from the server that would land outside the destination folder.
+    #[error("refused: {0}")]
+    Path(#[from] crate::paths::PathError),
     /// A local file to send could not be read.
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },
@@ -155,7 +159,7 @@ impl HistoryClient {
 
     /// Our server-info; a stock MLflow server answers 404 here.
     pub async fn server_info(&self) -> Result<ServerInfo> {
-        self.get_json(&format!("{PREFIX}/server-info"), &[]).await
+        self.get_json(r::SERVER_INFO, &[]).await
     }
 
     pub async fn search_experiments(&self) -> Result<Vec<Experiment>> {
@@ -166,7 +170,7 @@ impl HistoryClient {
             if let Some(t) = &token {
                 body["page_token"] = Value::String(t.clone());
             }
-            let page: SearchExperimentsResponse = self.post_json("/api/2.0/mlflow/experiments/search", &body).await?;
+            let page: SearchExperimentsResponse = self.post_json(r::EXPERIMENTS_SEARCH, &body).await?;
             out.extend(page.experiments);
             match page.next_page_token {
                 Some(t) => token = Some(t),
@@ -177,10 +181,7 @@ impl HistoryClient {
 
     pub async fn get_experiment_by_name(&self, name: &str) -> Result<Option<Experiment>> {
         let r: Result<Value> = self
-            .get_json(
-                "/api/2.0/mlflow/experiments/get-by-name",
-                &[("experiment_name", name.to_string())],
-            )
+            .get_json(r::EXPERIMENTS_GET_BY_NAME, &[("experiment_name", name.to_string())])
             .await;
         match r {
             Ok(v) => serde_json::from_value(v["experiment"].clone())
@@ -196,7 +197,7 @@ impl HistoryClient {
     }
 
     pub async fn create_run(&self, req: &CreateRunExt) -> Result<RunDetail> {
-        Self::run_of(self.post_json(&format!("{PREFIX}/runs/create"), req).await?)
+        Self::run_of(self.post_json(r::EXT_RUNS_CREATE, req).await?)
     }
 
     pub async fn get_run_by_number(&self, experiment_id: &str, number: i64) -> Result<RunDetail> {
@@ -204,21 +205,21 @@ impl HistoryClient {
             ("experiment_id", experiment_id.to_string()),
             ("run_number", number.to_string()),
         ];
-        Self::run_of(self.get_json(&format!("{PREFIX}/runs/by-number"), &q).await?)
+        Self::run_of(self.get_json(r::EXT_RUNS_BY_NUMBER, &q).await?)
     }
 
     pub async fn update_run(&self, req: &UpdateRunExt) -> Result<RunDetail> {
-        Self::run_of(self.post_json(&format!("{PREFIX}/runs/update"), req).await?)
+        Self::run_of(self.post_json(r::EXT_RUNS_UPDATE, req).await?)
     }
 
     pub async fn ingest(&self, batch: &IngestBatch) -> Result<IngestResponse> {
-        self.post_json(&format!("{PREFIX}/runs/ingest"), batch).await
+        self.post_json(r::EXT_RUNS_INGEST, batch).await
     }
 
     pub async fn heartbeat(&self, run_id: &str, interval_secs: f64) -> Result<()> {
         let _: Value = self
             .post_json(
-                &format!("{PREFIX}/runs/heartbeat"),
+                r::EXT_RUNS_HEARTBEAT,
                 &Heartbeat {
                     run_id: run_id.into(),
                     interval_secs: Some(interval_secs),
@@ -233,7 +234,7 @@ impl HistoryClient {
             ("experiment_id", experiment_id.to_string()),
             ("filter", filter.to_string()),
         ];
-        self.get_json(&format!("{PREFIX}/experiments/summary"), &q).await
+        self.get_json(r::EXPERIMENTS_SUMMARY, &q).await
     }
 
     /// Every point of a metric, following MLflow's pages.
@@ -249,7 +250,7 @@ impl HistoryClient {
             if let Some(t) = &token {
                 q.push(("page_token", t.clone()));
             }
-            let page: MetricHistoryResponse = self.get_json("/api/2.0/mlflow/metrics/get-history", &q).await?;
+            let page: MetricHistoryResponse = self.get_json(r::METRICS_GET_HISTORY, &q).await?;
             out.extend(page.metrics);
             match page.next_page_token {
                 Some(t) => token = Some(t),
@@ -276,13 +277,13 @@ impl HistoryClient {
             q.push(("min", lo.to_string()));
             q.push(("max", hi.to_string()));
         }
-        self.get_json(&format!("{PREFIX}/metrics/downsample"), &q).await
+        self.get_json(r::METRICS_DOWNSAMPLE, &q).await
     }
 
     /// Every artifact of a run with its size.
     pub async fn all_artifacts(&self, run_id: &str) -> Result<Vec<(String, u64)>> {
         let v: Value = self
-            .get_json(&format!("{PREFIX}/runs/artifacts"), &[("run_id", run_id.to_string())])
+            .get_json(r::EXT_RUN_ARTIFACTS, &[("run_id", run_id.to_string())])
             .await?;
         let files = v["files"].as_array().cloned().unwrap_or_default();
         Ok(files
@@ -322,7 +323,7 @@ impl HistoryClient {
             prefix: prefix.into(),
             name: name.into(),
         };
-        self.post_json(&format!("{PREFIX}/assets/promote"), &req).await
+        self.post_json(r::ASSETS_PROMOTE, &req).await
     }
 }
 

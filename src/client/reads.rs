@@ -2,7 +2,8 @@
 //! MLflow tracking server, so the CLI and the workbench can open either.
 
 use super::{ClientError, HistoryClient, Result, encode_segment};
-use crate::api::ext::{DownsampledSeries, ExperimentSummary, LatestMetric, Num, PREFIX, RunDetail, RunStatus};
+use crate::api::ext::{DownsampledSeries, ExperimentSummary, LatestMetric, Num, RunDetail, RunStatus};
+use crate::api::routes as r;
 use crate::api::{Experiment, ListArtifactsResponse, Run, SearchRunsResponse};
 use crate::series::bucket_points;
 use serde_json::{Value, json};
@@ -113,14 +114,11 @@ impl HistoryClient {
             return self.experiment_summary(experiment_id, filter).await;
         }
         let experiment: Experiment = serde_json::from_value(
-            self.get_json::<Value>(
-                "/api/2.0/mlflow/experiments/get",
-                &[("experiment_id", experiment_id.to_string())],
-            )
-            .await?
-            .get("experiment")
-            .cloned()
-            .unwrap_or(Value::Null),
+            self.get_json::<Value>(r::EXPERIMENTS_GET, &[("experiment_id", experiment_id.to_string())])
+                .await?
+                .get("experiment")
+                .cloned()
+                .unwrap_or(Value::Null),
         )
         .map_err(|e| ClientError::Decode(e.to_string()))?;
         let mut all = self.search_mlflow_runs(experiment_id, "").await?;
@@ -149,7 +147,7 @@ impl HistoryClient {
             if let Some(t) = &token {
                 body["page_token"] = Value::String(t.clone());
             }
-            let page: SearchRunsResponse = self.post_json("/api/2.0/mlflow/runs/search", &body).await?;
+            let page: SearchRunsResponse = self.post_json(r::RUNS_SEARCH, &body).await?;
             out.extend(page.runs.into_iter().map(run_from_mlflow));
             match page.next_page_token.filter(|t| !t.is_empty()) {
                 Some(t) => token = Some(t),
@@ -162,13 +160,11 @@ impl HistoryClient {
     pub async fn get_run(&self, run_id: &str) -> Result<RunDetail> {
         if self.flavor().await? == Flavor::RunHistory {
             return Self::run_of(
-                self.get_json(&format!("{PREFIX}/runs/get"), &[("run_id", run_id.to_string())])
+                self.get_json(r::EXT_RUNS_GET, &[("run_id", run_id.to_string())])
                     .await?,
             );
         }
-        let v: Value = self
-            .get_json("/api/2.0/mlflow/runs/get", &[("run_id", run_id.to_string())])
-            .await?;
+        let v: Value = self.get_json(r::RUNS_GET, &[("run_id", run_id.to_string())]).await?;
         let run: Run = serde_json::from_value(v["run"].clone()).map_err(|e| ClientError::Decode(e.to_string()))?;
         let mut detail = run_from_mlflow(run);
         let numbered = self.experiment_runs(&detail.experiment_id, "").await?;
@@ -194,9 +190,7 @@ impl HistoryClient {
             } else {
                 format!("{root}/{rel}")
             };
-            let page: ListArtifactsResponse = self
-                .get_json("/api/2.0/mlflow-artifacts/artifacts", &[("path", path)])
-                .await?;
+            let page: ListArtifactsResponse = self.get_json(r::ARTIFACTS, &[("path", path)]).await?;
             for f in page.files {
                 let name = f.path.rsplit('/').next().unwrap_or(&f.path).to_string();
                 let child = if rel.is_empty() { name } else { format!("{rel}/{name}") };
@@ -247,7 +241,7 @@ impl HistoryClient {
     pub fn artifact_path_of(run: &RunDetail, rel: &str) -> String {
         let rel: Vec<String> = rel.split('/').filter(|s| !s.is_empty()).map(encode_segment).collect();
         let root: Vec<String> = proxy_root(run).split('/').map(encode_segment).collect();
-        let mut p = format!("/api/2.0/mlflow-artifacts/artifacts/{}", root.join("/"));
+        let mut p = format!("{}/{}", r::ARTIFACTS, root.join("/"));
         if !rel.is_empty() {
             p.push('/');
             p.push_str(&rel.join("/"));

@@ -33,7 +33,7 @@ pub fn write_project(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Starts the eight runs side by side (in the seed's order, so run numbers follow the rates).
-pub async fn start_runs(client: &HistoryClient, dir: &Path) -> Result<Vec<Job>, String> {
+pub async fn start_runs(client: &HistoryClient, dir: &Path) -> Result<Vec<Job>, super::ProjectError> {
     let mut jobs = Vec::new();
     for rate in DEMO_RATES {
         let spec = LaunchSpec::new(dir, DEMO_SCRIPT, vec![rate.into()], super::experiment_of(dir));

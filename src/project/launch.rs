@@ -2,6 +2,8 @@
 //! the run in its environment, streams its output live into `driver_log.txt`, heartbeats while it
 //! lives, uploads `outputs/` and records how it ended. The CLI, the demo and the jobs panel share it.
 
+use super::ProjectError;
+use super::outbox::{deliver, deliver_leftovers, outbox_dir};
 use super::output::{LogSink, pump};
 use super::process::{classify, command_for, git_commit, terminate};
 use super::snapshot::take_snapshot;
@@ -131,10 +133,14 @@ impl Job {
 }
 
 /// Creates the run and starts the job; returns once the run exists (its id and number are known).
-pub async fn start(client: HistoryClient, spec: LaunchSpec) -> Result<Job, String> {
+pub async fn start(client: HistoryClient, spec: LaunchSpec) -> Result<Job, ProjectError> {
     let script_path = spec.project.join(&spec.script);
     if !script_path.is_file() {
-        return Err(format!("no script '{}' in {}", spec.script, spec.project.display()));
+        return Err(ProjectError::Refused(format!(
+            "no script '{}' in {}",
+            spec.script,
+            spec.project.display()
+        )));
     }
     let project = spec.project.clone();
     let commit = tokio::task::spawn_blocking(move || git_commit(&project))
@@ -147,7 +153,7 @@ pub async fn start(client: HistoryClient, spec: LaunchSpec) -> Result<Job, Strin
         script_name: Some(spec.script.clone()),
         arguments: spec.args.clone(),
         user_id: std::env::var("USER").ok(),
-        start_time: Some(crate::store::now_ms()),
+        start_time: Some(crate::api::ids::now_ms()),
         target: Some("local".into()),
         properties: commit
             .map(|c| KeyValue {
@@ -158,11 +164,8 @@ pub async fn start(client: HistoryClient, spec: LaunchSpec) -> Result<Job, Strin
             .collect(),
         ..Default::default()
     };
-    let run = client.create_run(&req).await.map_err(|e| e.to_string())?;
-    client
-        .heartbeat(&run.run_id, spec.heartbeat.as_secs_f64())
-        .await
-        .map_err(|e| e.to_string())?;
+    let run = client.create_run(&req).await?;
+    client.heartbeat(&run.run_id, spec.heartbeat.as_secs_f64()).await?;
     let view = Arc::new(Mutex::new(JobView {
         run_id: run.run_id.clone(),
         run_number: run.run_number,
@@ -224,14 +227,14 @@ impl Driver {
         };
         let flusher = self.sink.spawn_flusher(self.client.clone(), self.run_id.clone());
         let work = working_dir(&self.run_id);
-        // The Python logger spools what it cannot deliver into the server's store folder (where
-        // the server replays it); else into the project's, never into the working copy.
-        let spool_store = match self.client.server_info().await {
-            Ok(info) if Path::new(&info.store).is_dir() => PathBuf::from(info.store),
-            _ => self.spec.project.join(crate::store::DEFAULT_STORE_DIR),
-        };
+        // What the script's logger cannot deliver waits in the run's outbox (never in the working
+        // copy, never in the server's store): sent on through the API when the script ends.
+        for line in deliver_leftovers(&self.client, &self.spec.project).await {
+            self.sink.note(&line);
+        }
+        let outbox = outbox_dir(&self.spec.project, &self.run_id);
         let (status, code) = match self.prepare(&work).await {
-            Ok(()) => self.run_script(&work, &spool_store).await,
+            Ok(()) => self.run_script(&work, &outbox).await,
             Err(e) => {
                 self.sink.note(&format!("could not start the script: {e}"));
                 (RunStatus::Failed, None)
@@ -239,6 +242,14 @@ impl Driver {
         };
         for line in upload_outputs(&self.client, &self.run_id, &work).await {
             self.sink.note(&line);
+        }
+        match deliver(&self.client, &outbox).await {
+            Ok(d) => {
+                if let Some(line) = d.note(&outbox) {
+                    self.sink.note(&line);
+                }
+            }
+            Err(e) => self.sink.note(&format!("could not send the spooled values: {e}")),
         }
         self.sink.note(&format!(
             "run ended: {}{}",
@@ -250,7 +261,7 @@ impl Driver {
         let update = UpdateRunExt {
             run_id: self.run_id.clone(),
             status: Some(status.db_name().into()),
-            end_time: Some(crate::store::now_ms()),
+            end_time: Some(crate::api::ids::now_ms()),
             exit_code: code.map(i64::from),
             ..Default::default()
         };
@@ -267,7 +278,7 @@ impl Driver {
     }
 
     /// Snapshot, working copy and the Python client; a failed snapshot is noted, not fatal.
-    async fn prepare(&self, work: &Path) -> Result<(), String> {
+    async fn prepare(&self, work: &Path) -> Result<(), ProjectError> {
         let project = &self.spec.project;
         let snapshot = take_snapshot(
             &self.client,
@@ -295,20 +306,16 @@ impl Driver {
                 self.sink.note(&format!("no snapshot of the project: {e}"));
                 let cap = self.spec.max_snapshot_file;
                 let p = project.clone();
-                tokio::task::spawn_blocking(move || super::walk::walk(&p, cap))
-                    .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?
+                tokio::task::spawn_blocking(move || super::walk::walk(&p, cap)).await??
             }
         };
         let (p, w) = (project.clone(), work.to_path_buf());
         tokio::task::spawn_blocking(move || materialize(&p, &walk, &w))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| format!("working copy: {e}"))
+            .await?
+            .map_err(|e| ProjectError::file("working copy", e))
     }
 
-    async fn run_script(&self, work: &Path, spool_store: &Path) -> (RunStatus, Option<i32>) {
+    async fn run_script(&self, work: &Path, outbox: &Path) -> (RunStatus, Option<i32>) {
         let (program, mut args) = command_for(&work.join(&self.spec.script));
         args.extend(self.spec.args.iter().cloned());
         let mut cmd = tokio::process::Command::new(&program);
@@ -318,7 +325,7 @@ impl Driver {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        self.child_env(&mut cmd, spool_store);
+        self.child_env(&mut cmd, outbox);
         #[cfg(unix)]
         cmd.process_group(0);
         let mut child = match cmd.spawn() {
@@ -359,7 +366,7 @@ impl Driver {
         }
     }
 
-    fn child_env(&self, cmd: &mut tokio::process::Command, spool_store: &Path) {
+    fn child_env(&self, cmd: &mut tokio::process::Command, outbox: &Path) {
         cmd.env("RUNHISTORY_SERVER", self.client.base_url())
             .env("RUNHISTORY_RUN_ID", &self.run_id)
             .env("RUNHISTORY_EXPERIMENT", &self.spec.experiment)
@@ -367,7 +374,7 @@ impl Driver {
         if let Some(t) = self.client.token() {
             cmd.env("RUNHISTORY_TOKEN", t);
         }
-        cmd.env("RUNHISTORY_STORE", spool_store);
+        cmd.env("RUNHISTORY_SPOOL", outbox);
         match super::python::python_path() {
             Ok(dir) => {
                 let mut paths = vec![dir];

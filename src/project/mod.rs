@@ -4,12 +4,44 @@
 pub mod demo;
 pub mod diff;
 pub mod launch;
+pub mod outbox;
 pub mod output;
 pub mod process;
 pub mod python;
 pub mod snapshot;
 pub mod walk;
 pub mod workcopy;
+
+/// Why a tracked-run step (launch, snapshot, restore) did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    /// The history server refused, or could not be reached.
+    #[error(transparent)]
+    Client(#[from] crate::client::ClientError),
+    /// A file or folder of the project could not be read or written.
+    #[error("{path}: {source}")]
+    File { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A path that would leave the project folder.
+    #[error(transparent)]
+    Path(#[from] crate::paths::PathError),
+    /// What was asked cannot be done, and why (no such script, a content that does not match its hash).
+    #[error("{0}")]
+    Refused(String),
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+impl ProjectError {
+    /// An I/O error about one path (relative to the project, or as given).
+    pub fn file(path: impl std::fmt::Display, source: std::io::Error) -> ProjectError {
+        ProjectError::File {
+            path: path.to_string(),
+            source,
+        }
+    }
+}
 
 pub use launch::{DEFAULT_HEARTBEAT, Job, JobStatus, JobView, LaunchSpec, heartbeat_from_env, start};
 pub use process::command_for;

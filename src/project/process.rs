@@ -35,6 +35,7 @@ pub(super) fn git_commit(project: &Path) -> Option<String> {
 }
 
 /// SIGTERM to the script's process group, SIGKILL after the grace period.
+#[allow(unsafe_code, reason = "libc::kill is the one way to signal a whole process group")]
 pub(super) async fn terminate(child: &mut tokio::process::Child) -> std::io::Result<std::process::ExitStatus> {
     #[cfg(unix)]
     if let Some(pid) = child.id() {

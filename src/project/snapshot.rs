@@ -1,6 +1,7 @@
 //! Taking a project snapshot (upload only the contents the store lacks) and restoring one: a plan
 //! of what changes, a backup snapshot first, and never a write outside the project folder.
 
+use super::ProjectError;
 use super::walk::{ProjectFile, Walk, hash_bytes, hash_file, walk};
 use crate::api::snapshot::{CreateSnapshot, Snapshot, SnapshotFile};
 use crate::client::HistoryClient;
@@ -18,11 +19,10 @@ pub struct Taken {
     pub uploaded: usize,
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::io::Result<T> + Send + 'static) -> Result<T, String> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| format!("snapshot task failed: {e}"))?
-        .map_err(|e| e.to_string())
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T, ProjectError> {
+    Ok(tokio::task::spawn_blocking(f).await??)
 }
 
 /// Walks and hashes the project, uploads the missing contents and records the snapshot.
@@ -32,7 +32,7 @@ pub async fn take_snapshot(
     label: &str,
     run_id: Option<&str>,
     max_file_bytes: u64,
-) -> Result<Taken, String> {
+) -> Result<Taken, ProjectError> {
     let root_owned = root.to_path_buf();
     let (walk, hashed) = blocking(move || {
         let w = walk(&root_owned, max_file_bytes)?;
@@ -46,15 +46,12 @@ pub async fn take_snapshot(
     .await?;
     let mut missing = Vec::new();
     for chunk in hashed.chunks(HASH_QUERY_CHUNK) {
-        missing.extend(client.missing_blobs(chunk.to_vec()).await.map_err(|e| e.to_string())?);
+        missing.extend(client.missing_blobs(chunk.to_vec()).await?);
     }
     let by_hash: HashMap<&str, &ProjectFile> = hashed.iter().map(String::as_str).zip(walk.files.iter()).collect();
     for hash in &missing {
         if let Some(f) = by_hash.get(hash.as_str()) {
-            client
-                .put_blob(hash, &f.abs)
-                .await
-                .map_err(|e| format!("{}: {e}", f.rel))?;
+            client.put_blob(hash, &f.abs).await?;
         }
     }
     let files = walk
@@ -73,7 +70,7 @@ pub async fn take_snapshot(
         run_id: run_id.map(str::to_string),
         files,
     };
-    let snapshot = client.create_snapshot(&req).await.map_err(|e| e.to_string())?;
+    let snapshot = client.create_snapshot(&req).await?;
     Ok(Taken {
         snapshot,
         walk,
@@ -116,7 +113,7 @@ impl RestorePlan {
 }
 
 /// Compares the folder with the snapshot. Refuses the whole restore if any path would escape.
-pub fn plan_restore(root: &Path, snapshot: &Snapshot, max_file_bytes: u64) -> Result<RestorePlan, String> {
+pub fn plan_restore(root: &Path, snapshot: &Snapshot, max_file_bytes: u64) -> Result<RestorePlan, ProjectError> {
     let refused: Vec<String> = snapshot
         .files
         .iter()
@@ -127,17 +124,19 @@ pub fn plan_restore(root: &Path, snapshot: &Snapshot, max_file_bytes: u64) -> Re
         })
         .collect();
     if !refused.is_empty() {
-        return Err(format!(
+        return Err(ProjectError::Refused(format!(
             "refusing to restore: the snapshot names paths outside the project folder ({})",
             refused.join("; ")
-        ));
+        )));
     }
-    let current = walk(root, max_file_bytes).map_err(|e| e.to_string())?;
+    let current = walk(root, max_file_bytes)?;
     let here: HashMap<&str, &ProjectFile> = current.files.iter().map(|f| (f.rel.as_str(), f)).collect();
     let mut plan = RestorePlan::default();
     for f in &snapshot.files {
         match here.get(f.path.as_str()) {
-            Some(local) if hash_file(&local.abs).map_err(|e| e.to_string())? == f.hash => plan.unchanged += 1,
+            Some(local) if hash_file(&local.abs).map_err(|e| ProjectError::file(&local.rel, e))? == f.hash => {
+                plan.unchanged += 1
+            }
             Some(_) => plan.overwrite.push(f.path.clone()),
             None if root.join(&f.path).exists() => plan.overwrite.push(f.path.clone()),
             None => plan.create.push(f.path.clone()),
@@ -168,13 +167,15 @@ fn set_executable(_path: &Path, _executable: bool) -> std::io::Result<()> {
 }
 
 /// Writes one file inside `root` through a temporary file and a rename.
-fn write_inside(root: &Path, rel: &str, bytes: &[u8], executable: bool) -> Result<(), String> {
+fn write_inside(root: &Path, rel: &str, bytes: &[u8], executable: bool) -> Result<(), ProjectError> {
     let dest = target_in(root, rel)?;
-    let parent = dest.parent().ok_or_else(|| format!("{rel}: no parent folder"))?;
-    std::fs::create_dir_all(parent).map_err(|e| format!("{rel}: {e}"))?;
+    let parent = dest
+        .parent()
+        .ok_or_else(|| ProjectError::Refused(format!("{rel}: no parent folder")))?;
+    std::fs::create_dir_all(parent).map_err(|e| ProjectError::file(rel, e))?;
     let dest = target_in(root, rel)?; // again, now that the folders exist
     if dest.is_dir() {
-        return Err(format!("{rel}: a folder is in the way"));
+        return Err(ProjectError::Refused(format!("{rel}: a folder is in the way")));
     }
     let temp = parent.join(format!(".restore-{:016x}", rand::random::<u64>()));
     let written = std::fs::write(&temp, bytes)
@@ -182,7 +183,7 @@ fn write_inside(root: &Path, rel: &str, bytes: &[u8], executable: bool) -> Resul
         .and_then(|_| std::fs::rename(&temp, &dest));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temp);
-        return Err(format!("{rel}: {e}"));
+        return Err(ProjectError::file(rel, e));
     }
     Ok(())
 }
@@ -195,22 +196,24 @@ pub async fn apply_restore(
     snapshot: &Snapshot,
     plan: &RestorePlan,
     max_file_bytes: u64,
-) -> Result<Snapshot, String> {
+) -> Result<Snapshot, ProjectError> {
     let backup = take_snapshot(client, root, "backup", None, max_file_bytes)
         .await?
         .snapshot;
     let by_path: HashMap<&str, &SnapshotFile> = snapshot.files.iter().map(|f| (f.path.as_str(), f)).collect();
     for rel in plan.overwrite.iter().chain(&plan.create) {
         let Some(f) = by_path.get(rel.as_str()) else { continue };
-        let bytes = client.get_blob(&f.hash).await.map_err(|e| format!("{rel}: {e}"))?;
+        let bytes = client.get_blob(&f.hash).await?;
         if hash_bytes(&bytes) != f.hash {
-            return Err(format!("{rel}: the stored content does not match its hash"));
+            return Err(ProjectError::Refused(format!(
+                "{rel}: the stored content does not match its hash"
+            )));
         }
         write_inside(root, rel, &bytes, f.executable)?;
     }
     for rel in &plan.remove {
         let p = target_in(root, rel)?;
-        std::fs::remove_file(&p).map_err(|e| format!("{rel}: {e}"))?;
+        std::fs::remove_file(&p).map_err(|e| ProjectError::file(rel, e))?;
     }
     Ok(backup)
 }

@@ -2,8 +2,8 @@
 //! into each other's `outputs/`; and the upload of `outputs/` when the script ends.
 
 use super::walk::Walk;
+use crate::api::limits::MAX_ARTIFACT_BYTES;
 use crate::client::HistoryClient;
-use crate::store::MAX_ARTIFACT_BYTES;
 use std::path::{Path, PathBuf};
 
 /// Top-level names never linked into a working copy.

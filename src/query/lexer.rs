@@ -1,5 +1,7 @@
 //! Splits a filter into tokens: words, quoted strings, numbers, operators and punctuation.
 
+use super::QueryError;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Token {
     Word(String),
@@ -29,9 +31,9 @@ impl Token {
 /// Longest filter accepted; longer ones are refused rather than parsed.
 pub const MAX_FILTER_LEN: usize = 64 * 1024;
 
-pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
+pub fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
     if text.len() > MAX_FILTER_LEN {
-        return Err(format!("Filter longer than {MAX_FILTER_LEN} bytes"));
+        return Err(QueryError::from(format!("Filter longer than {MAX_FILTER_LEN} bytes")));
     }
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -66,7 +68,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 let op = if ["==", "!=", "<>", "<=", ">="].contains(&two.as_str()) {
                     two
                 } else if c == '!' {
-                    return Err("Unexpected '!' in filter".into());
+                    return Err(QueryError::from("Unexpected '!' in filter"));
                 } else {
                     c.to_string()
                 };
@@ -97,7 +99,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, String> {
                 }
                 out.push(Token::Word(chars[start..i].iter().collect()));
             }
-            other => return Err(format!("Unexpected character '{other}' in filter")),
+            other => return Err(QueryError::from(format!("Unexpected character '{other}' in filter"))),
         }
     }
     Ok(out)
@@ -109,7 +111,7 @@ fn starts_number(chars: &[char], i: usize) -> bool {
 }
 
 /// Reads a quoted string starting at `start`; a doubled quote or a backslash escapes the quote.
-fn quoted(chars: &[char], start: usize) -> Result<(String, usize), String> {
+fn quoted(chars: &[char], start: usize) -> Result<(String, usize), QueryError> {
     let q = chars[start];
     let mut s = String::new();
     let mut i = start + 1;
@@ -130,5 +132,5 @@ fn quoted(chars: &[char], start: usize) -> Result<(String, usize), String> {
             i += 1;
         }
     }
-    Err(format!("Unterminated string starting with {q}"))
+    Err(QueryError::from(format!("Unterminated string starting with {q}")))
 }

@@ -6,6 +6,23 @@ mod lexer;
 use lexer::{Token, tokenize};
 use std::cmp::Ordering;
 
+/// A filter or order-by clause refused, with what is wrong in words.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct QueryError(String);
+
+impl From<String> for QueryError {
+    fn from(message: String) -> QueryError {
+        QueryError(message)
+    }
+}
+
+impl From<&str> for QueryError {
+    fn from(message: &str) -> QueryError {
+        QueryError(message.to_string())
+    }
+}
+
 /// What a comparison reads from a run (or an experiment).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field {
@@ -17,15 +34,15 @@ pub enum Field {
 
 impl Field {
     /// Parses `metrics.acc`, `params.lr`, `tags.x`, `attributes.status` and their aliases.
-    fn from_parts(prefix: &str, key: String) -> Result<Field, String> {
+    fn from_parts(prefix: &str, key: String) -> Result<Field, QueryError> {
         match prefix.to_ascii_lowercase().as_str() {
             "metric" | "metrics" => Ok(Field::Metric(key)),
             "param" | "params" | "parameter" | "parameters" => Ok(Field::Param(key)),
             "tag" | "tags" => Ok(Field::Tag(key)),
             "attribute" | "attributes" | "attr" | "run" => Ok(Field::Attr(key.to_ascii_lowercase())),
-            other => Err(format!(
+            other => Err(QueryError::from(format!(
                 "Invalid entity type '{other}'. Valid values are metrics, params, tags, attributes"
-            )),
+            ))),
         }
     }
 }
@@ -72,7 +89,7 @@ pub trait Subject {
 }
 
 /// Parses a filter; the empty string is the filter that keeps everything.
-pub fn parse_filter(text: &str) -> Result<Expr, String> {
+pub fn parse_filter(text: &str) -> Result<Expr, QueryError> {
     let tokens = tokenize(text)?;
     if tokens.is_empty() {
         return Ok(Expr::True);
@@ -80,7 +97,10 @@ pub fn parse_filter(text: &str) -> Result<Expr, String> {
     let mut p = Parser { tokens, pos: 0 };
     let expr = p.or()?;
     if p.pos < p.tokens.len() {
-        return Err(format!("Unexpected '{}' in filter", p.tokens[p.pos].text()));
+        return Err(QueryError::from(format!(
+            "Unexpected '{}' in filter",
+            p.tokens[p.pos].text()
+        )));
     }
     Ok(expr)
 }
@@ -110,7 +130,7 @@ impl Parser {
         }
     }
 
-    fn or(&mut self) -> Result<Expr, String> {
+    fn or(&mut self) -> Result<Expr, QueryError> {
         let mut left = self.and()?;
         while self.keyword("OR") {
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
@@ -118,7 +138,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn and(&mut self) -> Result<Expr, String> {
+    fn and(&mut self) -> Result<Expr, QueryError> {
         let mut left = self.not()?;
         while self.keyword("AND") {
             left = Expr::And(Box::new(left), Box::new(self.not()?));
@@ -126,7 +146,7 @@ impl Parser {
         Ok(left)
     }
 
-    fn not(&mut self) -> Result<Expr, String> {
+    fn not(&mut self) -> Result<Expr, QueryError> {
         if self.keyword("NOT") {
             return Ok(Expr::Not(Box::new(self.not()?)));
         }
@@ -134,21 +154,21 @@ impl Parser {
             self.pos += 1;
             let e = self.or()?;
             if self.next() != Some(Token::RParen) {
-                return Err("Missing ')' in filter".into());
+                return Err(QueryError::from("Missing ')' in filter"));
             }
             return Ok(e);
         }
         self.comparison()
     }
 
-    fn field(&mut self) -> Result<Field, String> {
+    fn field(&mut self) -> Result<Field, QueryError> {
         match self.next() {
             Some(Token::Word(w)) => {
                 if let Some(prefix) = w.strip_suffix('.') {
                     // `metrics."my key"` or metrics.`my key`
                     match self.next() {
                         Some(Token::Quoted(k)) | Some(Token::Backticked(k)) => Field::from_parts(prefix, k),
-                        _ => Err(format!("Expected a quoted key after '{w}'")),
+                        _ => Err(QueryError::from(format!("Expected a quoted key after '{w}'"))),
                     }
                 } else if let Some((prefix, key)) = w.split_once('.') {
                     Field::from_parts(prefix, key.to_string())
@@ -157,18 +177,21 @@ impl Parser {
                     if ATTRIBUTES.contains(&attr.as_str()) {
                         Ok(Field::Attr(attr))
                     } else {
-                        Err(format!(
+                        Err(QueryError::from(format!(
                             "Invalid identifier '{w}': use metrics.KEY, params.KEY, tags.KEY or attributes.NAME"
-                        ))
+                        )))
                     }
                 }
             }
-            Some(t) => Err(format!("Expected an identifier, found '{}'", t.text())),
-            None => Err("Filter ends where an identifier was expected".into()),
+            Some(t) => Err(QueryError::from(format!(
+                "Expected an identifier, found '{}'",
+                t.text()
+            ))),
+            None => Err(QueryError::from("Filter ends where an identifier was expected")),
         }
     }
 
-    fn comparison(&mut self) -> Result<Expr, String> {
+    fn comparison(&mut self) -> Result<Expr, QueryError> {
         let field = self.field()?;
         let op = match self.next() {
             Some(Token::Op(o)) => match o.as_str() {
@@ -178,7 +201,7 @@ impl Parser {
                 "<=" => Op::Le,
                 ">" => Op::Gt,
                 ">=" => Op::Ge,
-                other => return Err(format!("Unknown operator '{other}'")),
+                other => return Err(QueryError::from(format!("Unknown operator '{other}'"))),
             },
             Some(Token::Word(w)) => match w.to_ascii_uppercase().as_str() {
                 "LIKE" => Op::Like {
@@ -193,7 +216,7 @@ impl Parser {
                 "IS" => {
                     let negated = self.keyword("NOT");
                     if !self.keyword("NULL") {
-                        return Err("Expected NULL after IS".into());
+                        return Err(QueryError::from("Expected NULL after IS"));
                     }
                     return Ok(Expr::Cmp {
                         field,
@@ -215,15 +238,18 @@ impl Parser {
                             negated: true,
                         }
                     } else {
-                        return Err("Expected IN, LIKE or ILIKE after NOT".into());
+                        return Err(QueryError::from("Expected IN, LIKE or ILIKE after NOT"));
                     }
                 }
-                other => return Err(format!("Unknown operator '{other}'")),
+                other => return Err(QueryError::from(format!("Unknown operator '{other}'"))),
             },
             Some(t) => {
-                return Err(format!("Expected a comparison operator, found '{}'", t.text()));
+                return Err(QueryError::from(format!(
+                    "Expected a comparison operator, found '{}'",
+                    t.text()
+                )));
             }
-            None => return Err("Filter ends where an operator was expected".into()),
+            None => return Err(QueryError::from("Filter ends where an operator was expected")),
         };
         let value = if matches!(op, Op::In { .. }) {
             self.list()?
@@ -231,33 +257,33 @@ impl Parser {
             self.scalar()?
         };
         if matches!(op, Op::Like { .. }) && !matches!(value, Value::Str(_)) {
-            return Err("LIKE and ILIKE compare with a quoted string".into());
+            return Err(QueryError::from("LIKE and ILIKE compare with a quoted string"));
         }
         Ok(Expr::Cmp { field, op, value })
     }
 
-    fn scalar(&mut self) -> Result<Value, String> {
+    fn scalar(&mut self) -> Result<Value, QueryError> {
         match self.next() {
             Some(Token::Quoted(s)) => Ok(Value::Str(s)),
             Some(Token::Number(n)) => Ok(Value::Num(n)),
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("true") || w.eq_ignore_ascii_case("false") => {
                 Ok(Value::Str(w.to_ascii_lowercase()))
             }
-            Some(t) => Err(format!("Expected a value, found '{}'", t.text())),
-            None => Err("Filter ends where a value was expected".into()),
+            Some(t) => Err(QueryError::from(format!("Expected a value, found '{}'", t.text()))),
+            None => Err(QueryError::from("Filter ends where a value was expected")),
         }
     }
 
-    fn list(&mut self) -> Result<Value, String> {
+    fn list(&mut self) -> Result<Value, QueryError> {
         if self.next() != Some(Token::LParen) {
-            return Err("IN takes a list in parentheses, e.g. IN ('a', 'b')".into());
+            return Err(QueryError::from("IN takes a list in parentheses, e.g. IN ('a', 'b')"));
         }
         let mut items = vec![self.scalar()?];
         loop {
             match self.next() {
                 Some(Token::Comma) => items.push(self.scalar()?),
                 Some(Token::RParen) => return Ok(Value::List(items)),
-                _ => return Err("Expected ',' or ')' in IN list".into()),
+                _ => return Err(QueryError::from("Expected ',' or ')' in IN list")),
             }
         }
     }
@@ -380,7 +406,7 @@ pub struct OrderBy {
 }
 
 /// Parses `metrics.acc DESC`, `attributes.start_time`, `params."a b" ASC`.
-pub fn parse_order_by(text: &str) -> Result<OrderBy, String> {
+pub fn parse_order_by(text: &str) -> Result<OrderBy, QueryError> {
     let tokens = tokenize(text)?;
     let mut p = Parser { tokens, pos: 0 };
     let field = p
@@ -393,7 +419,7 @@ pub fn parse_order_by(text: &str) -> Result<OrderBy, String> {
         false
     };
     if p.pos < p.tokens.len() {
-        return Err(format!("Invalid order_by clause '{text}'"));
+        return Err(QueryError::from(format!("Invalid order_by clause '{text}'")));
     }
     Ok(OrderBy { field, descending })
 }

@@ -10,7 +10,7 @@ mod extract;
 mod runs;
 mod snapshots;
 
-use crate::api::ext::PREFIX;
+use crate::api::routes as r;
 use crate::store::Store;
 use axum::Router;
 use axum::http::StatusCode;
@@ -59,75 +59,68 @@ impl AppState {
 
 /// The whole route table.
 pub fn router(state: AppState) -> Router {
-    let m = "/api/2.0/mlflow";
     let mlflow = Router::new()
-        .route(&format!("{m}/experiments/create"), post(experiments::create))
-        .route(&format!("{m}/experiments/get"), get(experiments::get))
-        .route(&format!("{m}/experiments/get-by-name"), get(experiments::get_by_name))
+        .route(r::EXPERIMENTS_CREATE, post(experiments::create))
+        .route(r::EXPERIMENTS_GET, get(experiments::get))
+        .route(r::EXPERIMENTS_GET_BY_NAME, get(experiments::get_by_name))
         .route(
-            &format!("{m}/experiments/search"),
+            r::EXPERIMENTS_SEARCH,
             post(experiments::search).get(experiments::search_get),
         )
-        .route(&format!("{m}/experiments/delete"), post(experiments::delete))
-        .route(&format!("{m}/experiments/restore"), post(experiments::restore))
-        .route(&format!("{m}/experiments/update"), post(experiments::update))
+        .route(r::EXPERIMENTS_DELETE, post(experiments::delete))
+        .route(r::EXPERIMENTS_RESTORE, post(experiments::restore))
+        .route(r::EXPERIMENTS_UPDATE, post(experiments::update))
+        .route(r::EXPERIMENTS_SET_TAG, post(experiments::set_tag))
+        .route(r::RUNS_CREATE, post(runs::create))
+        .route(r::RUNS_GET, get(runs::get))
+        .route(r::RUNS_UPDATE, post(runs::update))
+        .route(r::RUNS_DELETE, post(runs::delete))
+        .route(r::RUNS_RESTORE, post(runs::restore))
+        .route(r::RUNS_SEARCH, post(runs::search))
+        .route(r::RUNS_LOG_METRIC, post(runs::log_metric))
+        .route(r::RUNS_LOG_PARAMETER, post(runs::log_param))
+        .route(r::RUNS_SET_TAG, post(runs::set_tag))
+        .route(r::RUNS_DELETE_TAG, post(runs::delete_tag))
+        .route(r::RUNS_LOG_BATCH, post(runs::log_batch))
+        .route(r::RUNS_LOG_INPUTS, post(runs::accept_and_ignore))
+        .route(r::RUNS_LOG_OUTPUTS, post(runs::accept_and_ignore))
+        .route(r::METRICS_GET_HISTORY, get(runs::metric_history))
         .route(
-            &format!("{m}/experiments/set-experiment-tag"),
-            post(experiments::set_tag),
-        )
-        .route(&format!("{m}/runs/create"), post(runs::create))
-        .route(&format!("{m}/runs/get"), get(runs::get))
-        .route(&format!("{m}/runs/update"), post(runs::update))
-        .route(&format!("{m}/runs/delete"), post(runs::delete))
-        .route(&format!("{m}/runs/restore"), post(runs::restore))
-        .route(&format!("{m}/runs/search"), post(runs::search))
-        .route(&format!("{m}/runs/log-metric"), post(runs::log_metric))
-        .route(&format!("{m}/runs/log-parameter"), post(runs::log_param))
-        .route(&format!("{m}/runs/set-tag"), post(runs::set_tag))
-        .route(&format!("{m}/runs/delete-tag"), post(runs::delete_tag))
-        .route(&format!("{m}/runs/log-batch"), post(runs::log_batch))
-        .route(&format!("{m}/runs/log-inputs"), post(runs::accept_and_ignore))
-        .route(&format!("{m}/runs/log-outputs"), post(runs::accept_and_ignore))
-        .route(&format!("{m}/metrics/get-history"), get(runs::metric_history))
-        .route(
-            &format!("{m}/metrics/get-history-bulk-interval"),
+            r::METRICS_GET_HISTORY_BULK_INTERVAL,
             get(runs::metric_history_bulk_interval),
         )
-        .route(&format!("{m}/logged-models/search"), post(runs::search_logged_models))
-        .route("/api/2.0/mlflow-artifacts/artifacts", get(artifacts::list))
+        .route(r::LOGGED_MODELS_SEARCH, post(runs::search_logged_models))
+        .route(r::ARTIFACTS, get(artifacts::list))
         .route(
-            "/api/2.0/mlflow-artifacts/artifacts/{*path}",
+            r::ARTIFACTS_FILE_ROUTE,
             get(artifacts::download)
                 .put(artifacts::upload)
                 .delete(artifacts::delete),
         )
-        .route("/api/3.0/mlflow/server-info", get(ext::mlflow_server_info))
-        .route("/health", get(|| async { "OK" }))
-        .route("/version", get(|| async { VERSION }));
+        .route(r::MLFLOW_SERVER_INFO, get(ext::mlflow_server_info))
+        .route(r::HEALTH, get(|| async { "OK" }))
+        .route(r::VERSION, get(|| async { VERSION }));
     let ours = Router::new()
-        .route(&format!("{PREFIX}/server-info"), get(ext::server_info))
-        .route(&format!("{PREFIX}/runs/create"), post(ext::create_run))
-        .route(&format!("{PREFIX}/runs/get"), get(ext::get_run))
-        .route(&format!("{PREFIX}/runs/by-number"), get(ext::get_run_by_number))
-        .route(&format!("{PREFIX}/runs/update"), post(ext::update_run))
-        .route(&format!("{PREFIX}/runs/ingest"), post(ext::ingest))
-        .route(&format!("{PREFIX}/runs/heartbeat"), post(ext::heartbeat))
-        .route(&format!("{PREFIX}/runs/artifacts"), get(ext::all_artifacts))
+        .route(r::SERVER_INFO, get(ext::server_info))
+        .route(r::EXT_RUNS_CREATE, post(ext::create_run))
+        .route(r::EXT_RUNS_GET, get(ext::get_run))
+        .route(r::EXT_RUNS_BY_NUMBER, get(ext::get_run_by_number))
+        .route(r::EXT_RUNS_UPDATE, post(ext::update_run))
+        .route(r::EXT_RUNS_INGEST, post(ext::ingest))
+        .route(r::EXT_RUNS_HEARTBEAT, post(ext::heartbeat))
+        .route(r::EXT_RUN_ARTIFACTS, get(ext::all_artifacts))
         .route(
-            &format!("{PREFIX}/runs/artifacts/{{run_id}}/{{*path}}"),
+            r::EXT_RUN_ARTIFACT_ROUTE,
             axum::routing::put(artifacts::upload_by_run).post(artifacts::append_by_run),
         )
-        .route(&format!("{PREFIX}/blobs/missing"), post(snapshots::missing_blobs))
-        .route(
-            &format!("{PREFIX}/blobs/{{hash}}"),
-            get(snapshots::get_blob).put(snapshots::put_blob),
-        )
-        .route(&format!("{PREFIX}/snapshots/create"), post(snapshots::create_snapshot))
-        .route(&format!("{PREFIX}/snapshots/get"), get(snapshots::get_snapshot))
-        .route(&format!("{PREFIX}/metrics/downsample"), get(ext::downsample))
-        .route(&format!("{PREFIX}/experiments/summary"), get(ext::experiment_summary))
-        .route(&format!("{PREFIX}/assets/promote"), post(ext::promote))
-        .route(&format!("{PREFIX}/assets/list"), get(ext::list_assets));
+        .route(r::BLOBS_MISSING, post(snapshots::missing_blobs))
+        .route(r::BLOB_ROUTE, get(snapshots::get_blob).put(snapshots::put_blob))
+        .route(r::SNAPSHOTS_CREATE, post(snapshots::create_snapshot))
+        .route(r::SNAPSHOTS_GET, get(snapshots::get_snapshot))
+        .route(r::METRICS_DOWNSAMPLE, get(ext::downsample))
+        .route(r::EXPERIMENTS_SUMMARY, get(ext::experiment_summary))
+        .route(r::ASSETS_PROMOTE, post(ext::promote))
+        .route(r::ASSETS_LIST, get(ext::list_assets));
     mlflow
         .merge(ours)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "ENDPOINT_NOT_FOUND", "No such endpoint") })
@@ -149,7 +142,7 @@ fn spawn_lost_run_sweeper(store: Arc<Store>) {
         loop {
             tokio::time::sleep(LOST_SWEEP_INTERVAL).await;
             let s = store.clone();
-            let swept = tokio::task::spawn_blocking(move || s.sweep_lost_runs(crate::store::now_ms())).await;
+            let swept = tokio::task::spawn_blocking(move || s.sweep_lost_runs(crate::api::ids::now_ms())).await;
             if let Ok(Err(e)) = swept {
                 eprintln!("runhistory server: could not check heartbeats: {e}");
             }

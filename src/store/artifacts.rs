@@ -3,10 +3,8 @@
 
 use super::{Result, Store, StoreError};
 use crate::api::FileInfo;
+use crate::api::limits::MAX_ARTIFACT_BYTES;
 use std::path::{Path, PathBuf};
-
-/// Largest artifact accepted: 512 MB per file, as the seed's outputs rule.
-pub const MAX_ARTIFACT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// A checked artifact location: a run and a relative path of plain segments inside its folder.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +22,7 @@ impl ArtifactPath {
 
 /// Splits a relative path into segments, refusing anything that could name a place outside.
 pub fn safe_segments(path: &str) -> Result<Vec<String>> {
-    crate::paths::safe_segments(path).map_err(StoreError::Invalid)
+    crate::paths::safe_segments(path).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 /// Refuses a path if any existing part of it below `base` is a symbolic link.

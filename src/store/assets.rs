@@ -1,7 +1,8 @@
 //! Promoted assets: a name and a version pointing at a run's artifacts under a prefix.
 
-use super::{Result, Store, StoreError, now_ms};
+use super::{Result, Store, StoreError};
 use crate::api::ext::Asset;
+use crate::api::ids::now_ms;
 use rusqlite::params;
 
 impl Store {

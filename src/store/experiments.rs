@@ -1,7 +1,8 @@
 //! Experiments: create, read, rename, tag, delete and restore, and search.
 
 use super::search::{Page, ViewType, paginate};
-use super::{Result, Store, StoreError, now_ms};
+use super::{Result, Store, StoreError};
+use crate::api::ids::now_ms;
 use crate::api::{Experiment, KeyValue};
 use crate::query::{self, Field, FieldValue, Subject};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -250,12 +251,12 @@ impl Store {
         order_by: &[String],
         page: &Page,
     ) -> Result<(Vec<Experiment>, Option<String>)> {
-        let expr = query::parse_filter(filter).map_err(StoreError::Invalid)?;
+        let expr = query::parse_filter(filter).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let orders = order_by
             .iter()
             .map(|o| query::parse_order_by(o))
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(StoreError::Invalid)?;
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut all = self.read(|c| {
             let mut stmt = c.prepare(&format!("{SELECT} ORDER BY experiment_id"))?;
             let rows = stmt

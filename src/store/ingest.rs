@@ -1,22 +1,17 @@
 //! Writing values: MLflow's log-batch (with its limits) and our bulk ingest, over one point writer.
 
 use super::runs::{check_active, set_tag_in};
-use super::{Result, Store, StoreError, now_ms};
+use super::{Result, Store, StoreError};
 use crate::api::ext::{IngestBatch, IngestResponse, LoggedValue, SeriesChunk, TableRow};
+use crate::api::ids::now_ms;
+use crate::api::limits::{
+    MAX_BATCH_ENTITIES, MAX_BATCH_METRICS, MAX_BATCH_PARAMS_TAGS, MAX_KEY_LEN, MAX_PARAM_VALUE_LEN, MAX_TAG_VALUE_LEN,
+    MAX_VALUE_JSON_LEN,
+};
 use crate::api::{KeyValue, LogBatch, Metric};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-
-/// MLflow's limits (mlflow/utils/validation.py).
-pub const MAX_KEY_LEN: usize = 250;
-pub const MAX_PARAM_VALUE_LEN: usize = 6000;
-pub const MAX_TAG_VALUE_LEN: usize = 8000;
-pub const MAX_BATCH_METRICS: usize = 1000;
-pub const MAX_BATCH_PARAMS_TAGS: usize = 100;
-pub const MAX_BATCH_ENTITIES: usize = 1000;
-/// Our limit on one logged string, table or image reference (JSON text).
-pub const MAX_VALUE_JSON_LEN: usize = 16 * 1024 * 1024;
 
 fn validate_key(kind: &str, key: &str) -> Result<()> {
     if key.is_empty() {

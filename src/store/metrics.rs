@@ -6,13 +6,9 @@ use super::search::{decode_offset, encode_offset};
 use super::{Result, Store, StoreError};
 use crate::api::Metric;
 use crate::api::ext::DownsampledSeries;
+use crate::api::limits::{MAX_BUCKETS, MAX_HISTORY_PAGE};
 use crate::series::Bucketer;
 use rusqlite::{Connection, OptionalExtension, params};
-
-/// Most points one history page holds (MLflow's client asks for 25,000).
-pub const MAX_HISTORY_PAGE: i64 = 1_000_000;
-/// Most buckets a downsampled read returns.
-pub const MAX_BUCKETS: usize = 100_000;
 
 fn series_id(conn: &Connection, run_id: &str, key: &str) -> Result<Option<i64>> {
     let run: Option<i64> = conn

@@ -13,10 +13,9 @@ mod search;
 mod snapshots;
 pub mod spool;
 
-pub use artifacts::{ArtifactPath, MAX_ARTIFACT_BYTES, safe_segments as safe_artifact_segments};
+pub use artifacts::{ArtifactPath, safe_segments as safe_artifact_segments};
 pub use metrics::XAxis;
 pub use search::{Page, RunQuery, ViewType};
-pub use snapshots::MAX_SNAPSHOT_FILES;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -68,9 +67,6 @@ impl From<std::io::Error> for StoreError {
     }
 }
 
-/// The default store folder, relative to the current directory.
-pub const DEFAULT_STORE_DIR: &str = ".runhistory";
-
 /// How many idle read connections are kept open.
 const MAX_IDLE_READERS: usize = 8;
 
@@ -79,11 +75,6 @@ pub struct Store {
     db_path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {
@@ -105,7 +96,7 @@ impl Store {
     pub fn open(root: impl AsRef<Path>) -> Result<Store> {
         let root = root.as_ref().to_path_buf();
         std::fs::create_dir_all(root.join("artifacts"))?;
-        let db_path = root.join("runhistory.db");
+        let db_path = root.join(crate::api::layout::DATABASE_FILE);
         let mut writer = open_connection(&db_path)?;
         schema::migrate(&mut writer)?;
         let store = Store {
@@ -145,11 +136,6 @@ impl Store {
         tx.commit()?;
         Ok(out)
     }
-}
-
-/// A new run id: 32 lowercase hex characters, as MLflow's.
-pub fn new_run_id() -> String {
-    format!("{:032x}", rand::random::<u128>())
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 
 use super::experiments::{get_in as get_experiment_in, parse_experiment_id};
 use super::load::load_runs;
-use super::{Result, Store, StoreError, new_run_id, now_ms};
+use super::{Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, RunDetail, RunStatus, UpdateRunExt};
+use crate::api::ids::{new_run_id, now_ms};
+use crate::api::limits::DEFAULT_HEARTBEAT_SECS;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Tags MLflow gives meaning to, mirrored into run attributes.
@@ -13,9 +15,6 @@ pub const TAG_NOTE: &str = "mlflow.note.content";
 pub const TAG_PARENT: &str = "mlflow.parentRunId";
 pub const TAG_USER: &str = "mlflow.user";
 pub const TAG_SOURCE: &str = "mlflow.source.name";
-
-/// Heartbeat interval assumed when a sender gives none.
-pub const DEFAULT_HEARTBEAT_SECS: f64 = 10.0;
 
 const ADJECTIVES: &[&str] = &[
     "amber", "bold", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "happy", "keen", "lively",

@@ -139,7 +139,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(&format!("PRAGMA user_version = {number}"))?;
         tx.commit()?;
     }
-    let now = super::now_ms();
+    let now = crate::api::ids::now_ms();
     conn.execute(
         "INSERT OR IGNORE INTO experiments (experiment_id, name, artifact_location, creation_time, last_update_time)
          VALUES (0, 'Default', 'mlflow-artifacts:/0', ?1, ?1)",

@@ -2,15 +2,14 @@
 
 use super::experiments::{get_in as get_experiment_in, parse_experiment_id};
 use super::load::load_runs;
-use super::{Result, Store, StoreError, now_ms, prefilter};
+use super::{Result, Store, StoreError, prefilter};
 use crate::api::ext::{ExperimentSummary, RunDetail};
+use crate::api::ids::now_ms;
+use crate::api::limits::MAX_RUNS_PAGE;
 use crate::query::{self, Field, FieldValue, OrderBy, Subject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::cmp::Ordering;
-
-/// MLflow's upper bound on one page of runs.
-pub const MAX_RUNS_PAGE: i64 = 50_000;
 
 /// Which lifecycle stages a search keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -138,13 +137,13 @@ impl Store {
     }
 
     pub fn search_runs(&self, q: &RunQuery) -> Result<(Vec<RunDetail>, Option<String>)> {
-        let expr = query::parse_filter(&q.filter).map_err(StoreError::Invalid)?;
+        let expr = query::parse_filter(&q.filter).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let orders = q
             .order_by
             .iter()
             .map(|o| query::parse_order_by(o))
             .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(StoreError::Invalid)?;
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let ids = q
             .experiment_ids
             .iter()
@@ -197,7 +196,7 @@ impl Store {
 
     /// Every active run of an experiment with its latest values, newest first: one request for a grid.
     pub fn experiment_summary(&self, experiment_id: &str, filter: &str) -> Result<ExperimentSummary> {
-        let expr = query::parse_filter(filter).map_err(StoreError::Invalid)?;
+        let expr = query::parse_filter(filter).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let id = parse_experiment_id(experiment_id)?;
         let experiment = self.read(|c| get_experiment_in(c, id))?;
         let mut runs = self.runs_of_experiments(&[id])?;

@@ -2,14 +2,13 @@
 //! so the same file in a thousand runs' snapshots takes its space once.
 
 use super::artifacts::safe_segments;
-use super::{Result, Store, StoreError, now_ms};
+use super::{Result, Store, StoreError};
+use crate::api::ids::now_ms;
+use crate::api::limits::MAX_SNAPSHOT_FILES;
 use crate::api::snapshot::{CreateSnapshot, Snapshot, SnapshotFile, is_content_hash};
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashSet;
 use std::path::PathBuf;
-
-/// Most files one snapshot may list.
-pub const MAX_SNAPSHOT_FILES: usize = 100_000;
 
 fn check_hash(hash: &str) -> Result<()> {
     if is_content_hash(hash) {

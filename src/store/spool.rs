@@ -6,7 +6,7 @@ use crate::api::ext::SpoolRecord;
 use std::io::BufRead;
 use std::path::PathBuf;
 
-pub const SPOOL_DIR: &str = "spool";
+use crate::api::layout::SPOOL_DIR;
 
 /// Figures of one replay.
 #[derive(Debug, Default, Clone, PartialEq)]

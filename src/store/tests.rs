@@ -2,6 +2,7 @@ use super::*;
 use crate::api::ext::{
     CreateRunExt, IngestBatch, LoggedValue, Num, RunStatus, SeriesChunk, SpoolRecord, TableRow, UpdateRunExt,
 };
+use crate::api::ids::now_ms;
 use crate::api::{KeyValue, LogBatch, Metric};
 
 fn store() -> (tempfile::TempDir, Store) {

@@ -1,9 +1,26 @@
-//! Every action a view can ask for, in one enum: views push commands, the workbench applies them.
+//! Every action a view can ask for, in one enum: views push commands while drawing, and the
+//! workbench's logic applies them before the next frame (matched exhaustively, so a new variant
+//! cannot silently do nothing).
 
 use super::model::columns::ColumnKey;
 use super::model::dashboard::{ChartKey, RunAxis};
 use super::model::series::SeriesOptions;
 use std::path::PathBuf;
+
+/// Which series feed a chart draws: one per series of the open run, or per (series, run) compared.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FeedId {
+    Details(String),
+    Compare { key: String, run: usize },
+}
+
+/// What a series chart shows now: its visible x range once zoomed or panned (None: the whole
+/// series) and its width in pixels. The feed reads buckets for exactly this.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartView {
+    pub range: Option<(f64, f64)>,
+    pub px: usize,
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -11,8 +28,8 @@ pub enum Command {
     Refresh,
     SelectExperiment(String),
     SelectScript(Option<String>),
-    /// Use the filter box's text as the search filter.
-    ApplyFilter,
+    /// Search with this filter (the filter box's text; empty clears it).
+    ApplyFilter(String),
     OpenRun(String),
     ShowDashboard,
     /// Add a run to, or take it from, the runs to compare.
@@ -27,6 +44,8 @@ pub enum Command {
     SetDark(bool),
     SetRunAxis(RunAxis),
     SetSeriesOptions(SeriesOptions),
+    /// A series chart's view changed (zoom, pan, width): read buckets for it.
+    ViewSeries(FeedId, ChartView),
     /// Show an artifact of the open run.
     Preview(String),
     /// Ask for a folder (without blocking the window), then download into it.
@@ -37,8 +56,8 @@ pub enum Command {
     PickProjectFolder,
     OpenProjectFolder(PathBuf),
     SelectProjectScript(String),
-    /// Start a tracked run of the chosen script with the arguments box.
-    StartRun,
+    /// Start a tracked run of the chosen script with these arguments (as typed, shell-like).
+    StartRun(String),
     CancelJob(String),
     ToggleJobs,
     /// Write the demo project and start its eight runs.

@@ -1,14 +1,18 @@
 //! The runs being compared: their records, artifact lists, overlaid series and shared images.
 
+use super::command::{ChartView, FeedId};
 use super::feed::SeriesFeed;
 use super::fetch::{Fetch, Spawner};
 use super::model::compare::{shared_images, shared_series};
+use super::model::compare_page::{CompareInputs, CompareModel, SnapshotOf, compare_model};
+use super::model::series::{SeriesOptions, XMode};
 use super::preview::{self, Preview};
 use crate::api::ext::RunDetail;
 use crate::api::snapshot::Snapshot;
 use crate::client::HistoryClient;
 use crate::project::diff::{FileDiff, unified_diff};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The text diff of one file between the first run's snapshot and another's.
 pub struct FileDiffView {
@@ -23,12 +27,13 @@ pub struct CompareState {
     pub artifacts: Vec<Fetch<Vec<(String, u64)>>>,
     /// Feeds by (series key, run index).
     pub series: BTreeMap<(String, usize), SeriesFeed>,
-    /// Previews by (image path, run index), with the texture the view made of each.
-    pub images: BTreeMap<(String, usize), (Fetch<Preview>, Option<egui::TextureHandle>)>,
+    /// Previews by (image path, run index).
+    pub images: BTreeMap<(String, usize), Fetch<Preview>>,
     pub only_differences: bool,
     /// The project snapshot each run started from (runs logged without one have none).
     pub snapshots: Vec<Fetch<Snapshot>>,
     pub file_diff: Option<FileDiffView>,
+    model: Option<(CompareInputs, Arc<CompareModel>)>,
 }
 
 impl CompareState {
@@ -42,6 +47,7 @@ impl CompareState {
             only_differences: false,
             snapshots: run_ids.iter().map(|_| Fetch::default()).collect(),
             file_diff: None,
+            model: None,
         };
         for (i, id) in run_ids.iter().enumerate() {
             let (c, id) = (client.clone(), id.clone());
@@ -83,7 +89,64 @@ impl CompareState {
         self.runs.iter().filter_map(|f| f.value()).collect()
     }
 
-    pub fn poll(&mut self, spawner: &Spawner, client: &HistoryClient) {
+    /// The model of what the view shows (None until every run has arrived).
+    pub fn model(&self) -> Option<Arc<CompareModel>> {
+        self.model.as_ref().map(|(_, m)| m.clone())
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.runs.iter().any(Fetch::is_loading)
+            || self.artifacts.iter().any(Fetch::is_loading)
+            || self.series.values().any(SeriesFeed::is_loading)
+    }
+
+    /// Reads a series for the view its chart reported.
+    pub fn view_series(&mut self, id: &FeedId, x: XMode, view: ChartView, spawner: &Spawner, client: &HistoryClient) {
+        if let FeedId::Compare { key, run } = id
+            && let Some(feed) = self.series.get_mut(&(key.clone(), *run))
+        {
+            feed.read(spawner, client, x, view);
+        }
+    }
+
+    fn rebuild_model(&mut self, now_ms: i64) {
+        let runs = self.loaded();
+        if runs.len() < self.runs.len() {
+            return;
+        }
+        let live = runs.iter().any(|r| !r.status.is_terminal());
+        let inputs = CompareInputs {
+            runs: self.runs.iter().map(Fetch::generation).collect(),
+            artifacts: self.artifacts.iter().map(Fetch::generation).collect(),
+            snapshots: self.snapshots.iter().map(Fetch::generation).collect(),
+            live_second: if live { now_ms / 1000 } else { 0 },
+        };
+        if self.model.as_ref().is_some_and(|(i, _)| *i == inputs) {
+            return;
+        }
+        let files: Vec<Vec<String>> = self
+            .artifacts
+            .iter()
+            .map(|a| {
+                a.value()
+                    .map(|v| v.iter().map(|(p, _)| p.clone()).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let snaps: Vec<SnapshotOf<'_>> = self
+            .snapshots
+            .iter()
+            .map(|f| match (f.value(), f.error()) {
+                (Some(s), _) => SnapshotOf::Loaded(s),
+                (None, Some(_)) => SnapshotOf::Missing,
+                (None, None) => SnapshotOf::Loading,
+            })
+            .collect();
+        let model = compare_model(&runs, &files, &snaps, now_ms);
+        self.model = Some((inputs, Arc::new(model)));
+    }
+
+    pub fn poll(&mut self, spawner: &Spawner, client: &HistoryClient, opts: &SeriesOptions, now_ms: i64) {
         for i in 0..self.runs.len() {
             if self.runs[i].poll()
                 && let Some(run) = self.runs[i].value().cloned()
@@ -102,8 +165,11 @@ impl CompareState {
                 self.request_images(spawner, client);
             }
         }
-        for (f, _) in self.images.values_mut() {
+        for f in self.images.values_mut() {
             f.poll();
+        }
+        for feed in self.series.values_mut() {
+            feed.poll(opts);
         }
         for f in &mut self.snapshots {
             f.poll();
@@ -111,6 +177,7 @@ impl CompareState {
         if let Some(d) = &mut self.file_diff {
             d.text.poll();
         }
+        self.rebuild_model(now_ms);
     }
 
     /// The image paths at least two runs share.
@@ -139,7 +206,7 @@ impl CompareState {
                 self.images.entry((path.clone(), i)).or_insert_with(|| {
                     let mut f = Fetch::default();
                     f.request(spawner, preview::load(client.clone(), run, path.clone(), size));
-                    (f, None)
+                    f
                 });
             }
         }

@@ -1,9 +1,12 @@
 //! The open run: its record, artifacts, series feeds, the artifact being previewed and downloads.
 
+use super::command::{ChartView, FeedId};
 use super::feed::SeriesFeed;
 use super::fetch::{Fetch, Spawner};
 use super::folder_pick::FolderPick;
 use super::model::details::series_keys;
+use super::model::run_page::{DetailsInputs, DetailsModel, details_model};
+use super::model::series::SeriesOptions;
 use super::preview::{self, Preview};
 use crate::api::ext::RunDetail;
 use crate::client::{HistoryClient, Progress};
@@ -25,16 +28,13 @@ pub struct DetailsState {
     pub series: BTreeMap<String, SeriesFeed>,
     pub preview_path: Option<String>,
     pub preview: Fetch<Preview>,
-    /// The texture of the previewed image, made once by the view from the decoded pixels.
-    pub texture: Option<(u64, egui::TextureHandle)>,
     pub download: Option<Download>,
     pub folder_pick: FolderPick,
-    /// The destination typed beside the button (also the way when no file dialog is available).
-    pub dest_input: String,
     /// When the run was last asked for (a running run is asked again every couple of seconds).
     pub refreshed: Option<std::time::Instant>,
     /// Point counts of the series as last seen: a changed count means new points to read.
     counts: BTreeMap<String, i64>,
+    model: Option<(DetailsInputs, Arc<DetailsModel>)>,
 }
 
 impl DetailsState {
@@ -46,12 +46,11 @@ impl DetailsState {
             series: BTreeMap::new(),
             preview_path: None,
             preview: Fetch::default(),
-            texture: None,
             download: None,
             folder_pick: FolderPick::default(),
-            dest_input: String::new(),
             refreshed: None,
             counts: BTreeMap::new(),
+            model: None,
         };
         d.refresh(spawner, client);
         d
@@ -63,21 +62,63 @@ impl DetailsState {
         self.run.request(spawner, async move { c.get_run(&id).await });
     }
 
-    /// Takes finished fetches; once the run is known, asks for its artifacts and makes its feeds.
-    pub fn poll(&mut self, spawner: &Spawner, client: &HistoryClient) {
+    /// Takes finished fetches; once the run is known, asks for its artifacts and makes its feeds;
+    /// rebuilds the model when what it shows changed.
+    pub fn poll(&mut self, spawner: &Spawner, client: &HistoryClient, opts: &SeriesOptions, now_ms: i64) {
         let fresh = self.run.poll();
         self.artifacts.poll();
         self.preview.poll();
         if let Some(dest) = self.folder_pick.poll() {
-            self.dest_input = dest.display().to_string();
             self.start_download(dest, spawner, client);
         }
         if let Some(d) = &mut self.download {
             d.result.poll();
         }
-        if !fresh {
+        for feed in self.series.values_mut() {
+            feed.poll(opts);
+        }
+        if fresh {
+            self.take_run(spawner, client);
+        }
+        self.rebuild_model(now_ms);
+    }
+
+    /// The model of what the view shows (None until the run has arrived).
+    pub fn model(&self) -> Option<Arc<DetailsModel>> {
+        self.model.as_ref().map(|(_, m)| m.clone())
+    }
+
+    fn rebuild_model(&mut self, now_ms: i64) {
+        let Some(run) = self.run.value() else { return };
+        let inputs = DetailsInputs {
+            run_generation: self.run.generation(),
+            artifacts_generation: self.artifacts.generation(),
+            live_second: if run.status.is_terminal() { 0 } else { now_ms / 1000 },
+        };
+        if self.model.as_ref().is_some_and(|(i, _)| *i == inputs) {
             return;
         }
+        let artifacts = self.artifacts.value().map(Vec::as_slice);
+        self.model = Some((inputs, Arc::new(details_model(run, artifacts, now_ms))));
+    }
+
+    /// Reads a series for the view its chart reported.
+    pub fn view_series(
+        &mut self,
+        id: &FeedId,
+        x: super::model::series::XMode,
+        view: ChartView,
+        spawner: &Spawner,
+        client: &HistoryClient,
+    ) {
+        if let FeedId::Details(key) = id
+            && let Some(feed) = self.series.get_mut(key)
+        {
+            feed.read(spawner, client, x, view);
+        }
+    }
+
+    fn take_run(&mut self, spawner: &Spawner, client: &HistoryClient) {
         let Some(run) = self.run.value().cloned() else { return };
         if !self.artifacts.is_loading() {
             let c = client.clone();
@@ -98,6 +139,14 @@ impl DetailsState {
         }
     }
 
+    pub fn is_loading(&self) -> bool {
+        self.run.is_loading()
+            || self.artifacts.is_loading()
+            || self.preview.is_loading()
+            || self.series.values().any(SeriesFeed::is_loading)
+            || self.download.as_ref().is_some_and(|x| x.result.is_loading())
+    }
+
     pub fn show_preview(&mut self, path: &str, spawner: &Spawner, client: &HistoryClient) {
         let Some(run) = self.run.value().cloned() else { return };
         let size = self
@@ -107,7 +156,6 @@ impl DetailsState {
             .unwrap_or(0);
         self.preview_path = Some(path.into());
         self.preview.clear();
-        self.texture = None;
         let (c, p) = (client.clone(), path.to_string());
         self.preview.request(spawner, preview::load(c, run, p, size));
     }

@@ -1,6 +1,7 @@
 //! One series of one run as a chart needs it: min/max buckets for the visible x range at the
 //! chart's pixel width, fetched again off the UI thread whenever the view changes.
 
+use super::command::ChartView;
 use super::fetch::{Fetch, Spawner};
 use super::model::series::{SeriesOptions, XMode, chart_line};
 use crate::api::ext::DownsampledSeries;
@@ -37,38 +38,63 @@ impl SeriesFeed {
         }
     }
 
-    /// Asks for buckets when the x mode, the visible range or the width changed; `view` is the
-    /// chart's visible x range once the user zoomed or panned (None: the whole series is shown).
-    /// One request is in flight at a time; the last answer stays drawn meanwhile.
-    pub fn want(&mut self, spawner: &Spawner, client: &HistoryClient, x: XMode, view: Option<(f64, f64)>, px: usize) {
-        self.fetch.poll();
-        let buckets = px.clamp(16, 4000);
-        let range = match view {
-            Some((lo, hi)) if hi > lo => Some(x.server_range(lo, hi, self.run_start_ms)),
+    /// Whether a chart showing `view` with x mode `x` needs new buckets: the x mode, the visible
+    /// range or the width changed since the last read. None while a read is in flight (the last
+    /// answer stays drawn meanwhile). Pure: the view asks this, the logic reads.
+    pub fn wants(&self, x: XMode, view: ChartView) -> Option<ChartView> {
+        if self.fetch.is_loading() {
+            return None;
+        }
+        let want = self.request_for(x, view);
+        match self.requested {
+            Some(r) if close_enough(&r, &want) => None,
+            _ => Some(view),
+        }
+    }
+
+    fn request_for(&self, x: XMode, view: ChartView) -> Request {
+        let range = match view.range {
+            Some((lo, hi)) if hi > lo && self.has_data() => Some(x.server_range(lo, hi, self.run_start_ms)),
             _ => None,
         };
-        let want = Request { x, range, buckets };
-        if self.fetch.is_loading() || self.requested.is_some_and(|r| close_enough(&r, &want)) {
+        Request {
+            x,
+            range,
+            buckets: view.px.clamp(16, 4000),
+        }
+    }
+
+    /// Reads the buckets for `view` off the UI thread (called by the logic, never while drawing).
+    pub fn read(&mut self, spawner: &Spawner, client: &HistoryClient, x: XMode, view: ChartView) {
+        if self.fetch.is_loading() {
             return;
         }
+        let want = self.request_for(x, view);
         self.requested = Some(want);
         let (client, run, key, axis) = (client.clone(), self.run_id.clone(), self.key.clone(), x.server_axis());
+        let Request { range, buckets, .. } = want;
         self.fetch.request(
             spawner,
             async move { client.series(&run, &key, axis, buckets, range).await },
         );
     }
 
-    /// The line to draw with these options; recomputed only when new buckets came or options changed.
-    pub fn line(&mut self, opts: &SeriesOptions) -> &[[f64; 2]] {
-        self.fetch.poll();
+    /// Takes a finished read and makes the line for these options; true when something changed.
+    pub fn poll(&mut self, opts: &SeriesOptions) -> bool {
+        let changed = self.fetch.poll();
         let stamp = (self.fetch.generation(), *opts);
         if self.line_of != Some(stamp)
             && let Some(s) = self.fetch.value()
         {
             self.line = chart_line(&s.buckets, opts, self.run_start_ms);
             self.line_of = Some(stamp);
+            return true;
         }
+        changed
+    }
+
+    /// The line as last made by `poll`.
+    pub fn line(&self) -> &[[f64; 2]] {
         &self.line
     }
 

@@ -13,6 +13,25 @@ pub struct FetchError {
     pub unreachable: bool,
 }
 
+impl FetchError {
+    /// An error that is not about reaching the server (a local file, a refused plan).
+    pub fn failed(message: impl std::fmt::Display) -> FetchError {
+        FetchError {
+            message: message.to_string(),
+            unreachable: false,
+        }
+    }
+}
+
+impl From<crate::project::ProjectError> for FetchError {
+    fn from(e: crate::project::ProjectError) -> FetchError {
+        match e {
+            crate::project::ProjectError::Client(c) => c.into(),
+            other => FetchError::failed(other),
+        }
+    }
+}
+
 impl From<ClientError> for FetchError {
     fn from(e: ClientError) -> FetchError {
         FetchError {

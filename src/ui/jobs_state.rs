@@ -4,7 +4,7 @@
 use super::fetch::{Fetch, Spawner};
 use super::folder_pick::FolderPick;
 use crate::client::HistoryClient;
-use crate::project::{Job, JobView, LaunchSpec, demo, runnable_scripts, start};
+use crate::project::{Job, JobView, LaunchSpec, ProjectError, demo, runnable_scripts, start};
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -13,11 +13,8 @@ pub struct JobsState {
     /// The runnable scripts of the open project folder.
     pub scripts: Fetch<Vec<String>>,
     pub script: Option<String>,
-    pub args_input: String,
-    /// The folder typed beside the picker button.
-    pub folder_input: String,
     pub folder_pick: FolderPick,
-    starting: Vec<mpsc::Receiver<Result<Vec<Job>, String>>>,
+    starting: Vec<mpsc::Receiver<Result<Vec<Job>, ProjectError>>>,
     jobs: Vec<Job>,
     /// What each job looked like at the last poll, in the order they started: the panel, the
     /// top bar and the wake-up timer read this instead of locking every job each time.
@@ -30,7 +27,6 @@ pub struct JobsState {
 impl JobsState {
     /// Opens a project folder: its scripts are listed off the UI thread.
     pub fn open_folder(&mut self, folder: &Path, spawner: &Spawner) {
-        self.folder_input = folder.display().to_string();
         self.script = None;
         self.list_scripts(folder, spawner);
     }
@@ -48,10 +44,7 @@ impl JobsState {
             })
             .await
             .unwrap_or_else(|e| Err(e.to_string()))
-            .map_err(|message| super::fetch::FetchError {
-                message,
-                unreachable: false,
-            })
+            .map_err(super::fetch::FetchError::failed)
         });
     }
 
@@ -81,9 +74,8 @@ impl JobsState {
         self.starting.push(spawner.spawn(async move {
             let d2 = d.clone();
             tokio::task::spawn_blocking(move || demo::write_project(&d2))
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| format!("{}: {e}", d.display()))?;
+                .await?
+                .map_err(|e| ProjectError::file(d.display(), e))?;
             demo::start_runs(&c, &d).await
         }));
     }
@@ -98,7 +90,7 @@ impl JobsState {
                 false
             }
             Ok(Err(e)) => {
-                self.error = Some(e);
+                self.error = Some(e.to_string());
                 false
             }
             Err(mpsc::TryRecvError::Empty) => true,

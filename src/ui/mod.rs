@@ -1,6 +1,9 @@
-//! The desktop workbench (eframe/egui): dashboard, details and compare over the history API.
+//! The desktop workbench (eframe/egui): dashboard, details, compare and jobs over the history API.
+//! `WorkbenchApp` splits each frame as eframe does: `logic` (commands, fetches, models; it runs
+//! while the window is hidden too) and `ui` (drawing only, which pushes commands).
 
 pub mod command;
+mod command_handling;
 pub mod compare_state;
 pub mod details_state;
 pub mod feed;
@@ -10,92 +13,115 @@ pub mod jobs_state;
 pub mod model;
 pub mod preview;
 pub mod restore_state;
+pub mod route;
 pub mod settings;
 pub mod state;
 mod state_tracked;
 pub mod view;
+pub mod view_state;
 
-use crate::client::HistoryClient;
-use crate::server::EmbeddedServer;
-use crate::store::Store;
+use crate::connect::{ConnectError, Connection, Source, connect};
+use command::Command;
 use fetch::Spawner;
 use settings::{STORAGE_KEY, Settings};
 use state::Workbench;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::time::Instant;
+use view_state::ViewState;
 
-pub use view::workbench_ui;
-
-/// Where the workbench reads from.
-pub enum Source {
-    /// Our server, started in-process over this store folder.
-    Embedded(PathBuf),
-    Remote {
-        url: String,
-        token: Option<String>,
-    },
+#[derive(Debug, thiserror::Error)]
+pub enum WorkbenchError {
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("cannot start the I/O runtime: {0}")]
+    Runtime(std::io::Error),
+    #[error("cannot open the window: {0}")]
+    Window(String),
 }
 
-/// The eframe application: the workbench plus what must live as long as the window.
+/// The eframe application: the workbench's logic, its views' own state, and what must live as long
+/// as the window (the connection, with the in-process server if there is one, and the runtime).
 pub struct WorkbenchApp {
     pub wb: Workbench,
-    _server: Option<EmbeddedServer>,
-    _runtime: tokio::runtime::Runtime,
+    pub view: ViewState,
+    /// What the views asked for in the last frame, applied by the next `logic`.
+    pending: Vec<Command>,
     applied_dark: Option<bool>,
+    _connection: Connection,
+    _runtime: tokio::runtime::Runtime,
 }
 
 impl WorkbenchApp {
-    pub fn new(source: Source, settings: Settings, repaint: Option<egui::Context>) -> Result<WorkbenchApp, String> {
+    pub fn new(
+        source: Source,
+        settings: Settings,
+        repaint: Option<egui::Context>,
+    ) -> Result<WorkbenchApp, WorkbenchError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("workbench-io")
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the I/O runtime: {e}"))?;
-        let (server, url, token, label) = match source {
-            Source::Embedded(dir) => {
-                let store = Store::open(&dir).map_err(|e| format!("cannot open the store {}: {e}", dir.display()))?;
-                let server = EmbeddedServer::start(Arc::new(store), None)
-                    .map_err(|e| format!("cannot start the embedded server: {e}"))?;
-                let url = server.url();
-                (Some(server), url, None, format!("Store {}", dir.display()))
-            }
-            Source::Remote { url, token } => (None, url.clone(), token, url),
-        };
-        let client = HistoryClient::new(&url, token).map_err(|e| e.to_string())?;
+            .map_err(WorkbenchError::Runtime)?;
+        let connection = connect(source)?;
         let spawner = Spawner {
             rt: runtime.handle().clone(),
             repaint,
         };
         Ok(WorkbenchApp {
-            wb: Workbench::new(client, spawner, label, settings),
-            _server: server,
-            _runtime: runtime,
+            wb: Workbench::new(connection.client.clone(), spawner, connection.label.clone(), settings),
+            view: ViewState::default(),
+            pending: Vec::new(),
             applied_dark: None,
+            _connection: connection,
+            _runtime: runtime,
         })
+    }
+
+    /// The logic half of a frame: what eframe's `logic` runs.
+    pub fn logic_pass(&mut self, ctx: &egui::Context) {
+        self.wb.logic(Instant::now(), std::mem::take(&mut self.pending));
+        let dark = self.wb.settings().dark;
+        if self.applied_dark != Some(dark) {
+            self.applied_dark = Some(dark);
+            ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
+        }
+        ctx.request_repaint_after(self.wb.next_wake());
+    }
+
+    /// The drawing half of a frame: what eframe's `ui` runs. A command asks for another frame, so
+    /// that the logic applies it at once.
+    pub fn ui_pass(&mut self, ui: &mut egui::Ui) {
+        let cmds = view::workbench_ui(ui, &self.wb, &mut self.view);
+        if !cmds.is_empty() {
+            ui.ctx().request_repaint();
+        }
+        self.pending.extend(cmds);
+    }
+
+    /// Both halves, for a harness that only has a `Ui` (tests, the frame benchmark).
+    pub fn frame(&mut self, ui: &mut egui::Ui) {
+        self.logic_pass(ui.ctx());
+        self.ui_pass(ui);
     }
 }
 
 impl eframe::App for WorkbenchApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.logic_pass(ctx);
+    }
+
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        if self.applied_dark != Some(self.wb.settings.dark) {
-            self.applied_dark = Some(self.wb.settings.dark);
-            ui.ctx().set_theme(if self.wb.settings.dark {
-                egui::Theme::Dark
-            } else {
-                egui::Theme::Light
-            });
-        }
-        workbench_ui(ui, &mut self.wb);
+        self.ui_pass(ui);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, STORAGE_KEY, &self.wb.settings);
+        eframe::set_value(storage, STORAGE_KEY, self.wb.settings());
     }
 }
 
 /// Opens the window and returns when it is closed; `project` opens that project folder.
-pub fn run(source: Source, project: Option<PathBuf>) -> Result<(), String> {
+pub fn run(source: Source, project: Option<PathBuf>) -> Result<(), WorkbenchError> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Run History Workbench")
@@ -121,5 +147,5 @@ pub fn run(source: Source, project: Option<PathBuf>) -> Result<(), String> {
             Ok(Box::new(app))
         }),
     )
-    .map_err(|e| format!("cannot open the window: {e}"))
+    .map_err(|e| WorkbenchError::Window(e.to_string()))
 }

@@ -23,13 +23,6 @@ pub struct RestoreState {
     pub applied: Fetch<Snapshot>,
 }
 
-fn failed(message: String) -> FetchError {
-    FetchError {
-        message,
-        unreachable: false,
-    }
-}
-
 impl RestoreState {
     /// Starts computing what the restore would change.
     pub fn plan(project: &Path, source: RestoreSource, spawner: &Spawner, client: &HistoryClient) -> RestoreState {
@@ -44,8 +37,7 @@ impl RestoreState {
             let s2 = snapshot.clone();
             let plan = tokio::task::spawn_blocking(move || plan_restore(&root, &s2, snapshot_cap_from_env()))
                 .await
-                .map_err(|e| failed(e.to_string()))?
-                .map_err(failed)?;
+                .map_err(FetchError::failed)??;
             Ok::<_, FetchError>((snapshot, plan))
         });
         RestoreState {
@@ -76,7 +68,7 @@ impl RestoreState {
         self.applied.request(spawner, async move {
             apply_restore(&c, &root, &snapshot, &plan, snapshot_cap_from_env())
                 .await
-                .map_err(failed)
+                .map_err(FetchError::from)
         });
     }
 

@@ -1,5 +1,5 @@
 //! The workbench's state and logic, apart from drawing: what is shown, what is fetched when, and
-//! how each command changes it.
+//! how each command changes it. eframe's `logic` runs this every frame, hidden window included.
 
 use super::command::Command;
 use super::compare_state::CompareState;
@@ -9,6 +9,7 @@ use super::jobs_state::JobsState;
 use super::model::columns::{ColumnKey, default_columns};
 use super::model::dashboard::{DashboardInputs, DashboardModel, dashboard_model};
 use super::restore_state::RestoreState;
+use super::route::Route;
 use super::settings::Settings;
 use crate::api::Experiment;
 use crate::api::ext::{ExperimentSummary, RunDetail};
@@ -24,46 +25,31 @@ pub const JOB_REFRESH: Duration = Duration::from_millis(250);
 /// Most runs a comparison takes.
 pub const MAX_COMPARE: usize = 3;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum View {
-    Dashboard,
-    Details,
-    Compare,
-}
-
 pub struct Workbench {
-    pub client: HistoryClient,
-    pub spawner: Spawner,
+    pub(super) client: HistoryClient,
+    pub(super) spawner: Spawner,
     /// Where the data comes from, as the top bar says it.
-    pub source: String,
-    pub flavor: Fetch<Flavor>,
-    pub experiments: Fetch<Vec<Experiment>>,
-    pub runs: Fetch<ExperimentSummary>,
-    pub experiment_id: Option<String>,
-    pub script: Option<String>,
+    pub(super) source: String,
+    pub(super) flavor: Fetch<Flavor>,
+    pub(super) experiments: Fetch<Vec<Experiment>>,
+    pub(super) runs: Fetch<ExperimentSummary>,
+    pub(super) experiment_id: Option<String>,
+    pub(super) script: Option<String>,
     /// Scripts seen in the experiment's unfiltered runs (the sidebar's list).
-    pub scripts: BTreeSet<String>,
-    pub filter_input: String,
-    pub filter: String,
-    pub view: View,
-    pub details: Option<DetailsState>,
-    pub compare: Option<CompareState>,
+    pub(super) scripts: BTreeSet<String>,
+    pub(super) filter: String,
+    pub(super) route: Route,
     /// Run ids ticked for comparison, in the order they were ticked.
-    pub selected: Vec<String>,
-    pub sort: Option<(ColumnKey, bool)>,
-    pub chooser_open: bool,
-    pub chooser_search: String,
-    pub settings: Settings,
-    /// Where each dashboard chart was last drawn, so a point can be found on screen (tests click them).
-    pub chart_frames: std::collections::BTreeMap<super::model::dashboard::ChartKey, egui_plot::PlotTransform>,
-    /// Where each series chart was last drawn, by chart id (the benchmark zooms them).
-    pub series_frames: std::collections::BTreeMap<String, egui_plot::PlotTransform>,
+    pub(super) selected: Vec<String>,
+    pub(super) sort: Option<(ColumnKey, bool)>,
+    pub(super) chooser_open: bool,
+    pub(super) settings: Settings,
     /// The project folder's run form and the jobs started from it.
-    pub jobs: JobsState,
+    pub(super) jobs: JobsState,
     /// Where "Run the demo" writes the demo project.
-    pub demo_dir: std::path::PathBuf,
+    pub(super) demo_dir: std::path::PathBuf,
     /// The restore being planned, confirmed or done (its dialog is open while this is set).
-    pub restore: Option<RestoreState>,
+    pub(super) restore: Option<RestoreState>,
     dashboard: Option<(DashboardInputs, std::sync::Arc<DashboardModel>)>,
     started: bool,
     last_runs_request: Option<Instant>,
@@ -82,18 +68,12 @@ impl Workbench {
             experiment_id: None,
             script: None,
             scripts: BTreeSet::new(),
-            filter_input: String::new(),
             filter: String::new(),
-            view: View::Dashboard,
-            details: None,
-            compare: None,
+            route: Route::Dashboard,
             selected: Vec::new(),
             sort: None,
             chooser_open: false,
-            chooser_search: String::new(),
             settings,
-            chart_frames: Default::default(),
-            series_frames: Default::default(),
             jobs: JobsState::default(),
             restore: None,
             demo_dir: std::env::current_dir().unwrap_or_default().join("runhistory-demo"),
@@ -107,6 +87,92 @@ impl Workbench {
     /// The runs of the chosen experiment as last fetched (kept while a refresh loads).
     pub fn runs(&self) -> &[RunDetail] {
         self.runs.value().map_or(&[], |s| s.runs.as_slice())
+    }
+
+    /// The experiment's runs as last fetched, if they have arrived.
+    pub fn summary(&self) -> Option<&ExperimentSummary> {
+        self.runs.value()
+    }
+
+    pub fn route(&self) -> &Route {
+        &self.route
+    }
+
+    pub fn route_mut(&mut self) -> &mut Route {
+        &mut self.route
+    }
+
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.client.base_url()
+    }
+
+    /// The server is a stock MLflow server: our extensions are unavailable.
+    pub fn is_mlflow(&self) -> bool {
+        self.flavor.value() == Some(&Flavor::Mlflow)
+    }
+
+    pub fn experiments(&self) -> Option<&[Experiment]> {
+        self.experiments.value().map(Vec::as_slice)
+    }
+
+    pub fn experiment_id(&self) -> Option<&str> {
+        self.experiment_id.as_deref()
+    }
+
+    /// The scripts seen in the experiment's unfiltered runs (the sidebar's list).
+    pub fn scripts(&self) -> &BTreeSet<String> {
+        &self.scripts
+    }
+
+    pub fn script(&self) -> Option<&str> {
+        self.script.as_deref()
+    }
+
+    /// The filter in force (what the server last searched with).
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn sort(&self) -> Option<&(ColumnKey, bool)> {
+        self.sort.as_ref()
+    }
+
+    /// The dashboard charts hidden in this experiment.
+    pub fn hidden_charts(&self) -> BTreeSet<super::model::dashboard::ChartKey> {
+        self.experiment_id
+            .as_ref()
+            .and_then(|e| self.settings.hidden_charts.get(e))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn selected(&self) -> &[String] {
+        &self.selected
+    }
+
+    pub fn chooser_open(&self) -> bool {
+        self.chooser_open
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn jobs(&self) -> &JobsState {
+        &self.jobs
+    }
+
+    /// Where "Run the demo" writes the demo project.
+    pub fn set_demo_dir(&mut self, dir: std::path::PathBuf) {
+        self.demo_dir = dir;
+    }
+
+    pub fn restore(&self) -> Option<&RestoreState> {
+        self.restore.as_ref()
     }
 
     /// The error to show in the banner: the server could not be reached.
@@ -129,8 +195,13 @@ impl Workbench {
             .unwrap_or_else(|| default_columns(self.runs()))
     }
 
-    /// The dashboard's model, rebuilt only when the runs or the choices it depends on changed.
-    pub fn dashboard_model(&mut self, now_ms: i64) -> std::sync::Arc<DashboardModel> {
+    /// The dashboard's model as the logic last built it.
+    pub fn dashboard_model(&self) -> Option<std::sync::Arc<DashboardModel>> {
+        self.dashboard.as_ref().map(|(_, m)| m.clone())
+    }
+
+    /// Rebuilds the dashboard's model, only when the runs or the choices it depends on changed.
+    fn rebuild_dashboard(&mut self, now_ms: i64) -> std::sync::Arc<DashboardModel> {
         let live = self.runs().iter().any(|r| !r.status.is_terminal());
         let inputs = DashboardInputs {
             runs_generation: self.runs.generation(),
@@ -164,22 +235,20 @@ impl Workbench {
             || self.experiments.is_loading()
             || self.runs.is_loading()
             || self.flavor.is_loading()
-            || self.details.as_ref().is_some_and(|d| {
-                d.run.is_loading()
-                    || d.artifacts.is_loading()
-                    || d.preview.is_loading()
-                    || d.series.values().any(|f| f.is_loading())
-                    || d.download.as_ref().is_some_and(|x| x.result.is_loading())
-            })
-            || self.compare.as_ref().is_some_and(|c| {
-                c.runs.iter().any(|f| f.is_loading())
-                    || c.artifacts.iter().any(|f| f.is_loading())
-                    || c.series.values().any(|f| f.is_loading())
-            })
+            || self.route.details().is_some_and(DetailsState::is_loading)
+            || self.route.compare().is_some_and(CompareState::is_loading)
     }
 
-    /// Once a frame: takes finished fetches and starts the ones that are due.
-    pub fn poll(&mut self, now: Instant) {
+    /// Once a frame, before drawing (eframe's `logic`): applies the commands the last frame's
+    /// views pushed, takes finished fetches, starts the ones that are due and rebuilds models.
+    pub fn logic(&mut self, now: Instant, commands: Vec<Command>) {
+        for c in commands {
+            self.apply(c);
+        }
+        self.poll(now);
+    }
+
+    fn poll(&mut self, now: Instant) {
         if !self.started {
             self.started = true;
             let c = self.client.clone();
@@ -212,9 +281,11 @@ impl Workbench {
         {
             self.request_experiments(now);
         }
-        let (sp, c) = (self.spawner.clone(), self.client.clone());
-        if let Some(d) = &mut self.details {
-            d.poll(&sp, &c);
+        let (sp, c, opts) = (self.spawner.clone(), self.client.clone(), self.settings.series);
+        let now_ms = crate::api::ids::now_ms();
+        self.rebuild_dashboard(now_ms);
+        if let Some(d) = self.route.details_mut() {
+            d.poll(&sp, &c, &opts, now_ms);
             let running = d.run.value().is_some_and(|r| !r.status.is_terminal());
             let due = d
                 .refreshed
@@ -223,8 +294,8 @@ impl Workbench {
                 d.refresh(&sp, &c);
             }
         }
-        if let Some(cmp) = &mut self.compare {
-            cmp.poll(&sp, &c);
+        if let Some(cmp) = self.route.compare_mut() {
+            cmp.poll(&sp, &c, &opts, now_ms);
         }
     }
 
@@ -246,7 +317,7 @@ impl Workbench {
             .request(&self.spawner, async move { c.search_experiments().await });
     }
 
-    fn request_runs(&mut self, now: Instant) {
+    pub(super) fn request_runs(&mut self, now: Instant) {
         self.last_runs_request = Some(now);
         let Some(exp) = self.experiment_id.clone() else { return };
         let (c, filter) = (self.client.clone(), self.filter.clone());
@@ -288,99 +359,7 @@ impl Workbench {
         self.scripts.clear();
         self.selected.clear();
         self.runs.clear();
-        self.view = View::Dashboard;
+        self.route = Route::Dashboard;
         self.request_runs(now);
-    }
-
-    pub fn apply(&mut self, cmd: Command) {
-        let now = Instant::now();
-        let (sp, c) = (self.spawner.clone(), self.client.clone());
-        match cmd {
-            Command::Refresh => {
-                self.request_experiments(now);
-                self.request_runs(now);
-                if let Some(d) = &mut self.details {
-                    d.refresh(&sp, &c);
-                }
-            }
-            Command::SelectExperiment(id) => self.select_experiment(id, now),
-            Command::SelectScript(s) => {
-                self.script = s;
-                self.view = View::Dashboard;
-            }
-            Command::ApplyFilter => {
-                self.filter = self.filter_input.trim().to_string();
-                self.request_runs(now);
-            }
-            Command::OpenRun(id) => {
-                self.details = Some(DetailsState::open(&id, &sp, &c));
-                self.view = View::Details;
-            }
-            Command::ShowDashboard => self.view = View::Dashboard,
-            Command::ToggleSelected(id) => {
-                if let Some(i) = self.selected.iter().position(|s| *s == id) {
-                    self.selected.remove(i);
-                } else if self.selected.len() < MAX_COMPARE {
-                    self.selected.push(id);
-                }
-            }
-            Command::CompareSelected => {
-                if (2..=MAX_COMPARE).contains(&self.selected.len()) {
-                    self.compare = Some(CompareState::open(&self.selected, &sp, &c));
-                    self.view = View::Compare;
-                }
-            }
-            Command::ToggleColumn(col) => {
-                let mut cols = self.columns();
-                match cols.iter().position(|c| *c == col) {
-                    Some(i) => {
-                        cols.remove(i);
-                    }
-                    None => cols.push(col),
-                }
-                if let Some(e) = &self.experiment_id {
-                    self.settings.columns.insert(e.clone(), cols);
-                }
-            }
-            Command::ToggleChooser => self.chooser_open = !self.chooser_open,
-            Command::SortBy(col) => {
-                self.sort = match self.sort.take() {
-                    Some((c, asc)) if c == col => Some((c, !asc)),
-                    _ => Some((col, false)),
-                };
-            }
-            Command::ToggleChart(key) => {
-                if let Some(e) = &self.experiment_id {
-                    let hidden = self.settings.hidden_charts.entry(e.clone()).or_default();
-                    if !hidden.remove(&key) {
-                        hidden.insert(key);
-                    }
-                }
-            }
-            Command::SetDark(dark) => self.settings.dark = dark,
-            Command::SetRunAxis(a) => self.settings.run_axis = a,
-            Command::SetSeriesOptions(o) => self.settings.series = o,
-            Command::Preview(path) => {
-                if let Some(d) = &mut self.details {
-                    d.show_preview(&path, &sp, &c);
-                }
-            }
-            Command::PickDownloadFolder => {
-                if let Some(d) = &mut self.details {
-                    d.pick_folder(&sp);
-                }
-            }
-            Command::DownloadTo(dest) => {
-                if let Some(d) = &mut self.details {
-                    d.start_download(dest, &sp, &c);
-                }
-            }
-            Command::SetOnlyDifferences(on) => {
-                if let Some(cmp) = &mut self.compare {
-                    cmp.only_differences = on;
-                }
-            }
-            other => self.apply_tracked(other),
-        }
     }
 }

@@ -1,5 +1,5 @@
-//! The workbench's tracked-run commands: the project folder and run form, jobs, the demo, restore
-//! and snapshot diffs. Split from `state.rs`, whose other commands are about reading history.
+//! The workbench's tracked-run logic: the project folder and run form, jobs, the demo, restore
+//! and snapshot diffs. Split from `state.rs`, whose other logic is about reading history.
 
 use super::command::Command;
 use super::restore_state::{RestoreSource, RestoreState};
@@ -12,7 +12,7 @@ impl Workbench {
     pub(super) fn poll_tracked(&mut self, now: Instant) {
         let (started, picked) = self.jobs.poll();
         if let Some(dir) = picked {
-            self.apply_tracked(Command::OpenProjectFolder(dir));
+            self.open_project_folder(dir);
         }
         if let Some(first) = started.first() {
             // The demo writes its project as it starts: list the folder's scripts again.
@@ -32,61 +32,46 @@ impl Workbench {
         }
     }
 
-    pub(super) fn apply_tracked(&mut self, cmd: Command) {
-        let (sp, c) = (self.spawner.clone(), self.client.clone());
-        match cmd {
-            Command::PickProjectFolder => self.jobs.pick_folder(&sp),
-            Command::OpenProjectFolder(dir) => {
-                let dir = std::path::absolute(&dir).unwrap_or(dir);
-                self.jobs.open_folder(&dir, &sp);
-                self.settings.project_folder = Some(dir);
-            }
-            Command::SelectProjectScript(s) => self.jobs.script = Some(s),
-            Command::StartRun => {
-                let Some(project) = self.settings.project_folder.clone() else {
-                    self.jobs.error = Some("Open a project folder first.".into());
-                    return;
-                };
-                match super::model::jobs::split_args(&self.jobs.args_input) {
-                    Ok(args) => self.jobs.start_run(&project, args, &sp, &c),
-                    Err(e) => self.jobs.error = Some(format!("Arguments: {e}")),
-                }
-            }
-            Command::CancelJob(id) => self.jobs.cancel(&id),
-            Command::ToggleJobs => self.jobs.panel_open = !self.jobs.panel_open,
-            Command::RunDemo => {
-                let dir = self.demo_dir.clone();
-                self.jobs.start_demo(&dir, &sp, &c);
-                self.jobs.open_folder(&dir, &sp);
-                self.jobs.script = Some(crate::project::demo::DEMO_SCRIPT.into());
-                self.settings.project_folder = Some(dir);
-            }
-            Command::PlanRestore { run_id, run_number } => self.plan_restore(RestoreSource::Run { run_id, run_number }),
-            Command::PlanRestoreSnapshot(id) => self.plan_restore(RestoreSource::Snapshot(id)),
-            Command::ConfirmRestore => {
-                if let Some(r) = &mut self.restore {
-                    r.confirm(&sp, &c);
-                }
-            }
-            Command::CloseRestore => self.restore = None,
-            Command::ShowFileDiff { path, other } => {
-                let Some(cmp) = &mut self.compare else { return };
-                let (Some(a), Some(b)) = (
-                    cmp.snapshots.first().and_then(|f| f.value()),
-                    cmp.snapshots.get(other).and_then(|f| f.value()),
-                ) else {
-                    return;
-                };
-                if let Some(change) = diff_snapshots(a, b).into_iter().find(|d| d.path == path) {
-                    cmp.show_file_diff(&change, other, &sp, &c);
-                }
-            }
-            // Everything else is the history commands' (state.rs).
-            _ => {}
+    pub(super) fn open_project_folder(&mut self, dir: std::path::PathBuf) {
+        let dir = std::path::absolute(&dir).unwrap_or(dir);
+        self.jobs.open_folder(&dir, &self.spawner);
+        self.settings.project_folder = Some(dir);
+    }
+
+    pub(super) fn start_run(&mut self, args: &str) {
+        let Some(project) = self.settings.project_folder.clone() else {
+            self.jobs.error = Some("Open a project folder first.".into());
+            return;
+        };
+        match super::model::jobs::split_args(args) {
+            Ok(args) => self.jobs.start_run(&project, args, &self.spawner, &self.client),
+            Err(e) => self.jobs.error = Some(format!("Arguments: {e}")),
         }
     }
 
-    fn plan_restore(&mut self, source: RestoreSource) {
+    pub(super) fn run_demo(&mut self) {
+        let dir = self.demo_dir.clone();
+        self.jobs.start_demo(&dir, &self.spawner, &self.client);
+        self.jobs.open_folder(&dir, &self.spawner);
+        self.jobs.script = Some(crate::project::demo::DEMO_SCRIPT.into());
+        self.settings.project_folder = Some(dir);
+    }
+
+    pub(super) fn show_file_diff(&mut self, path: &str, other: usize) {
+        let (sp, c) = (self.spawner.clone(), self.client.clone());
+        let Some(cmp) = self.route.compare_mut() else { return };
+        let (Some(a), Some(b)) = (
+            cmp.snapshots.first().and_then(|f| f.value()),
+            cmp.snapshots.get(other).and_then(|f| f.value()),
+        ) else {
+            return;
+        };
+        if let Some(change) = diff_snapshots(a, b).into_iter().find(|d| d.path == path) {
+            cmp.show_file_diff(&change, other, &sp, &c);
+        }
+    }
+
+    pub(super) fn plan_restore(&mut self, source: RestoreSource) {
         match self.settings.project_folder.clone() {
             Some(project) => self.restore = Some(RestoreState::plan(&project, source, &self.spawner, &self.client)),
             None => self.jobs.error = Some("Open a project folder to restore into.".into()),

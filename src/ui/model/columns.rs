@@ -1,8 +1,8 @@
 //! The grid's columns: every key a run can carry, how its cell reads and how it sorts.
 
-use super::{fmt_duration as duration, fmt_time as utc};
 use crate::api::ext::{RunDetail, RunStatus};
-use crate::cli::format::g;
+use crate::format::g;
+use crate::format::{fmt_duration as duration, fmt_time as utc};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::BTreeSet;

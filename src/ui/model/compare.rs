@@ -1,8 +1,8 @@
 //! Compare as plain data: every value of 2-3 runs in rows, differing rows marked.
 
-use super::{fmt_duration as duration, fmt_time as utc};
 use crate::api::ext::RunDetail;
-use crate::cli::format::g;
+use crate::format::g;
+use crate::format::{fmt_duration as duration, fmt_time as utc};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -130,7 +130,7 @@ pub fn run_chart(runs: &[&RunDetail], key: &ChartKey, axis: RunAxis, now: i64) -
                 r.run_number,
                 r.name,
                 key.label(),
-                crate::cli::format::g(y)
+                crate::format::g(y)
             );
             for p in &params {
                 if let Some(v) = r.params.get(p) {

@@ -1,8 +1,8 @@
 //! The details view as plain data: the header, scalars and series of a run, its artifact tree.
 
-use super::{fmt_duration as duration, fmt_time as utc};
 use crate::api::ext::RunDetail;
-use crate::cli::format::g;
+use crate::format::g;
+use crate::format::{fmt_duration as duration, fmt_time as utc};
 use std::collections::BTreeMap;
 
 /// Header fields in the order they are shown.

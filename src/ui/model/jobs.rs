@@ -58,8 +58,17 @@ pub fn running_count(views: &[JobView]) -> usize {
         .count()
 }
 
+/// Arguments typed in a way that cannot be split into a list.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArgsError {
+    #[error("the arguments end with a lone backslash")]
+    LoneBackslash,
+    #[error("a {0} quote is not closed")]
+    OpenQuote(char),
+}
+
 /// Splits the arguments box into a list: spaces separate, quotes group, backslash escapes.
-pub fn split_args(text: &str) -> Result<Vec<String>, String> {
+pub fn split_args(text: &str) -> Result<Vec<String>, ArgsError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_word = false;
@@ -70,7 +79,7 @@ pub fn split_args(text: &str) -> Result<Vec<String>, String> {
             (Some(q), c) if c == q => quote = None,
             (Some('"'), '\\') | (None, '\\') => match chars.next() {
                 Some(n) => cur.push(n),
-                None => return Err("the arguments end with a lone backslash".into()),
+                None => return Err(ArgsError::LoneBackslash),
             },
             (Some(_), c) => cur.push(c),
             (None, '"' | '\'') => {
@@ -93,7 +102,7 @@ pub fn split_args(text: &str) -> Result<Vec<String>, String> {
         }
     }
     if let Some(q) = quote {
-        return Err(format!("a {q} quote is not closed"));
+        return Err(ArgsError::OpenQuote(q));
     }
     if in_word {
         out.push(cur);
@@ -116,7 +125,7 @@ mod tests {
         );
         assert_eq!(split_args(r#"a\ b "" c"#).unwrap(), ["a b", "", "c"]);
         assert_eq!(split_args("   ").unwrap(), Vec::<String>::new());
-        assert!(split_args("\"open").unwrap_err().contains("not closed"));
+        assert!(split_args("\"open").unwrap_err().to_string().contains("not closed"));
     }
 
     fn view(n: i64, status: JobStatus, started: Instant, tail: &[&str]) -> JobView {

@@ -1,11 +1,11 @@
 //! Charts: a value over runs (hover a point for the run, click it to open the run) and series
 //! overlays drawn from min/max buckets, never from raw points.
 
+use super::super::command::{ChartView, Command, FeedId};
 use super::super::feed::SeriesFeed;
-use super::super::fetch::Spawner;
 use super::super::model::dashboard::{RunChart, RunPoint, nearest_point};
 use super::super::model::series::SeriesOptions;
-use crate::client::HistoryClient;
+use super::Ctx;
 use egui_plot::{Line, Plot, PlotPoints, PlotTransform, Points};
 
 /// Colours of overlaid runs, in order.
@@ -57,19 +57,26 @@ pub fn run_chart(ui: &mut egui::Ui, chart: &RunChart, size: egui::Vec2, x_label:
     RunChartResponse { transform, clicked }
 }
 
-/// One chart of a series, with one line per feed (one per run when comparing). Each feed is asked
-/// for buckets matching what is visible, so zooming in brings back full detail.
-#[allow(clippy::too_many_arguments)]
+/// One line of a series chart: the feed it comes from, its name and colour.
+pub struct SeriesLine<'a> {
+    pub id: FeedId,
+    pub feed: &'a SeriesFeed,
+    pub name: String,
+    pub color: egui::Color32,
+}
+
+/// One chart of a series, with one line per feed (one per run when comparing). When what is
+/// visible differs from what a feed last read, the chart asks for it (a command, applied by the
+/// logic), so zooming in brings back full detail; the chart itself never fetches.
 pub fn series_chart(
     ui: &mut egui::Ui,
+    ctx: &mut Ctx<'_>,
     id: &str,
-    feeds: &mut [(&mut SeriesFeed, String, egui::Color32)],
-    opts: &SeriesOptions,
+    lines: &[SeriesLine<'_>],
     link: Option<egui::Id>,
     height: f32,
-    spawner: &Spawner,
-    client: &HistoryClient,
 ) -> PlotTransform {
+    let opts = ctx.settings.series;
     let mut plot = Plot::new(id)
         .height(height)
         // The wheel scrolls the page; zoom with ctrl+wheel or a box drag (right button).
@@ -80,23 +87,24 @@ pub fn series_chart(
         plot = plot.link_axis(group, [true, false]).link_cursor(group, [true, false]);
     }
     if opts.log_y {
-        plot = plot.y_axis_formatter(|m, _| crate::cli::format::g(10f64.powf(m.value)));
+        plot = plot.y_axis_formatter(|m, _| crate::format::g(10f64.powf(m.value)));
     }
-    let lines: Vec<(String, egui::Color32, Vec<[f64; 2]>)> = feeds
-        .iter_mut()
-        .map(|(f, name, color)| (name.clone(), *color, f.line(opts).to_vec()))
-        .collect();
     let resp = plot.show(ui, |p| {
-        for (name, color, pts) in lines {
-            p.line(Line::new(name, PlotPoints::from(pts)).color(color));
+        for l in lines {
+            p.line(Line::new(l.name.clone(), PlotPoints::from(l.feed.line().to_vec())).color(l.color));
         }
         (p.plot_bounds(), p.auto_bounds().x)
     });
     let (bounds, whole) = resp.inner;
     let px = resp.response.rect.width().max(1.0) as usize;
-    for (f, _, _) in feeds.iter_mut() {
-        let view = (!whole && f.has_data()).then(|| (bounds.min()[0], bounds.max()[0]));
-        f.want(spawner, client, opts.x, view, px);
+    let view = ChartView {
+        range: (!whole).then(|| (bounds.min()[0], bounds.max()[0])),
+        px,
+    };
+    for l in lines {
+        if let Some(v) = l.feed.wants(opts.x, view) {
+            ctx.push(Command::ViewSeries(l.id.clone(), v));
+        }
     }
     resp.transform
 }

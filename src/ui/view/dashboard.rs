@@ -2,28 +2,67 @@
 //! grid of runs, and the column chooser.
 
 use super::super::command::Command;
-use super::super::model::dashboard::{DashboardModel, RunAxis};
+use super::super::fetch::FetchError;
+use super::super::model::columns::ColumnKey;
+use super::super::model::dashboard::{ChartKey, DashboardModel, RunAxis};
 use super::super::state::{MAX_COMPARE, Workbench};
-use super::{chart, grid as grid_view};
-use crate::store::now_ms;
+use super::super::view_state::ViewState;
+use super::{Ctx, chart, grid as grid_view};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// What the dashboard shows, borrowed from the workbench for one frame.
+pub struct Page<'a> {
+    /// The model the logic built (None before the first runs arrived).
+    pub model: Option<Arc<DashboardModel>>,
+    pub experiment_name: String,
+    /// Experiments and runs have arrived, and the experiment has no runs at all.
+    pub empty: bool,
+    pub runs_error: Option<&'a FetchError>,
+    pub script: Option<&'a str>,
+    pub selected: &'a [String],
+    pub sort: Option<&'a (ColumnKey, bool)>,
+    pub chooser_open: bool,
+    pub hidden: BTreeSet<ChartKey>,
+}
+
+impl<'a> Page<'a> {
+    pub fn of(wb: &'a Workbench) -> Page<'a> {
+        let summary = wb.summary();
+        Page {
+            model: wb.dashboard_model(),
+            experiment_name: summary.map(|s| s.experiment.name.clone()).unwrap_or_default(),
+            empty: wb.experiments().is_some() && summary.is_some_and(|s| s.runs.is_empty()) && wb.filter().is_empty(),
+            runs_error: wb.runs_error(),
+            script: wb.script(),
+            selected: wb.selected(),
+            sort: wb.sort(),
+            chooser_open: wb.chooser_open(),
+            hidden: wb.hidden_charts(),
+        }
+    }
+}
 
 const CHART_HEIGHT: f32 = 190.0;
 const CHART_MIN_WIDTH: f32 = 340.0;
 
-pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
-    if wb.experiments.value().is_some() && wb.runs.value().is_some_and(|s| s.runs.is_empty()) && wb.filter.is_empty() {
-        welcome(ui, cmds);
+pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut ViewState) {
+    if page.empty {
+        welcome(ui, ctx);
         return;
     }
-    if let Some(e) = wb.runs_error() {
+    if let Some(e) = page.runs_error {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
     }
-    let model = wb.dashboard_model(now_ms());
-    toolbar(ui, wb, model.run_count, cmds);
-    if wb.chooser_open {
-        column_chooser(ui, wb, &model, cmds);
+    let Some(model) = page.model.clone() else {
+        ui.spinner();
+        return;
+    };
+    toolbar(ui, ctx, page, model.run_count);
+    if page.chooser_open {
+        column_chooser(ui, ctx, page, &model, vs);
     }
-    let x_label = match wb.settings.run_axis {
+    let x_label = match ctx.settings.run_axis {
         RunAxis::Number => "run number",
         RunAxis::StartTime => "start time (s)",
     };
@@ -43,9 +82,9 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                         ui.vertical(|ui| {
                             ui.strong(chart.key.label());
                             let r = chart::run_chart(ui, chart, egui::vec2(w, CHART_HEIGHT), x_label);
-                            wb.chart_frames.insert(chart.key.clone(), r.transform);
+                            vs.chart_frames.insert(chart.key.clone(), r.transform);
                             if let Some(id) = r.clicked {
-                                cmds.push(Command::OpenRun(id));
+                                ctx.push(Command::OpenRun(id));
                             }
                         });
                     }
@@ -53,51 +92,51 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
             }
         });
     ui.separator();
-    grid_view::show(ui, &model.grid, &wb.selected, wb.sort.as_ref(), cmds);
+    grid_view::show(ui, ctx, &model.grid, page.selected, page.sort);
 }
 
-fn toolbar(ui: &mut egui::Ui, wb: &Workbench, count: usize, cmds: &mut Vec<Command>) {
+fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize) {
     ui.horizontal(|ui| {
-        let name = wb.runs.value().map(|s| s.experiment.name.clone()).unwrap_or_default();
-        ui.heading(match &wb.script {
+        let name = &page.experiment_name;
+        ui.heading(match page.script {
             Some(s) => format!("{name} · {s}"),
-            None => name,
+            None => name.clone(),
         });
         ui.label(format!("{count} runs"));
         ui.separator();
-        let n = wb.selected.len();
+        let n = page.selected.len();
         let can = (2..=MAX_COMPARE).contains(&n);
         if ui
             .add_enabled(can, egui::Button::new(format!("Compare ({n})")))
             .on_disabled_hover_text("Tick 2 or 3 runs in the grid")
             .clicked()
         {
-            cmds.push(Command::CompareSelected);
+            ctx.push(Command::CompareSelected);
         }
-        if ui.selectable_label(wb.chooser_open, "Columns…").clicked() {
-            cmds.push(Command::ToggleChooser);
+        if ui.selectable_label(page.chooser_open, "Columns…").clicked() {
+            ctx.push(Command::ToggleChooser);
         }
         ui.separator();
         ui.label("Charts over:");
-        let axis = wb.settings.run_axis;
+        let axis = ctx.settings.run_axis;
         if ui.radio(axis == RunAxis::Number, "run number").clicked() {
-            cmds.push(Command::SetRunAxis(RunAxis::Number));
+            ctx.push(Command::SetRunAxis(RunAxis::Number));
         }
         if ui.radio(axis == RunAxis::StartTime, "start time").clicked() {
-            cmds.push(Command::SetRunAxis(RunAxis::StartTime));
+            ctx.push(Command::SetRunAxis(RunAxis::StartTime));
         }
     });
 }
 
-fn column_chooser(ui: &mut egui::Ui, wb: &mut Workbench, model: &DashboardModel, cmds: &mut Vec<Command>) {
+fn column_chooser(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, model: &DashboardModel, vs: &mut ViewState) {
     egui::Panel::right("column_chooser")
         .resizable(true)
         .default_size(240.0)
         .show(ui, |ui| {
             ui.heading("Columns");
-            ui.add(egui::TextEdit::singleline(&mut wb.chooser_search).hint_text("Search keys"));
+            ui.add(egui::TextEdit::singleline(&mut vs.chooser_search).hint_text("Search keys"));
             let shown = &model.grid.columns;
-            let needle = wb.chooser_search.to_lowercase();
+            let needle = vs.chooser_search.to_lowercase();
             egui::ScrollArea::vertical().id_salt("chooser_scroll").show(ui, |ui| {
                 let mut group = "";
                 for col in model.catalog.iter().cloned() {
@@ -112,34 +151,28 @@ fn column_chooser(ui: &mut egui::Ui, wb: &mut Workbench, model: &DashboardModel,
                     }
                     let mut on = shown.contains(&col);
                     if ui.checkbox(&mut on, label).clicked() {
-                        cmds.push(Command::ToggleColumn(col));
+                        ctx.push(Command::ToggleColumn(col));
                     }
                 }
                 ui.add_space(8.0);
                 ui.strong("Charts");
-                let hidden = wb
-                    .experiment_id
-                    .as_ref()
-                    .and_then(|e| wb.settings.hidden_charts.get(e))
-                    .cloned()
-                    .unwrap_or_default();
                 for key in &model.all_chart_keys {
-                    let mut on = !hidden.contains(key);
+                    let mut on = !page.hidden.contains(key);
                     if ui.checkbox(&mut on, format!("chart: {}", key.label())).clicked() {
-                        cmds.push(Command::ToggleChart(key.clone()));
+                        ctx.push(Command::ToggleChart(key.clone()));
                     }
                 }
             });
         });
 }
 
-fn welcome(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
+fn welcome(ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
     ui.vertical_centered(|ui| {
         ui.add_space(60.0);
         ui.heading("Welcome to Run History");
         ui.label("No runs here yet. See it at work on the iris walkthrough: eight tracked runs, side by side.");
         if ui.button("Run the demo").clicked() {
-            cmds.push(Command::RunDemo);
+            ctx.push(Command::RunDemo);
         }
         ui.add_space(10.0);
         ui.label("Or open a project folder in the sidebar and run a script, or log from any Python script:");
@@ -153,3 +186,7 @@ fn welcome(ui: &mut egui::Ui, cmds: &mut Vec<Command>) {
     ui.label("Runs logged with the official MLflow client (MLFLOW_TRACKING_URI pointing at this server) show up too.");
     ui.label("They appear here by themselves: the workbench refreshes every few seconds.");
 }
+
+#[cfg(test)]
+#[path = "dashboard_tests.rs"]
+mod tests;

@@ -1,38 +1,35 @@
 //! The details of one run: header, values, series charts, tables, params and tags, artifacts with
 //! preview, and download.
 
-use super::super::command::Command;
+use super::super::command::{Command, FeedId};
 use super::super::details_state::DetailsState;
-use super::super::model::details::{Folder, artifact_tree, header, scalars, tables};
+use super::super::model::details::Folder;
+use super::super::model::run_page::DetailsModel;
 use super::super::preview::Preview;
-use super::super::state::Workbench;
-use super::chart::{self, RUN_COLORS};
-use crate::store::now_ms;
+use super::super::view_state::ViewState;
+use super::Ctx;
+use super::chart::{self, RUN_COLORS, SeriesLine};
 
-pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
+pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut ViewState) {
     if ui.button("< Dashboard").clicked() {
-        cmds.push(Command::ShowDashboard);
+        ctx.push(Command::ShowDashboard);
     }
-    let (spawner, client, opts) = (wb.spawner.clone(), wb.client.clone(), wb.settings.series);
-    let project = wb.settings.project_folder.clone();
-    let frames = &mut wb.series_frames;
-    let Some(d) = &mut wb.details else { return };
     if let Some(e) = d.run.error() {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
     }
-    let Some(run) = d.run.value().cloned() else {
+    let (Some(run), Some(m)) = (d.run.value(), d.model()) else {
         ui.spinner();
         return;
     };
     egui::ScrollArea::vertical().id_salt("details_scroll").show(ui, |ui| {
-        ui.heading(format!("Run {} · {}", run.run_number, run.name));
+        ui.heading(&m.title);
         egui::Grid::new("details_header")
             .num_columns(2)
             .striped(true)
             .show(ui, |ui| {
-                for (k, v) in header(&run, now_ms()) {
-                    ui.strong(k);
-                    if k == "Status" {
+                for (k, v) in &m.header {
+                    ui.strong(*k);
+                    if *k == "Status" {
                         ui.colored_label(super::status_color(run.status), v);
                     } else {
                         ui.label(v);
@@ -40,20 +37,25 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                     ui.end_row();
                 }
             });
-        download_bar(ui, d, cmds);
-        restore_bar(ui, &run, project.as_deref(), cmds);
-        let values = scalars(&run);
-        if !values.is_empty() {
+        download_bar(ui, ctx, d, vs);
+        if m.restorable {
+            restore_bar(ui, ctx, &run.run_id, run.run_number);
+        }
+        if !m.values.is_empty() {
             egui::CollapsingHeader::new("Values").default_open(true).show(ui, |ui| {
-                key_value_grid(ui, "values_grid", values.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                key_value_grid(
+                    ui,
+                    "values_grid",
+                    m.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                );
             });
         }
         if !d.series.is_empty() {
             egui::CollapsingHeader::new("Series").default_open(true).show(ui, |ui| {
-                if let Some(o) = chart::series_options(ui, &opts) {
-                    cmds.push(Command::SetSeriesOptions(o));
+                if let Some(o) = chart::series_options(ui, &ctx.settings.series) {
+                    ctx.push(Command::SetSeriesOptions(o));
                 }
-                for (key, feed) in d.series.iter_mut() {
+                for (key, feed) in &d.series {
                     let points = feed
                         .total_points()
                         .map(|n| format!(" ({n} points)"))
@@ -62,54 +64,54 @@ pub fn show(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
                     if let Some(e) = feed.error() {
                         ui.colored_label(ui.visuals().error_fg_color, e);
                     }
-                    let name = key.clone();
                     let id = format!("series_{key}");
-                    let frame = chart::series_chart(
-                        ui,
-                        &id,
-                        &mut [(feed, name, RUN_COLORS[0])],
-                        &opts,
-                        None,
-                        220.0,
-                        &spawner,
-                        &client,
-                    );
-                    frames.insert(id, frame);
+                    let line = SeriesLine {
+                        id: FeedId::Details(key.clone()),
+                        feed,
+                        name: key.clone(),
+                        color: RUN_COLORS[0],
+                    };
+                    let frame = chart::series_chart(ui, ctx, &id, &[line], None, 220.0);
+                    vs.series_frames.insert(id, frame);
                 }
             });
         }
-        for (name, cols, rows) in tables(&run) {
-            egui::CollapsingHeader::new(format!("Table: {name}")).show(ui, |ui| {
-                egui::Grid::new(("table", &name)).striped(true).show(ui, |ui| {
-                    for c in &cols {
-                        ui.strong(c);
-                    }
-                    ui.end_row();
-                    for r in rows.iter().take(500) {
-                        for c in r {
-                            ui.label(c);
-                        }
-                        ui.end_row();
-                    }
-                });
-            });
-        }
-        egui::CollapsingHeader::new(format!("Parameters ({})", run.params.len()))
+        tables_ui(ui, &m);
+        egui::CollapsingHeader::new(format!("Parameters ({})", m.params.len()))
             .default_open(true)
             .show(ui, |ui| {
                 key_value_grid(
                     ui,
                     "params_grid",
-                    run.params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    m.params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                 );
             });
-        egui::CollapsingHeader::new(format!("Tags ({})", run.tags.len())).show(ui, |ui| {
-            key_value_grid(ui, "tags_grid", run.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        egui::CollapsingHeader::new(format!("Tags ({})", m.tags.len())).show(ui, |ui| {
+            key_value_grid(ui, "tags_grid", m.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         });
         egui::CollapsingHeader::new("Artifacts")
             .default_open(true)
-            .show(ui, |ui| artifacts(ui, d, cmds));
+            .show(ui, |ui| artifacts(ui, ctx, d, &m, vs));
     });
+}
+
+fn tables_ui(ui: &mut egui::Ui, m: &DetailsModel) {
+    for (name, cols, rows) in &m.tables {
+        egui::CollapsingHeader::new(format!("Table: {name}")).show(ui, |ui| {
+            egui::Grid::new(("table", name)).striped(true).show(ui, |ui| {
+                for c in cols {
+                    ui.strong(c);
+                }
+                ui.end_row();
+                for r in rows.iter().take(500) {
+                    for c in r {
+                        ui.label(c);
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+    }
 }
 
 fn key_value_grid<'a>(ui: &mut egui::Ui, id: &str, rows: impl Iterator<Item = (&'a str, &'a str)>) {
@@ -123,50 +125,43 @@ fn key_value_grid<'a>(ui: &mut egui::Ui, id: &str, rows: impl Iterator<Item = (&
 }
 
 /// Restore the project folder to the snapshot this run started from.
-fn restore_bar(
-    ui: &mut egui::Ui,
-    run: &crate::api::ext::RunDetail,
-    project: Option<&std::path::Path>,
-    cmds: &mut Vec<Command>,
-) {
-    if !run.properties.contains_key("SnapshotId") {
-        return;
-    }
+fn restore_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, run_number: i64) {
+    let project = ctx.settings.project_folder.clone();
     ui.horizontal(|ui| {
         let button = ui.add_enabled(project.is_some(), egui::Button::new("Restore project to this run…"));
-        let button = match project {
+        let button = match &project {
             Some(p) => button.on_hover_text(format!("Shows what changes in {} before anything does", p.display())),
             None => button.on_disabled_hover_text("Open the project folder first (sidebar)"),
         };
         if button.clicked() {
-            cmds.push(Command::PlanRestore {
-                run_id: run.run_id.clone(),
-                run_number: run.run_number,
+            ctx.push(Command::PlanRestore {
+                run_id: run_id.to_string(),
+                run_number,
             });
         }
     });
 }
 
-fn download_bar(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>) {
+fn download_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut ViewState) {
     ui.horizontal(|ui| {
         let picking = d.folder_pick.is_open();
         if ui
             .add_enabled(!picking, egui::Button::new("Download all artifacts…"))
             .clicked()
         {
-            cmds.push(Command::PickDownloadFolder);
+            ctx.push(Command::PickDownloadFolder);
         }
         ui.add(
-            egui::TextEdit::singleline(&mut d.dest_input)
+            egui::TextEdit::singleline(&mut vs.dest_input)
                 .hint_text("or type a folder")
                 .desired_width(220.0),
         );
-        let typed = d.dest_input.trim().to_string();
+        let typed = vs.dest_input.trim().to_string();
         if ui
             .add_enabled(!typed.is_empty(), egui::Button::new("Download"))
             .clicked()
         {
-            cmds.push(Command::DownloadTo(typed.into()));
+            ctx.push(Command::DownloadTo(typed.into()));
         }
         if let Some(note) = &d.folder_pick.note {
             ui.label(note);
@@ -192,8 +187,8 @@ fn download_bar(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>
     });
 }
 
-fn artifacts(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>) {
-    let Some(files) = d.artifacts.value() else {
+fn artifacts(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, m: &DetailsModel, vs: &mut ViewState) {
+    let Some(tree) = &m.artifacts else {
         if let Some(e) = d.artifacts.error() {
             ui.colored_label(ui.visuals().error_fg_color, &e.message);
         } else {
@@ -201,26 +196,25 @@ fn artifacts(ui: &mut egui::Ui, d: &mut DetailsState, cmds: &mut Vec<Command>) {
         }
         return;
     };
-    if files.is_empty() {
+    if m.artifact_count == 0 {
         ui.label("No artifacts.");
         return;
     }
-    let tree = artifact_tree(files);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
             ui.set_min_width(260.0);
-            folder(ui, &tree, d.preview_path.as_deref(), cmds);
+            folder(ui, ctx, tree, d.preview_path.as_deref());
         });
         ui.separator();
-        ui.vertical(|ui| preview(ui, d));
+        ui.vertical(|ui| preview(ui, d, vs));
     });
 }
 
-fn folder(ui: &mut egui::Ui, f: &Folder, open: Option<&str>, cmds: &mut Vec<Command>) {
+fn folder(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, f: &Folder, open: Option<&str>) {
     for (name, sub) in &f.folders {
         egui::CollapsingHeader::new(format!("{name}/"))
             .default_open(true)
-            .show(ui, |ui| folder(ui, sub, open, cmds));
+            .show(ui, |ui| folder(ui, ctx, sub, open));
     }
     for (path, size) in &f.files {
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -228,12 +222,12 @@ fn folder(ui: &mut egui::Ui, f: &Folder, open: Option<&str>, cmds: &mut Vec<Comm
             .selectable_label(open == Some(path.as_str()), format!("{name}  ({size} B)"))
             .clicked()
         {
-            cmds.push(Command::Preview(path.clone()));
+            ctx.push(Command::Preview(path.clone()));
         }
     }
 }
 
-fn preview(ui: &mut egui::Ui, d: &mut DetailsState) {
+fn preview(ui: &mut egui::Ui, d: &DetailsState, vs: &mut ViewState) {
     let Some(path) = d.preview_path.clone() else {
         ui.label("Click a file to preview it.");
         return;
@@ -248,11 +242,12 @@ fn preview(ui: &mut egui::Ui, d: &mut DetailsState) {
             ui.spinner();
         }
         Some(Preview::Image { size, rgba }) => {
-            if d.texture.as_ref().is_none_or(|(g, _)| *g != generation) {
+            let key = (d.run_id.clone(), path.clone(), generation);
+            if vs.preview_texture.as_ref().is_none_or(|(k, _)| *k != key) {
                 let img = egui::ColorImage::from_rgba_unmultiplied(*size, rgba);
-                d.texture = Some((generation, ui.ctx().load_texture(&path, img, Default::default())));
+                vs.preview_texture = Some((key, ui.ctx().load_texture(&path, img, Default::default())));
             }
-            if let Some((_, tex)) = &d.texture {
+            if let Some((_, tex)) = &vs.preview_texture {
                 ui.add(egui::Image::from_texture(tex).max_width(ui.available_width().min(720.0)));
             }
         }

@@ -1,54 +1,79 @@
 //! The frame around every view: the top bar, the unreachable-server banner and the experiments list.
 
 use super::super::command::Command;
+use super::super::jobs_state::JobsState;
 use super::super::state::Workbench;
-use crate::client::Flavor;
+use super::super::view_state::ViewState;
+use super::Ctx;
+use crate::api::Experiment;
+use std::collections::BTreeSet;
 
-pub fn top_bar(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
+/// What the top bar shows.
+pub struct TopBar<'a> {
+    pub source: &'a str,
+    pub base_url: &'a str,
+    /// A filter is in force (the bar offers to clear it).
+    pub filtered: bool,
+    pub busy: bool,
+    pub jobs: &'a JobsState,
+}
+
+impl<'a> TopBar<'a> {
+    pub fn of(wb: &'a Workbench) -> TopBar<'a> {
+        TopBar {
+            source: wb.source(),
+            base_url: wb.base_url(),
+            filtered: !wb.filter().is_empty(),
+            busy: wb.is_busy(),
+            jobs: wb.jobs(),
+        }
+    }
+}
+
+pub fn top_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, bar: &TopBar<'_>, vs: &mut ViewState) {
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("Run History");
             ui.separator();
-            let kind = match wb.flavor.value() {
-                Some(Flavor::Mlflow) => " · MLflow server: our extensions unavailable",
-                _ => "",
+            let kind = if ctx.mlflow {
+                " · MLflow server: our extensions unavailable"
+            } else {
+                ""
             };
-            ui.label(format!("{}{kind}", wb.source))
-                .on_hover_text(wb.client.base_url());
+            ui.label(format!("{}{kind}", bar.source)).on_hover_text(bar.base_url);
             ui.separator();
             if ui.button("Refresh").clicked() {
-                cmds.push(Command::Refresh);
+                ctx.push(Command::Refresh);
             }
-            let filter = egui::TextEdit::singleline(&mut wb.filter_input)
+            let filter = egui::TextEdit::singleline(&mut vs.filter_input)
                 .hint_text("Filter: metrics.Accuracy > 0.9 AND params.lr = '0.1'")
                 .desired_width(360.0);
             let resp = ui.add(filter);
             if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                cmds.push(Command::ApplyFilter);
+                ctx.push(Command::ApplyFilter(vs.filter_input.clone()));
             }
             if ui.button("Search").clicked() {
-                cmds.push(Command::ApplyFilter);
+                ctx.push(Command::ApplyFilter(vs.filter_input.clone()));
             }
-            if !wb.filter.is_empty() && ui.button("Clear filter").clicked() {
-                wb.filter_input.clear();
-                cmds.push(Command::ApplyFilter);
+            if bar.filtered && ui.button("Clear filter").clicked() {
+                vs.filter_input.clear();
+                ctx.push(Command::ApplyFilter(String::new()));
             }
-            super::jobs::jobs_button(ui, wb, cmds);
-            if wb.is_busy() {
+            super::jobs::jobs_button(ui, ctx, bar.jobs);
+            if bar.busy {
                 ui.spinner();
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let dark = wb.settings.dark;
+                let dark = ctx.settings.dark;
                 if ui.button(if dark { "Light theme" } else { "Dark theme" }).clicked() {
-                    cmds.push(Command::SetDark(!dark));
+                    ctx.push(Command::SetDark(!dark));
                 }
             });
         });
     });
 }
 
-pub fn banner(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
-    let Some(err) = wb.unreachable().cloned() else { return };
+pub fn banner(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, message: &str) {
     egui::Panel::top("banner")
         .frame(
             egui::Frame::new()
@@ -59,48 +84,67 @@ pub fn banner(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
             ui.horizontal(|ui| {
                 ui.colored_label(
                     egui::Color32::WHITE,
-                    format!("Server unreachable: {}. Showing the last data fetched.", err.message),
+                    format!("Server unreachable: {message}. Showing the last data fetched."),
                 );
                 if ui.button("Retry").clicked() {
-                    cmds.push(Command::Refresh);
+                    ctx.push(Command::Refresh);
                 }
             });
         });
 }
 
-pub fn sidebar(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
+/// What the sidebar lists.
+pub struct Sidebar<'a> {
+    pub experiments: Option<&'a [Experiment]>,
+    pub experiment_id: Option<&'a str>,
+    pub scripts: &'a BTreeSet<String>,
+    pub script: Option<&'a str>,
+}
+
+impl<'a> Sidebar<'a> {
+    pub fn of(wb: &'a Workbench) -> Sidebar<'a> {
+        Sidebar {
+            experiments: wb.experiments(),
+            experiment_id: wb.experiment_id(),
+            scripts: wb.scripts(),
+            script: wb.script(),
+        }
+    }
+}
+
+pub fn sidebar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, side: &Sidebar<'_>, jobs: &JobsState, vs: &mut ViewState) {
     egui::Panel::left("experiments")
         .resizable(true)
         .default_size(220.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.heading("Experiments");
-                experiment_list(ui, wb, cmds);
+                experiment_list(ui, ctx, side);
                 ui.separator();
-                super::jobs::project_form(ui, wb, cmds);
+                super::jobs::project_form(ui, ctx, jobs, vs);
             });
         });
 }
 
-fn experiment_list(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
-    let Some(exps) = wb.experiments.value() else {
+fn experiment_list(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, side: &Sidebar<'_>) {
+    let Some(exps) = side.experiments else {
         ui.label("Loading…");
         return;
     };
     for e in exps {
-        let selected = wb.experiment_id.as_deref() == Some(&e.experiment_id);
+        let selected = side.experiment_id == Some(e.experiment_id.as_str());
         if ui.selectable_label(selected, &e.name).clicked() && !selected {
-            cmds.push(Command::SelectExperiment(e.experiment_id.clone()));
+            ctx.push(Command::SelectExperiment(e.experiment_id.clone()));
         }
-        if selected && !wb.scripts.is_empty() {
+        if selected && !side.scripts.is_empty() {
             ui.indent("scripts", |ui| {
-                if ui.selectable_label(wb.script.is_none(), "All scripts").clicked() {
-                    cmds.push(Command::SelectScript(None));
+                if ui.selectable_label(side.script.is_none(), "All scripts").clicked() {
+                    ctx.push(Command::SelectScript(None));
                 }
-                for s in &wb.scripts {
-                    let on = wb.script.as_deref() == Some(s);
+                for s in side.scripts {
+                    let on = side.script == Some(s.as_str());
                     if ui.selectable_label(on, s.as_str()).clicked() {
-                        cmds.push(Command::SelectScript(Some(s.clone())));
+                        ctx.push(Command::SelectScript(Some(s.clone())));
                     }
                 }
             });

@@ -4,29 +4,18 @@
 use super::super::command::Command;
 use super::super::model::columns::{Attr, ColumnKey};
 use super::super::model::dashboard::Grid;
+use super::Ctx;
 use egui_extras::{Column, TableBuilder};
 
 const ROW_HEIGHT: f32 = 22.0;
 
-pub fn show(
-    ui: &mut egui::Ui,
-    grid: &Grid,
-    selected: &[String],
-    sort: Option<&(ColumnKey, bool)>,
-    cmds: &mut Vec<Command>,
-) {
+pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, grid: &Grid, selected: &[String], sort: Option<&(ColumnKey, bool)>) {
     egui::ScrollArea::horizontal()
         .id_salt("grid_hscroll")
-        .show(ui, |ui| table(ui, grid, selected, sort, cmds));
+        .show(ui, |ui| table(ui, ctx, grid, selected, sort));
 }
 
-fn table(
-    ui: &mut egui::Ui,
-    grid: &Grid,
-    selected: &[String],
-    sort: Option<&(ColumnKey, bool)>,
-    cmds: &mut Vec<Command>,
-) {
+fn table(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, grid: &Grid, selected: &[String], sort: Option<&(ColumnKey, bool)>) {
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
         .id_salt("runs_grid")
@@ -50,7 +39,7 @@ fn table(
                         _ => "",
                     };
                     if ui.button(format!("{}{arrow}", col.label())).clicked() {
-                        cmds.push(Command::SortBy(col.clone()));
+                        ctx.push(Command::SortBy(col.clone()));
                     }
                 });
             }
@@ -62,7 +51,7 @@ fn table(
                 row.col(|ui| {
                     let mut on = selected.contains(&r.run_id);
                     if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {
-                        cmds.push(Command::ToggleSelected(r.run_id.clone()));
+                        ctx.push(Command::ToggleSelected(r.run_id.clone()));
                     }
                 });
                 for (col, text) in grid.columns.iter().zip(&r.cells) {
@@ -75,7 +64,7 @@ fn table(
                     });
                 }
                 if row.response().clicked() {
-                    cmds.push(Command::OpenRun(r.run_id.clone()));
+                    ctx.push(Command::OpenRun(r.run_id.clone()));
                 }
             });
         });

@@ -2,18 +2,21 @@
 //! the restore dialog.
 
 use super::super::command::Command;
+use super::super::jobs_state::JobsState;
 use super::super::model::jobs::{job_rows, running_count};
-use super::super::state::Workbench;
+use super::super::restore_state::RestoreState;
+use super::super::view_state::ViewState;
+use super::Ctx;
 use std::time::Instant;
 
 /// The project folder, its scripts, the arguments box and Run.
-pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Command>) {
+pub fn project_form(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState, vs: &mut ViewState) {
     ui.heading("Project");
-    if wb.flavor.value() == Some(&crate::client::Flavor::Mlflow) {
+    if ctx.mlflow {
         ui.small("Tracked runs need a Run History server; this is a stock MLflow server.");
         return;
     }
-    match &wb.settings.project_folder {
+    match &ctx.settings.project_folder {
         Some(f) => {
             let name = f
                 .file_name()
@@ -26,26 +29,26 @@ pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Comman
         }
     }
     if ui.button("Open folder…").clicked() {
-        cmds.push(Command::PickProjectFolder);
+        ctx.push(Command::PickProjectFolder);
     }
     ui.horizontal(|ui| {
         let resp = ui.add(
-            egui::TextEdit::singleline(&mut wb.jobs.folder_input)
+            egui::TextEdit::singleline(&mut vs.folder_input)
                 .hint_text("or type a folder")
                 .desired_width(140.0),
         );
         let enter = resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-        if (ui.button("Open").clicked() || enter) && !wb.jobs.folder_input.trim().is_empty() {
-            cmds.push(Command::OpenProjectFolder(wb.jobs.folder_input.trim().into()));
+        if (ui.button("Open").clicked() || enter) && !vs.folder_input.trim().is_empty() {
+            ctx.push(Command::OpenProjectFolder(vs.folder_input.trim().into()));
         }
     });
-    if let Some(note) = &wb.jobs.folder_pick.note {
+    if let Some(note) = &jobs.folder_pick.note {
         ui.small(note);
     }
-    if let Some(e) = wb.jobs.scripts.error() {
+    if let Some(e) = jobs.scripts.error() {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
     }
-    if let Some(scripts) = wb.jobs.scripts.value() {
+    if let Some(scripts) = jobs.scripts.value() {
         if scripts.is_empty() {
             ui.small("No .py or .sh scripts in this folder.");
         }
@@ -53,33 +56,33 @@ pub fn project_form(ui: &mut egui::Ui, wb: &mut Workbench, cmds: &mut Vec<Comman
             ui.small("Script");
         }
         for s in scripts {
-            let on = wb.jobs.script.as_deref() == Some(s.as_str());
+            let on = jobs.script.as_deref() == Some(s.as_str());
             if ui.selectable_label(on, s.as_str()).clicked() {
-                cmds.push(Command::SelectProjectScript(s.clone()));
+                ctx.push(Command::SelectProjectScript(s.clone()));
             }
         }
     }
-    if wb.settings.project_folder.is_some() {
+    if ctx.settings.project_folder.is_some() {
         ui.small("Arguments");
         ui.add(
-            egui::TextEdit::singleline(&mut wb.jobs.args_input)
+            egui::TextEdit::singleline(&mut vs.args_input)
                 .hint_text("e.g. 0.01 --epochs 5")
                 .desired_width(f32::INFINITY),
         );
-        let can_run = wb.jobs.script.is_some();
+        let can_run = jobs.script.is_some();
         if ui.add_enabled(can_run, egui::Button::new("Run")).clicked() {
-            cmds.push(Command::StartRun);
+            ctx.push(Command::StartRun(vs.args_input.clone()));
         }
     }
-    if let Some(e) = &wb.jobs.error {
+    if let Some(e) = &jobs.error {
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
 }
 
 /// The top bar's button for the jobs panel.
-pub fn jobs_button(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
-    let views = wb.jobs.views();
-    if views.is_empty() && !wb.jobs.is_starting() {
+pub fn jobs_button(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState) {
+    let views = jobs.views();
+    if views.is_empty() && !jobs.is_starting() {
         return;
     }
     let running = running_count(views);
@@ -88,24 +91,24 @@ pub fn jobs_button(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
     } else {
         format!("Jobs ({})", views.len())
     };
-    if ui.selectable_label(wb.jobs.panel_open, label).clicked() {
-        cmds.push(Command::ToggleJobs);
+    if ui.selectable_label(jobs.panel_open, label).clicked() {
+        ctx.push(Command::ToggleJobs);
     }
 }
 
 /// Each job: status, elapsed time, the tail of its output, Cancel or Open.
-pub fn jobs_panel(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
-    if !wb.jobs.panel_open {
+pub fn jobs_panel(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState) {
+    if !jobs.panel_open {
         return;
     }
-    let views = wb.jobs.views();
+    let views = jobs.views();
     egui::Panel::right("jobs_panel")
         .resizable(true)
         .default_size(340.0)
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Jobs");
-                if wb.jobs.is_starting() {
+                if jobs.is_starting() {
                     ui.spinner();
                 }
             });
@@ -118,10 +121,10 @@ pub fn jobs_panel(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
                             ui.label(format!("{} · {}", row.status, row.elapsed));
                             if row.running {
                                 if ui.button("Cancel").clicked() {
-                                    cmds.push(Command::CancelJob(row.run_id.clone()));
+                                    ctx.push(Command::CancelJob(row.run_id.clone()));
                                 }
                             } else if ui.button("Open run").clicked() {
-                                cmds.push(Command::OpenRun(row.run_id.clone()));
+                                ctx.push(Command::OpenRun(row.run_id.clone()));
                             }
                         });
                         for line in &row.tail {
@@ -134,8 +137,7 @@ pub fn jobs_panel(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
 }
 
 /// The restore dialog: the plan, then Restore or Cancel; afterwards, Undo.
-pub fn restore_dialog(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>) {
-    let Some(r) = &wb.restore else { return };
+pub fn restore_dialog(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, r: &RestoreState) {
     egui::Window::new("Restore project folder")
         .collapsible(false)
         .resizable(true)
@@ -157,10 +159,10 @@ pub fn restore_dialog(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>
                 ));
                 ui.horizontal(|ui| {
                     if ui.button("Undo").clicked() {
-                        cmds.push(Command::PlanRestoreSnapshot(backup.snapshot_id));
+                        ctx.push(Command::PlanRestoreSnapshot(backup.snapshot_id));
                     }
                     if ui.button("Close").clicked() {
-                        cmds.push(Command::CloseRestore);
+                        ctx.push(Command::CloseRestore);
                     }
                 });
                 return;
@@ -168,7 +170,7 @@ pub fn restore_dialog(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>
             let Some((_, plan)) = r.plan.value() else {
                 ui.spinner();
                 if ui.button("Cancel").clicked() {
-                    cmds.push(Command::CloseRestore);
+                    ctx.push(Command::CloseRestore);
                 }
                 return;
             };
@@ -185,10 +187,10 @@ pub fn restore_dialog(ui: &mut egui::Ui, wb: &Workbench, cmds: &mut Vec<Command>
                     .add_enabled(!plan.is_empty() && !busy, egui::Button::new("Restore"))
                     .clicked()
                 {
-                    cmds.push(Command::ConfirmRestore);
+                    ctx.push(Command::ConfirmRestore);
                 }
                 if ui.button("Cancel").clicked() {
-                    cmds.push(Command::CloseRestore);
+                    ctx.push(Command::CloseRestore);
                 }
                 if busy {
                     ui.spinner();

@@ -1,4 +1,5 @@
-//! Drawing: each view reads the workbench state and pushes commands; none fetches or builds a URL.
+//! Drawing: each view reads a borrowed bundle and its own view state and pushes commands; none
+//! fetches, builds a URL or changes the workbench's state.
 
 mod chart;
 mod compare;
@@ -9,27 +10,50 @@ mod grid;
 mod jobs;
 
 use super::command::Command;
-use super::state::{View, Workbench};
-use std::time::Instant;
+use super::route::Route;
+use super::settings::Settings;
+use super::state::Workbench;
+use super::view_state::ViewState;
 
-/// The whole window, one frame. Views push commands; they are applied after drawing.
-pub fn workbench_ui(ui: &mut egui::Ui, wb: &mut Workbench) {
-    wb.poll(Instant::now());
-    let mut cmds: Vec<Command> = Vec::new();
-    frame::top_bar(ui, wb, &mut cmds);
-    frame::banner(ui, wb, &mut cmds);
-    frame::sidebar(ui, wb, &mut cmds);
-    jobs::jobs_panel(ui, wb, &mut cmds);
-    jobs::restore_dialog(ui, wb, &mut cmds);
-    egui::CentralPanel::default().show(ui, |ui| match wb.view {
-        View::Dashboard => dashboard::show(ui, wb, &mut cmds),
-        View::Details => details::show(ui, wb, &mut cmds),
-        View::Compare => compare::show(ui, wb, &mut cmds),
-    });
-    for c in cmds {
-        wb.apply(c);
+/// What every view of one frame may read, and where it pushes what the user asked for.
+pub struct Ctx<'a> {
+    pub settings: &'a Settings,
+    pub now_ms: i64,
+    /// The server is a stock MLflow server: our extensions (tracked runs) are unavailable.
+    pub mlflow: bool,
+    pub cmds: &'a mut Vec<Command>,
+}
+
+impl Ctx<'_> {
+    pub fn push(&mut self, cmd: Command) {
+        self.cmds.push(cmd);
     }
-    ui.ctx().request_repaint_after(wb.next_wake());
+}
+
+/// The whole window, one frame: returns the commands the views pushed (the logic applies them).
+pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Vec<Command> {
+    let mut cmds = Vec::new();
+    let mut ctx = Ctx {
+        settings: wb.settings(),
+        now_ms: crate::api::ids::now_ms(),
+        mlflow: wb.is_mlflow(),
+        cmds: &mut cmds,
+    };
+    frame::top_bar(ui, &mut ctx, &frame::TopBar::of(wb), vs);
+    if let Some(err) = wb.unreachable() {
+        frame::banner(ui, &mut ctx, &err.message);
+    }
+    frame::sidebar(ui, &mut ctx, &frame::Sidebar::of(wb), wb.jobs(), vs);
+    jobs::jobs_panel(ui, &mut ctx, wb.jobs());
+    if let Some(r) = wb.restore() {
+        jobs::restore_dialog(ui, &mut ctx, r);
+    }
+    egui::CentralPanel::default().show(ui, |ui| match wb.route() {
+        Route::Dashboard => dashboard::show(ui, &mut ctx, &dashboard::Page::of(wb), vs),
+        Route::Details(d) => details::show(ui, &mut ctx, d, vs),
+        Route::Compare(c) => compare::show(ui, &mut ctx, c, vs),
+    });
+    cmds
 }
 
 /// The status colour of a run.

@@ -1,0 +1,91 @@
+//! Every path of the history API, in one place: the server's route table and the client's calls
+//! name the same constants, so neither can drift from the other.
+
+macro_rules! paths {
+    ($base:literal { $($(#[$doc:meta])* $name:ident = $path:literal;)* }) => {
+        $($(#[$doc])* pub const $name: &str = concat!($base, $path);)*
+    };
+}
+
+/// The prefix of MLflow's REST API 2.0.
+pub const MLFLOW: &str = "/api/2.0/mlflow";
+/// The prefix every extension of ours lives under.
+pub const PREFIX: &str = "/api/2.0/runhistory";
+
+paths!("/api/2.0/mlflow" {
+    EXPERIMENTS_CREATE = "/experiments/create";
+    EXPERIMENTS_GET = "/experiments/get";
+    EXPERIMENTS_GET_BY_NAME = "/experiments/get-by-name";
+    EXPERIMENTS_SEARCH = "/experiments/search";
+    EXPERIMENTS_DELETE = "/experiments/delete";
+    EXPERIMENTS_RESTORE = "/experiments/restore";
+    EXPERIMENTS_UPDATE = "/experiments/update";
+    EXPERIMENTS_SET_TAG = "/experiments/set-experiment-tag";
+    RUNS_CREATE = "/runs/create";
+    RUNS_GET = "/runs/get";
+    RUNS_UPDATE = "/runs/update";
+    RUNS_DELETE = "/runs/delete";
+    RUNS_RESTORE = "/runs/restore";
+    RUNS_SEARCH = "/runs/search";
+    RUNS_LOG_METRIC = "/runs/log-metric";
+    RUNS_LOG_PARAMETER = "/runs/log-parameter";
+    RUNS_SET_TAG = "/runs/set-tag";
+    RUNS_DELETE_TAG = "/runs/delete-tag";
+    RUNS_LOG_BATCH = "/runs/log-batch";
+    RUNS_LOG_INPUTS = "/runs/log-inputs";
+    RUNS_LOG_OUTPUTS = "/runs/log-outputs";
+    METRICS_GET_HISTORY = "/metrics/get-history";
+    METRICS_GET_HISTORY_BULK_INTERVAL = "/metrics/get-history-bulk-interval";
+    LOGGED_MODELS_SEARCH = "/logged-models/search";
+});
+
+/// The mlflow-artifacts proxy: a listing, and files below it by path.
+pub const ARTIFACTS: &str = "/api/2.0/mlflow-artifacts/artifacts";
+/// The proxy's file route, as the server's router matches it.
+pub const ARTIFACTS_FILE_ROUTE: &str = "/api/2.0/mlflow-artifacts/artifacts/{*path}";
+/// MLflow 3's server-info.
+pub const MLFLOW_SERVER_INFO: &str = "/api/3.0/mlflow/server-info";
+pub const HEALTH: &str = "/health";
+pub const VERSION: &str = "/version";
+
+paths!("/api/2.0/runhistory" {
+    /// Ours: a stock MLflow server answers 404 here.
+    SERVER_INFO = "/server-info";
+    EXT_RUNS_CREATE = "/runs/create";
+    EXT_RUNS_GET = "/runs/get";
+    EXT_RUNS_BY_NUMBER = "/runs/by-number";
+    EXT_RUNS_UPDATE = "/runs/update";
+    EXT_RUNS_INGEST = "/runs/ingest";
+    EXT_RUNS_HEARTBEAT = "/runs/heartbeat";
+    /// Every artifact of a run (GET), and the base of upload/append by run id (`/{run_id}/{path}`).
+    EXT_RUN_ARTIFACTS = "/runs/artifacts";
+    EXT_RUN_ARTIFACT_ROUTE = "/runs/artifacts/{run_id}/{*path}";
+    BLOBS_MISSING = "/blobs/missing";
+    /// A content blob by hash (`/{hash}`).
+    BLOBS = "/blobs";
+    BLOB_ROUTE = "/blobs/{hash}";
+    SNAPSHOTS_CREATE = "/snapshots/create";
+    SNAPSHOTS_GET = "/snapshots/get";
+    METRICS_DOWNSAMPLE = "/metrics/downsample";
+    EXPERIMENTS_SUMMARY = "/experiments/summary";
+    ASSETS_PROMOTE = "/assets/promote";
+    ASSETS_LIST = "/assets/list";
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_join_their_prefix() {
+        for (path, want) in [
+            (RUNS_LOG_BATCH, "/api/2.0/mlflow/runs/log-batch"),
+            (EXT_RUNS_INGEST, "/api/2.0/runhistory/runs/ingest"),
+            (BLOB_ROUTE, "/api/2.0/runhistory/blobs/{hash}"),
+        ] {
+            assert_eq!(path, want);
+        }
+        assert!(EXPERIMENTS_SEARCH.starts_with(MLFLOW));
+        assert!(SNAPSHOTS_GET.starts_with(PREFIX));
+    }
+}

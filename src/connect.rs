@@ -1,0 +1,123 @@
+//! One way to get a client, for the CLI and the workbench alike: a running server by URL, or our
+//! server started in-process over a store folder (so even then every read goes through HTTP).
+
+use crate::api::layout::DATABASE_FILE;
+use crate::client::{ClientError, HistoryClient};
+use crate::server::EmbeddedServer;
+use crate::store::{Store, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the history comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// Our server, started in-process over this store folder.
+    Embedded {
+        store: PathBuf,
+        /// Create the store if the folder holds none yet (else that is an error).
+        create: bool,
+    },
+    /// A running server: ours, or a stock MLflow server.
+    Remote { url: String, token: Option<String> },
+}
+
+impl Source {
+    /// A running server if a URL is given, else the store folder (created when `create`).
+    pub fn of(server: Option<&str>, token: Option<String>, store: &Path, create: bool) -> Source {
+        match server {
+            Some(url) => Source::Remote {
+                url: url.to_string(),
+                token: token_or_env(token),
+            },
+            None => Source::Embedded {
+                store: store.to_path_buf(),
+                create,
+            },
+        }
+    }
+}
+
+/// The token given, else MLflow's `MLFLOW_TRACKING_TOKEN`.
+pub fn token_or_env(token: Option<String>) -> Option<String> {
+    token.or_else(|| std::env::var("MLFLOW_TRACKING_TOKEN").ok())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("no run history in {} yet: log a run first, or pass --store DIR or --server URL", .0.display())]
+    NoHistory(PathBuf),
+    #[error("cannot open the store {}: {source}", dir.display())]
+    Store { dir: PathBuf, source: StoreError },
+    #[error("cannot start the embedded server: {0}")]
+    Start(#[from] std::io::Error),
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+/// A client, and the in-process server behind it when there is one (stopped when this is dropped).
+pub struct Connection {
+    pub client: HistoryClient,
+    /// Where the data comes from, as a person reads it.
+    pub label: String,
+    _embedded: Option<EmbeddedServer>,
+}
+
+/// Connects to the source: for a store folder, opens it and serves it on a free loopback port.
+pub fn connect(source: Source) -> Result<Connection, ConnectError> {
+    match source {
+        Source::Remote { url, token } => Ok(Connection {
+            client: HistoryClient::new(&url, token)?,
+            label: url,
+            _embedded: None,
+        }),
+        Source::Embedded { store: dir, create } => {
+            if !create && !dir.join(DATABASE_FILE).exists() {
+                return Err(ConnectError::NoHistory(dir));
+            }
+            let store = Store::open(&dir).map_err(|source| ConnectError::Store {
+                dir: dir.clone(),
+                source,
+            })?;
+            let server = EmbeddedServer::start(Arc::new(store), None)?;
+            Ok(Connection {
+                client: HistoryClient::new(&server.url(), None)?,
+                label: format!("Store {}", dir.display()),
+                _embedded: Some(server),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_store_is_refused_unless_created_and_a_created_one_serves() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s");
+        let refused = connect(Source::of(None, None, &store, false));
+        assert!(matches!(refused, Err(ConnectError::NoHistory(_))));
+        let conn = connect(Source::of(None, None, &store, true)).unwrap();
+        assert!(conn.client.base_url().starts_with("http://127.0.0.1:"));
+        assert!(store.join(DATABASE_FILE).is_file());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let info = rt.block_on(conn.client.server_info()).unwrap();
+        assert_eq!(Path::new(&info.store), store);
+    }
+
+    #[test]
+    fn a_url_is_used_as_given() {
+        let s = Source::of(Some("http://h:1"), Some("t".into()), Path::new("x"), false);
+        assert_eq!(
+            s,
+            Source::Remote {
+                url: "http://h:1".into(),
+                token: Some("t".into())
+            }
+        );
+        let conn = connect(s).unwrap();
+        assert_eq!(conn.client.base_url(), "http://h:1");
+        assert_eq!(conn.label, "http://h:1");
+    }
+}

@@ -1,0 +1,136 @@
+//! How each command changes the workbench: one exhaustive match, so a new variant cannot silently
+//! do nothing. The logic applies the commands the last frame's views pushed, before it polls.
+
+use super::command::{ChartView, Command, FeedId};
+use super::compare_state::CompareState;
+use super::details_state::DetailsState;
+use super::restore_state::RestoreSource;
+use super::route::Route;
+use super::state::{MAX_COMPARE, Workbench};
+use std::time::Instant;
+
+impl Workbench {
+    /// Applies one command. Every variant has its arm: a new one cannot silently do nothing.
+    pub fn apply(&mut self, cmd: Command) {
+        let now = Instant::now();
+        let (sp, c) = (self.spawner.clone(), self.client.clone());
+        match cmd {
+            Command::Refresh => {
+                self.request_experiments(now);
+                self.request_runs(now);
+                if let Some(d) = self.route.details_mut() {
+                    d.refresh(&sp, &c);
+                }
+            }
+            Command::SelectExperiment(id) => self.select_experiment(id, now),
+            Command::SelectScript(s) => {
+                self.script = s;
+                self.route = Route::Dashboard;
+            }
+            Command::ApplyFilter(text) => {
+                self.filter = text.trim().to_string();
+                self.request_runs(now);
+            }
+            Command::OpenRun(id) => self.route = Route::Details(Box::new(DetailsState::open(&id, &sp, &c))),
+            Command::ShowDashboard => self.route = Route::Dashboard,
+            Command::ToggleSelected(id) => {
+                if let Some(i) = self.selected.iter().position(|s| *s == id) {
+                    self.selected.remove(i);
+                } else if self.selected.len() < MAX_COMPARE {
+                    self.selected.push(id);
+                }
+            }
+            Command::CompareSelected => {
+                if (2..=MAX_COMPARE).contains(&self.selected.len()) {
+                    self.route = Route::Compare(Box::new(CompareState::open(&self.selected, &sp, &c)));
+                }
+            }
+            Command::ToggleColumn(col) => {
+                let mut cols = self.columns();
+                match cols.iter().position(|c| *c == col) {
+                    Some(i) => {
+                        cols.remove(i);
+                    }
+                    None => cols.push(col),
+                }
+                if let Some(e) = &self.experiment_id {
+                    self.settings.columns.insert(e.clone(), cols);
+                }
+            }
+            Command::ToggleChooser => self.chooser_open = !self.chooser_open,
+            Command::SortBy(col) => {
+                self.sort = match self.sort.take() {
+                    Some((c, asc)) if c == col => Some((c, !asc)),
+                    _ => Some((col, false)),
+                };
+            }
+            Command::ToggleChart(key) => {
+                if let Some(e) = &self.experiment_id {
+                    let hidden = self.settings.hidden_charts.entry(e.clone()).or_default();
+                    if !hidden.remove(&key) {
+                        hidden.insert(key);
+                    }
+                }
+            }
+            Command::SetDark(dark) => self.settings.dark = dark,
+            Command::SetRunAxis(a) => self.settings.run_axis = a,
+            Command::SetSeriesOptions(o) => self.settings.series = o,
+            Command::ViewSeries(id, view) => self.view_series(&id, view),
+            Command::Preview(path) => {
+                if let Some(d) = self.route.details_mut() {
+                    d.show_preview(&path, &sp, &c);
+                }
+            }
+            Command::PickDownloadFolder => {
+                if let Some(d) = self.route.details_mut() {
+                    d.pick_folder(&sp);
+                }
+            }
+            Command::DownloadTo(dest) => {
+                if let Some(d) = self.route.details_mut() {
+                    d.start_download(dest, &sp, &c);
+                }
+            }
+            Command::SetOnlyDifferences(on) => {
+                if let Some(cmp) = self.route.compare_mut() {
+                    cmp.only_differences = on;
+                }
+            }
+            Command::PickProjectFolder => self.jobs.pick_folder(&sp),
+            Command::OpenProjectFolder(dir) => self.open_project_folder(dir),
+            Command::SelectProjectScript(s) => self.jobs.script = Some(s),
+            Command::StartRun(args) => self.start_run(&args),
+            Command::CancelJob(id) => self.jobs.cancel(&id),
+            Command::ToggleJobs => self.jobs.panel_open = !self.jobs.panel_open,
+            Command::RunDemo => self.run_demo(),
+            Command::PlanRestore { run_id, run_number } => {
+                self.plan_restore(RestoreSource::Run { run_id, run_number })
+            }
+            Command::PlanRestoreSnapshot(id) => self.plan_restore(RestoreSource::Snapshot(id)),
+            Command::ConfirmRestore => {
+                if let Some(r) = &mut self.restore {
+                    r.confirm(&sp, &c);
+                }
+            }
+            Command::CloseRestore => self.restore = None,
+            Command::ShowFileDiff { path, other } => self.show_file_diff(&path, other),
+        }
+    }
+
+    /// A chart reported what it shows: its feed reads buckets for that.
+    fn view_series(&mut self, id: &FeedId, view: ChartView) {
+        let (sp, c, x) = (self.spawner.clone(), self.client.clone(), self.settings.series.x);
+        match id {
+            FeedId::Details(_) => {
+                if let Some(d) = self.route.details_mut() {
+                    d.view_series(id, x, view, &sp, &c);
+                }
+            }
+            FeedId::Compare { .. } => {
+                if let Some(cmp) = self.route.compare_mut() {
+                    cmp.view_series(id, x, view, &sp, &c);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! The details view of one run as plain data, built once per change of the run or its artifact
+//! list (and once a second while the run is live, for its duration) rather than every frame.
+
+use super::details::{Folder, artifact_tree, header, scalars, tables};
+use crate::api::ext::RunDetail;
+
+/// A logged table: its name, column names and rows of cells.
+pub type Table = (String, Vec<String>, Vec<Vec<String>>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailsModel {
+    pub title: String,
+    pub header: Vec<(&'static str, String)>,
+    /// Values with one point, and logged strings.
+    pub values: Vec<(String, String)>,
+    pub tables: Vec<Table>,
+    pub params: Vec<(String, String)>,
+    pub tags: Vec<(String, String)>,
+    /// The artifact tree, once the list has arrived.
+    pub artifacts: Option<Folder>,
+    pub artifact_count: usize,
+    /// The run started from a project snapshot, so the project can be restored to it.
+    pub restorable: bool,
+}
+
+/// What a details model is built from; a model is rebuilt only when this changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DetailsInputs {
+    pub run_generation: u64,
+    pub artifacts_generation: u64,
+    /// The second a live run's duration was computed at (0 once the run has ended).
+    pub live_second: i64,
+}
+
+pub fn details_model(run: &RunDetail, artifacts: Option<&[(String, u64)]>, now_ms: i64) -> DetailsModel {
+    let pairs = |m: &std::collections::BTreeMap<String, String>| -> Vec<(String, String)> {
+        m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    DetailsModel {
+        title: format!("Run {} · {}", run.run_number, run.name),
+        header: header(run, now_ms),
+        values: scalars(run),
+        tables: tables(run),
+        params: pairs(&run.params),
+        tags: pairs(&run.tags),
+        artifacts: artifacts.map(artifact_tree),
+        artifact_count: artifacts.map_or(0, <[_]>::len),
+        restorable: run.properties.contains_key("SnapshotId"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ext::{LatestMetric, Num, RunStatus};
+
+    fn run(metrics: &[(&str, f64, i64)], props: &[(&str, &str)]) -> RunDetail {
+        RunDetail {
+            run_id: "r1".into(),
+            run_number: 7,
+            name: "bright-owl".into(),
+            status: RunStatus::Completed,
+            metrics: metrics
+                .iter()
+                .map(|(k, v, n)| {
+                    (
+                        k.to_string(),
+                        LatestMetric {
+                            value: Num(*v),
+                            count: *n,
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect(),
+            params: [("lr".to_string(), "0.1".to_string())].into(),
+            tags: [("team".to_string(), "vision".to_string())].into(),
+            properties: props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_model_holds_what_the_view_draws() {
+        let files = vec![("outputs/model.pkl".to_string(), 10), ("log.txt".to_string(), 3)];
+        for (case, r, arts, title, values, restorable, tree) in [
+            (
+                "scalars only, no artifacts yet",
+                run(&[("acc", 0.5, 1)], &[]),
+                None,
+                "Run 7 · bright-owl",
+                vec![("acc".to_string(), "0.5".to_string())],
+                false,
+                None,
+            ),
+            (
+                "a series is not a value; artifacts make a tree; a snapshot makes it restorable",
+                run(&[("loss", 0.1, 300)], &[("SnapshotId", "4")]),
+                Some(files.as_slice()),
+                "Run 7 · bright-owl",
+                vec![],
+                true,
+                Some(2),
+            ),
+        ] {
+            let m = details_model(&r, arts, 0);
+            assert_eq!(m.title, title, "{case}");
+            assert_eq!(m.values, values, "{case}");
+            assert_eq!(m.restorable, restorable, "{case}");
+            assert_eq!(m.artifacts.is_some(), tree.is_some(), "{case}");
+            assert_eq!(m.artifact_count, tree.unwrap_or(0), "{case}");
+            assert_eq!(m.params, vec![("lr".to_string(), "0.1".to_string())], "{case}");
+            assert_eq!(m.tags, vec![("team".to_string(), "vision".to_string())], "{case}");
+            assert_eq!(m.header[0], ("Run", "7 · bright-owl".to_string()), "{case}");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Which view is open, with what it needs: the dashboard, one run's details, or a comparison.
+
+use super::compare_state::CompareState;
+use super::details_state::DetailsState;
+
+pub enum Route {
+    Dashboard,
+    Details(Box<DetailsState>),
+    Compare(Box<CompareState>),
+}
+
+impl Route {
+    pub fn details(&self) -> Option<&DetailsState> {
+        match self {
+            Route::Details(d) => Some(d),
+            Route::Dashboard | Route::Compare(_) => None,
+        }
+    }
+
+    pub fn details_mut(&mut self) -> Option<&mut DetailsState> {
+        match self {
+            Route::Details(d) => Some(d),
+            Route::Dashboard | Route::Compare(_) => None,
+        }
+    }
+
+    pub fn compare(&self) -> Option<&CompareState> {
+        match self {
+            Route::Compare(c) => Some(c),
+            Route::Dashboard | Route::Details(_) => None,
+        }
+    }
+
+    pub fn compare_mut(&mut self) -> Option<&mut CompareState> {
+        match self {
+            Route::Compare(c) => Some(c),
+            Route::Dashboard | Route::Details(_) => None,
+        }
+    }
+
+    /// The view's name, for tests and the window title.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Route::Dashboard => "dashboard",
+            Route::Details(_) => "details",
+            Route::Compare(_) => "compare",
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! What only the views own: text being typed, textures made from decoded pixels, and where charts
+//! were last drawn. The logic never reads it; views hand what the user settled on to it as commands.
+
+use super::model::dashboard::ChartKey;
+use std::collections::BTreeMap;
+
+#[derive(Default)]
+pub struct ViewState {
+    /// The filter box of the top bar.
+    pub filter_input: String,
+    /// The column chooser's search box.
+    pub chooser_search: String,
+    /// The download destination typed in details (also the way when no file dialog is available).
+    pub dest_input: String,
+    /// The project folder typed in the sidebar.
+    pub folder_input: String,
+    /// The arguments box of the run form.
+    pub args_input: String,
+    /// The previewed image of the open run: (run id, path, preview generation) and its texture.
+    pub preview_texture: Option<((String, String, u64), egui::TextureHandle)>,
+    /// Compared images by (run id, path).
+    pub compare_textures: BTreeMap<(String, String), egui::TextureHandle>,
+    /// Where each dashboard chart was last drawn, so a point can be found on screen (tests click them).
+    pub chart_frames: BTreeMap<ChartKey, egui_plot::PlotTransform>,
+    /// Where each series chart was last drawn, by chart id (the benchmark zooms them).
+    pub series_frames: BTreeMap<String, egui_plot::PlotTransform>,
+}
