@@ -110,6 +110,7 @@ fn seed_runs(store: &Store, experiment: &str, n: usize, metrics: usize) {
                     value: ((i * 7 + m * 13) % 100) as f64 / 100.0,
                     timestamp: 1,
                     step: 0,
+                    ..Default::default()
                 })
                 .collect(),
             params: vec![runhistory::api::KeyValue {

@@ -172,12 +172,14 @@ fn compare_marks_differences() {
                             value: acc,
                             step: 0,
                             timestamp: 0,
+                            ..Default::default()
                         },
                         runhistory::api::Metric {
                             key: "same".into(),
                             value: 1.0,
                             step: 0,
                             timestamp: 0,
+                            ..Default::default()
                         },
                     ],
                     ..Default::default()

@@ -46,6 +46,7 @@ fn seed(dir: &Path, names: &[&str]) -> Vec<String> {
                         value: 0.5 + 0.1 * i as f64,
                         timestamp: 1,
                         step: 0,
+                        ..Default::default()
                     }],
                     series: vec![SeriesChunk {
                         key: "Loss".into(),

@@ -133,6 +133,12 @@ pub struct RunDetail {
     pub metrics: BTreeMap<String, LatestMetric>,
     #[serde(default)]
     pub values: BTreeMap<String, LoggedValue>,
+    /// Datasets and logged models the run read (MLflow's `run.inputs`).
+    #[serde(default, skip_serializing_if = "super::models::RunInputs::is_empty")]
+    pub inputs: super::models::RunInputs,
+    /// Logged models the run produced (MLflow's `run.outputs`).
+    #[serde(default, skip_serializing_if = "super::models::RunOutputs::is_empty")]
+    pub outputs: super::models::RunOutputs,
 }
 
 impl RunDetail {

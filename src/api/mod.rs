@@ -4,6 +4,7 @@ pub mod ext;
 pub mod ids;
 pub mod layout;
 pub mod limits;
+pub mod models;
 pub mod routes;
 pub mod serde_num;
 pub mod snapshot;
@@ -19,8 +20,9 @@ pub struct KeyValue {
     pub value: String,
 }
 
-/// One metric point as MLflow sends and returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One metric point as MLflow sends and returns it; MLflow 3 may tie it to a logged model and the
+/// dataset it was measured on.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     pub key: String,
     #[serde(serialize_with = "ser_f64", deserialize_with = "de_f64")]
@@ -29,6 +31,15 @@ pub struct Metric {
     pub timestamp: i64,
     #[serde(default, deserialize_with = "de_i64")]
     pub step: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_digest: Option<String>,
+    /// The run it was logged in (MLflow returns it on a logged model's metrics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -79,9 +90,9 @@ pub struct Run {
     #[serde(default)]
     pub data: RunData,
     #[serde(default)]
-    pub inputs: serde_json::Map<String, serde_json::Value>,
+    pub inputs: models::RunInputs,
     #[serde(default)]
-    pub outputs: serde_json::Map<String, serde_json::Value>,
+    pub outputs: models::RunOutputs,
 }
 
 /// The error body every failing call answers with.
@@ -175,6 +186,9 @@ pub struct LogMetric {
     pub timestamp: Option<i64>,
     #[serde(default, deserialize_with = "de_opt_i64")]
     pub step: Option<i64>,
+    pub model_id: Option<String>,
+    pub dataset_name: Option<String>,
+    pub dataset_digest: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, Serialize)]

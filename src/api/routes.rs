@@ -21,6 +21,7 @@ paths!("/api/2.0/mlflow" {
     EXPERIMENTS_RESTORE = "/experiments/restore";
     EXPERIMENTS_UPDATE = "/experiments/update";
     EXPERIMENTS_SET_TAG = "/experiments/set-experiment-tag";
+    EXPERIMENTS_DELETE_TAG = "/experiments/delete-experiment-tag";
     RUNS_CREATE = "/runs/create";
     RUNS_GET = "/runs/get";
     RUNS_UPDATE = "/runs/update";
@@ -33,16 +34,30 @@ paths!("/api/2.0/mlflow" {
     RUNS_DELETE_TAG = "/runs/delete-tag";
     RUNS_LOG_BATCH = "/runs/log-batch";
     RUNS_LOG_INPUTS = "/runs/log-inputs";
-    RUNS_LOG_OUTPUTS = "/runs/log-outputs";
+    /// MLflow names log-outputs so.
+    RUNS_OUTPUTS = "/runs/outputs";
     METRICS_GET_HISTORY = "/metrics/get-history";
     METRICS_GET_HISTORY_BULK_INTERVAL = "/metrics/get-history-bulk-interval";
+    /// A folder of a run's artifacts by run id.
+    RUN_ARTIFACTS_LIST = "/artifacts/list";
+    LOGGED_MODELS = "/logged-models";
     LOGGED_MODELS_SEARCH = "/logged-models/search";
+    LOGGED_MODEL_ROUTE = "/logged-models/{model_id}";
+    LOGGED_MODEL_TAGS_ROUTE = "/logged-models/{model_id}/tags";
+    LOGGED_MODEL_TAG_ROUTE = "/logged-models/{model_id}/tags/{key}";
+    LOGGED_MODEL_PARAMS_ROUTE = "/logged-models/{model_id}/params";
+    LOGGED_MODEL_DIRECTORIES_ROUTE = "/logged-models/{model_id}/artifacts/directories";
+    LOGGED_MODEL_FILES_ROUTE = "/logged-models/{model_id}/artifacts/files";
 });
 
 /// The mlflow-artifacts proxy: a listing, and files below it by path.
 pub const ARTIFACTS: &str = "/api/2.0/mlflow-artifacts/artifacts";
 /// The proxy's file route, as the server's router matches it.
 pub const ARTIFACTS_FILE_ROUTE: &str = "/api/2.0/mlflow-artifacts/artifacts/{*path}";
+/// One of a run's artifacts by run id and path (MLflow's UI).
+pub const GET_ARTIFACT: &str = "/get-artifact";
+/// A small upload from MLflow's UI (it only exists under `/ajax-api/`).
+pub const UPLOAD_ARTIFACT: &str = "/ajax-api/2.0/mlflow/upload-artifact";
 /// MLflow 3's server-info.
 pub const MLFLOW_SERVER_INFO: &str = "/api/3.0/mlflow/server-info";
 pub const HEALTH: &str = "/health";

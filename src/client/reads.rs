@@ -83,6 +83,8 @@ pub fn run_from_mlflow(run: Run) -> RunDetail {
         tags,
         metrics,
         values: BTreeMap::new(),
+        inputs: run.inputs,
+        outputs: run.outputs,
     }
 }
 

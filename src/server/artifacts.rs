@@ -16,21 +16,63 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-/// A content type from the file name, as MLflow guesses it.
+/// Text files MLflow serves as `text/plain` (an extensionless name counts as its extension).
+const TEXT_EXTENSIONS: &[&str] = &[
+    "txt",
+    "log",
+    "err",
+    "cfg",
+    "conf",
+    "cnf",
+    "cf",
+    "ini",
+    "properties",
+    "prop",
+    "hocon",
+    "toml",
+    "yaml",
+    "yml",
+    "xml",
+    "json",
+    "js",
+    "py",
+    "py3",
+    "csv",
+    "tsv",
+    "md",
+    "rst",
+    "MLmodel",
+    "mlproject",
+];
+
+/// A content type from the file name, as MLflow's server picks it: known text files are
+/// `text/plain`, common types by extension, anything else `application/octet-stream`.
 pub fn content_type(name: &str) -> &'static str {
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "txt" | "log" | "py" | "md" | "yaml" | "yml" | "cfg" | "ini" | "toml" => "text/plain",
-        "csv" => "text/csv",
-        "json" => "application/json",
+    let name = name.rsplit('/').next().unwrap_or(name);
+    let ext = match name.rsplit_once('.') {
+        Some((_, e)) if !e.is_empty() => e,
+        _ => name,
+    };
+    if TEXT_EXTENSIONS.contains(&ext) {
+        return "text/plain";
+    }
+    match ext.to_ascii_lowercase().as_str() {
         "html" | "htm" => "text/html",
+        "css" => "text/css",
         "png" => "image/png",
         "jpg" | "jpeg" => "image/jpeg",
         "gif" => "image/gif",
         "svg" => "image/svg+xml",
+        "bmp" => "image/bmp",
+        "webp" => "image/webp",
+        "tif" | "tiff" => "image/tiff",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" => "application/gzip",
+        "tar" => "application/x-tar",
+        "mp4" => "video/mp4",
+        "wav" => "audio/x-wav",
+        "mp3" => "audio/mpeg",
         _ => "application/octet-stream",
     }
 }
@@ -63,15 +105,25 @@ pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> Ap
             Ok((file, p.rel.last().cloned().unwrap_or_default()))
         })
         .await?;
-    let mut resp = file_response(&file, content_type(&name), || format!("No such artifact: '{name}'")).await?;
+    send_file(&file, &name).await
+}
+
+/// A file sent as MLflow sends artifacts: as an attachment, its type from its name, never sniffed.
+pub(super) async fn send_file(file: &std::path::Path, name: &str) -> ApiResult<Response> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let mut resp = file_response(file, content_type(base), || format!("No such artifact: '{name}'")).await?;
     let h = resp.headers_mut();
-    let safe_name: String = name
+    let safe_name: String = base
         .chars()
-        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+        .filter(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\\' | ';' | ','))
         .collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe_name}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename={safe_name}")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
+    h.insert(
+        header::HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(resp)
 }
 
@@ -218,6 +270,97 @@ pub async fn delete(State(s): State<AppState>, Path(path): Path<String>) -> ApiR
     s.run(move |st| {
         let p = st.artifact_path(&path)?;
         st.delete_artifact(&p)
+    })
+    .await?;
+    Ok(Json(json!({})))
+}
+
+/// A path of MLflow's run-artifact endpoints: refused as MLflow words it when it could leave the run.
+fn safe_rel(path: &str) -> ApiResult<String> {
+    crate::paths::safe_segments(path).map_err(|_| ApiError::invalid("Invalid path"))?;
+    Ok(path.to_string())
+}
+
+/// `GET artifacts/list?run_id=&path=`: a folder of a run's artifacts, paths relative to its root.
+pub async fn list_run(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
+    let run_id = q
+        .get("run_id")
+        .or(q.get("run_uuid"))
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::missing("run_id"))?
+        .to_string();
+    let rel = safe_rel(q.get("path").unwrap_or("").trim_end_matches('/'))?;
+    let (files, root_uri) = s
+        .run(move |st| {
+            let run = st.get_run(&run_id)?;
+            let p = st.run_artifact_path(&run_id, &rel)?;
+            let prefix = if rel.is_empty() {
+                String::new()
+            } else {
+                format!("{rel}/")
+            };
+            let files: Vec<_> = st
+                .list_artifacts(&p)?
+                .into_iter()
+                .map(|mut f| {
+                    f.path = format!("{prefix}{}", f.path);
+                    f
+                })
+                .collect();
+            Ok((files, run.artifact_uri))
+        })
+        .await?;
+    let mut body = serde_json::to_value(ListArtifactsResponse { files }).unwrap_or_else(|_| json!({}));
+    body["root_uri"] = Value::String(root_uri);
+    Ok(Json(body))
+}
+
+/// `GET /get-artifact?run_id=&path=`: one of a run's artifacts, as MLflow's UI fetches it.
+pub async fn get_run_artifact(State(s): State<AppState>, q: Params) -> ApiResult<Response> {
+    let run_id = q
+        .get("run_id")
+        .or(q.get("run_uuid"))
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::missing("run_id"))?
+        .to_string();
+    let rel = safe_rel(q.require("path")?)?;
+    let (file, name) = s
+        .run(move |st| {
+            let p = st.run_artifact_path(&run_id, &rel)?;
+            Ok((st.artifact_file(&p)?, rel))
+        })
+        .await?;
+    send_file(&file, &name).await
+}
+
+/// Largest body the UI's upload-artifact takes (MLflow's limit).
+const MAX_UI_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=`: a small file from MLflow's UI.
+pub async fn upload_run_artifact(
+    State(s): State<AppState>,
+    q: Params,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let run_id = q
+        .get("run_uuid")
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| ApiError::invalid("Request must specify run_uuid."))?
+        .to_string();
+    let rel = q
+        .get("path")
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| ApiError::invalid("Request must specify path."))?;
+    let rel = safe_rel(rel)?;
+    if body.len() > MAX_UI_UPLOAD_BYTES {
+        return Err(ApiError::invalid("Artifact size is too large. Max size is 10MB."));
+    }
+    if body.is_empty() {
+        return Err(ApiError::invalid("Request must specify data."));
+    }
+    s.run(move |st| {
+        let p = st.run_artifact_path(&run_id, &rel)?;
+        st.put_artifact(&p, &body)
     })
     .await?;
     Ok(Json(json!({})))

@@ -38,12 +38,13 @@ pub fn to_mlflow_run(r: &RunDetail) -> Run {
                     value: m.value.0,
                     timestamp: m.timestamp,
                     step: m.step,
+                    ..Default::default()
                 })
                 .collect(),
             params: kv(&r.params),
             tags: kv(&r.tags),
         },
-        inputs: Default::default(),
-        outputs: Default::default(),
+        inputs: r.inputs.clone(),
+        outputs: r.outputs.clone(),
     }
 }

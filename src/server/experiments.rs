@@ -18,10 +18,21 @@ fn required<'a>(v: &'a Option<String>, name: &str) -> ApiResult<&'a str> {
         .ok_or_else(|| ApiError::missing(name))
 }
 
+/// An artifact location as MLflow's server keeps it: a URI as given, a local path made absolute
+/// against the server's working folder.
+fn resolve_location(location: Option<&str>) -> Option<String> {
+    let loc = location.filter(|l| !l.is_empty())?;
+    if loc.contains(':') {
+        return Some(loc.to_string());
+    }
+    Some(std::path::absolute(loc).map_or_else(|_| loc.to_string(), |p| p.display().to_string()))
+}
+
 pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateExperiment>) -> ApiResult<Json<Value>> {
     let name = required(&req.name, "name")?.to_string();
+    let location = resolve_location(req.artifact_location.as_deref());
     let id = s
-        .run(move |st| st.create_experiment(&name, req.artifact_location.as_deref(), &req.tags))
+        .run(move |st| st.create_experiment(&name, location.as_deref(), &req.tags))
         .await?;
     Ok(Json(json!({ "experiment_id": id })))
 }
@@ -88,6 +99,16 @@ pub async fn update(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateExp
     let id = required(&req.experiment_id, "experiment_id")?.to_string();
     let name = required(&req.new_name, "new_name")?.to_string();
     s.run(move |st| st.rename_experiment(&id, &name)).await?;
+    Ok(Json(json!({})))
+}
+
+pub async fn delete_tag(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<SetExperimentTag>,
+) -> ApiResult<Json<Value>> {
+    let id = required(&req.experiment_id, "experiment_id")?.to_string();
+    let key = required(&req.key, "key")?.to_string();
+    s.run(move |st| st.delete_experiment_tag(&id, &key)).await?;
     Ok(Json(json!({})))
 }
 

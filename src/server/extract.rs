@@ -32,7 +32,50 @@ pub async fn read_json<T: DeserializeOwned>(req: Request, limit: usize) -> Resul
     } else {
         bytes
     };
-    serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(format!("Malformed JSON request: {e}")))
+    serde_json::from_slice(&bytes).map_err(|e| refusal::<T>(&bytes, e))
+}
+
+/// Why a body was refused, in MLflow's words when it is JSON with a field of the wrong type:
+/// "Invalid value 123 for parameter 'name' supplied."
+fn refusal<T: DeserializeOwned>(bytes: &[u8], e: serde_json::Error) -> ApiError {
+    let Ok(serde_json::Value::Object(body)) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return ApiError::invalid(format!("Malformed JSON request: {e}"));
+    };
+    let value = serde_json::Value::Object(body);
+    let Err(err) = serde_path_to_error::deserialize::<_, T>(&value) else {
+        return ApiError::invalid(format!("Malformed JSON request: {e}"));
+    };
+    let inner = err.inner().to_string();
+    if let Some(missing) = inner.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
+        let mut path = String::new();
+        for seg in err.path().iter() {
+            match seg {
+                serde_path_to_error::Segment::Map { key } if path.is_empty() => path.push_str(key),
+                serde_path_to_error::Segment::Map { key } => path.push_str(&format!(".{key}")),
+                serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+                _ => {}
+            }
+        }
+        let full = if path.is_empty() {
+            missing.to_string()
+        } else {
+            format!("{path}.{missing}")
+        };
+        return ApiError::invalid(format!(
+            "Missing value for required parameter '{full}'. See the API docs for more information about request parameters."
+        ));
+    }
+    let field = err.path().iter().find_map(|seg| match seg {
+        serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+        _ => None,
+    });
+    match field.and_then(|f| value.get(&f).map(|v| (f, v))) {
+        Some((field, v)) => ApiError::invalid(format!(
+            "Invalid value {v} for parameter '{field}' supplied: {}",
+            err.inner()
+        )),
+        None => ApiError::invalid(format!("Malformed JSON request: {e}")),
+    }
 }
 
 /// A JSON request body of at most `MAX_JSON_BODY` bytes.

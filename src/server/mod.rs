@@ -7,6 +7,7 @@ pub mod error;
 mod experiments;
 mod ext;
 mod extract;
+mod models;
 mod runs;
 mod snapshots;
 
@@ -57,8 +58,48 @@ impl AppState {
     }
 }
 
-/// The whole route table.
+/// The whole route table, also under `/ajax-api/`, the prefix MLflow's UI and some of its
+/// client's calls use for the same endpoints.
 pub fn router(state: AppState) -> Router {
+    let api = api_router(state);
+    let inner = api.clone();
+    api.route(
+        "/ajax-api/{*rest}",
+        axum::routing::any(move |req: axum::extract::Request| {
+            let inner = inner.clone();
+            async move {
+                use tower::ServiceExt;
+                let req = ajax_to_api(req);
+                match inner.oneshot(req).await {
+                    Ok(resp) => resp,
+                    Err(never) => match never {},
+                }
+            }
+        }),
+    )
+}
+
+/// The same request with `/ajax-api/` turned into `/api/` (and without the outer route's
+/// matched parameters, which the inner route's extractors must not see).
+fn ajax_to_api(mut req: axum::extract::Request) -> axum::extract::Request {
+    *req.extensions_mut() = Default::default();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|pq| pq.as_str().replacen("/ajax-api/", "/api/", 1));
+    if let Some(pq) = path_and_query {
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(pq) = pq.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = axum::http::Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
+}
+
+fn api_router(state: AppState) -> Router {
     let mlflow = Router::new()
         .route(r::EXPERIMENTS_CREATE, post(experiments::create))
         .route(r::EXPERIMENTS_GET, get(experiments::get))
@@ -71,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route(r::EXPERIMENTS_RESTORE, post(experiments::restore))
         .route(r::EXPERIMENTS_UPDATE, post(experiments::update))
         .route(r::EXPERIMENTS_SET_TAG, post(experiments::set_tag))
+        .route(r::EXPERIMENTS_DELETE_TAG, post(experiments::delete_tag))
         .route(r::RUNS_CREATE, post(runs::create))
         .route(r::RUNS_GET, get(runs::get))
         .route(r::RUNS_UPDATE, post(runs::update))
@@ -82,15 +124,28 @@ pub fn router(state: AppState) -> Router {
         .route(r::RUNS_SET_TAG, post(runs::set_tag))
         .route(r::RUNS_DELETE_TAG, post(runs::delete_tag))
         .route(r::RUNS_LOG_BATCH, post(runs::log_batch))
-        .route(r::RUNS_LOG_INPUTS, post(runs::accept_and_ignore))
-        .route(r::RUNS_LOG_OUTPUTS, post(runs::accept_and_ignore))
+        .route(r::RUNS_LOG_INPUTS, post(models::log_inputs))
+        .route(r::RUNS_OUTPUTS, post(models::log_outputs))
         .route(r::METRICS_GET_HISTORY, get(runs::metric_history))
         .route(
             r::METRICS_GET_HISTORY_BULK_INTERVAL,
             get(runs::metric_history_bulk_interval),
         )
-        .route(r::LOGGED_MODELS_SEARCH, post(runs::search_logged_models))
+        .route(r::LOGGED_MODELS, post(models::create))
+        .route(r::LOGGED_MODELS_SEARCH, post(models::search))
+        .route(
+            r::LOGGED_MODEL_ROUTE,
+            get(models::get).patch(models::finalize).delete(models::delete),
+        )
+        .route(r::LOGGED_MODEL_TAGS_ROUTE, axum::routing::patch(models::set_tags))
+        .route(r::LOGGED_MODEL_TAG_ROUTE, axum::routing::delete(models::delete_tag))
+        .route(r::LOGGED_MODEL_PARAMS_ROUTE, post(models::log_params))
+        .route(r::LOGGED_MODEL_DIRECTORIES_ROUTE, get(models::list_artifacts))
+        .route(r::LOGGED_MODEL_FILES_ROUTE, get(models::artifact_file))
         .route(r::ARTIFACTS, get(artifacts::list))
+        .route(r::RUN_ARTIFACTS_LIST, get(artifacts::list_run))
+        .route(r::GET_ARTIFACT, get(artifacts::get_run_artifact))
+        .route(r::UPLOAD_ARTIFACT, post(artifacts::upload_run_artifact))
         .route(
             r::ARTIFACTS_FILE_ROUTE,
             get(artifacts::download)

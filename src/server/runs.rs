@@ -130,6 +130,10 @@ pub async fn log_metric(State(s): State<AppState>, JsonBody(req): JsonBody<LogMe
         value: req.value.ok_or_else(|| ApiError::missing("value"))?,
         timestamp: req.timestamp.ok_or_else(|| ApiError::missing("timestamp"))?,
         step: req.step.unwrap_or(0),
+        model_id: req.model_id,
+        dataset_name: req.dataset_name,
+        dataset_digest: req.dataset_digest,
+        run_id: None,
     };
     apply_batch(
         s,
@@ -171,22 +175,6 @@ pub async fn delete_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKe
 pub async fn log_batch(State(s): State<AppState>, JsonBody(req): JsonBody<LogBatch>) -> ApiResult<Json<Value>> {
     let id = run_id(&req.run_id, &None)?;
     s.run(move |st| st.log_batch(&req, &id)).await?;
-    Ok(Json(json!({})))
-}
-
-/// Dataset and model-output links: accepted so clients that send them keep working; not stored yet.
-pub async fn accept_and_ignore(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<RunIdBody>,
-) -> ApiResult<Json<Value>> {
-    let id = req
-        .id()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("run_id"))?
-        .to_string();
-    if !s.run(move |st| st.run_exists(&id)).await? {
-        return Err(ApiError::not_found("Run not found"));
-    }
     Ok(Json(json!({})))
 }
 
@@ -247,9 +235,4 @@ pub async fn metric_history_bulk_interval(State(s): State<AppState>, q: Params) 
     } else {
         json!({ "metrics": metrics })
     }))
-}
-
-/// No logged models are stored here; the client asks when listing artifacts and must get an answer.
-pub async fn search_logged_models(JsonBody(_req): JsonBody<Value>) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({})))
 }

@@ -1,16 +1,18 @@
-//! Artifact files under the store folder: path validation that nothing escapes a run's folder,
-//! listing and deletion. Uploads are streamed by the server into `temp_file_for` and renamed.
+//! Artifact files under the store folder's `artifacts/`: path validation that nothing escapes it,
+//! listing and deletion. A run's files live under `<experiment>/<run>/artifacts/`, a logged model's
+//! under `<experiment>/models/<model>/artifacts/`, and the mlflow-artifacts proxy reads and writes
+//! any path below the root, as MLflow's does. Uploads are streamed into `temp_file_for` and renamed.
 
 use super::{Result, Store, StoreError};
 use crate::api::FileInfo;
 use crate::api::limits::MAX_ARTIFACT_BYTES;
 use std::path::{Path, PathBuf};
 
-/// A checked artifact location: a run and a relative path of plain segments inside its folder.
+/// A checked artifact location: the folder it belongs to (a run's, or the root) and a relative
+/// path of plain segments inside it, both below the store's `artifacts/`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArtifactPath {
-    pub experiment_id: String,
-    pub run_id: String,
+    pub base: Vec<String>,
     pub rel: Vec<String>,
 }
 
@@ -30,7 +32,7 @@ fn no_symlinks(base: &Path, rel: &[String]) -> Result<PathBuf> {
     let mut p = base.to_path_buf();
     if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
         return Err(StoreError::Invalid(
-            "Invalid artifact path: the run's folder is a symbolic link".into(),
+            "Invalid artifact path: the artifact folder is a symbolic link".into(),
         ));
     }
     for seg in rel {
@@ -84,27 +86,12 @@ impl Store {
             .join("artifacts")
     }
 
-    /// Parses `<experiment>/<run>/artifacts[/<path>]` as the mlflow-artifacts proxy names it, and
-    /// checks that the run exists in that experiment.
+    /// A path as the mlflow-artifacts proxy names it (`<experiment>/<run>/artifacts/<path>` for a
+    /// run's files, or any other path below the root, as MLflow's proxy takes it).
     pub fn artifact_path(&self, full: &str) -> Result<ArtifactPath> {
-        let segs = safe_segments(full)?;
-        if segs.len() < 3 || segs[2] != "artifacts" {
-            return Err(StoreError::Invalid(format!(
-                "Invalid artifact path '{}': expected <experiment_id>/<run_id>/artifacts/<path>",
-                full.escape_debug()
-            )));
-        }
-        let run = self.get_run(&segs[1])?;
-        if run.experiment_id != segs[0] {
-            return Err(StoreError::NotFound(format!(
-                "Run {} is not in experiment {}",
-                segs[1], segs[0]
-            )));
-        }
         Ok(ArtifactPath {
-            experiment_id: segs[0].clone(),
-            run_id: segs[1].clone(),
-            rel: segs[3..].to_vec(),
+            base: Vec::new(),
+            rel: safe_segments(full)?,
         })
     }
 
@@ -112,15 +99,28 @@ impl Store {
     pub fn run_artifact_path(&self, run_id: &str, rel: &str) -> Result<ArtifactPath> {
         let run = self.get_run(run_id)?;
         Ok(ArtifactPath {
-            experiment_id: run.experiment_id,
-            run_id: run.run_id,
+            base: vec![run.experiment_id, run.run_id, "artifacts".into()],
             rel: safe_segments(rel)?,
         })
     }
 
-    /// Where the file lives on disk (it may not exist yet); never outside the run's folder.
+    /// A path inside a folder named by an artifact URI of ours (`mlflow-artifacts:/<path>`), such
+    /// as a logged model's artifact location.
+    pub fn uri_artifact_path(&self, uri: &str, rel: &str) -> Result<ArtifactPath> {
+        let folder = uri
+            .strip_prefix("mlflow-artifacts:")
+            .ok_or_else(|| StoreError::Invalid(format!("'{uri}' is not an artifact location of this server")))?;
+        Ok(ArtifactPath {
+            base: safe_segments(folder.trim_start_matches('/'))?,
+            rel: safe_segments(rel)?,
+        })
+    }
+
+    /// Where the file lives on disk (it may not exist yet); never outside the artifact root.
     pub fn artifact_file(&self, p: &ArtifactPath) -> Result<PathBuf> {
-        no_symlinks(&self.run_artifact_root(&p.experiment_id, &p.run_id), &p.rel)
+        let mut all = p.base.clone();
+        all.extend(p.rel.iter().cloned());
+        no_symlinks(&self.root().join("artifacts"), &all)
     }
 
     /// A fresh temporary file beside the destination, for streaming an upload into before a rename.
@@ -217,10 +217,8 @@ impl Store {
     }
 
     pub fn delete_artifact(&self, p: &ArtifactPath) -> Result<()> {
-        if p.rel.is_empty() {
-            return Err(StoreError::Invalid(
-                "Refusing to delete a run's whole artifact folder".into(),
-            ));
+        if p.rel.is_empty() && p.base.is_empty() {
+            return Err(StoreError::Invalid("Refusing to delete the whole artifact root".into()));
         }
         let path = self.artifact_file(p)?;
         match std::fs::symlink_metadata(&path) {

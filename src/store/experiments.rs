@@ -244,6 +244,24 @@ impl Store {
         })
     }
 
+    /// Removes a tag; a tag that is not there is a 404, as MLflow has it.
+    pub fn delete_experiment_tag(&self, id: &str, key: &str) -> Result<()> {
+        let id = parse_experiment_id(id)?;
+        self.write(|tx| {
+            get_in(tx, id)?;
+            let n = tx.execute(
+                "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
+                params![id, key],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "No tag with name: {key} in experiment with id {id}"
+                )));
+            }
+            Ok(())
+        })
+    }
+
     pub fn search_experiments(
         &self,
         view: ViewType,
@@ -266,11 +284,9 @@ impl Store {
         })?;
         all.retain(|e| view.keeps(&e.lifecycle_stage) && expr.matches(e));
         if orders.is_empty() {
-            all.sort_by(|a, b| {
-                b.last_update_time
-                    .cmp(&a.last_update_time)
-                    .then(b.experiment_id.cmp(&a.experiment_id))
-            });
+            // MLflow's default: newest first, then by id.
+            let id = |e: &Experiment| e.experiment_id.parse::<i64>().unwrap_or(i64::MAX);
+            all.sort_by(|a, b| b.creation_time.cmp(&a.creation_time).then(id(a).cmp(&id(b))));
         } else {
             all.sort_by(|a, b| {
                 orders

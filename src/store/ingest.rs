@@ -336,6 +336,7 @@ impl Store {
             for g in group_metrics(&batch.metrics) {
                 insert_points(tx, run_id, g.key, &g.values, Some(&g.steps), &g.timestamps)?;
             }
+            super::logged_models::record_model_metrics(tx, run_id, &batch.metrics)?;
             for t in &batch.tags {
                 set_tag_in(tx, run_id, t)?;
             }

@@ -38,6 +38,8 @@ fn run_from_row(row: &rusqlite::Row) -> rusqlite::Result<RunDetail> {
         tags: Default::default(),
         metrics: Default::default(),
         values: Default::default(),
+        inputs: Default::default(),
+        outputs: Default::default(),
     })
 }
 
@@ -113,5 +115,6 @@ pub(super) fn load_runs(conn: &Connection, where_sql: &str, args: &[&dyn ToSql])
             },
         );
     }
+    super::inputs::load_inputs_outputs(conn, &mut runs, &index, &subset, args)?;
     Ok(runs)
 }

@@ -82,6 +82,7 @@ impl Store {
                         step: r.get(0)?,
                         timestamp: r.get(1)?,
                         value: value_from_db(r.get(2)?),
+                        ..Default::default()
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -129,7 +130,7 @@ impl Store {
                 )?;
                 for step in chosen {
                     let rows = at.query_map(params![sid, step], |r| {
-                        Ok(Metric { key: key.to_string(), step: r.get(0)?, timestamp: r.get(1)?, value: value_from_db(r.get(2)?) })
+                        Ok(Metric { key: key.to_string(), step: r.get(0)?, timestamp: r.get(1)?, value: value_from_db(r.get(2)?), ..Default::default() })
                     })?;
                     for m in rows {
                         out.push((run_id.clone(), m?));

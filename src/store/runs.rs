@@ -25,7 +25,7 @@ const ANIMALS: &[&str] = &[
     "moth", "owl", "panda", "quail", "seal", "shrew", "slug", "toad", "wolf",
 ];
 
-fn random_name() -> String {
+pub(super) fn random_name() -> String {
     let a = ADJECTIVES[rand::random_range(0..ADJECTIVES.len())];
     let b = ANIMALS[rand::random_range(0..ANIMALS.len())];
     format!("{a}-{b}-{}", rand::random_range(100..1000))

@@ -124,6 +124,68 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX tags_by_key_value ON tags(key, value);
     CREATE INDEX series_by_key ON series(key);
     "#,
+    // 4: MLflow 3's logged models (params, tags, metrics tied to them) and a run's inputs/outputs.
+    r#"
+    CREATE TABLE logged_models (
+        model_id TEXT PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+        name TEXT NOT NULL,
+        artifact_location TEXT NOT NULL,
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        status_message TEXT,
+        model_type TEXT,
+        source_run_id TEXT,
+        lifecycle_stage TEXT NOT NULL DEFAULT 'active'
+    );
+    CREATE INDEX logged_models_by_experiment ON logged_models(experiment_id, creation_time);
+    CREATE TABLE logged_model_params (
+        model_id TEXT NOT NULL REFERENCES logged_models(model_id), key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (model_id, key)
+    );
+    CREATE TABLE logged_model_tags (
+        model_id TEXT NOT NULL REFERENCES logged_models(model_id), key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (model_id, key)
+    );
+    CREATE TABLE logged_model_metrics (
+        model_id TEXT NOT NULL REFERENCES logged_models(model_id),
+        key TEXT NOT NULL,
+        value REAL,
+        timestamp INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        dataset_name TEXT,
+        dataset_digest TEXT
+    );
+    CREATE INDEX logged_model_metrics_by_model ON logged_model_metrics(model_id, key);
+    CREATE TABLE datasets (
+        dataset_id INTEGER PRIMARY KEY,
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id),
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        source_type TEXT NOT NULL,
+        source TEXT NOT NULL,
+        schema TEXT,
+        profile TEXT,
+        UNIQUE (experiment_id, name, digest)
+    );
+    CREATE TABLE run_dataset_inputs (
+        run_id TEXT NOT NULL REFERENCES runs(run_id),
+        dataset_id INTEGER NOT NULL REFERENCES datasets(dataset_id),
+        position INTEGER NOT NULL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        PRIMARY KEY (run_id, dataset_id)
+    );
+    CREATE TABLE run_model_inputs (
+        run_id TEXT NOT NULL REFERENCES runs(run_id), model_id TEXT NOT NULL,
+        PRIMARY KEY (run_id, model_id)
+    );
+    CREATE TABLE run_model_outputs (
+        run_id TEXT NOT NULL REFERENCES runs(run_id), model_id TEXT NOT NULL, step INTEGER NOT NULL,
+        PRIMARY KEY (run_id, model_id, step)
+    );
+    "#,
 ];
 
 /// Brings the schema up to date and makes sure the Default experiment (id 0) exists.

@@ -35,6 +35,7 @@ fn narrowed_searches_match_evaluating_every_run() {
                 value: (i % 10) as f64 / 10.0,
                 step: 0,
                 timestamp: 0,
+                ..Default::default()
             }]
         };
         s.log_batch(

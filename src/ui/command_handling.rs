@@ -103,9 +103,7 @@ impl Workbench {
             Command::CancelJob(id) => self.jobs.cancel(&id),
             Command::ToggleJobs => self.jobs.panel_open = !self.jobs.panel_open,
             Command::RunDemo => self.run_demo(),
-            Command::PlanRestore { run_id, run_number } => {
-                self.plan_restore(RestoreSource::Run { run_id, run_number })
-            }
+            Command::PlanRestore { run_id, run_number } => self.plan_restore(RestoreSource::Run { run_id, run_number }),
             Command::PlanRestoreSnapshot(id) => self.plan_restore(RestoreSource::Snapshot(id)),
             Command::ConfirmRestore => {
                 if let Some(r) = &mut self.restore {

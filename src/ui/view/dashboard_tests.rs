@@ -97,7 +97,11 @@ fn the_dashboard_shows_its_runs_and_charts_from_the_model() {
     h.run();
     h.get_by_label("iris");
     h.get_by_label("3 runs");
-    assert_eq!(h.get_all_by_label("Accuracy").count(), 2, "the chart's title and the grid's column");
+    assert_eq!(
+        h.get_all_by_label("Accuracy").count(),
+        2,
+        "the chart's title and the grid's column"
+    );
     for name in ["alpha", "beta", "gamma"] {
         h.get_by_label(name);
     }

@@ -1,0 +1,138 @@
+//! What a run read and produced, as MLflow records it: datasets (once per experiment, by name and
+//! digest) and logged models as inputs, logged models as outputs at a step.
+
+use super::runs::check_active;
+use super::{Result, Store, StoreError};
+use crate::api::ext::RunDetail;
+use crate::api::models::{Dataset, DatasetInput, ModelInput, ModelOutput};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
+use std::collections::HashMap;
+
+impl Store {
+    /// Records datasets and models as the run's inputs; one already recorded is left as it is.
+    pub fn log_inputs(&self, run_id: &str, datasets: &[DatasetInput], models: &[ModelInput]) -> Result<()> {
+        for d in datasets {
+            if d.dataset.name.is_empty() || d.dataset.digest.is_empty() {
+                return Err(StoreError::Invalid(
+                    "A dataset input needs a name and a digest (and a source type and source).".into(),
+                ));
+            }
+        }
+        self.write(|tx| {
+            check_active(tx, run_id)?;
+            let exp: i64 = tx.query_row("SELECT experiment_id FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))?;
+            let mut position: i64 = tx.query_row(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM run_dataset_inputs WHERE run_id = ?1",
+                [run_id],
+                |r| r.get(0),
+            )?;
+            for d in datasets {
+                let ds = &d.dataset;
+                tx.execute(
+                    "INSERT OR IGNORE INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![exp, ds.name, ds.digest, ds.source_type, ds.source, ds.schema, ds.profile],
+                )?;
+                let id: i64 = tx.query_row(
+                    "SELECT dataset_id FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3",
+                    params![exp, ds.name, ds.digest],
+                    |r| r.get(0),
+                )?;
+                let tags = serde_json::to_string(&d.tags).map_err(|e| StoreError::Internal(e.to_string()))?;
+                let added = tx.execute(
+                    "INSERT OR IGNORE INTO run_dataset_inputs (run_id, dataset_id, position, tags) VALUES (?1, ?2, ?3, ?4)",
+                    params![run_id, id, position, tags],
+                )?;
+                position += added as i64;
+            }
+            for m in models {
+                tx.execute(
+                    "INSERT OR IGNORE INTO run_model_inputs (run_id, model_id) VALUES (?1, ?2)",
+                    params![run_id, m.model_id],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Records logged models as the run's outputs.
+    pub fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
+        self.write(|tx| {
+            check_active(tx, run_id)?;
+            for m in models {
+                let known: Option<String> = tx
+                    .query_row(
+                        "SELECT model_id FROM logged_models WHERE model_id = ?1",
+                        [&m.model_id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if known.is_none() {
+                    return Err(StoreError::NotFound(format!(
+                        "Logged model with ID '{}' not found.",
+                        m.model_id
+                    )));
+                }
+                tx.execute(
+                    "INSERT OR IGNORE INTO run_model_outputs (run_id, model_id, step) VALUES (?1, ?2, ?3)",
+                    params![run_id, m.model_id, m.step],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Fills the inputs and outputs of loaded runs (`subset` selects their ids, with `args`).
+pub(super) fn load_inputs_outputs(
+    conn: &Connection,
+    runs: &mut [RunDetail],
+    index: &HashMap<String, usize>,
+    subset: &str,
+    args: &[&dyn ToSql],
+) -> Result<()> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT i.run_id, i.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+         FROM run_dataset_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id
+         WHERE i.run_id IN ({subset}) ORDER BY i.run_id, i.position"
+    ))?;
+    let mut rows = stmt.query(args)?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let Some(&i) = index.get(&id) else { continue };
+        let tags: String = row.get(1)?;
+        runs[i].inputs.dataset_inputs.push(DatasetInput {
+            tags: serde_json::from_str(&tags).unwrap_or_default(),
+            dataset: Dataset {
+                name: row.get(2)?,
+                digest: row.get(3)?,
+                source_type: row.get(4)?,
+                source: row.get(5)?,
+                schema: row.get(6)?,
+                profile: row.get(7)?,
+            },
+        });
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT run_id, model_id FROM run_model_inputs WHERE run_id IN ({subset}) ORDER BY run_id, model_id"
+    ))?;
+    let mut rows = stmt.query(args)?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let Some(&i) = index.get(&id) else { continue };
+        runs[i].inputs.model_inputs.push(ModelInput { model_id: row.get(1)? });
+    }
+    let mut stmt = conn.prepare(&format!(
+        "SELECT run_id, model_id, step FROM run_model_outputs WHERE run_id IN ({subset}) ORDER BY run_id, step, model_id"
+    ))?;
+    let mut rows = stmt.query(args)?;
+    while let Some(row) = rows.next()? {
+        let id: String = row.get(0)?;
+        let Some(&i) = index.get(&id) else { continue };
+        runs[i].outputs.model_outputs.push(ModelOutput {
+            model_id: row.get(1)?,
+            step: row.get(2)?,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,390 @@
+//! MLflow 3's logged models: a model's record (status, params, tags), the metrics runs logged
+//! against it, its own artifact folder, and searches over them with the filter language.
+
+use super::experiments::parse_experiment_id;
+use super::runs::random_name;
+use super::search::{Page, paginate};
+use super::{Result, Store, StoreError};
+use crate::api::ids::{new_run_id, now_ms};
+use crate::api::models::{
+    CreateLoggedModel, LoggedModel, LoggedModelData, LoggedModelInfo, LoggedModelStatus, SearchLoggedModels,
+};
+use crate::api::{KeyValue, Metric};
+use crate::query::{self, Field, FieldValue, Subject};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use std::cmp::Ordering;
+
+/// How many models a search page holds when the client does not say.
+const DEFAULT_MODELS_PAGE: i64 = 100;
+
+fn not_found(model_id: &str) -> StoreError {
+    StoreError::NotFound(format!("Logged model with ID '{model_id}' not found."))
+}
+
+/// Fails unless the model exists and is not deleted.
+fn check_model(conn: &Connection, model_id: &str) -> Result<()> {
+    let stage: Option<String> = conn
+        .query_row(
+            "SELECT lifecycle_stage FROM logged_models WHERE model_id = ?1",
+            [model_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match stage.as_deref() {
+        Some("active") => Ok(()),
+        _ => Err(not_found(model_id)),
+    }
+}
+
+fn touch(tx: &Transaction, model_id: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1",
+        params![model_id, now_ms()],
+    )?;
+    Ok(())
+}
+
+fn key_values(conn: &Connection, table: &str, model_id: &str) -> Result<Vec<KeyValue>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT key, value FROM {table} WHERE model_id = ?1 ORDER BY key"
+    ))?;
+    let rows = stmt.query_map([model_id], |r| {
+        Ok(KeyValue {
+            key: r.get(0)?,
+            value: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+fn load(conn: &Connection, model_id: &str) -> Result<LoggedModel> {
+    let info = conn
+        .query_row(
+            "SELECT model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status,
+                    status_message, model_type, source_run_id
+             FROM logged_models WHERE model_id = ?1 AND lifecycle_stage = 'active'",
+            [model_id],
+            |r| {
+                let exp: i64 = r.get(1)?;
+                let status: String = r.get(6)?;
+                Ok(LoggedModelInfo {
+                    model_id: r.get(0)?,
+                    experiment_id: exp.to_string(),
+                    name: r.get(2)?,
+                    artifact_uri: r.get(3)?,
+                    creation_timestamp_ms: r.get(4)?,
+                    last_updated_timestamp_ms: r.get(5)?,
+                    status: LoggedModelStatus::from_db(&status),
+                    status_message: r.get(7)?,
+                    tags: Vec::new(),
+                    source_run_id: r.get(9)?,
+                    model_type: r.get(8)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| not_found(model_id))?;
+    let mut stmt = conn.prepare(
+        "SELECT key, value, timestamp, step, run_id, dataset_name, dataset_digest
+         FROM logged_model_metrics WHERE model_id = ?1 ORDER BY key, step, timestamp",
+    )?;
+    let metrics = stmt
+        .query_map([model_id], |r| {
+            Ok(Metric {
+                key: r.get(0)?,
+                value: super::load::value_from_db(r.get(1)?),
+                timestamp: r.get(2)?,
+                step: r.get(3)?,
+                run_id: r.get(4)?,
+                dataset_name: r.get(5)?,
+                dataset_digest: r.get(6)?,
+                model_id: Some(model_id.to_string()),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(LoggedModel {
+        info: LoggedModelInfo {
+            tags: key_values(conn, "logged_model_tags", model_id)?,
+            ..info
+        },
+        data: LoggedModelData {
+            params: key_values(conn, "logged_model_params", model_id)?,
+            metrics,
+        },
+    })
+}
+
+/// Records metrics a run logged against a logged model (inside the run's log transaction).
+pub(super) fn record_model_metrics(tx: &Transaction, run_id: &str, metrics: &[Metric]) -> Result<()> {
+    for m in metrics {
+        let Some(model_id) = m.model_id.as_deref().filter(|id| !id.is_empty()) else {
+            continue;
+        };
+        check_model(tx, model_id)?;
+        tx.execute(
+            "INSERT INTO logged_model_metrics (model_id, key, value, timestamp, step, run_id, dataset_name, dataset_digest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                model_id,
+                m.key,
+                (!m.value.is_nan()).then_some(m.value),
+                m.timestamp,
+                m.step,
+                run_id,
+                m.dataset_name,
+                m.dataset_digest
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+impl Subject for LoggedModel {
+    fn field(&self, f: &Field) -> Option<FieldValue> {
+        let s = |v: &str| Some(FieldValue::Str(v.to_string()));
+        let kv = |list: &[KeyValue], k: &str| {
+            list.iter()
+                .find(|p| p.key == k)
+                .map(|p| FieldValue::Str(p.value.clone()))
+        };
+        match f {
+            Field::Metric(k) => self
+                .data
+                .metrics
+                .iter()
+                .filter(|m| &m.key == k)
+                .max_by_key(|m| (m.timestamp, m.step))
+                .map(|m| FieldValue::Num(m.value)),
+            Field::Param(k) => kv(&self.data.params, k),
+            Field::Tag(k) => kv(&self.info.tags, k),
+            Field::Attr(a) => match a.as_str() {
+                "name" => s(&self.info.name),
+                "model_id" => s(&self.info.model_id),
+                "model_type" => self.info.model_type.as_deref().and_then(s),
+                "status" => s(self.info.status.db_name()),
+                "source_run_id" => self.info.source_run_id.as_deref().and_then(s),
+                "creation_timestamp" | "creation_time" => Some(FieldValue::Num(self.info.creation_timestamp_ms as f64)),
+                "last_updated_timestamp" | "last_updated_time" => {
+                    Some(FieldValue::Num(self.info.last_updated_timestamp_ms as f64))
+                }
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The value a model is ordered by for one order-by key (a metric: its latest on the dataset given).
+fn order_value(m: &LoggedModel, o: &crate::api::models::ModelOrderBy) -> Option<FieldValue> {
+    if let Some(key) = o.field_name.strip_prefix("metrics.") {
+        return m
+            .data
+            .metrics
+            .iter()
+            .filter(|x| x.key == key)
+            .filter(|x| o.dataset_name.is_none() || x.dataset_name == o.dataset_name)
+            .filter(|x| o.dataset_digest.is_none() || x.dataset_digest == o.dataset_digest)
+            .max_by_key(|x| (x.timestamp, x.step))
+            .map(|x| FieldValue::Num(x.value));
+    }
+    let attr = o.field_name.strip_prefix("attributes.").unwrap_or(&o.field_name);
+    m.field(&Field::Attr(attr.to_string()))
+}
+
+fn compare(a: &Option<FieldValue>, b: &Option<FieldValue>) -> Ordering {
+    match (a, b) {
+        (Some(FieldValue::Num(x)), Some(FieldValue::Num(y))) => x.total_cmp(y),
+        (Some(FieldValue::Str(x)), Some(FieldValue::Str(y))) => x.cmp(y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        _ => Ordering::Equal,
+    }
+}
+
+impl Store {
+    pub fn create_logged_model(&self, req: &CreateLoggedModel) -> Result<LoggedModel> {
+        let exp_text = req
+            .experiment_id
+            .as_deref()
+            .filter(|e| !e.is_empty())
+            .ok_or_else(|| StoreError::Invalid("Missing value for required parameter 'experiment_id'.".into()))?;
+        let exp = parse_experiment_id(exp_text)?;
+        let model_id = format!("m-{}", new_run_id());
+        let now = now_ms();
+        self.write(|tx| {
+            let location: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?1",
+                    [exp],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (location, stage) =
+                location.ok_or_else(|| StoreError::NotFound(format!("No Experiment with id={exp} exists")))?;
+            if stage != "active" {
+                return Err(StoreError::Invalid(format!(
+                    "The experiment {exp} must be in the 'active' state. Current state is {stage}."
+                )));
+            }
+            let name = req.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(random_name);
+            tx.execute(
+                "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time,
+                    last_updated_time, status, model_type, source_run_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
+                params![
+                    model_id,
+                    exp,
+                    name,
+                    format!("{}/models/{model_id}/artifacts", location.trim_end_matches('/')),
+                    now,
+                    LoggedModelStatus::Pending.db_name(),
+                    req.model_type.as_deref().filter(|t| !t.is_empty()),
+                    req.source_run_id.as_deref().filter(|r| !r.is_empty()),
+                ],
+            )?;
+            for p in &req.params {
+                upsert(tx, "logged_model_params", &model_id, p)?;
+            }
+            for t in &req.tags {
+                upsert(tx, "logged_model_tags", &model_id, t)?;
+            }
+            load(tx, &model_id)
+        })
+    }
+
+    pub fn get_logged_model(&self, model_id: &str) -> Result<LoggedModel> {
+        self.read(|c| load(c, model_id))
+    }
+
+    pub fn finalize_logged_model(&self, model_id: &str, status: LoggedModelStatus) -> Result<LoggedModel> {
+        self.write(|tx| {
+            check_model(tx, model_id)?;
+            tx.execute(
+                "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1",
+                params![model_id, status.db_name(), now_ms()],
+            )?;
+            load(tx, model_id)
+        })
+    }
+
+    /// Marks the model deleted: it is no longer found or listed.
+    pub fn delete_logged_model(&self, model_id: &str) -> Result<()> {
+        self.write(|tx| {
+            check_model(tx, model_id)?;
+            tx.execute(
+                "UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ?2 WHERE model_id = ?1",
+                params![model_id, now_ms()],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn set_logged_model_tags(&self, model_id: &str, tags: &[KeyValue]) -> Result<()> {
+        self.write(|tx| {
+            check_model(tx, model_id)?;
+            for t in tags {
+                upsert(tx, "logged_model_tags", model_id, t)?;
+            }
+            touch(tx, model_id)
+        })
+    }
+
+    pub fn delete_logged_model_tag(&self, model_id: &str, key: &str) -> Result<()> {
+        self.write(|tx| {
+            check_model(tx, model_id)?;
+            let n = tx.execute(
+                "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2",
+                params![model_id, key],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!(
+                    "No tag with key '{key}' found for model with ID '{model_id}'."
+                )));
+            }
+            touch(tx, model_id)
+        })
+    }
+
+    pub fn log_logged_model_params(&self, model_id: &str, params: &[KeyValue]) -> Result<()> {
+        self.write(|tx| {
+            check_model(tx, model_id)?;
+            for p in params {
+                upsert(tx, "logged_model_params", model_id, p)?;
+            }
+            touch(tx, model_id)
+        })
+    }
+
+    /// Models of the experiments matching the filter (and with metrics on the datasets given),
+    /// newest first unless ordered otherwise, a page at a time.
+    pub fn search_logged_models(&self, q: &SearchLoggedModels) -> Result<(Vec<LoggedModel>, Option<String>)> {
+        let expr =
+            query::parse_filter(q.filter.as_deref().unwrap_or("")).map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let exps = q
+            .experiment_ids
+            .iter()
+            .map(|e| parse_experiment_id(e))
+            .collect::<Result<Vec<i64>>>()?;
+        if exps.is_empty() {
+            return Err(StoreError::Invalid(
+                "Missing value for required parameter 'experiment_ids'.".into(),
+            ));
+        }
+        let mut models = self.read(|c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare(
+                "SELECT model_id FROM logged_models WHERE experiment_id = ?1 AND lifecycle_stage = 'active'",
+            )?;
+            for e in &exps {
+                let ids = stmt
+                    .query_map([e], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                for id in ids {
+                    out.push(load(c, &id)?);
+                }
+            }
+            Ok(out)
+        })?;
+        models.retain(|m| expr.matches(m));
+        if !q.datasets.is_empty() {
+            models.retain(|m| {
+                q.datasets.iter().any(|d| {
+                    m.data.metrics.iter().any(|x| {
+                        x.dataset_name.as_deref() == Some(d.dataset_name.as_str())
+                            && (d.dataset_digest.is_none() || x.dataset_digest == d.dataset_digest)
+                    })
+                })
+            });
+        }
+        models.sort_by(|a, b| {
+            for o in &q.order_by {
+                let ord = compare(&order_value(a, o), &order_value(b, o));
+                let ord = if o.ascending { ord } else { ord.reverse() };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            b.info
+                .creation_timestamp_ms
+                .cmp(&a.info.creation_timestamp_ms)
+                .then_with(|| b.info.model_id.cmp(&a.info.model_id))
+        });
+        paginate(
+            models,
+            &Page {
+                max_results: Some(q.max_results.unwrap_or(DEFAULT_MODELS_PAGE)),
+                token: q.page_token.clone(),
+            },
+        )
+    }
+}
+
+fn upsert(tx: &Transaction, table: &str, model_id: &str, kv: &KeyValue) -> Result<()> {
+    tx.execute(
+        &format!(
+            "INSERT INTO {table} (model_id, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
+        ),
+        params![model_id, kv.key, kv.value],
+    )?;
+    Ok(())
+}
