@@ -207,3 +207,7 @@ pub fn status_rgb(status: RunStatus) -> [u8; 3] {
         RunStatus::Canceled => [150, 150, 150],
     }
 }
+
+#[cfg(test)]
+#[path = "columns_tests.rs"]
+mod tests;

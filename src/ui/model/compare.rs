@@ -99,3 +99,7 @@ pub fn shared_images(files: &[Vec<String>]) -> Vec<String> {
         .map(|(p, _)| p.clone())
         .collect()
 }
+
+#[cfg(test)]
+#[path = "compare_tests.rs"]
+mod tests;

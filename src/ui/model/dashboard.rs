@@ -215,3 +215,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         grid: grid(&runs, &columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),
     }
 }
+
+#[cfg(test)]
+#[path = "dashboard_tests.rs"]
+mod tests;

@@ -175,3 +175,7 @@ pub fn parse_csv(text: &str, max_rows: usize) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+#[path = "details_tests.rs"]
+mod tests;
