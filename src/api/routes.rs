@@ -37,6 +37,7 @@ paths!("/api/2.0/mlflow" {
     /// MLflow names log-outputs so.
     RUNS_OUTPUTS = "/runs/outputs";
     METRICS_GET_HISTORY = "/metrics/get-history";
+    METRICS_GET_HISTORY_BULK = "/metrics/get-history-bulk";
     METRICS_GET_HISTORY_BULK_INTERVAL = "/metrics/get-history-bulk-interval";
     /// A folder of a run's artifacts by run id.
     RUN_ARTIFACTS_LIST = "/artifacts/list";

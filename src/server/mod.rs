@@ -127,6 +127,7 @@ fn api_router(state: AppState) -> Router {
         .route(r::RUNS_LOG_INPUTS, post(models::log_inputs))
         .route(r::RUNS_OUTPUTS, post(models::log_outputs))
         .route(r::METRICS_GET_HISTORY, get(runs::metric_history))
+        .route(r::METRICS_GET_HISTORY_BULK, get(runs::metric_history_bulk))
         .route(
             r::METRICS_GET_HISTORY_BULK_INTERVAL,
             get(runs::metric_history_bulk_interval),

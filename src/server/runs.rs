@@ -14,9 +14,11 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 
-/// Default and largest sample of get-history-bulk-interval (MLflow's numbers).
-const BULK_INTERVAL_DEFAULT: usize = 320;
-const BULK_INTERVAL_MAX: usize = 1000;
+/// Largest (and default) sample of get-history-bulk-interval, most runs of one bulk read, and
+/// most points of get-history-bulk (MLflow's numbers).
+const BULK_INTERVAL_MAX: usize = 2500;
+const BULK_MAX_RUNS: usize = 100;
+const BULK_HISTORY_MAX: usize = 25_000;
 
 fn run_id(run_id: &Option<String>, run_uuid: &Option<String>) -> ApiResult<String> {
     run_id
@@ -202,37 +204,90 @@ pub async fn metric_history_bulk_interval(State(s): State<AppState>, q: Params) 
     if run_ids.is_empty() {
         return Err(ApiError::missing("run_ids"));
     }
-    if run_ids.len() > 100 {
-        return Err(ApiError::invalid("At most 100 run_ids may be given"));
+    if run_ids.len() > BULK_MAX_RUNS {
+        return Err(ApiError::invalid(format!(
+            "GetMetricHistoryBulkInterval request must specify at most {BULK_MAX_RUNS} run_ids. Received {} run_ids.",
+            run_ids.len()
+        )));
     }
-    let k = q.require("metric_key")?.to_string();
-    let (start, end) = (q.int("start_step")?, q.int("end_step")?);
-    if start.is_some() != end.is_some() {
-        return Err(ApiError::invalid("start_step and end_step go together"));
-    }
+    let k = q
+        .get("metric_key")
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| ApiError::missing("metric_key"))?
+        .to_string();
     let max = match q.int("max_results")? {
-        None => BULK_INTERVAL_DEFAULT,
+        None => BULK_INTERVAL_MAX,
         Some(m) if (1..=BULK_INTERVAL_MAX as i64).contains(&m) => m as usize,
-        Some(m) => {
+        Some(_) => {
             return Err(ApiError::invalid(format!(
-                "max_results must be between 1 and {BULK_INTERVAL_MAX}, got {m}"
+                "max_results must be between 1 and {BULK_INTERVAL_MAX}."
             )));
+        }
+    };
+    let (start, end) = match (q.int("start_step")?, q.int("end_step")?) {
+        (Some(a), Some(b)) if a > b => {
+            return Err(ApiError::invalid(format!(
+                "end_step must be greater than start_step. Found start_step={a} and end_step={b}."
+            )));
+        }
+        (Some(a), Some(b)) => (Some(a), Some(b)),
+        (None, None) => (None, None),
+        _ => {
+            return Err(ApiError::invalid(
+                "If either start step or end step are specified, both must be specified.",
+            ));
         }
     };
     let points = s
         .run(move |st| st.metric_history_bulk_interval(&run_ids, &k, start, end, max))
         .await?;
-    let metrics: Vec<Value> = points
+    let metrics = with_run_ids(points);
+    Ok(Json(if metrics.is_empty() {
+        json!({})
+    } else {
+        json!({ "metrics": metrics })
+    }))
+}
+
+/// The points of a run list as MLflow's bulk reads return them: each with its run id.
+fn with_run_ids(points: Vec<(String, Metric)>) -> Vec<Value> {
+    points
         .into_iter()
         .map(|(run_id, m)| {
             let mut v = serde_json::to_value(&m).unwrap_or(Value::Null);
             v["run_id"] = Value::String(run_id);
             v
         })
-        .collect();
-    Ok(Json(if metrics.is_empty() {
-        json!({})
-    } else {
-        json!({ "metrics": metrics })
-    }))
+        .collect()
+}
+
+/// `metrics/get-history-bulk` (MLflow's UI): every point of a key for up to 100 runs.
+pub async fn metric_history_bulk(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
+    let run_ids = q.all("run_id");
+    if run_ids.is_empty() {
+        return Err(ApiError::invalid(
+            "GetMetricHistoryBulk request must specify at least one run_id.",
+        ));
+    }
+    if run_ids.len() > BULK_MAX_RUNS {
+        return Err(ApiError::invalid(format!(
+            "GetMetricHistoryBulk request cannot specify more than {BULK_MAX_RUNS} run_ids. Received {} run_ids.",
+            run_ids.len()
+        )));
+    }
+    let k = q
+        .get("metric_key")
+        .ok_or_else(|| ApiError::invalid("GetMetricHistoryBulk request must specify a metric_key."))?
+        .to_string();
+    let max = match q.int("max_results")? {
+        Some(m) if m >= 1 => (m as usize).min(BULK_HISTORY_MAX),
+        Some(m) => {
+            return Err(ApiError::invalid(format!(
+                "Invalid value {m} for parameter 'max_results' supplied."
+            )));
+        }
+        None => BULK_HISTORY_MAX,
+    };
+    let points = s.run(move |st| st.metric_history_bulk(&run_ids, &k, max)).await?;
+    Ok(Json(json!({ "metrics": with_run_ids(points) })))
 }

@@ -97,8 +97,9 @@ impl Store {
         })
     }
 
-    /// MLflow's get-history-bulk-interval: for each run, the points at up to `max_results` steps
-    /// spread evenly over [start, end], always keeping the first and last step.
+    /// MLflow's get-history-bulk-interval: the steps of all the runs together are sampled (at most
+    /// `max_results` spread evenly over the range, the range's last step, and each run's first and
+    /// last step), then every point of each run at those steps, by step and time.
     pub fn metric_history_bulk_interval(
         &self,
         run_ids: &[String],
@@ -108,35 +109,73 @@ impl Store {
         max_results: usize,
     ) -> Result<Vec<(String, Metric)>> {
         self.read(|c| {
-            let mut out = Vec::new();
+            let mut per_run = Vec::new();
             for run_id in run_ids {
                 let Some(sid) = series_id(c, run_id, key)? else { continue };
-                let mut stmt = c.prepare_cached(
-                    "SELECT DISTINCT step FROM metric_points WHERE series_id = ?1 AND step BETWEEN ?2 AND ?3 ORDER BY step",
-                )?;
+                let mut stmt =
+                    c.prepare_cached("SELECT DISTINCT step FROM metric_points WHERE series_id = ?1 ORDER BY step")?;
                 let steps = stmt
-                    .query_map(params![sid, start_step.unwrap_or(i64::MIN), end_step.unwrap_or(i64::MAX)], |r| r.get::<_, i64>(0))?
+                    .query_map(params![sid], |r| r.get::<_, i64>(0))?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
-                let chosen: Vec<i64> = if steps.len() <= max_results || max_results < 2 {
-                    steps.into_iter().take(max_results.max(1)).collect()
-                } else {
-                    let n = steps.len() - 1;
-                    let mut picked: Vec<i64> = (0..max_results).map(|i| steps[i * n / (max_results - 1)]).collect();
-                    picked.dedup();
-                    picked
-                };
-                let mut at = c.prepare_cached(
-                    "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 AND step = ?2 ORDER BY seq",
-                )?;
-                for step in chosen {
+                per_run.push((run_id, sid, steps));
+            }
+            let chosen = sample_steps(per_run.iter().map(|(_, _, s)| s.as_slice()), start_step, end_step, max_results);
+            let mut out = Vec::new();
+            let mut at = c.prepare_cached(
+                "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 AND step = ?2 ORDER BY timestamp, seq",
+            )?;
+            for (run_id, sid, _) in &per_run {
+                for step in &chosen {
                     let rows = at.query_map(params![sid, step], |r| {
                         Ok(Metric { key: key.to_string(), step: r.get(0)?, timestamp: r.get(1)?, value: value_from_db(r.get(2)?), ..Default::default() })
                     })?;
                     for m in rows {
-                        out.push((run_id.clone(), m?));
+                        out.push(((*run_id).clone(), m?));
                     }
                 }
             }
+            Ok(out)
+        })
+    }
+
+    /// MLflow's get-history-bulk: every point of the key for each run (runs in id order), by time,
+    /// step and value, at most `max_results` in all.
+    pub fn metric_history_bulk(
+        &self,
+        run_ids: &[String],
+        key: &str,
+        max_results: usize,
+    ) -> Result<Vec<(String, Metric)>> {
+        let mut ids = run_ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        self.read(|c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare_cached(
+                "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1
+                 ORDER BY timestamp, step, value, seq LIMIT ?2",
+            )?;
+            for run_id in &ids {
+                let Some(sid) = series_id(c, run_id, key)? else {
+                    continue;
+                };
+                let rows = stmt.query_map(params![sid, max_results as i64], |r| {
+                    Ok(Metric {
+                        key: key.to_string(),
+                        step: r.get(0)?,
+                        timestamp: r.get(1)?,
+                        value: value_from_db(r.get(2)?),
+                        ..Default::default()
+                    })
+                })?;
+                for m in rows {
+                    out.push((run_id.clone(), m?));
+                }
+                if out.len() >= max_results {
+                    break;
+                }
+            }
+            out.truncate(max_results);
             Ok(out)
         })
     }
@@ -196,5 +235,71 @@ impl Store {
                 .optional()?;
             Ok(found.is_some())
         })
+    }
+}
+
+/// The steps a bulk-interval read returns, as MLflow samples them: from the union of the runs'
+/// (sorted) steps within [start, end] (default: 0 to the last step), at most `max_results` picked
+/// at an even stride plus the range's last step, together with each run's first and last step.
+fn sample_steps<'a>(
+    runs: impl Iterator<Item = &'a [i64]>,
+    start_step: Option<i64>,
+    end_step: Option<i64>,
+    max_results: usize,
+) -> Vec<i64> {
+    let mut all = std::collections::BTreeSet::new();
+    let mut ends = std::collections::BTreeSet::new();
+    for steps in runs {
+        if let (Some(first), Some(last)) = (steps.first(), steps.last()) {
+            ends.insert(*first);
+            ends.insert(*last);
+        }
+        all.extend(steps.iter().copied());
+    }
+    let all: Vec<i64> = all.into_iter().collect();
+    let (start, end) = match (start_step, end_step) {
+        (Some(s), Some(e)) => (s, e),
+        _ => (0, all.last().copied().unwrap_or(0)),
+    };
+    let in_range: Vec<i64> = all.into_iter().filter(|s| (start..=end).contains(s)).collect();
+    let mut chosen: std::collections::BTreeSet<i64> = ends.into_iter().filter(|s| (start..=end).contains(s)).collect();
+    if in_range.len() <= max_results {
+        chosen.extend(in_range.iter().copied());
+    } else {
+        let stride = in_range.len() as f64 / max_results as f64;
+        for i in 0..max_results {
+            if let Some(s) = in_range.get((i as f64 * stride) as usize) {
+                chosen.insert(*s);
+            }
+        }
+        if let Some(last) = in_range.last() {
+            chosen.insert(*last);
+        }
+    }
+    chosen.into_iter().collect()
+}
+
+#[cfg(test)]
+mod sampling_tests {
+    use super::sample_steps;
+
+    #[test]
+    fn steps_are_sampled_as_mlflow_samples_them() {
+        let ten: Vec<i64> = (0..10).collect();
+        let twenty: Vec<i64> = (0..20).collect();
+        for (case, runs, range, max, want) in [
+            ("one run", vec![&ten[..]], (None, None), 5, vec![0, 2, 4, 6, 8, 9]),
+            ("a range", vec![&ten[..]], (Some(0), Some(4)), 5, vec![0, 1, 2, 3, 4]),
+            (
+                "two runs",
+                vec![&ten[..], &twenty[..]],
+                (None, None),
+                5,
+                vec![0, 4, 8, 9, 12, 16, 19],
+            ),
+            ("few steps", vec![&ten[..3]], (None, None), 5, vec![0, 1, 2]),
+        ] {
+            assert_eq!(sample_steps(runs.into_iter(), range.0, range.1, max), want, "{case}");
+        }
     }
 }
