@@ -203,6 +203,38 @@ def workload(url, folder, quick):
         tags=[RunTag("t%d" % i, str(i)) for i in range(20)],
     )
     out["get_run"] = timed(lambda: client.get_run(ids[0]), 300)
+    out.update(model_path(url, exp))
+    return out
+
+
+def model_path(url, exp):
+    """MLflow 3's model path: log_model of a small sklearn model (a logged model, its artifacts,
+    finalize) and load_model by its models:/ URI."""
+    import mlflow
+    import mlflow.sklearn
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression().fit([[i % 7, i % 3] for i in range(200)], [i % 2 for i in range(200)])
+    mlflow.set_tracking_uri(url)
+    mlflow.set_experiment(experiment_id=exp)
+    uris = []
+
+    def log_model():
+        with mlflow.start_run():
+            # Requirements given, so the client's own inference (a subprocess, seconds, whatever the
+            # server) does not hide what the servers cost.
+            info = mlflow.sklearn.log_model(
+                model,
+                name="m",
+                serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+                pip_requirements=["scikit-learn"],
+            )
+        uris.append(info.model_uri)
+
+    out = {"log_model (small sklearn)": timed(log_model, 5)}
+    loaded = mlflow.sklearn.load_model(uris[-1])
+    assert list(loaded.predict([[1, 2]])) == list(model.predict([[1, 2]]))
+    out["load_model (models:/ URI)"] = timed(lambda: mlflow.sklearn.load_model(uris[-1]), 5)
     return out
 
 
