@@ -5,7 +5,7 @@
 
 use super::ProjectError;
 use crate::api::ext::SpoolRecord;
-use crate::api::layout::DEFAULT_STORE_DIR;
+use crate::api::layout::{DEFAULT_STORE_DIR, spool_files};
 use crate::client::{ClientError, HistoryClient};
 use std::path::{Path, PathBuf};
 
@@ -62,24 +62,6 @@ async fn send(client: &HistoryClient, record: &SpoolRecord) -> Result<(), Client
         SpoolRecord::Ingest(b) => client.ingest(b).await.map(|_| ()),
         SpoolRecord::UpdateRun(u) => client.update_run(u).await.map(|_| ()),
     }
-}
-
-/// The complete spool files of a folder, oldest first (their names sort by time).
-fn spool_files(dir: &Path) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "jsonl")
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("failed-"))
-        })
-        .collect();
-    files.sort();
-    files
 }
 
 /// Sends every spool file of `dir` through the API, oldest first, removing each once the server

@@ -275,6 +275,15 @@ pub async fn delete(State(s): State<AppState>, Path(path): Path<String>) -> ApiR
     Ok(Json(json!({})))
 }
 
+/// The run of MLflow's run-artifact endpoints (`run_id`, or the older `run_uuid`).
+fn run_id_param(q: &Params) -> ApiResult<String> {
+    q.get("run_id")
+        .or(q.get("run_uuid"))
+        .filter(|r| !r.is_empty())
+        .map(String::from)
+        .ok_or_else(|| ApiError::missing("run_id"))
+}
+
 /// A path of MLflow's run-artifact endpoints: refused as MLflow words it when it could leave the run.
 fn safe_rel(path: &str) -> ApiResult<String> {
     crate::paths::safe_segments(path).map_err(|_| ApiError::invalid("Invalid path"))?;
@@ -283,12 +292,7 @@ fn safe_rel(path: &str) -> ApiResult<String> {
 
 /// `GET artifacts/list?run_id=&path=`: a folder of a run's artifacts, paths relative to its root.
 pub async fn list_run(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
-    let run_id = q
-        .get("run_id")
-        .or(q.get("run_uuid"))
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| ApiError::missing("run_id"))?
-        .to_string();
+    let run_id = run_id_param(&q)?;
     let rel = safe_rel(q.get("path").unwrap_or("").trim_end_matches('/'))?;
     let (files, root_uri) = s
         .run(move |st| {
@@ -317,12 +321,7 @@ pub async fn list_run(State(s): State<AppState>, q: Params) -> ApiResult<Json<Va
 
 /// `GET /get-artifact?run_id=&path=`: one of a run's artifacts, as MLflow's UI fetches it.
 pub async fn get_run_artifact(State(s): State<AppState>, q: Params) -> ApiResult<Response> {
-    let run_id = q
-        .get("run_id")
-        .or(q.get("run_uuid"))
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| ApiError::missing("run_id"))?
-        .to_string();
+    let run_id = run_id_param(&q)?;
     let rel = safe_rel(q.require("path")?)?;
     let (file, name) = s
         .run(move |st| {

@@ -76,15 +76,7 @@ impl Store {
                  ORDER BY step, seq LIMIT ?2 OFFSET ?3",
             )?;
             let points = stmt
-                .query_map(params![sid, limit + 1, offset], |r| {
-                    Ok(Metric {
-                        key: key.to_string(),
-                        step: r.get(0)?,
-                        timestamp: r.get(1)?,
-                        value: value_from_db(r.get(2)?),
-                        ..Default::default()
-                    })
-                })?
+                .query_map(params![sid, limit + 1, offset], |r| point(key, r))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut points = points;
             let next = if points.len() as i64 > limit {
@@ -126,9 +118,7 @@ impl Store {
             )?;
             for (run_id, sid, _) in &per_run {
                 for step in &chosen {
-                    let rows = at.query_map(params![sid, step], |r| {
-                        Ok(Metric { key: key.to_string(), step: r.get(0)?, timestamp: r.get(1)?, value: value_from_db(r.get(2)?), ..Default::default() })
-                    })?;
+                    let rows = at.query_map(params![sid, step], |r| point(key, r))?;
                     for m in rows {
                         out.push(((*run_id).clone(), m?));
                     }
@@ -159,15 +149,7 @@ impl Store {
                 let Some(sid) = series_id(c, run_id, key)? else {
                     continue;
                 };
-                let rows = stmt.query_map(params![sid, max_results as i64], |r| {
-                    Ok(Metric {
-                        key: key.to_string(),
-                        step: r.get(0)?,
-                        timestamp: r.get(1)?,
-                        value: value_from_db(r.get(2)?),
-                        ..Default::default()
-                    })
-                })?;
+                let rows = stmt.query_map(params![sid, max_results as i64], |r| point(key, r))?;
                 for m in rows {
                     out.push((run_id.clone(), m?));
                 }
@@ -236,6 +218,17 @@ impl Store {
             Ok(found.is_some())
         })
     }
+}
+
+/// A point read as `step, timestamp, value`.
+fn point(key: &str, r: &rusqlite::Row) -> rusqlite::Result<Metric> {
+    Ok(Metric {
+        key: key.to_string(),
+        step: r.get(0)?,
+        timestamp: r.get(1)?,
+        value: value_from_db(r.get(2)?),
+        ..Default::default()
+    })
 }
 
 /// The steps a bulk-interval read returns, as MLflow samples them: from the union of the runs'

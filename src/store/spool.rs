@@ -4,7 +4,6 @@
 use super::{Result, Store};
 use crate::api::ext::SpoolRecord;
 use std::io::BufRead;
-use std::path::PathBuf;
 
 use crate::api::layout::SPOOL_DIR;
 
@@ -30,20 +29,7 @@ fn apply(store: &Store, record: &SpoolRecord) -> Result<u64> {
 pub fn replay(store: &Store) -> Result<ReplayReport> {
     let dir = store.root().join(SPOOL_DIR);
     let mut report = ReplayReport::default();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(report);
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|x| x == "jsonl")
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("failed-"))
-        })
-        .collect();
-    files.sort();
-    for path in files {
+    for path in crate::api::layout::spool_files(&dir) {
         let file = std::fs::File::open(&path)?;
         let mut failed_lines = Vec::new();
         for line in std::io::BufReader::new(file).lines() {

@@ -1,70 +1,8 @@
 //! Unit tests of the grid's columns, kept beside `columns.rs` so the model file stays short.
 
 use super::*;
-use crate::api::ext::{LatestMetric, LoggedValue, Num};
 use crate::format::fmt_time;
-use std::collections::BTreeMap;
-
-const T0: i64 = 1_700_000_000_000;
-
-/// A run with only the fields every run has; tests set the rest with `..run(n)`.
-fn run(n: i64) -> RunDetail {
-    RunDetail {
-        run_id: format!("id{n}"),
-        experiment_id: "1".into(),
-        run_number: n,
-        name: format!("run-{n}"),
-        script_name: None,
-        arguments: Vec::new(),
-        user_id: "alice".into(),
-        status: RunStatus::Completed,
-        created_time: T0,
-        start_time: None,
-        end_time: None,
-        description: None,
-        hidden: false,
-        parent_run_id: None,
-        exit_code: None,
-        target: "local".into(),
-        heartbeat_time: None,
-        lifecycle_stage: "active".into(),
-        artifact_uri: String::new(),
-        properties: BTreeMap::new(),
-        params: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        metrics: BTreeMap::new(),
-        values: BTreeMap::new(),
-        ..Default::default()
-    }
-}
-
-fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
-
-fn metrics(pairs: &[(&str, f64)]) -> BTreeMap<String, LatestMetric> {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let m = LatestMetric {
-                value: Num(*v),
-                step: 0,
-                timestamp: T0,
-                count: 1,
-            };
-            (k.to_string(), m)
-        })
-        .collect()
-}
-
-fn value(key: &str, kind: &str, v: serde_json::Value) -> BTreeMap<String, LoggedValue> {
-    let lv = LoggedValue {
-        key: key.into(),
-        kind: kind.into(),
-        value: v,
-    };
-    BTreeMap::from([(key.to_string(), lv)])
-}
+use crate::ui::model::fixtures::*;
 
 /// `YYYY-MM-DD HH:MM:SS`, whatever the local zone.
 fn is_local_time(s: &str) -> bool {
@@ -230,7 +168,7 @@ fn value_cells_by_kind() {
         ("string", json!(true), "true", text("true")),
     ] {
         let r = RunDetail {
-            values: value("v", kind, v.clone()),
+            values: values(&[("v", kind, v.clone())]),
             ..run(1)
         };
         let (t, s) = cell(&r, &ColumnKey::Value("v".into()), T0);
@@ -264,7 +202,7 @@ fn catalog_lists_attributes_then_every_key_by_group_and_name() {
     let a = RunDetail {
         params: strings(&[("lr", "0.1"), ("epochs", "3")]),
         metrics: metrics(&[("loss", 0.5)]),
-        values: value("note", "string", serde_json::json!("x")),
+        values: values(&[("note", "string", serde_json::json!("x"))]),
         tags: strings(&[("team", "x"), ("mlflow.user", "u")]),
         ..run(1)
     };

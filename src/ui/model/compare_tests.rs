@@ -1,75 +1,9 @@
 //! Unit tests of the compare view's rows, kept beside `compare.rs` so the model file stays short.
 
 use super::*;
-use crate::api::ext::{LatestMetric, LoggedValue, Num, RunStatus};
+use crate::api::ext::RunStatus;
+use crate::ui::model::fixtures::*;
 use serde_json::json;
-
-const T0: i64 = 1_700_000_000_000;
-
-/// A run with only the fields every run has; tests set the rest with `..run(n)`.
-fn run(n: i64) -> RunDetail {
-    RunDetail {
-        run_id: format!("id{n}"),
-        experiment_id: "1".into(),
-        run_number: n,
-        name: format!("run-{n}"),
-        script_name: None,
-        arguments: Vec::new(),
-        user_id: "alice".into(),
-        status: RunStatus::Completed,
-        created_time: T0,
-        start_time: None,
-        end_time: None,
-        description: None,
-        hidden: false,
-        parent_run_id: None,
-        exit_code: None,
-        target: "local".into(),
-        heartbeat_time: None,
-        lifecycle_stage: "active".into(),
-        artifact_uri: String::new(),
-        properties: BTreeMap::new(),
-        params: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        metrics: BTreeMap::new(),
-        values: BTreeMap::new(),
-        ..Default::default()
-    }
-}
-
-fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
-
-/// Metrics as (key, latest value, point count).
-fn metrics(items: &[(&str, f64, i64)]) -> BTreeMap<String, LatestMetric> {
-    items
-        .iter()
-        .map(|(k, v, count)| {
-            let m = LatestMetric {
-                value: Num(*v),
-                step: 0,
-                timestamp: T0,
-                count: *count,
-            };
-            (k.to_string(), m)
-        })
-        .collect()
-}
-
-fn values(items: &[(&str, &str, serde_json::Value)]) -> BTreeMap<String, LoggedValue> {
-    items
-        .iter()
-        .map(|(k, kind, v)| {
-            let lv = LoggedValue {
-                key: k.to_string(),
-                kind: kind.to_string(),
-                value: v.clone(),
-            };
-            (k.to_string(), lv)
-        })
-        .collect()
-}
 
 fn row(group: &'static str, key: &str, cells: &[&str], differs: bool) -> CompareRow {
     CompareRow {
@@ -89,7 +23,7 @@ fn two_runs() -> (RunDetail, RunDetail) {
         end_time: Some(T0 + 2_000),
         properties: strings(&[("CommitId", "abc123")]),
         params: strings(&[("lr", "0.1"), ("epochs", "3")]),
-        metrics: metrics(&[("loss", 0.5, 10)]),
+        metrics: counted(&[("loss", 0.5, 10)]),
         values: values(&[("note", "string", json!("ok"))]),
         tags: strings(&[("team", "x"), ("mlflow.user", "alice")]),
         ..run(1)
@@ -103,7 +37,7 @@ fn two_runs() -> (RunDetail, RunDetail) {
         end_time: Some(T0 + 2_000),
         properties: strings(&[("CommitId", "abc123")]),
         params: strings(&[("lr", "0.2"), ("epochs", "3"), ("batch", "32")]),
-        metrics: metrics(&[("loss", 0.25, 10), ("acc", 0.9, 1)]),
+        metrics: counted(&[("loss", 0.25, 10), ("acc", 0.9, 1)]),
         values: values(&[("note", "string", json!("ok"))]),
         tags: strings(&[("team", "x"), ("mlflow.source.name", "train.py")]),
         ..run(2)
@@ -286,25 +220,25 @@ fn shared_series_are_keys_with_more_than_one_point_in_any_run() {
         ("no runs", vec![], vec![]),
         (
             "single points are not series",
-            vec![metrics(&[("acc", 0.9, 1)]), metrics(&[("acc", 0.8, 1)])],
+            vec![counted(&[("acc", 0.9, 1)]), counted(&[("acc", 0.8, 1)])],
             vec![],
         ),
         (
             "union, sorted, once each",
             vec![
-                metrics(&[("loss", 0.5, 10), ("acc", 0.9, 1)]),
-                metrics(&[("val_loss", 0.6, 3), ("loss", 0.4, 5)]),
+                counted(&[("loss", 0.5, 10), ("acc", 0.9, 1)]),
+                counted(&[("val_loss", 0.6, 3), ("loss", 0.4, 5)]),
             ],
             vec!["loss", "val_loss"],
         ),
         (
             "an unknown count (0) is charted",
-            vec![metrics(&[("lr", 0.1, 0)])],
+            vec![counted(&[("lr", 0.1, 0)])],
             vec!["lr"],
         ),
         (
             "a series in one run is enough",
-            vec![metrics(&[("acc", 0.9, 1)]), metrics(&[("acc", 0.8, 4)])],
+            vec![counted(&[("acc", 0.9, 1)]), counted(&[("acc", 0.8, 4)])],
             vec!["acc"],
         ),
     ] {

@@ -1,61 +1,8 @@
 //! Unit tests of the dashboard's grid and charts, kept beside `dashboard.rs` so the model file stays short.
 
 use super::*;
-use crate::api::ext::{LatestMetric, Num};
 use crate::ui::model::columns::Attr;
-use std::collections::BTreeMap;
-
-const T0: i64 = 1_700_000_000_000;
-
-/// A run with only the fields every run has; tests set the rest with `..run(n)`.
-fn run(n: i64) -> RunDetail {
-    RunDetail {
-        run_id: format!("id{n}"),
-        experiment_id: "1".into(),
-        run_number: n,
-        name: format!("run-{n}"),
-        script_name: None,
-        arguments: Vec::new(),
-        user_id: "alice".into(),
-        status: RunStatus::Completed,
-        created_time: T0,
-        start_time: None,
-        end_time: None,
-        description: None,
-        hidden: false,
-        parent_run_id: None,
-        exit_code: None,
-        target: "local".into(),
-        heartbeat_time: None,
-        lifecycle_stage: "active".into(),
-        artifact_uri: String::new(),
-        properties: BTreeMap::new(),
-        params: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        metrics: BTreeMap::new(),
-        values: BTreeMap::new(),
-        ..Default::default()
-    }
-}
-
-fn strings(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-}
-
-fn metrics(pairs: &[(&str, f64)]) -> BTreeMap<String, LatestMetric> {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let m = LatestMetric {
-                value: Num(*v),
-                step: 0,
-                timestamp: T0,
-                count: 1,
-            };
-            (k.to_string(), m)
-        })
-        .collect()
-}
+use crate::ui::model::fixtures::*;
 
 fn metric(k: &str) -> ChartKey {
     ChartKey::Metric(k.into())

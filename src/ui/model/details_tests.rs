@@ -1,71 +1,9 @@
 //! Unit tests of the details view's data, kept beside `details.rs` so the model file stays short.
 
 use super::*;
-use crate::api::ext::{LatestMetric, LoggedValue, Num, RunStatus};
+use crate::api::ext::RunStatus;
+use crate::ui::model::fixtures::*;
 use serde_json::json;
-
-const T0: i64 = 1_700_000_000_000;
-
-/// A run with only the fields every run has; tests set the rest with `..run(n)`.
-fn run(n: i64) -> RunDetail {
-    RunDetail {
-        run_id: format!("id{n}"),
-        experiment_id: "1".into(),
-        run_number: n,
-        name: format!("run-{n}"),
-        script_name: None,
-        arguments: Vec::new(),
-        user_id: "alice".into(),
-        status: RunStatus::Completed,
-        created_time: T0,
-        start_time: None,
-        end_time: None,
-        description: None,
-        hidden: false,
-        parent_run_id: None,
-        exit_code: None,
-        target: "local".into(),
-        heartbeat_time: None,
-        lifecycle_stage: "active".into(),
-        artifact_uri: String::new(),
-        properties: BTreeMap::new(),
-        params: BTreeMap::new(),
-        tags: BTreeMap::new(),
-        metrics: BTreeMap::new(),
-        values: BTreeMap::new(),
-        ..Default::default()
-    }
-}
-
-/// Metrics as (key, latest value, point count).
-fn metrics(items: &[(&str, f64, i64)]) -> BTreeMap<String, LatestMetric> {
-    items
-        .iter()
-        .map(|(k, v, count)| {
-            let m = LatestMetric {
-                value: Num(*v),
-                step: 0,
-                timestamp: T0,
-                count: *count,
-            };
-            (k.to_string(), m)
-        })
-        .collect()
-}
-
-fn values(items: &[(&str, &str, serde_json::Value)]) -> BTreeMap<String, LoggedValue> {
-    items
-        .iter()
-        .map(|(k, kind, v)| {
-            let lv = LoggedValue {
-                key: k.to_string(),
-                kind: kind.to_string(),
-                value: v.clone(),
-            };
-            (k.to_string(), lv)
-        })
-        .collect()
-}
 
 fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
     items.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -187,7 +125,7 @@ fn header_of_a_live_run_has_no_end_and_a_duration_to_now() {
 #[test]
 fn scalars_are_single_point_metrics_then_strings() {
     let r = RunDetail {
-        metrics: metrics(&[
+        metrics: counted(&[
             ("acc", 0.9, 1),
             ("loss", 0.5, 10),
             ("lr", 0.001, 0),
@@ -229,7 +167,7 @@ fn series_keys_are_metrics_with_many_or_unknown_points() {
         ),
     ] {
         let r = RunDetail {
-            metrics: metrics(&items),
+            metrics: counted(&items),
             ..run(1)
         };
         assert_eq!(series_keys(&r), want, "{case}");

@@ -5,6 +5,8 @@ pub mod compare;
 pub mod compare_page;
 pub mod dashboard;
 pub mod details;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod jobs;
 pub mod run_page;
 pub mod series;
