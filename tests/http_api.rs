@@ -364,3 +364,34 @@ fn r_exp(env: &Env, run: &str) -> String {
     let (_, r) = env.get(&format!("{}/runs/get?run_id={run}", runhistory::api::routes::PREFIX));
     r["run"]["experiment_id"].as_str().unwrap().to_string()
 }
+
+#[test]
+fn the_ui_upload_takes_up_to_ten_megabytes_and_refuses_escapes() {
+    let env = start(None);
+    let (exp, run) = env.new_run();
+    let upload = |path: &str, bytes: Vec<u8>| {
+        env.http
+            .post(env.url(&format!(
+                "/ajax-api/2.0/mlflow/upload-artifact?run_uuid={run}&path={path}"
+            )))
+            .body(bytes)
+            .send()
+            .unwrap()
+    };
+    let r = upload("plots/a.bin", vec![7u8; 5 * 1024 * 1024]);
+    assert_eq!(r.status().as_u16(), 200, "{:?}", r.text());
+    let stored = env
+        ._dir
+        .path()
+        .join("store/artifacts")
+        .join(&exp)
+        .join(&run)
+        .join("artifacts/plots/a.bin");
+    assert_eq!(std::fs::metadata(stored).unwrap().len(), 5 * 1024 * 1024);
+    let r = upload("big.bin", vec![0u8; 11 * 1024 * 1024]);
+    assert!((400..500).contains(&r.status().as_u16()));
+    assert!(r.json::<Value>().unwrap()["error_code"].is_string());
+    let r = upload("..%2Fx", vec![1]);
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.json::<Value>().unwrap()["message"], "Invalid path");
+}

@@ -333,7 +333,7 @@ pub async fn get_run_artifact(State(s): State<AppState>, q: Params) -> ApiResult
 }
 
 /// Largest body the UI's upload-artifact takes (MLflow's limit).
-const MAX_UI_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+pub(super) const MAX_UI_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=`: a small file from MLflow's UI.
 pub async fn upload_run_artifact(
