@@ -169,6 +169,22 @@ fn bad_requests_are_4xx_json_and_store_nothing() {
         json!({"run_id": run, "key": "x", "value": [1], "timestamp": 1}),
     );
     assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    // A wrongly typed value deep in a large body: the refusal names its path and that value only.
+    let mut metrics: Vec<Value> = (0..10_000)
+        .map(|i| json!({"key": format!("m{i}"), "value": i, "timestamp": 1, "step": 0}))
+        .collect();
+    metrics[7]["value"] = json!("seven");
+    let (s, b) = env.post(
+        "/api/2.0/mlflow/runs/log-batch",
+        json!({"run_id": run, "metrics": metrics}),
+    );
+    assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
+    let message = b["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Invalid value \"seven\" for parameter 'metrics[7].value' supplied"),
+        "{message}"
+    );
+    assert!(message.len() < 400, "{message}");
     let (s, b) = env.get("/api/2.0/mlflow/runs/get?run_id=doesnotexist");
     assert_error(s, &b, 404, "RESOURCE_DOES_NOT_EXIST");
     let (s, b) = env.post(
@@ -284,10 +300,40 @@ fn artifacts_round_trip_and_escapes_are_refused() {
             .as_u16()
             == 404
     );
+    // The proxy deletes inside a run's artifacts, never the run, its folder or the experiment.
+    for whole in [
+        exp.clone(),
+        format!("{exp}/{run}"),
+        format!("{exp}/{run}/artifacts"),
+        format!("{exp}/models"),
+    ] {
+        let r = env
+            .http
+            .delete(env.url(&format!("/api/2.0/mlflow-artifacts/artifacts/{whole}")))
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        assert_error(status, &r.json().unwrap(), 400, "INVALID_PARAMETER_VALUE");
+    }
+    assert!(
+        store_root
+            .join("artifacts")
+            .join(&exp)
+            .join(&run)
+            .join("artifacts/d/hello.txt")
+            .is_file()
+    );
     let del = env.http.delete(env.url(&format!("{base}/d/hello.txt"))).send().unwrap();
     assert_eq!(del.status().as_u16(), 200);
     let (s, _) = env.get(&format!("{base}/d/hello.txt"));
     assert_eq!(s, 404);
+    // A path outside every experiment's folder is the proxy's to delete, as MLflow's is.
+    let free = "/api/2.0/mlflow-artifacts/artifacts/shared/notes.txt";
+    assert_eq!(
+        env.http.put(env.url(free)).body("n").send().unwrap().status().as_u16(),
+        200
+    );
+    assert_eq!(env.http.delete(env.url(free)).send().unwrap().status().as_u16(), 200);
 }
 
 #[test]
@@ -387,10 +433,22 @@ fn the_ui_upload_takes_up_to_ten_megabytes_and_refuses_escapes() {
         .join(&exp)
         .join(&run)
         .join("artifacts/plots/a.bin");
+    let stored_dir = stored.parent().unwrap().parent().unwrap().to_path_buf();
     assert_eq!(std::fs::metadata(stored).unwrap().len(), 5 * 1024 * 1024);
-    let r = upload("big.bin", vec![0u8; 11 * 1024 * 1024]);
-    assert!((400..500).contains(&r.status().as_u16()));
-    assert!(r.json::<Value>().unwrap()["error_code"].is_string());
+    // Refused with a JSON 413, or the connection is cut while the body is still being sent (the
+    // server answers before reading it all): either way nothing is stored.
+    let big = env
+        .http
+        .post(env.url(&format!(
+            "/ajax-api/2.0/mlflow/upload-artifact?run_uuid={run}&path=big.bin"
+        )))
+        .body(vec![0u8; 11 * 1024 * 1024])
+        .send();
+    if let Ok(r) = big {
+        assert_eq!(r.status().as_u16(), 413);
+        assert!(r.json::<Value>().unwrap()["error_code"].is_string());
+    }
+    assert!(!stored_dir.join("big.bin").exists());
     let r = upload("..%2Fx", vec![1]);
     assert_eq!(r.status().as_u16(), 400);
     assert_eq!(r.json::<Value>().unwrap()["message"], "Invalid path");

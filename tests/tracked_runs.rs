@@ -203,6 +203,63 @@ fn what_the_script_spooled_is_sent_through_the_api_when_it_ends() {
 }
 
 #[test]
+fn a_relative_project_path_still_sends_what_the_script_spooled() {
+    // `runhistory run -C .`: the script runs in a working copy elsewhere, so a relative outbox
+    // would land there and be lost with it.
+    let dir = tempfile::tempdir().unwrap();
+    let (store, project) = (dir.path().join("store"), dir.path().join("proj"));
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("record.jsonl"),
+        r#"{"op":"ingest","run_id":"RUN","batch_id":"b1","metrics":[{"key":"spooled","value":7,"timestamp":1,"step":0}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("spool.sh"),
+        "mkdir -p \"$RUNHISTORY_SPOOL\"\nsed \"s/RUN/$RUNHISTORY_RUN_ID/\" record.jsonl > \"$RUNHISTORY_SPOOL/0001.jsonl\"\necho \"$RUNHISTORY_RUN_ID\"\n",
+    )
+    .unwrap();
+    let out = cli(&store)
+        .current_dir(&project)
+        .args(["run", "-e", "rel", "-C", ".", "spool.sh"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let id = text.lines().find(|l| l.trim().len() == 32).unwrap().trim().to_string();
+    let out = cli(&store).args(["info", "-r", &id]).output().unwrap();
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["spooled"], 7.0, "{info}");
+    assert!(!project.join(".runhistory/outbox").join(&id).exists());
+}
+
+#[test]
+fn an_outbox_waits_while_the_server_says_not_now_and_goes_when_it_takes_it() {
+    use runhistory::project::outbox::deliver;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
+    let server = EmbeddedServer::start(store.clone(), Some("secret".into())).unwrap();
+    let outbox = dir.path().join("outbox");
+    std::fs::create_dir_all(&outbox).unwrap();
+    let record = r#"{"op":"create_run","run_id":"0123456789abcdef0123456789abcdef","experiment_name":"ob","run_name":"spooled"}"#;
+    std::fs::write(outbox.join("0001.jsonl"), format!("{record}\n")).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // Not let in (401) is no refusal of the record: the file stays for a later try.
+    let anonymous = HistoryClient::new(&server.url(), None).unwrap();
+    let d = rt.block_on(deliver(&anonymous, &outbox)).unwrap();
+    assert_eq!((d.files, d.refused, d.left), (0, 0, 1), "{d:?}");
+    assert!(outbox.join("0001.jsonl").exists());
+    assert!(!outbox.join("failed-0001.jsonl").exists());
+    let client = HistoryClient::new(&server.url(), Some("secret".into())).unwrap();
+    let d = rt.block_on(deliver(&client, &outbox)).unwrap();
+    assert_eq!((d.files, d.records, d.refused, d.left), (1, 1, 0, 0), "{d:?}");
+    assert_eq!(
+        store.get_run("0123456789abcdef0123456789abcdef").unwrap().name,
+        "spooled"
+    );
+}
+
+#[test]
 fn cancel_stops_the_script_and_the_run_ends_canceled() {
     let b = Bench::new();
     b.write("slow.sh", "echo started\nsleep 60\necho never\n");

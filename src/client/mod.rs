@@ -4,13 +4,15 @@ mod download;
 mod files;
 pub mod logger;
 mod reads;
+mod registry;
 
 pub use download::Progress;
 pub use reads::{Flavor, run_from_mlflow};
+pub use registry::Promotion;
 
 use crate::api::ext::{
-    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PromoteRequest,
-    RunDetail, ServerInfo, UpdateRunExt,
+    CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, RunDetail, ServerInfo,
+    UpdateRunExt,
 };
 use crate::api::routes as r;
 use crate::api::{ErrorBody, Experiment, Metric, MetricHistoryResponse, SearchExperimentsResponse};
@@ -34,11 +36,22 @@ pub enum ClientError {
     /// A local file to send could not be read.
     #[error("cannot read {path}: {reason}")]
     File { path: String, reason: String },
+    /// What was asked for is not there (found out by the client, not answered by the server).
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl ClientError {
     pub fn is_not_found(&self) -> bool {
-        matches!(self, ClientError::Api { status: 404, .. })
+        matches!(self, ClientError::Api { status: 404, .. } | ClientError::NotFound(_))
+    }
+
+    /// The server looked at the request and will never take it as it is (a 4xx on its content).
+    /// Not a refusal: the server failing or busy (5xx, 429, 408) or the caller not being let in
+    /// (401, 403), all of which a later try may get past.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, ClientError::Api { status, .. }
+            if (400..500).contains(status) && !matches!(status, 401 | 403 | 408 | 429))
     }
 }
 
@@ -315,15 +328,6 @@ impl HistoryClient {
             .await
             .map_err(|e| self.unreachable(e))?;
         self.check(resp).await.map(|_| ())
-    }
-
-    pub async fn promote(&self, run_id: &str, prefix: &str, name: &str) -> Result<Asset> {
-        let req = PromoteRequest {
-            run_id: run_id.into(),
-            prefix: prefix.into(),
-            name: name.into(),
-        };
-        self.post_json(r::ASSETS_PROMOTE, &req).await
     }
 }
 

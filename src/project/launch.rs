@@ -133,7 +133,9 @@ impl Job {
 }
 
 /// Creates the run and starts the job; returns once the run exists (its id and number are known).
-pub async fn start(client: HistoryClient, spec: LaunchSpec) -> Result<Job, ProjectError> {
+pub async fn start(client: HistoryClient, mut spec: LaunchSpec) -> Result<Job, ProjectError> {
+    // The script runs in a working copy elsewhere: its outbox must still be the project's.
+    spec.project = std::path::absolute(&spec.project).map_err(|e| ProjectError::file(spec.project.display(), e))?;
     let script_path = spec.project.join(&spec.script);
     if !script_path.is_file() {
         return Err(ProjectError::Refused(format!(

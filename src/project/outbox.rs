@@ -66,7 +66,8 @@ async fn send(client: &HistoryClient, record: &SpoolRecord) -> Result<(), Client
 
 /// Sends every spool file of `dir` through the API, oldest first, removing each once the server
 /// has all of it. Batch ids make a file sent twice (a crash between send and remove) harmless.
-/// Stops at the first unreachable answer and leaves the rest; a refused record is kept aside.
+/// Stops at the first answer a later try may get past (unreachable, a server error, busy, not let
+/// in) and leaves the rest; a record the server refuses for what it holds is kept aside.
 pub async fn deliver(client: &HistoryClient, dir: &Path) -> Result<Delivered, ProjectError> {
     let mut done = Delivered::default();
     let files = spool_files(dir);
@@ -83,7 +84,7 @@ pub async fn deliver(client: &HistoryClient, dir: &Path) -> Result<Delivered, Pr
             };
             match send(client, &record).await {
                 Ok(()) => done.records += 1,
-                Err(ClientError::Api { .. }) => refused.push(line),
+                Err(e) if e.is_refusal() => refused.push(line),
                 Err(_) => {
                     done.left = files.len() - i;
                     return Ok(done);
@@ -123,7 +124,8 @@ pub async fn deliver_leftovers(client: &HistoryClient, project: &Path) -> Vec<St
         match client.get_run(&run_id).await {
             Ok(run) if run.status.is_terminal() => {}
             Ok(_) => continue,
-            Err(ClientError::Api { .. }) => {}
+            // The run was never created: its spool holds the creation.
+            Err(e) if e.is_not_found() => {}
             Err(_) => return notes,
         }
         match deliver(client, &dir).await {

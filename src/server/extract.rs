@@ -46,16 +46,8 @@ fn refusal<T: DeserializeOwned>(bytes: &[u8], e: serde_json::Error) -> ApiError 
         return ApiError::invalid(format!("Malformed JSON request: {e}"));
     };
     let inner = err.inner().to_string();
+    let (path, leaf) = walk(&value, err.path());
     if let Some(missing) = inner.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
-        let mut path = String::new();
-        for seg in err.path().iter() {
-            match seg {
-                serde_path_to_error::Segment::Map { key } if path.is_empty() => path.push_str(key),
-                serde_path_to_error::Segment::Map { key } => path.push_str(&format!(".{key}")),
-                serde_path_to_error::Segment::Seq { index } => path.push_str(&format!("[{index}]")),
-                _ => {}
-            }
-        }
         let full = if path.is_empty() {
             missing.to_string()
         } else {
@@ -65,17 +57,58 @@ fn refusal<T: DeserializeOwned>(bytes: &[u8], e: serde_json::Error) -> ApiError 
             "Missing value for required parameter '{full}'. See the API docs for more information about request parameters."
         ));
     }
-    let field = err.path().iter().find_map(|seg| match seg {
-        serde_path_to_error::Segment::Map { key } => Some(key.clone()),
-        _ => None,
-    });
-    match field.and_then(|f| value.get(&f).map(|v| (f, v))) {
-        Some((field, v)) => ApiError::invalid(format!(
-            "Invalid value {v} for parameter '{field}' supplied: {}",
+    match leaf {
+        Some(v) if !path.is_empty() => ApiError::invalid(format!(
+            "Invalid value {} for parameter '{path}' supplied: {}",
+            shortened(v),
             err.inner()
         )),
-        None => ApiError::invalid(format!("Malformed JSON request: {e}")),
+        _ => ApiError::invalid(format!("Malformed JSON request: {e}")),
     }
+}
+
+/// The path serde stopped at, written `a.b[2].c`, and the value found there (the deepest one the
+/// body has when the path goes on past it).
+fn walk<'v>(value: &'v serde_json::Value, at: &serde_path_to_error::Path) -> (String, Option<&'v serde_json::Value>) {
+    use serde_path_to_error::Segment;
+    let (mut path, mut here) = (String::new(), Some(value));
+    for seg in at.iter() {
+        match seg {
+            Segment::Map { key } => {
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                here = here.and_then(|v| v.get(key.as_str())).or(here);
+            }
+            Segment::Seq { index } => {
+                path.push_str(&format!("[{index}]"));
+                here = here.and_then(|v| v.get(*index)).or(here);
+            }
+            _ => {}
+        }
+    }
+    let here = here.filter(|_| !path.is_empty());
+    (path, here)
+}
+
+/// A value as JSON, cut short so a refusal never echoes a whole large body.
+fn shortened(v: &serde_json::Value) -> String {
+    const MAX: usize = 200;
+    let text = v.to_string();
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// The run a request names: `run_id`, or `run_uuid` as older MLflow clients send it.
+pub fn run_id(run_id: Option<&str>, run_uuid: Option<&str>) -> Result<String, ApiError> {
+    run_id
+        .or(run_uuid)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .ok_or_else(|| ApiError::missing("run_id"))
 }
 
 /// A JSON request body of at most `MAX_JSON_BODY` bytes.

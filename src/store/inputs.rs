@@ -1,11 +1,13 @@
 //! What a run read and produced, as MLflow records it: datasets (once per experiment, by name and
 //! digest) and logged models as inputs, logged models as outputs at a step.
 
+use super::experiments::parse_experiment_id;
+use super::logged_models::check_model;
 use super::runs::check_active;
 use super::{Result, Store, StoreError};
 use crate::api::ext::RunDetail;
-use crate::api::models::{Dataset, DatasetInput, ModelInput, ModelOutput};
-use rusqlite::{Connection, OptionalExtension, ToSql, params};
+use crate::api::models::{Dataset, DatasetInput, DatasetSummary, ModelInput, ModelOutput};
+use rusqlite::{Connection, ToSql, params};
 use std::collections::HashMap;
 
 impl Store {
@@ -46,6 +48,7 @@ impl Store {
                 position += added as i64;
             }
             for m in models {
+                check_model(tx, &m.model_id)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO run_model_inputs (run_id, model_id) VALUES (?1, ?2)",
                     params![run_id, m.model_id],
@@ -60,25 +63,63 @@ impl Store {
         self.write(|tx| {
             check_active(tx, run_id)?;
             for m in models {
-                let known: Option<String> = tx
-                    .query_row(
-                        "SELECT model_id FROM logged_models WHERE model_id = ?1",
-                        [&m.model_id],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                if known.is_none() {
-                    return Err(StoreError::NotFound(format!(
-                        "Logged model with ID '{}' not found.",
-                        m.model_id
-                    )));
-                }
+                check_model(tx, &m.model_id)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO run_model_outputs (run_id, model_id, step) VALUES (?1, ?2, ?3)",
                     params![run_id, m.model_id, m.step],
                 )?;
             }
             Ok(())
+        })
+    }
+}
+
+/// The tag a dataset input says how it was used with.
+const CONTEXT_TAG: &str = "mlflow.data.context";
+/// Most summaries one search returns (MLflow's bound).
+const MAX_DATASET_SUMMARIES: usize = 1000;
+/// Most experiments one search names (MLflow's bound).
+const MAX_DATASET_EXPERIMENTS: usize = 20;
+
+impl Store {
+    /// The datasets runs of these experiments used, once per context they were used in.
+    pub fn search_datasets(&self, experiment_ids: &[String]) -> Result<Vec<DatasetSummary>> {
+        if experiment_ids.is_empty() {
+            return Err(StoreError::Invalid(
+                "SearchDatasets request must specify at least one experiment_id.".into(),
+            ));
+        }
+        if experiment_ids.len() > MAX_DATASET_EXPERIMENTS {
+            return Err(StoreError::Invalid(format!(
+                "SearchDatasets request cannot specify more than {MAX_DATASET_EXPERIMENTS} experiment_ids. Received {} experiment_ids.",
+                experiment_ids.len()
+            )));
+        }
+        let ids = experiment_ids
+            .iter()
+            .map(|e| parse_experiment_id(e))
+            .collect::<Result<Vec<i64>>>()?;
+        let marks = vec!["?"; ids.len()].join(",");
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT DISTINCT d.experiment_id, d.name, d.digest, i.tags FROM datasets d
+                 JOIN run_dataset_inputs i ON i.dataset_id = d.dataset_id WHERE d.experiment_id IN ({marks})"
+            ))?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(&ids), |r| {
+                Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            })?;
+            let mut out = std::collections::BTreeSet::new();
+            for row in rows {
+                let (exp, name, digest, tags) = row?;
+                let tags: Vec<crate::api::KeyValue> = serde_json::from_str(&tags).unwrap_or_default();
+                out.insert(DatasetSummary {
+                    experiment_id: exp.to_string(),
+                    name,
+                    digest,
+                    context: tags.into_iter().find(|t| t.key == CONTEXT_TAG).map(|t| t.value),
+                });
+            }
+            Ok(out.into_iter().take(MAX_DATASET_SUMMARIES).collect())
         })
     }
 }

@@ -103,7 +103,9 @@ impl Store {
         self.read(|c| {
             let mut per_run = Vec::new();
             for run_id in run_ids {
-                let Some(sid) = series_id(c, run_id, key)? else { continue };
+                let Some(sid) = series_id(c, run_id, key)? else {
+                    continue;
+                };
                 let mut stmt =
                     c.prepare_cached("SELECT DISTINCT step FROM metric_points WHERE series_id = ?1 ORDER BY step")?;
                 let steps = stmt
@@ -111,17 +113,27 @@ impl Store {
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 per_run.push((run_id, sid, steps));
             }
-            let chosen = sample_steps(per_run.iter().map(|(_, _, s)| s.as_slice()), start_step, end_step, max_results);
+            let chosen = sample_steps(
+                per_run.iter().map(|(_, _, s)| s.as_slice()),
+                start_step,
+                end_step,
+                max_results,
+            );
             let mut out = Vec::new();
-            let mut at = c.prepare_cached(
-                "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 AND step = ?2 ORDER BY timestamp, seq",
-            )?;
+            if chosen.is_empty() {
+                return Ok(out);
+            }
+            // One read per run: its points at the chosen steps, by step and time.
+            let marks = vec!["?"; chosen.len()].join(",");
+            let mut at = c.prepare_cached(&format!(
+                "SELECT step, timestamp, value FROM metric_points WHERE series_id = ? AND step IN ({marks})
+                 ORDER BY step, timestamp, seq"
+            ))?;
             for (run_id, sid, _) in &per_run {
-                for step in &chosen {
-                    let rows = at.query_map(params![sid, step], |r| point(key, r))?;
-                    for m in rows {
-                        out.push(((*run_id).clone(), m?));
-                    }
+                let args = std::iter::once(*sid).chain(chosen.iter().copied());
+                let rows = at.query_map(rusqlite::params_from_iter(args), |r| point(key, r))?;
+                for m in rows {
+                    out.push(((*run_id).clone(), m?));
                 }
             }
             Ok(out)

@@ -4,7 +4,9 @@ use super::command::{ChartView, FeedId};
 use super::feed::SeriesFeed;
 use super::fetch::{Fetch, Spawner};
 use super::model::compare::{shared_images, shared_series};
-use super::model::compare_page::{CompareInputs, CompareModel, SnapshotOf, compare_model};
+use super::model::compare_page::{
+    CompareInputs, CompareModel, ProjectChanges, SnapshotOf, compare_model_with, project_files,
+};
 use super::model::series::{SeriesOptions, XMode};
 use super::preview::{self, Preview};
 use crate::api::ext::RunDetail;
@@ -34,6 +36,8 @@ pub struct CompareState {
     pub snapshots: Vec<Fetch<Snapshot>>,
     pub file_diff: Option<FileDiffView>,
     model: Option<(CompareInputs, Arc<CompareModel>)>,
+    /// The project differences by the snapshots' generations: diffed again only when one changes.
+    project: Option<(Vec<u64>, Option<ProjectChanges>)>,
 }
 
 impl CompareState {
@@ -48,6 +52,7 @@ impl CompareState {
             snapshots: run_ids.iter().map(|_| Fetch::default()).collect(),
             file_diff: None,
             model: None,
+            project: None,
         };
         for (i, id) in run_ids.iter().enumerate() {
             let (c, id) = (client.clone(), id.clone());
@@ -133,16 +138,20 @@ impl CompareState {
                     .unwrap_or_default()
             })
             .collect();
-        let snaps: Vec<SnapshotOf<'_>> = self
-            .snapshots
-            .iter()
-            .map(|f| match (f.value(), f.error()) {
-                (Some(s), _) => SnapshotOf::Loaded(s),
-                (None, Some(_)) => SnapshotOf::Missing,
-                (None, None) => SnapshotOf::Loading,
-            })
-            .collect();
-        let model = compare_model(&runs, &files, &snaps, now_ms);
+        if self.project.as_ref().is_none_or(|(g, _)| *g != inputs.snapshots) {
+            let snaps: Vec<SnapshotOf<'_>> = self
+                .snapshots
+                .iter()
+                .map(|f| match (f.value(), f.error()) {
+                    (Some(s), _) => SnapshotOf::Loaded(s),
+                    (None, Some(_)) => SnapshotOf::Missing,
+                    (None, None) => SnapshotOf::Loading,
+                })
+                .collect();
+            self.project = Some((inputs.snapshots.clone(), project_files(&snaps)));
+        }
+        let project = self.project.as_ref().and_then(|(_, p)| p.clone());
+        let model = compare_model_with(&self.loaded(), &files, project, now_ms);
         self.model = Some((inputs, Arc::new(model)));
     }
 

@@ -142,12 +142,12 @@ impl Workbench {
     }
 
     /// The dashboard charts hidden in this experiment.
-    pub fn hidden_charts(&self) -> BTreeSet<super::model::dashboard::ChartKey> {
+    pub fn hidden_charts(&self) -> &BTreeSet<super::model::dashboard::ChartKey> {
+        static NONE: BTreeSet<super::model::dashboard::ChartKey> = BTreeSet::new();
         self.experiment_id
             .as_ref()
             .and_then(|e| self.settings.hidden_charts.get(e))
-            .cloned()
-            .unwrap_or_default()
+            .unwrap_or(&NONE)
     }
 
     pub fn selected(&self) -> &[String] {
@@ -212,12 +212,7 @@ impl Workbench {
                 .and_then(|e| self.settings.columns.get(e).cloned()),
             sort: self.sort.clone(),
             axis: self.settings.run_axis,
-            hidden: self
-                .experiment_id
-                .as_ref()
-                .and_then(|e| self.settings.hidden_charts.get(e))
-                .cloned()
-                .unwrap_or_default(),
+            hidden: self.hidden_charts().clone(),
             live_second: if live { now_ms / 1000 } else { 0 },
         };
         match &self.dashboard {
@@ -283,7 +278,9 @@ impl Workbench {
         }
         let (sp, c, opts) = (self.spawner.clone(), self.client.clone(), self.settings.series);
         let now_ms = crate::api::ids::now_ms();
-        self.rebuild_dashboard(now_ms);
+        if matches!(self.route, Route::Dashboard) {
+            self.rebuild_dashboard(now_ms);
+        }
         if let Some(d) = self.route.details_mut() {
             d.poll(&sp, &c, &opts, now_ms);
             let running = d.run.value().is_some_and(|r| !r.status.is_terminal());

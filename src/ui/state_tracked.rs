@@ -4,7 +4,6 @@
 use super::command::Command;
 use super::restore_state::{RestoreSource, RestoreState};
 use super::state::Workbench;
-use crate::project::diff::diff_snapshots;
 use std::time::Instant;
 
 impl Workbench {
@@ -60,14 +59,9 @@ impl Workbench {
     pub(super) fn show_file_diff(&mut self, path: &str, other: usize) {
         let (sp, c) = (self.spawner.clone(), self.client.clone());
         let Some(cmp) = self.route.compare_mut() else { return };
-        let (Some(a), Some(b)) = (
-            cmp.snapshots.first().and_then(|f| f.value()),
-            cmp.snapshots.get(other).and_then(|f| f.value()),
-        ) else {
-            return;
-        };
-        if let Some(change) = diff_snapshots(a, b).into_iter().find(|d| d.path == path) {
-            cmp.show_file_diff(&change, other, &sp, &c);
+        let Some(model) = cmp.model() else { return };
+        if let Some(change) = model.file_change(path, other) {
+            cmp.show_file_diff(change, other, &sp, &c);
         }
     }
 

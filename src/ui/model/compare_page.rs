@@ -16,6 +16,9 @@ pub enum ProjectFiles {
     Changes(Vec<FileDiff>),
 }
 
+/// Per other run (index >= 1), its files against the first run's.
+pub type ProjectChanges = Vec<(usize, ProjectFiles)>;
+
 /// A run's snapshot as the compare state holds it.
 #[derive(Debug, Clone, Copy)]
 pub enum SnapshotOf<'a> {
@@ -35,7 +38,7 @@ pub struct CompareModel {
     pub images: Vec<String>,
     /// Per other run (index >= 1): its files against the first run's. None until the first run's
     /// snapshot is known (and when it has none).
-    pub project: Option<Vec<(usize, ProjectFiles)>>,
+    pub project: Option<ProjectChanges>,
 }
 
 /// What a compare model is built from; a model is rebuilt only when this changes.
@@ -53,6 +56,39 @@ pub fn compare_model(
     snapshots: &[SnapshotOf<'_>],
     now_ms: i64,
 ) -> CompareModel {
+    compare_model_with(runs, artifacts, project_files(snapshots), now_ms)
+}
+
+/// Per other run, its files against the first run's; None until the first run's snapshot is known
+/// (and when it has none). The costly part of a compare model, so kept apart to be reused.
+pub fn project_files(snapshots: &[SnapshotOf<'_>]) -> Option<ProjectChanges> {
+    let Some(SnapshotOf::Loaded(base)) = snapshots.first() else {
+        return None;
+    };
+    Some(
+        snapshots
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, s)| {
+                let files = match s {
+                    SnapshotOf::Loading => ProjectFiles::Loading,
+                    SnapshotOf::Missing => ProjectFiles::NoSnapshot,
+                    SnapshotOf::Loaded(other) => ProjectFiles::Changes(diff_snapshots(base, other)),
+                };
+                (i, files)
+            })
+            .collect(),
+    )
+}
+
+/// A compare model over project differences already worked out.
+pub fn compare_model_with(
+    runs: &[&RunDetail],
+    artifacts: &[Vec<String>],
+    project: Option<ProjectChanges>,
+    now_ms: i64,
+) -> CompareModel {
     let title = format!(
         "Comparing runs {}",
         runs.iter()
@@ -60,24 +96,6 @@ pub fn compare_model(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let project = match snapshots.first() {
-        Some(SnapshotOf::Loaded(base)) => Some(
-            snapshots
-                .iter()
-                .enumerate()
-                .skip(1)
-                .map(|(i, s)| {
-                    let files = match s {
-                        SnapshotOf::Loading => ProjectFiles::Loading,
-                        SnapshotOf::Missing => ProjectFiles::NoSnapshot,
-                        SnapshotOf::Loaded(other) => ProjectFiles::Changes(diff_snapshots(base, other)),
-                    };
-                    (i, files)
-                })
-                .collect(),
-        ),
-        _ => None,
-    };
     CompareModel {
         title,
         columns: runs
@@ -88,6 +106,16 @@ pub fn compare_model(
         series: shared_series(runs),
         images: shared_images(artifacts),
         project,
+    }
+}
+
+impl CompareModel {
+    /// How `path` changed from the first run to run `other`, if it did.
+    pub fn file_change(&self, path: &str, other: usize) -> Option<&FileDiff> {
+        self.project.as_ref()?.iter().find_map(|(i, files)| match files {
+            ProjectFiles::Changes(c) if *i == other => c.iter().find(|d| d.path == path),
+            _ => None,
+        })
     }
 }
 
@@ -179,5 +207,25 @@ mod tests {
         assert_eq!(states[0], ProjectFiles::NoSnapshot);
         assert_eq!(states[1], ProjectFiles::Loading);
         assert_eq!(states[2], ProjectFiles::Changes(vec![]));
+    }
+
+    #[test]
+    fn a_file_change_is_found_by_path_and_run() {
+        let base = snap(&[("train.py", "h1"), ("data.csv", "h2")]);
+        let changed = snap(&[("train.py", "h9"), ("data.csv", "h2")]);
+        let (a, b, c) = (run(1, "x"), run(2, "x"), run(3, "x"));
+        let snaps = [
+            SnapshotOf::Loaded(&base),
+            SnapshotOf::Loaded(&base),
+            SnapshotOf::Loaded(&changed),
+        ];
+        let m = compare_model(&[&a, &b, &c], &[], &snaps, 0);
+        for (path, other, found) in [("train.py", 2, true), ("train.py", 1, false), ("data.csv", 2, false)] {
+            assert_eq!(
+                m.file_change(path, other).is_some(),
+                found,
+                "{path} in run index {other}"
+            );
+        }
     }
 }

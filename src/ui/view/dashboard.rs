@@ -23,7 +23,7 @@ pub struct Page<'a> {
     pub selected: &'a [String],
     pub sort: Option<&'a (ColumnKey, bool)>,
     pub chooser_open: bool,
-    pub hidden: BTreeSet<ChartKey>,
+    pub hidden: &'a BTreeSet<ChartKey>,
 }
 
 impl<'a> Page<'a> {

@@ -41,6 +41,7 @@ struct Fixture {
     selected: Vec<String>,
     chooser_open: bool,
     empty: bool,
+    hidden: BTreeSet<ChartKey>,
     vs: ViewState,
     cmds: Vec<Command>,
 }
@@ -61,6 +62,7 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
         selected: vec!["r1".into()],
         chooser_open,
         empty,
+        hidden: BTreeSet::new(),
         vs: ViewState::default(),
         cmds: Vec::new(),
     };
@@ -82,7 +84,7 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
                 selected: &f.selected,
                 sort: None,
                 chooser_open: f.chooser_open,
-                hidden: BTreeSet::new(),
+                hidden: &f.hidden,
             };
             egui::CentralPanel::default().show(ui, |ui| show(ui, &mut ctx, &page, &mut f.vs));
             f.cmds.extend(cmds);

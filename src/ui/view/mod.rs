@@ -48,6 +48,11 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
     if let Some(r) = wb.restore() {
         jobs::restore_dialog(ui, &mut ctx, r);
     }
+    // Textures of compared images live while their runs are compared, and no longer.
+    match wb.route() {
+        Route::Compare(c) => vs.compare_textures.retain(|(run, _), _| c.run_ids.contains(run)),
+        _ => vs.compare_textures.clear(),
+    }
     egui::CentralPanel::default().show(ui, |ui| match wb.route() {
         Route::Dashboard => dashboard::show(ui, &mut ctx, &dashboard::Page::of(wb), vs),
         Route::Details(d) => details::show(ui, &mut ctx, d, vs),
