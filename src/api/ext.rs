@@ -271,24 +271,6 @@ pub struct Heartbeat {
     pub interval_secs: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PromoteRequest {
-    pub run_id: String,
-    pub prefix: String,
-    pub name: String,
-}
-
-/// A named, versioned asset made of a run's artifacts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Asset {
-    pub name: String,
-    pub version: i64,
-    pub run_id: String,
-    pub prefix: String,
-    pub created_time: i64,
-    pub artifacts: Vec<String>,
-}
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerInfo {
     pub server: String,

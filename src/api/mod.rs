@@ -5,6 +5,7 @@ pub mod ids;
 pub mod layout;
 pub mod limits;
 pub mod models;
+pub mod registry;
 pub mod routes;
 pub mod serde_num;
 pub mod snapshot;

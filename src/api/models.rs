@@ -82,6 +82,23 @@ pub struct LogInputs {
     pub models: Vec<ModelInput>,
 }
 
+/// `experiments/search-datasets` (MLflow's UI): the experiments whose datasets to list.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct SearchDatasets {
+    #[serde(default)]
+    pub experiment_ids: Vec<String>,
+}
+
+/// One dataset of an experiment and the context a run used it in (training, eval...).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+pub struct DatasetSummary {
+    pub experiment_id: String,
+    pub name: String,
+    pub digest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+}
+
 /// `runs/outputs`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct LogOutputs {

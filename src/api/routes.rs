@@ -22,6 +22,8 @@ paths!("/api/2.0/mlflow" {
     EXPERIMENTS_UPDATE = "/experiments/update";
     EXPERIMENTS_SET_TAG = "/experiments/set-experiment-tag";
     EXPERIMENTS_DELETE_TAG = "/experiments/delete-experiment-tag";
+    /// The datasets an experiment's runs used (MLflow's UI).
+    EXPERIMENTS_SEARCH_DATASETS = "/experiments/search-datasets";
     RUNS_CREATE = "/runs/create";
     RUNS_GET = "/runs/get";
     RUNS_UPDATE = "/runs/update";
@@ -49,7 +51,30 @@ paths!("/api/2.0/mlflow" {
     LOGGED_MODEL_PARAMS_ROUTE = "/logged-models/{model_id}/params";
     LOGGED_MODEL_DIRECTORIES_ROUTE = "/logged-models/{model_id}/artifacts/directories";
     LOGGED_MODEL_FILES_ROUTE = "/logged-models/{model_id}/artifacts/files";
+    REGISTERED_MODELS_CREATE = "/registered-models/create";
+    REGISTERED_MODELS_GET = "/registered-models/get";
+    REGISTERED_MODELS_UPDATE = "/registered-models/update";
+    REGISTERED_MODELS_RENAME = "/registered-models/rename";
+    REGISTERED_MODELS_DELETE = "/registered-models/delete";
+    REGISTERED_MODELS_SEARCH = "/registered-models/search";
+    REGISTERED_MODELS_GET_LATEST_VERSIONS = "/registered-models/get-latest-versions";
+    REGISTERED_MODELS_SET_TAG = "/registered-models/set-tag";
+    REGISTERED_MODELS_DELETE_TAG = "/registered-models/delete-tag";
+    /// Set (POST), delete (DELETE) and read (GET) an alias.
+    REGISTERED_MODELS_ALIAS = "/registered-models/alias";
+    MODEL_VERSIONS_CREATE = "/model-versions/create";
+    MODEL_VERSIONS_GET = "/model-versions/get";
+    MODEL_VERSIONS_UPDATE = "/model-versions/update";
+    MODEL_VERSIONS_TRANSITION_STAGE = "/model-versions/transition-stage";
+    MODEL_VERSIONS_DELETE = "/model-versions/delete";
+    MODEL_VERSIONS_SEARCH = "/model-versions/search";
+    MODEL_VERSIONS_DOWNLOAD_URI = "/model-versions/get-download-uri";
+    MODEL_VERSIONS_SET_TAG = "/model-versions/set-tag";
+    MODEL_VERSIONS_DELETE_TAG = "/model-versions/delete-tag";
 });
+
+/// One file of a registered model version by name, version and path (MLflow's UI).
+pub const MODEL_VERSION_GET_ARTIFACT: &str = "/model-versions/get-artifact";
 
 /// The mlflow-artifacts proxy: a listing, and files below it by path.
 pub const ARTIFACTS: &str = "/api/2.0/mlflow-artifacts/artifacts";
@@ -84,8 +109,6 @@ paths!("/api/2.0/runhistory" {
     SNAPSHOTS_GET = "/snapshots/get";
     METRICS_DOWNSAMPLE = "/metrics/downsample";
     EXPERIMENTS_SUMMARY = "/experiments/summary";
-    ASSETS_PROMOTE = "/assets/promote";
-    ASSETS_LIST = "/assets/list";
 });
 
 #[cfg(test)]

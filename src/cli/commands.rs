@@ -100,11 +100,34 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), C
             experiment,
         } => {
             let run = resolve(client, run, experiment.as_deref()).await?;
-            let asset = client.promote(&run.run_id, artifact_prefix, name).await?;
-            println!("{}", pretty(&asset));
+            let promotion = client.promote(&run, artifact_prefix, name).await?;
+            println!("{}", pretty(&promotion));
             Ok(())
         }
+        Command::Models { name, output } => models(client, name.as_deref(), *output).await,
     }
+}
+
+/// `runhistory models [NAME]`: the registered models, or one model's versions.
+async fn models(client: &HistoryClient, name: Option<&str>, output: Output) -> Result<(), CliError> {
+    match (name, output) {
+        (None, Output::Json) => println!("{}", pretty(&client.registered_models().await?)),
+        (None, Output::Table) => println!("{}", format::models_table(&client.registered_models().await?)),
+        (Some(n), out) => {
+            let versions = client.model_versions(n).await?;
+            if versions.is_empty() {
+                // Tell a model without versions from one that does not exist.
+                client
+                    .get_json::<Value>(crate::api::routes::REGISTERED_MODELS_GET, &[("name", n.to_string())])
+                    .await?;
+            }
+            match out {
+                Output::Json => println!("{}", pretty(&versions)),
+                Output::Table => println!("{}", format::versions_table(&versions)),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs of one experiment (by name) or of every experiment, newest first.

@@ -1,6 +1,7 @@
-//! How the CLI prints runs: the seed's info object, its table, times and durations.
+//! How the CLI prints runs and registered models: the seed's info object, its table, times and durations.
 
 use crate::api::ext::RunDetail;
+use crate::api::registry::{ModelVersion, RegisteredModel};
 use crate::format::g;
 use serde_json::{Map, Value, json};
 
@@ -123,6 +124,68 @@ pub fn runs_table(runs: &[RunDetail], now_ms: i64) -> String {
             row.push(utc(r.start_time).as_str().unwrap_or("").to_string());
             row.push(r.status.label().to_string());
             row
+        })
+        .collect();
+    table(&headers, &rows)
+}
+
+/// `models -o table`: each registered model with its newest version, stages and aliases.
+pub fn models_table(models: &[RegisteredModel]) -> String {
+    let headers = ["Name", "Latest", "Stages", "Aliases", "Updated_utc", "Description"].map(String::from);
+    let rows: Vec<Vec<String>> = models
+        .iter()
+        .map(|m| {
+            let latest = m
+                .latest_versions
+                .iter()
+                .filter_map(|v| v.version.parse::<i64>().ok())
+                .max()
+                .map(|v| v.to_string())
+                .unwrap_or_default();
+            let stages: Vec<String> = m
+                .latest_versions
+                .iter()
+                .filter(|v| v.current_stage != "None")
+                .map(|v| format!("{}=v{}", v.current_stage, v.version))
+                .collect();
+            let aliases: Vec<String> = m
+                .aliases
+                .iter()
+                .map(|a| format!("@{}=v{}", a.alias, a.version))
+                .collect();
+            vec![
+                m.name.clone(),
+                latest,
+                stages.join(" "),
+                aliases.join(" "),
+                utc(Some(m.last_updated_timestamp)).as_str().unwrap_or("").to_string(),
+                m.description
+                    .clone()
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+            ]
+        })
+        .collect();
+    table(&headers, &rows)
+}
+
+/// `models NAME -o table`: a model's versions, newest first, with where each came from.
+pub fn versions_table(versions: &[ModelVersion]) -> String {
+    let headers = ["Version", "Stage", "Aliases", "Run_id", "Source", "Created_utc"].map(String::from);
+    let rows: Vec<Vec<String>> = versions
+        .iter()
+        .map(|v| {
+            vec![
+                v.version.clone(),
+                v.current_stage.clone(),
+                v.aliases.iter().map(|a| format!("@{a}")).collect::<Vec<_>>().join(" "),
+                v.run_id.clone().unwrap_or_default(),
+                v.source.clone(),
+                utc(Some(v.creation_timestamp)).as_str().unwrap_or("").to_string(),
+            ]
         })
         .collect();
     table(&headers, &rows)

@@ -90,7 +90,8 @@ pub enum Command {
         #[arg(long, short = 'e')]
         experiment: Option<String>,
     },
-    /// Make a named, versioned asset of a run's artifacts under a prefix.
+    /// Register a run's artifacts under a prefix as the next version of a registered model (made if
+    /// new), in MLflow's model registry: MLflow users see it too.
     Promote {
         #[arg(short, long)]
         run: String,
@@ -101,6 +102,13 @@ pub enum Command {
         name: String,
         #[arg(long, short = 'e')]
         experiment: Option<String>,
+    },
+    /// Registered models, or the versions of one (with their stages, aliases and source runs).
+    Models {
+        /// A registered model: list its versions.
+        name: Option<String>,
+        #[arg(short, long, value_enum, default_value = "table")]
+        output: Output,
     },
     /// Start a tracked run of a script in the project folder: `.py` with python3, `.sh` with bash,
     /// anything else as a program. Its output goes to the terminal and to driver_log.txt; files
@@ -302,7 +310,8 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         | Command::Info { .. }
         | Command::Compare { .. }
         | Command::Download { .. }
-        | Command::Promote { .. } => {
+        | Command::Promote { .. }
+        | Command::Models { .. } => {
             let conn = connect(cli.source(&cli.store, false))?;
             runtime.block_on(commands::dispatch(command, &conn.client)).map(|_| 0)
         }

@@ -307,6 +307,13 @@ pub const ATTRIBUTES: &[&str] = &[
     "creation_time",
     "last_update_time",
     "experiment_id",
+    // The model registry's.
+    "version_number",
+    "source_path",
+    "current_stage",
+    "model_id",
+    "creation_timestamp",
+    "last_updated_timestamp",
 ];
 
 /// SQL LIKE: `%` any run, `_` one character.
@@ -355,6 +362,33 @@ fn compare(have: &FieldValue, want: &Value) -> Option<Ordering> {
 }
 
 impl Expr {
+    /// The same filter where a missing tag differs from every value (`tags.x != 'v'` holds for a
+    /// record without tag `x`), as MLflow's registry searches read it; run searches do not.
+    pub fn missing_tags_differ(self) -> Expr {
+        match self {
+            Expr::And(a, b) => Expr::And(Box::new(a.missing_tags_differ()), Box::new(b.missing_tags_differ())),
+            Expr::Or(a, b) => Expr::Or(Box::new(a.missing_tags_differ()), Box::new(b.missing_tags_differ())),
+            Expr::Not(a) => Expr::Not(Box::new(a.missing_tags_differ())),
+            Expr::Cmp {
+                field: Field::Tag(key),
+                op: Op::Ne,
+                value,
+            } => Expr::Or(
+                Box::new(Expr::Cmp {
+                    field: Field::Tag(key.clone()),
+                    op: Op::Ne,
+                    value,
+                }),
+                Box::new(Expr::Cmp {
+                    field: Field::Tag(key),
+                    op: Op::IsNull { negated: false },
+                    value: Value::List(Vec::new()),
+                }),
+            ),
+            other => other,
+        }
+    }
+
     pub fn matches(&self, s: &dyn Subject) -> bool {
         match self {
             Expr::True => true,

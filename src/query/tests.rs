@@ -123,3 +123,24 @@ fn order_by_clauses() {
     );
     assert_eq!(order_values(&a, &none, false), Ordering::Less);
 }
+
+#[test]
+fn a_missing_tag_differs_from_every_value_only_when_asked() {
+    let r = rec(0.9, "0.01", "FINISHED");
+    for (filter, runs, registry) in [
+        ("tags.`mlflow.prompt.is_prompt` != 'true'", false, true),
+        (
+            "tag.`mlflow.prompt.is_prompt` != 'true' AND params.lr = '0.01'",
+            false,
+            true,
+        ),
+        ("NOT (tags.missing != 'x')", true, false),
+        ("tags.`mlflow.runName` != 'Happy-Cat-12'", false, false),
+        ("tags.`mlflow.runName` != 'other'", true, true),
+        ("tags.missing = 'x'", false, false),
+    ] {
+        let expr = parse_filter(filter).unwrap();
+        assert_eq!(expr.matches(&r), runs, "runs: {filter}");
+        assert_eq!(expr.missing_tags_differ().matches(&r), registry, "registry: {filter}");
+    }
+}

@@ -2,10 +2,10 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use super::extract::Params;
+use super::extract::{Params, run_id};
 use crate::api::ListArtifactsResponse;
 use crate::api::limits::MAX_ARTIFACT_BYTES;
-use crate::store::StoreError;
+use crate::store::{ArtifactPath, Store, StoreError};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -275,53 +275,52 @@ pub async fn delete(State(s): State<AppState>, Path(path): Path<String>) -> ApiR
     Ok(Json(json!({})))
 }
 
-/// The run of MLflow's run-artifact endpoints (`run_id`, or the older `run_uuid`).
-fn run_id_param(q: &Params) -> ApiResult<String> {
-    q.get("run_id")
-        .or(q.get("run_uuid"))
-        .filter(|r| !r.is_empty())
-        .map(String::from)
-        .ok_or_else(|| ApiError::missing("run_id"))
-}
-
 /// A path of MLflow's run-artifact endpoints: refused as MLflow words it when it could leave the run.
-fn safe_rel(path: &str) -> ApiResult<String> {
+pub(super) fn safe_rel(path: &str) -> ApiResult<String> {
     crate::paths::safe_segments(path).map_err(|_| ApiError::invalid("Invalid path"))?;
     Ok(path.to_string())
 }
 
 /// `GET artifacts/list?run_id=&path=`: a folder of a run's artifacts, paths relative to its root.
 pub async fn list_run(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>> {
-    let run_id = run_id_param(&q)?;
+    let run_id = run_id(q.get("run_id"), q.get("run_uuid"))?;
     let rel = safe_rel(q.get("path").unwrap_or("").trim_end_matches('/'))?;
-    let (files, root_uri) = s
+    let body = s
         .run(move |st| {
             let run = st.get_run(&run_id)?;
-            let p = st.run_artifact_path(&run_id, &rel)?;
-            let prefix = if rel.is_empty() {
-                String::new()
-            } else {
-                format!("{rel}/")
-            };
-            let files: Vec<_> = st
-                .list_artifacts(&p)?
-                .into_iter()
-                .map(|mut f| {
-                    f.path = format!("{prefix}{}", f.path);
-                    f
-                })
-                .collect();
-            Ok((files, run.artifact_uri))
+            let p = Store::artifact_path_in_run(&run, &rel)?;
+            listing(st, &p, &rel, run.artifact_uri)
         })
         .await?;
-    let mut body = serde_json::to_value(ListArtifactsResponse { files }).unwrap_or_else(|_| json!({}));
-    body["root_uri"] = Value::String(root_uri);
     Ok(Json(body))
+}
+
+/// A folder's listing as MLflow gives it for a run or a logged model: each path from the artifact
+/// root (so `rel` leads it), and the root's URI.
+pub(super) fn listing(st: &Store, p: &ArtifactPath, rel: &str, root_uri: String) -> Result<Value, StoreError> {
+    let rel = rel.trim_end_matches('/');
+    let prefix = if rel.is_empty() {
+        String::new()
+    } else {
+        format!("{rel}/")
+    };
+    let files: Vec<_> = st
+        .list_artifacts(p)?
+        .into_iter()
+        .map(|mut f| {
+            f.path = format!("{prefix}{}", f.path);
+            f
+        })
+        .collect();
+    let mut body =
+        serde_json::to_value(ListArtifactsResponse { files }).map_err(|e| StoreError::Internal(e.to_string()))?;
+    body["root_uri"] = Value::String(root_uri);
+    Ok(body)
 }
 
 /// `GET /get-artifact?run_id=&path=`: one of a run's artifacts, as MLflow's UI fetches it.
 pub async fn get_run_artifact(State(s): State<AppState>, q: Params) -> ApiResult<Response> {
-    let run_id = run_id_param(&q)?;
+    let run_id = run_id(q.get("run_id"), q.get("run_uuid"))?;
     let rel = safe_rel(q.require("path")?)?;
     let (file, name) = s
         .run(move |st| {

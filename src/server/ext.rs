@@ -4,8 +4,8 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, MAX_INGEST_BODY, Params, read_json};
 use super::{AppState, VERSION};
 use crate::api::ext::{
-    Asset, CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, PromoteRequest,
-    ServerInfo, UpdateRunExt,
+    CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, ServerInfo,
+    UpdateRunExt,
 };
 use crate::store::XAxis;
 use axum::Json;
@@ -94,15 +94,4 @@ pub async fn experiment_summary(State(s): State<AppState>, q: Params) -> ApiResu
     let id = q.require("experiment_id")?.to_string();
     let filter = q.get("filter").unwrap_or("").to_string();
     Ok(Json(s.run(move |st| st.experiment_summary(&id, &filter)).await?))
-}
-
-pub async fn promote(State(s): State<AppState>, JsonBody(req): JsonBody<PromoteRequest>) -> ApiResult<Json<Asset>> {
-    Ok(Json(
-        s.run(move |st| st.promote(&req.run_id, &req.prefix, &req.name)).await?,
-    ))
-}
-
-pub async fn list_assets(State(s): State<AppState>) -> ApiResult<Json<Value>> {
-    let assets = s.run(|st| st.list_assets()).await?;
-    Ok(Json(json!({ "assets": assets })))
 }

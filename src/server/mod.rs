@@ -8,6 +8,7 @@ mod experiments;
 mod ext;
 mod extract;
 mod models;
+mod registry;
 mod runs;
 mod snapshots;
 
@@ -113,6 +114,7 @@ fn api_router(state: AppState) -> Router {
         .route(r::EXPERIMENTS_UPDATE, post(experiments::update))
         .route(r::EXPERIMENTS_SET_TAG, post(experiments::set_tag))
         .route(r::EXPERIMENTS_DELETE_TAG, post(experiments::delete_tag))
+        .route(r::EXPERIMENTS_SEARCH_DATASETS, post(models::search_datasets))
         .route(r::RUNS_CREATE, post(runs::create))
         .route(r::RUNS_GET, get(runs::get))
         .route(r::RUNS_UPDATE, post(runs::update))
@@ -178,10 +180,9 @@ fn api_router(state: AppState) -> Router {
         .route(r::SNAPSHOTS_CREATE, post(snapshots::create_snapshot))
         .route(r::SNAPSHOTS_GET, get(snapshots::get_snapshot))
         .route(r::METRICS_DOWNSAMPLE, get(ext::downsample))
-        .route(r::EXPERIMENTS_SUMMARY, get(ext::experiment_summary))
-        .route(r::ASSETS_PROMOTE, post(ext::promote))
-        .route(r::ASSETS_LIST, get(ext::list_assets));
+        .route(r::EXPERIMENTS_SUMMARY, get(ext::experiment_summary));
     mlflow
+        .merge(registry::routes())
         .merge(ours)
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "ENDPOINT_NOT_FOUND", "No such endpoint") })
         .method_not_allowed_fallback(|| async {

@@ -1,35 +1,36 @@
 //! MLflow 3's logged-model endpoints, and a run's inputs and outputs.
 
 use super::AppState;
+use super::artifacts::listing;
 use super::error::{ApiError, ApiResult};
-use super::extract::{JsonBody, Params};
-use crate::api::ListArtifactsResponse;
+use super::extract::{JsonBody, Params, run_id};
 use crate::api::models::{
-    CreateLoggedModel, FinalizeLoggedModel, LogInputs, LogOutputs, LoggedModelKeyValues, SearchLoggedModels,
-    SearchLoggedModelsResponse,
+    CreateLoggedModel, FinalizeLoggedModel, LogInputs, LogOutputs, LoggedModelKeyValues, SearchDatasets,
+    SearchLoggedModels, SearchLoggedModelsResponse,
 };
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-fn required_run(run_id: &Option<String>) -> ApiResult<String> {
-    run_id
-        .clone()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing("run_id"))
-}
-
 pub async fn log_inputs(State(s): State<AppState>, JsonBody(req): JsonBody<LogInputs>) -> ApiResult<Json<Value>> {
-    let id = required_run(&req.run_id)?;
+    let id = run_id(req.run_id.as_deref(), None)?;
     s.run(move |st| st.log_inputs(&id, &req.datasets, &req.models)).await?;
     Ok(Json(json!({})))
 }
 
 pub async fn log_outputs(State(s): State<AppState>, JsonBody(req): JsonBody<LogOutputs>) -> ApiResult<Json<Value>> {
-    let id = required_run(&req.run_id)?;
+    let id = run_id(req.run_id.as_deref(), None)?;
     s.run(move |st| st.log_outputs(&id, &req.models)).await?;
     Ok(Json(json!({})))
+}
+
+pub async fn search_datasets(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<SearchDatasets>,
+) -> ApiResult<Json<Value>> {
+    let summaries = s.run(move |st| st.search_datasets(&req.experiment_ids)).await?;
+    Ok(Json(json!({ "dataset_summaries": summaries })))
 }
 
 pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateLoggedModel>) -> ApiResult<Json<Value>> {
@@ -94,28 +95,13 @@ pub async fn search(
 /// The files of a folder of the model's artifacts (`artifact_directory_path`, default its root).
 pub async fn list_artifacts(State(s): State<AppState>, Path(id): Path<String>, q: Params) -> ApiResult<Json<Value>> {
     let rel = q.get("artifact_directory_path").unwrap_or("").to_string();
-    let (files, root_uri) = s
+    let body = s
         .run(move |st| {
             let model = st.get_logged_model(&id)?;
             let p = st.uri_artifact_path(&model.info.artifact_uri, &rel)?;
-            let prefix = if rel.is_empty() {
-                String::new()
-            } else {
-                format!("{}/", rel.trim_end_matches('/'))
-            };
-            let files = st
-                .list_artifacts(&p)?
-                .into_iter()
-                .map(|mut f| {
-                    f.path = format!("{prefix}{}", f.path);
-                    f
-                })
-                .collect();
-            Ok((files, model.info.artifact_uri))
+            listing(st, &p, &rel, model.info.artifact_uri)
         })
         .await?;
-    let mut body = serde_json::to_value(ListArtifactsResponse { files }).unwrap_or_else(|_| json!({}));
-    body["root_uri"] = Value::String(root_uri);
     Ok(Json(body))
 }
 

@@ -3,7 +3,7 @@
 use super::AppState;
 use super::convert::{to_mlflow_run, to_run_info};
 use super::error::{ApiError, ApiResult};
-use super::extract::{JsonBody, Params};
+use super::extract::{JsonBody, Params, run_id};
 use crate::api::ext::{CreateRunExt, UpdateRunExt};
 use crate::api::{
     CreateRun, KeyValue, LogBatch, LogKeyValue, LogMetric, Metric, MetricHistoryResponse, RunIdBody, SearchRuns,
@@ -20,15 +20,6 @@ const BULK_INTERVAL_MAX: usize = 2500;
 const BULK_MAX_RUNS: usize = 100;
 const BULK_HISTORY_MAX: usize = 25_000;
 
-fn run_id(run_id: &Option<String>, run_uuid: &Option<String>) -> ApiResult<String> {
-    run_id
-        .as_deref()
-        .or(run_uuid.as_deref())
-        .filter(|s| !s.is_empty())
-        .map(String::from)
-        .ok_or_else(|| ApiError::missing("run_id"))
-}
-
 fn key(k: &Option<String>) -> ApiResult<String> {
     k.clone()
         .filter(|s| !s.is_empty())
@@ -37,7 +28,7 @@ fn key(k: &Option<String>) -> ApiResult<String> {
 
 /// The run id and the key/value pair of a log-parameter or set-tag request.
 fn run_and_pair(req: LogKeyValue) -> ApiResult<(String, KeyValue)> {
-    let id = run_id(&req.run_id, &req.run_uuid)?;
+    let id = run_id(req.run_id.as_deref(), req.run_uuid.as_deref())?;
     let pair = KeyValue {
         key: key(&req.key)?,
         value: req.value.ok_or_else(|| ApiError::missing("value"))?,
@@ -76,7 +67,7 @@ pub async fn get(State(s): State<AppState>, q: Params) -> ApiResult<Json<Value>>
 
 pub async fn update(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateRun>) -> ApiResult<Json<Value>> {
     let ext = UpdateRunExt {
-        run_id: run_id(&req.run_id, &req.run_uuid)?,
+        run_id: run_id(req.run_id.as_deref(), req.run_uuid.as_deref())?,
         status: req.status,
         end_time: req.end_time,
         name: req.run_name,
@@ -87,13 +78,13 @@ pub async fn update(State(s): State<AppState>, JsonBody(req): JsonBody<UpdateRun
 }
 
 pub async fn delete(State(s): State<AppState>, JsonBody(req): JsonBody<RunIdBody>) -> ApiResult<Json<Value>> {
-    let id = run_id(&req.run_id, &req.run_uuid)?;
+    let id = run_id(req.run_id.as_deref(), req.run_uuid.as_deref())?;
     s.run(move |st| st.delete_run(&id)).await?;
     Ok(Json(json!({})))
 }
 
 pub async fn restore(State(s): State<AppState>, JsonBody(req): JsonBody<RunIdBody>) -> ApiResult<Json<Value>> {
-    let id = run_id(&req.run_id, &req.run_uuid)?;
+    let id = run_id(req.run_id.as_deref(), req.run_uuid.as_deref())?;
     s.run(move |st| st.restore_run(&id)).await?;
     Ok(Json(json!({})))
 }
@@ -126,7 +117,7 @@ async fn apply_batch(s: AppState, id: String, batch: LogBatch) -> ApiResult<Json
 }
 
 pub async fn log_metric(State(s): State<AppState>, JsonBody(req): JsonBody<LogMetric>) -> ApiResult<Json<Value>> {
-    let id = run_id(&req.run_id, &req.run_uuid)?;
+    let id = run_id(req.run_id.as_deref(), req.run_uuid.as_deref())?;
     let metric = Metric {
         key: key(&req.key)?,
         value: req.value.ok_or_else(|| ApiError::missing("value"))?,
@@ -168,14 +159,14 @@ pub async fn set_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyVa
 }
 
 pub async fn delete_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
-    let id = run_id(&req.run_id, &req.run_uuid)?;
+    let id = run_id(req.run_id.as_deref(), req.run_uuid.as_deref())?;
     let k = key(&req.key)?;
     s.run(move |st| st.delete_tag(&id, &k)).await?;
     Ok(Json(json!({})))
 }
 
 pub async fn log_batch(State(s): State<AppState>, JsonBody(req): JsonBody<LogBatch>) -> ApiResult<Json<Value>> {
-    let id = run_id(&req.run_id, &None)?;
+    let id = run_id(req.run_id.as_deref(), None)?;
     s.run(move |st| st.log_batch(&req, &id)).await?;
     Ok(Json(json!({})))
 }

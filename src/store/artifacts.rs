@@ -5,6 +5,7 @@
 
 use super::{Result, Store, StoreError};
 use crate::api::FileInfo;
+use crate::api::ext::RunDetail;
 use crate::api::limits::MAX_ARTIFACT_BYTES;
 use std::path::{Path, PathBuf};
 
@@ -97,9 +98,13 @@ impl Store {
 
     /// A run's artifact location from its id and a relative path.
     pub fn run_artifact_path(&self, run_id: &str, rel: &str) -> Result<ArtifactPath> {
-        let run = self.get_run(run_id)?;
+        Self::artifact_path_in_run(&self.get_run(run_id)?, rel)
+    }
+
+    /// A relative path inside a loaded run's artifacts.
+    pub fn artifact_path_in_run(run: &RunDetail, rel: &str) -> Result<ArtifactPath> {
         Ok(ArtifactPath {
-            base: vec![run.experiment_id, run.run_id, "artifacts".into()],
+            base: vec![run.experiment_id.clone(), run.run_id.clone(), "artifacts".into()],
             rel: safe_segments(rel)?,
         })
     }
@@ -216,9 +221,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Deletes a file or folder. Below an experiment's folder only what is inside a run's or a
+    /// logged model's `artifacts/` can go: never the run, the model or the experiment itself.
     pub fn delete_artifact(&self, p: &ArtifactPath) -> Result<()> {
-        if p.rel.is_empty() && p.base.is_empty() {
-            return Err(StoreError::Invalid("Refusing to delete the whole artifact root".into()));
+        let all: Vec<&str> = p.base.iter().chain(&p.rel).map(String::as_str).collect();
+        let inside_artifacts = match all.as_slice() {
+            [] => return Err(StoreError::Invalid("Refusing to delete the whole artifact root".into())),
+            [_, "models", _, "artifacts", _, ..] => true,
+            [_, run, "artifacts", _, ..] => *run != "models",
+            _ => false,
+        };
+        if !inside_artifacts && self.get_experiment(all[0]).is_ok() {
+            return Err(StoreError::Invalid(format!(
+                "Refusing to delete '{}': only files inside a run's or a logged model's artifacts can be deleted",
+                all.join("/")
+            )));
         }
         let path = self.artifact_file(p)?;
         match std::fs::symlink_metadata(&path) {

@@ -22,7 +22,7 @@ fn not_found(model_id: &str) -> StoreError {
 }
 
 /// Fails unless the model exists and is not deleted.
-fn check_model(conn: &Connection, model_id: &str) -> Result<()> {
+pub(super) fn check_model(conn: &Connection, model_id: &str) -> Result<()> {
     let stage: Option<String> = conn
         .query_row(
             "SELECT lifecycle_stage FROM logged_models WHERE model_id = ?1",
@@ -137,6 +137,54 @@ pub(super) fn record_model_metrics(tx: &Transaction, run_id: &str, metrics: &[Me
         )?;
     }
     Ok(())
+}
+
+/// Records on a logged model that a registered model version was made from it, in the
+/// `mlflow.modelVersions` tag MLflow keeps: a JSON list of `{"name": ..., "version": ...}`.
+pub(super) fn note_registered_version(tx: &Transaction, model_id: &str, name: &str, version: i64) -> Result<()> {
+    check_model(tx, model_id)?;
+    const KEY: &str = "mlflow.modelVersions";
+    let old: Option<String> = tx
+        .query_row(
+            "SELECT value FROM logged_model_tags WHERE model_id = ?1 AND key = ?2",
+            params![model_id, KEY],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // Entries a client wrote itself (MLflow's writes the version as a string) are kept as written.
+    let mut entries: Vec<serde_json::Value> = old
+        .and_then(|o| serde_json::from_str::<Vec<serde_json::Value>>(&o).ok())
+        .unwrap_or_default();
+    let entry = serde_json::json!({"name": name, "version": version});
+    if entries.contains(&entry) {
+        return Ok(());
+    }
+    entries.push(entry);
+    // Written as Python's json.dumps writes it (", " and ": ", name first), which is how
+    // MLflow's clients compare it.
+    let field = |e: &serde_json::Value, k: &str| e.get(k).map_or_else(|| "null".to_string(), |v| v.to_string());
+    let text = format!(
+        "[{}]",
+        entries
+            .iter()
+            .map(|e| format!(
+                "{{\"name\": {}, \"version\": {}}}",
+                field(e, "name"),
+                field(e, "version")
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    upsert(
+        tx,
+        "logged_model_tags",
+        model_id,
+        &KeyValue {
+            key: KEY.into(),
+            value: text,
+        },
+    )?;
+    touch(tx, model_id)
 }
 
 impl Subject for LoggedModel {

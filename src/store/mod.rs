@@ -1,14 +1,16 @@
 //! The run-history store: SQLite (WAL) for runs and values, files for artifacts, in one store folder.
 
 mod artifacts;
-mod assets;
 mod experiments;
 mod ingest;
 mod inputs;
 mod load;
 mod logged_models;
 mod metrics;
+mod model_source;
+mod model_versions;
 mod prefilter;
+mod registry;
 mod runs;
 mod schema;
 mod search;
@@ -140,6 +142,8 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod registry_tests;
 #[cfg(test)]
 mod search_tests;
 #[cfg(test)]

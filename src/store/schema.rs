@@ -186,6 +186,53 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (run_id, model_id, step)
     );
     "#,
+    // 5: MLflow's model registry. The promoted assets of before become its versions, sourced from
+    // their runs' artifacts.
+    r#"
+    CREATE TABLE registered_models (
+        name TEXT PRIMARY KEY,
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        description TEXT,
+        next_version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE registered_model_tags (
+        name TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (name, key)
+    );
+    CREATE TABLE model_versions (
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        creation_time INTEGER NOT NULL,
+        last_updated_time INTEGER NOT NULL,
+        description TEXT,
+        current_stage TEXT NOT NULL DEFAULT 'None',
+        source TEXT NOT NULL,
+        storage_location TEXT NOT NULL,
+        run_id TEXT,
+        run_link TEXT,
+        model_id TEXT,
+        PRIMARY KEY (name, version)
+    );
+    CREATE INDEX model_versions_by_run ON model_versions(run_id);
+    CREATE TABLE model_version_tags (
+        name TEXT NOT NULL, version INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+        PRIMARY KEY (name, version, key)
+    );
+    CREATE TABLE registered_model_aliases (
+        name TEXT NOT NULL, alias TEXT NOT NULL, version INTEGER NOT NULL,
+        PRIMARY KEY (name, alias)
+    );
+    INSERT INTO registered_models (name, creation_time, last_updated_time, next_version)
+        SELECT name, MIN(created_time), MAX(created_time), MAX(version) + 1 FROM assets GROUP BY name;
+    INSERT INTO model_versions (name, version, creation_time, last_updated_time, source, storage_location, run_id)
+        SELECT a.name, a.version, a.created_time, a.created_time,
+               r.artifact_uri || CASE WHEN a.prefix = '' THEN '' ELSE '/' || a.prefix END,
+               r.artifact_uri || CASE WHEN a.prefix = '' THEN '' ELSE '/' || a.prefix END,
+               a.run_id
+        FROM assets a JOIN runs r ON r.run_id = a.run_id;
+    DROP TABLE assets;
+    "#,
 ];
 
 /// Brings the schema up to date and makes sure the Default experiment (id 0) exists.
@@ -208,4 +255,49 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         [now],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn promoted_assets_become_registered_model_versions() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 4;
+             INSERT INTO experiments VALUES (1, 'e', 'mlflow-artifacts:/1', 'active', 1, 1);
+             INSERT INTO runs (run_id, experiment_id, run_number, name, user_id, status, created_time, artifact_uri)
+                 VALUES ('r1', 1, 1, 'first', '', 'Completed', 1, 'mlflow-artifacts:/1/r1/artifacts');
+             INSERT INTO assets VALUES ('model', 1, 'r1', 'outputs', '[\"outputs/m.pkl\"]', 10);
+             INSERT INTO assets VALUES ('model', 2, 'r1', '', '[\"outputs/m.pkl\"]', 20);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let versions: Vec<(i64, String, String, i64)> = conn
+            .prepare("SELECT version, source, run_id, creation_time FROM model_versions WHERE name = 'model' ORDER BY version")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            versions,
+            vec![
+                (1, "mlflow-artifacts:/1/r1/artifacts/outputs".into(), "r1".into(), 10),
+                (2, "mlflow-artifacts:/1/r1/artifacts".into(), "r1".into(), 20)
+            ]
+        );
+        let next: i64 = conn
+            .query_row(
+                "SELECT next_version FROM registered_models WHERE name = 'model'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(next, 3);
+    }
 }
