@@ -120,22 +120,65 @@ fn logger_delivers_and_the_cli_reads_the_store_directly() {
             .arg(&store_dir),
     );
     assert_eq!(std::fs::read(dest.join("outputs/model.pkl")).unwrap(), b"model bytes");
-    let asset: serde_json::Value = serde_json::from_str(&run_ok(
+    // promote registers the run's outputs as the next version of a registered model.
+    for want in ["1", "2"] {
+        let promoted: serde_json::Value = serde_json::from_str(&run_ok(
+            bin()
+                .args([
+                    "promote",
+                    "-r",
+                    &run_id,
+                    "-ap",
+                    "outputs",
+                    "-n",
+                    "iris-model",
+                    "--store",
+                ])
+                .arg(&store_dir),
+        ))
+        .unwrap();
+        assert_eq!(promoted["model_version"]["version"], want);
+        assert_eq!(promoted["model_version"]["run_id"], run_id.as_str());
+        assert_eq!(promoted["artifacts"], serde_json::json!(["outputs/model.pkl"]));
+    }
+    let nothing = bin()
+        .args([
+            "promote",
+            "-r",
+            &run_id,
+            "-ap",
+            "nothing",
+            "-n",
+            "iris-model",
+            "--store",
+        ])
+        .arg(&store_dir)
+        .output()
+        .unwrap();
+    assert!(!nothing.status.success());
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("no artifacts under 'nothing'"));
+    let table = run_ok(bin().args(["models", "--store"]).arg(&store_dir));
+    let row = table.lines().find(|l| l.starts_with("iris-model")).unwrap_or_default();
+    assert!(row.split_whitespace().nth(1) == Some("2"), "{table}");
+    let versions: serde_json::Value = serde_json::from_str(&run_ok(
         bin()
-            .args([
-                "promote",
-                "-r",
-                &run_id,
-                "-ap",
-                "outputs",
-                "-n",
-                "iris-model",
-                "--store",
-            ])
+            .args(["models", "iris-model", "-o", "json", "--store"])
             .arg(&store_dir),
     ))
     .unwrap();
-    assert_eq!(asset["version"], 1);
+    let numbers: Vec<&str> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, ["2", "1"]);
+    let unknown = bin()
+        .args(["models", "nosuch", "--store"])
+        .arg(&store_dir)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
     let missing = bin()
         .args(["info", "-r", "0123456789abcdef0123456789abcdef", "--store"])
         .arg(&store_dir)

@@ -209,6 +209,15 @@ const FIELDS: &[&str] = &[
     "size",
     "interval_secs",
     "prefix",
+    "version",
+    "new_name",
+    "alias",
+    "stage",
+    "stages",
+    "source",
+    "model_id",
+    "archive_existing_versions",
+    "description",
 ];
 
 const POSTS: &[&str] = &[
@@ -234,7 +243,16 @@ const POSTS: &[&str] = &[
     "/api/2.0/runhistory/runs/heartbeat",
     "/api/2.0/runhistory/blobs/missing",
     "/api/2.0/runhistory/snapshots/create",
-    "/api/2.0/runhistory/assets/promote",
+    "/api/2.0/mlflow/registered-models/create",
+    "/api/2.0/mlflow/registered-models/rename",
+    "/api/2.0/mlflow/registered-models/get-latest-versions",
+    "/api/2.0/mlflow/registered-models/set-tag",
+    "/api/2.0/mlflow/registered-models/alias",
+    "/api/2.0/mlflow/model-versions/create",
+    "/api/2.0/mlflow/model-versions/transition-stage",
+    "/api/2.0/mlflow/model-versions/set-tag",
+    "/api/2.0/mlflow/experiments/search-datasets",
+    "/api/2.0/mlflow/runs/log-inputs",
 ];
 
 const GETS: &[&str] = &[
@@ -250,6 +268,13 @@ const GETS: &[&str] = &[
     "/api/2.0/runhistory/metrics/downsample",
     "/api/2.0/runhistory/experiments/summary",
     "/api/2.0/runhistory/snapshots/get",
+    "/api/2.0/mlflow/registered-models/get",
+    "/api/2.0/mlflow/registered-models/search",
+    "/api/2.0/mlflow/registered-models/alias",
+    "/api/2.0/mlflow/model-versions/get",
+    "/api/2.0/mlflow/model-versions/search",
+    "/api/2.0/mlflow/model-versions/get-download-uri",
+    "/model-versions/get-artifact",
 ];
 
 #[test]

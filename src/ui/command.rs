@@ -32,6 +32,10 @@ pub enum Command {
     ApplyFilter(String),
     OpenRun(String),
     ShowDashboard,
+    /// Open the registered models page.
+    ShowModels,
+    /// Show (or hide) one registered model's versions.
+    ToggleModel(String),
     /// Add a run to, or take it from, the runs to compare.
     ToggleSelected(String),
     CompareSelected,

@@ -4,6 +4,7 @@
 use super::command::{ChartView, Command, FeedId};
 use super::compare_state::CompareState;
 use super::details_state::DetailsState;
+use super::models_state::ModelsState;
 use super::restore_state::RestoreSource;
 use super::route::Route;
 use super::state::{MAX_COMPARE, Workbench};
@@ -21,6 +22,9 @@ impl Workbench {
                 if let Some(d) = self.route.details_mut() {
                     d.refresh(&sp, &c);
                 }
+                if let Some(m) = self.route.models_mut() {
+                    m.refresh(&sp, &c);
+                }
             }
             Command::SelectExperiment(id) => self.select_experiment(id, now),
             Command::SelectScript(s) => {
@@ -33,6 +37,12 @@ impl Workbench {
             }
             Command::OpenRun(id) => self.route = Route::Details(Box::new(DetailsState::open(&id, &sp, &c))),
             Command::ShowDashboard => self.route = Route::Dashboard,
+            Command::ShowModels => self.route = Route::Models(Box::new(ModelsState::open(&sp, &c))),
+            Command::ToggleModel(name) => {
+                if let Some(m) = self.route.models_mut() {
+                    m.toggle_model(&name, &sp, &c);
+                }
+            }
             Command::ToggleSelected(id) => {
                 if let Some(i) = self.selected.iter().position(|s| *s == id) {
                     self.selected.remove(i);

@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod folder_pick;
 pub mod jobs_state;
 pub mod model;
+pub mod models_state;
 pub mod preview;
 pub mod restore_state;
 pub mod route;

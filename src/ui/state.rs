@@ -232,6 +232,7 @@ impl Workbench {
             || self.flavor.is_loading()
             || self.route.details().is_some_and(DetailsState::is_loading)
             || self.route.compare().is_some_and(CompareState::is_loading)
+            || matches!(&self.route, Route::Models(m) if m.is_loading())
     }
 
     /// Once a frame, before drawing (eframe's `logic`): applies the commands the last frame's
@@ -293,6 +294,9 @@ impl Workbench {
         }
         if let Some(cmp) = self.route.compare_mut() {
             cmp.poll(&sp, &c, &opts, now_ms);
+        }
+        if let Some(m) = self.route.models_mut() {
+            m.poll();
         }
     }
 

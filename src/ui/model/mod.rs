@@ -8,5 +8,6 @@ pub mod details;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod jobs;
+pub mod registry;
 pub mod run_page;
 pub mod series;

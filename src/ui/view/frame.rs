@@ -99,6 +99,7 @@ pub struct Sidebar<'a> {
     pub experiment_id: Option<&'a str>,
     pub scripts: &'a BTreeSet<String>,
     pub script: Option<&'a str>,
+    pub models_open: bool,
 }
 
 impl<'a> Sidebar<'a> {
@@ -108,6 +109,7 @@ impl<'a> Sidebar<'a> {
             experiment_id: wb.experiment_id(),
             scripts: wb.scripts(),
             script: wb.script(),
+            models_open: matches!(wb.route(), crate::ui::route::Route::Models(_)),
         }
     }
 }
@@ -120,6 +122,10 @@ pub fn sidebar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, side: &Sidebar<'_>, jobs: &
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.heading("Experiments");
                 experiment_list(ui, ctx, side);
+                ui.separator();
+                if ui.selectable_label(side.models_open, "Registered models").clicked() && !side.models_open {
+                    ctx.push(Command::ShowModels);
+                }
                 ui.separator();
                 super::jobs::project_form(ui, ctx, jobs, vs);
             });

@@ -8,6 +8,7 @@ mod details;
 mod frame;
 mod grid;
 mod jobs;
+mod models;
 
 use super::command::Command;
 use super::route::Route;
@@ -57,6 +58,7 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         Route::Dashboard => dashboard::show(ui, &mut ctx, &dashboard::Page::of(wb), vs),
         Route::Details(d) => details::show(ui, &mut ctx, d, vs),
         Route::Compare(c) => compare::show(ui, &mut ctx, c, vs),
+        Route::Models(m) => models::show(ui, &mut ctx, m),
     });
     cmds
 }
