@@ -53,6 +53,16 @@ impl HistoryClient {
         Ok(out)
     }
 
+    /// The registered versions made from a run.
+    pub async fn versions_of_run(&self, run_id: &str) -> Result<Vec<ModelVersion>> {
+        let query = [
+            ("filter", format!("run_id = '{run_id}'")),
+            ("max_results", "1000".to_string()),
+        ];
+        let page: SearchModelVersionsResponse = self.get_json(r::MODEL_VERSIONS_SEARCH, &query).await?;
+        Ok(page.model_versions)
+    }
+
     /// Registers the run's artifacts under `prefix` as the next version of model `name` (made if
     /// new), with the run as its source, as `mlflow.register_model` would.
     pub async fn promote(&self, run: &RunDetail, prefix: &str, name: &str) -> Result<Promotion> {

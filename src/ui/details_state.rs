@@ -5,10 +5,12 @@ use super::feed::SeriesFeed;
 use super::fetch::{Fetch, Spawner};
 use super::folder_pick::FolderPick;
 use super::model::details::series_keys;
+use super::model::registry::registered_labels;
 use super::model::run_page::{DetailsInputs, DetailsModel, details_model};
 use super::model::series::SeriesOptions;
 use super::preview::{self, Preview};
 use crate::api::ext::RunDetail;
+use crate::api::registry::ModelVersion;
 use crate::client::{HistoryClient, Progress};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -30,6 +32,8 @@ pub struct DetailsState {
     pub preview: Fetch<Preview>,
     pub download: Option<Download>,
     pub folder_pick: FolderPick,
+    /// The registered model versions made from this run.
+    pub registered: Fetch<Vec<ModelVersion>>,
     /// When the run was last asked for (a running run is asked again every couple of seconds).
     pub refreshed: Option<std::time::Instant>,
     /// Point counts of the series as last seen: a changed count means new points to read.
@@ -48,11 +52,15 @@ impl DetailsState {
             preview: Fetch::default(),
             download: None,
             folder_pick: FolderPick::default(),
+            registered: Fetch::default(),
             refreshed: None,
             counts: BTreeMap::new(),
             model: None,
         };
         d.refresh(spawner, client);
+        let (c, id) = (client.clone(), run_id.to_string());
+        d.registered
+            .request(spawner, async move { c.versions_of_run(&id).await });
         d
     }
 
@@ -67,6 +75,7 @@ impl DetailsState {
     pub fn poll(&mut self, spawner: &Spawner, client: &HistoryClient, opts: &SeriesOptions, now_ms: i64) {
         let fresh = self.run.poll();
         self.artifacts.poll();
+        self.registered.poll();
         self.preview.poll();
         if let Some(dest) = self.folder_pick.poll() {
             self.start_download(dest, spawner, client);
@@ -93,13 +102,20 @@ impl DetailsState {
         let inputs = DetailsInputs {
             run_generation: self.run.generation(),
             artifacts_generation: self.artifacts.generation(),
+            registered_generation: self.registered.generation(),
             live_second: if run.status.is_terminal() { 0 } else { now_ms / 1000 },
         };
         if self.model.as_ref().is_some_and(|(i, _)| *i == inputs) {
             return;
         }
         let artifacts = self.artifacts.value().map(Vec::as_slice);
-        self.model = Some((inputs, Arc::new(details_model(run, artifacts, now_ms))));
+        let mut model = details_model(run, artifacts, now_ms);
+        model.registered = self
+            .registered
+            .value()
+            .map(|v| registered_labels(v))
+            .unwrap_or_default();
+        self.model = Some((inputs, Arc::new(model)));
     }
 
     /// Reads a series for the view its chart reported.

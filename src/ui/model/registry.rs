@@ -91,6 +91,25 @@ pub fn models_page(models: &[RegisteredModel], open: Option<(&str, &[ModelVersio
     ModelsPage { rows, open }
 }
 
+/// How a run's registered versions read in its details: `iris v2 @champion`, by name and version.
+pub fn registered_labels(versions: &[ModelVersion]) -> Vec<String> {
+    let mut sorted: Vec<&ModelVersion> = versions.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name).then(number(a).cmp(&number(b))));
+    sorted
+        .into_iter()
+        .map(|v| {
+            let mut label = format!("{} v{}", v.name, v.version);
+            for a in &v.aliases {
+                label.push_str(&format!(" @{a}"));
+            }
+            if !v.current_stage.is_empty() && v.current_stage != "None" {
+                label.push_str(&format!(" ({})", v.current_stage));
+            }
+            label
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +173,14 @@ mod tests {
             );
         }
         assert_eq!(page.open, None);
+    }
+
+    #[test]
+    fn a_runs_versions_read_by_name_and_number() {
+        let mut other = version(1, "None", "r2");
+        other.name = "alpha".into();
+        let labels = registered_labels(&[version(2, "Production", "r2"), other, version(10, "None", "r2")]);
+        assert_eq!(labels, ["alpha v1", "iris v2 @champion (Production)", "iris v10"]);
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub struct DetailsModel {
     pub artifact_count: usize,
     /// The run started from a project snapshot, so the project can be restored to it.
     pub restorable: bool,
+    /// The registered model versions made from this run (`iris v2 @champion`).
+    pub registered: Vec<String>,
 }
 
 /// What a details model is built from; a model is rebuilt only when this changes.
@@ -28,6 +30,7 @@ pub struct DetailsModel {
 pub struct DetailsInputs {
     pub run_generation: u64,
     pub artifacts_generation: u64,
+    pub registered_generation: u64,
     /// The second a live run's duration was computed at (0 once the run has ended).
     pub live_second: i64,
 }
@@ -46,6 +49,7 @@ pub fn details_model(run: &RunDetail, artifacts: Option<&[(String, u64)]>, now_m
         artifacts: artifacts.map(artifact_tree),
         artifact_count: artifacts.map_or(0, <[_]>::len),
         restorable: run.properties.contains_key("SnapshotId"),
+        registered: Vec::new(),
     }
 }
 

@@ -37,6 +37,16 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
                     ui.end_row();
                 }
             });
+        if !m.registered.is_empty() {
+            ui.horizontal_wrapped(|ui| {
+                ui.strong("Registered as");
+                for label in &m.registered {
+                    if ui.link(label).on_hover_text("Open the registered models").clicked() {
+                        ctx.push(Command::ShowModels);
+                    }
+                }
+            });
+        }
         download_bar(ui, ctx, d, vs);
         if m.restorable {
             restore_bar(ui, ctx, &run.run_id, run.run_number);
