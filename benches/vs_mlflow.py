@@ -209,7 +209,8 @@ def workload(url, folder, quick):
 
 def model_path(url, exp):
     """MLflow 3's model path: log_model of a small sklearn model (a logged model, its artifacts,
-    finalize) and load_model by its models:/ URI."""
+    finalize), load_model by its models:/ URI, and registering it in the model registry and loading
+    it back by name and version."""
     import mlflow
     import mlflow.sklearn
     from sklearn.linear_model import LogisticRegression
@@ -235,6 +236,13 @@ def model_path(url, exp):
     loaded = mlflow.sklearn.load_model(uris[-1])
     assert list(loaded.predict([[1, 2]])) == list(model.predict([[1, 2]]))
     out["load_model (models:/ URI)"] = timed(lambda: mlflow.sklearn.load_model(uris[-1]), 5)
+    versions = []
+    out["register_model (a logged model)"] = timed(
+        lambda: versions.append(mlflow.register_model(uris[-1], "bench-model").version), 5
+    )
+    out["load_model (models:/name/version)"] = timed(
+        lambda: mlflow.sklearn.load_model(f"models:/bench-model/{versions[-1]}"), 5
+    )
     return out
 
 

@@ -29,7 +29,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, state: &ModelsState) {
         empty(ui);
         return;
     }
-    egui::ScrollArea::vertical().show(ui, |ui| {
+    egui::ScrollArea::both().auto_shrink(false).show(ui, |ui| {
         models(ui, ctx, &page, state.open.as_deref());
         if let Some((name, versions)) = &page.open {
             ui.separator();
