@@ -55,9 +55,19 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), C
             output,
             experiment,
             filter,
-        } => list(client, *output, experiment.as_deref(), filter.as_deref().unwrap_or("")).await,
+            deleted,
+        } => {
+            list(
+                client,
+                *output,
+                experiment.as_deref(),
+                filter.as_deref().unwrap_or(""),
+                *deleted,
+            )
+            .await
+        }
         Command::Last { experiment } => {
-            let runs = runs_of(client, experiment.as_deref(), "").await?;
+            let runs = runs_of(client, experiment.as_deref(), "", false).await?;
             let last = runs
                 .into_iter()
                 .max_by_key(|r| r.start_time)
@@ -105,6 +115,11 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), C
             Ok(())
         }
         Command::Models { name, output } => models(client, name.as_deref(), *output).await,
+        Command::Rename { .. }
+        | Command::Tag { .. }
+        | Command::Describe { .. }
+        | Command::Delete { .. }
+        | Command::Undelete { .. } => super::manage::dispatch(command, client).await,
     }
 }
 
@@ -130,8 +145,14 @@ async fn models(client: &HistoryClient, name: Option<&str>, output: Output) -> R
     Ok(())
 }
 
-/// Runs of one experiment (by name) or of every experiment, newest first.
-async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str) -> Result<Vec<RunDetail>, CliError> {
+/// Runs of one experiment (by name) or of every experiment, newest first; with `deleted`, the
+/// runs in the trash instead.
+pub(super) async fn runs_of(
+    client: &HistoryClient,
+    experiment: Option<&str>,
+    filter: &str,
+    deleted: bool,
+) -> Result<Vec<RunDetail>, CliError> {
     let experiments = match experiment {
         Some(name) => vec![
             client
@@ -143,16 +164,24 @@ async fn runs_of(client: &HistoryClient, experiment: Option<&str>, filter: &str)
     };
     let mut runs = Vec::new();
     for e in experiments {
-        runs.extend(client.experiment_runs(&e.experiment_id, filter).await?.runs);
+        if deleted {
+            runs.extend(client.deleted_runs(&e.experiment_id).await?);
+        } else {
+            runs.extend(client.experiment_runs(&e.experiment_id, filter).await?.runs);
+        }
     }
     runs.sort_by(|a, b| b.start_time.cmp(&a.start_time).then(b.run_number.cmp(&a.run_number)));
     Ok(runs)
 }
 
 /// A run from its id, or from its number within the experiment (the newest experiment by default).
-pub async fn resolve(client: &HistoryClient, run: &str, experiment: Option<&str>) -> Result<RunDetail, CliError> {
+pub(super) async fn resolve(
+    client: &HistoryClient,
+    run: &str,
+    experiment: Option<&str>,
+) -> Result<RunDetail, CliError> {
     if let Ok(number) = run.parse::<i64>() {
-        let runs = runs_of(client, experiment, "").await?;
+        let runs = runs_of(client, experiment, "", false).await?;
         return runs
             .into_iter()
             .find(|r| r.run_number == number)
@@ -172,8 +201,19 @@ async fn print_info(client: &HistoryClient, run: &RunDetail) -> Result<(), CliEr
     Ok(())
 }
 
-async fn list(client: &HistoryClient, output: Output, experiment: Option<&str>, filter: &str) -> Result<(), CliError> {
-    let runs = runs_of(client, experiment, filter).await?;
+async fn list(
+    client: &HistoryClient,
+    output: Output,
+    experiment: Option<&str>,
+    filter: &str,
+    deleted: bool,
+) -> Result<(), CliError> {
+    if deleted && !filter.is_empty() {
+        return Err(CliError::Usage(
+            "--deleted lists the whole trash; it takes no --filter".into(),
+        ));
+    }
+    let runs = runs_of(client, experiment, filter, deleted).await?;
     let now = now_ms();
     match output {
         Output::Table => println!("{}", format::runs_table(&runs, now)),

@@ -2,6 +2,7 @@
 
 mod commands;
 pub mod format;
+mod manage;
 mod tracked;
 
 use crate::api::layout::DEFAULT_STORE_DIR;
@@ -58,6 +59,9 @@ pub enum Command {
         /// A filter in the search language, e.g. "metrics.Accuracy > 0.6 OR params.lr = '0.1'".
         #[arg(long, short = 'f')]
         filter: Option<String>,
+        /// The runs in the trash instead (deleted; `undelete` brings one back).
+        #[arg(long)]
+        deleted: bool,
     },
     /// The most recent run.
     Last {
@@ -100,6 +104,48 @@ pub enum Command {
         artifact_prefix: String,
         #[arg(short, long)]
         name: String,
+        #[arg(long, short = 'e')]
+        experiment: Option<String>,
+    },
+    /// Give a run a new name (MLflow's run name: MLflow users see it too).
+    Rename {
+        #[arg(short, long)]
+        run: String,
+        name: String,
+        #[arg(long, short = 'e')]
+        experiment: Option<String>,
+    },
+    /// Set tags on a run (KEY=VALUE ...) and remove others (--remove KEY).
+    Tag {
+        #[arg(short, long)]
+        run: String,
+        /// Tags to set, each KEY=VALUE.
+        tags: Vec<String>,
+        /// A tag to remove (again for more).
+        #[arg(long)]
+        remove: Vec<String>,
+        #[arg(long, short = 'e')]
+        experiment: Option<String>,
+    },
+    /// Set a run's description (markdown; MLflow's run note). An empty text clears it.
+    Describe {
+        #[arg(short, long)]
+        run: String,
+        text: String,
+        #[arg(long, short = 'e')]
+        experiment: Option<String>,
+    },
+    /// Move a run to the trash (nothing is erased; `undelete` brings it back).
+    Delete {
+        #[arg(short, long)]
+        run: String,
+        #[arg(long, short = 'e')]
+        experiment: Option<String>,
+    },
+    /// Bring a run back from the trash.
+    Undelete {
+        #[arg(short, long)]
+        run: String,
         #[arg(long, short = 'e')]
         experiment: Option<String>,
     },
@@ -294,6 +340,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
                         output: Output::Table,
                         experiment: Some(crate::project::experiment_of(dir)),
                         filter: None,
+                        deleted: false,
                     },
                     &conn.client,
                 ))?;
@@ -311,7 +358,12 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         | Command::Compare { .. }
         | Command::Download { .. }
         | Command::Promote { .. }
-        | Command::Models { .. } => {
+        | Command::Models { .. }
+        | Command::Rename { .. }
+        | Command::Tag { .. }
+        | Command::Describe { .. }
+        | Command::Delete { .. }
+        | Command::Undelete { .. } => {
             let conn = connect(cli.source(&cli.store, false))?;
             runtime.block_on(commands::dispatch(command, &conn.client)).map(|_| 0)
         }

@@ -3,10 +3,12 @@
 mod download;
 mod files;
 pub mod logger;
+mod manage;
 mod reads;
 mod registry;
 
 pub use download::Progress;
+pub use manage::NOTE_TAG;
 pub use reads::{Flavor, run_from_mlflow};
 pub use registry::Promotion;
 
