@@ -5,6 +5,7 @@
 use super::model::columns::ColumnKey;
 use super::model::dashboard::{ChartKey, RunAxis};
 use super::model::series::SeriesOptions;
+use super::state_manage::RunChange;
 use std::path::PathBuf;
 
 /// Which series feed a chart draws: one per series of the open run, or per (series, run) compared.
@@ -36,6 +37,14 @@ pub enum Command {
     ShowModels,
     /// Show (or hide) one registered model's versions.
     ToggleModel(String),
+    /// Change a run: rename, describe, tag, trash, restore.
+    ChangeRun {
+        run_id: String,
+        change: RunChange,
+    },
+    /// Open the chosen experiment's trash.
+    ShowTrash,
+    DismissNotice,
     /// Add a run to, or take it from, the runs to compare.
     ToggleSelected(String),
     CompareSelected,

@@ -22,8 +22,10 @@ impl Workbench {
                 if let Some(d) = self.route.details_mut() {
                     d.refresh(&sp, &c);
                 }
-                if let Some(m) = self.route.models_mut() {
-                    m.refresh(&sp, &c);
+                match &mut self.route {
+                    Route::Models(m) => m.refresh(&sp, &c),
+                    Route::Trash(t) => t.refresh(&sp, &c),
+                    Route::Dashboard | Route::Details(_) | Route::Compare(_) => {}
                 }
             }
             Command::SelectExperiment(id) => self.select_experiment(id, now),
@@ -38,6 +40,9 @@ impl Workbench {
             Command::OpenRun(id) => self.route = Route::Details(Box::new(DetailsState::open(&id, &sp, &c))),
             Command::ShowDashboard => self.route = Route::Dashboard,
             Command::ShowModels => self.route = Route::Models(Box::new(ModelsState::open(&sp, &c))),
+            Command::ChangeRun { run_id, change } => self.change_run(run_id, change),
+            Command::ShowTrash => self.show_trash(),
+            Command::DismissNotice => self.notice = None,
             Command::ToggleModel(name) => {
                 if let Some(m) = self.route.models_mut() {
                     m.toggle_model(&name, &sp, &c);

@@ -17,7 +17,9 @@ pub mod restore_state;
 pub mod route;
 pub mod settings;
 pub mod state;
+mod state_manage;
 mod state_tracked;
+pub mod trash_state;
 pub mod view;
 pub mod view_state;
 

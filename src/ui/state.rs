@@ -50,6 +50,10 @@ pub struct Workbench {
     pub(super) demo_dir: std::path::PathBuf,
     /// The restore being planned, confirmed or done (its dialog is open while this is set).
     pub(super) restore: Option<RestoreState>,
+    /// A change of a run on its way to the server.
+    pub(super) changing: Fetch<super::state_manage::ChangeDone>,
+    /// What the last change did (or why it was not made).
+    pub(super) notice: Option<super::state_manage::Notice>,
     dashboard: Option<(DashboardInputs, std::sync::Arc<DashboardModel>)>,
     started: bool,
     last_runs_request: Option<Instant>,
@@ -76,6 +80,8 @@ impl Workbench {
             settings,
             jobs: JobsState::default(),
             restore: None,
+            changing: Fetch::default(),
+            notice: None,
             demo_dir: std::env::current_dir().unwrap_or_default().join("runhistory-demo"),
             dashboard: None,
             started: false,
@@ -232,7 +238,9 @@ impl Workbench {
             || self.flavor.is_loading()
             || self.route.details().is_some_and(DetailsState::is_loading)
             || self.route.compare().is_some_and(CompareState::is_loading)
+            || self.changing.is_loading()
             || matches!(&self.route, Route::Models(m) if m.is_loading())
+            || matches!(&self.route, Route::Trash(t) if t.runs.is_loading())
     }
 
     /// Once a frame, before drawing (eframe's `logic`): applies the commands the last frame's
@@ -295,9 +303,12 @@ impl Workbench {
         if let Some(cmp) = self.route.compare_mut() {
             cmp.poll(&sp, &c, &opts, now_ms);
         }
-        if let Some(m) = self.route.models_mut() {
-            m.poll();
+        match &mut self.route {
+            Route::Models(m) => m.poll(),
+            Route::Trash(t) => t.poll(),
+            Route::Dashboard | Route::Details(_) | Route::Compare(_) => {}
         }
+        self.poll_change(now);
     }
 
     /// How soon the window should wake to refresh, with nothing else happening.

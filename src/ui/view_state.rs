@@ -20,6 +20,15 @@ pub struct ViewState {
     pub preview_texture: Option<((String, String, u64), egui::TextureHandle)>,
     /// Compared images by (run id, path).
     pub compare_textures: BTreeMap<(String, String), egui::TextureHandle>,
+    /// The name being typed for a run: (run id, text).
+    pub rename: Option<(String, String)>,
+    /// The description being written for a run: (run id, text).
+    pub describe: Option<(String, String)>,
+    /// The tag being added in details.
+    pub tag_key: String,
+    pub tag_value: String,
+    /// Laid-out markdown of descriptions.
+    pub markdown: egui_commonmark::CommonMarkCache,
     /// Where each dashboard chart was last drawn, so a point can be found on screen (tests click them).
     pub chart_frames: BTreeMap<ChartKey, egui_plot::PlotTransform>,
     /// Where each series chart was last drawn, by chart id (the benchmark zooms them).

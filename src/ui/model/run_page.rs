@@ -15,7 +15,12 @@ pub struct DetailsModel {
     pub values: Vec<(String, String)>,
     pub tables: Vec<Table>,
     pub params: Vec<(String, String)>,
+    /// The user's tags, which can be removed and added to.
     pub tags: Vec<(String, String)>,
+    /// Tags the tools keep (`mlflow.*`, `runhistory.*`), shown apart.
+    pub system_tags: Vec<(String, String)>,
+    /// The run's description (MLflow's note), markdown.
+    pub description: String,
     /// The artifact tree, once the list has arrived.
     pub artifacts: Option<Folder>,
     pub artifact_count: usize,
@@ -35,6 +40,11 @@ pub struct DetailsInputs {
     pub live_second: i64,
 }
 
+/// A tag a tool keeps (MLflow's `mlflow.*`, ours), not one the user set.
+pub fn is_system_tag(key: &str) -> bool {
+    key.starts_with("mlflow.") || key.starts_with("runhistory.")
+}
+
 pub fn details_model(run: &RunDetail, artifacts: Option<&[(String, u64)]>, now_ms: i64) -> DetailsModel {
     let pairs = |m: &std::collections::BTreeMap<String, String>| -> Vec<(String, String)> {
         m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
@@ -45,7 +55,19 @@ pub fn details_model(run: &RunDetail, artifacts: Option<&[(String, u64)]>, now_m
         values: scalars(run),
         tables: tables(run),
         params: pairs(&run.params),
-        tags: pairs(&run.tags),
+        tags: run
+            .tags
+            .iter()
+            .filter(|(k, _)| !is_system_tag(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        system_tags: run
+            .tags
+            .iter()
+            .filter(|(k, _)| is_system_tag(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        description: run.description.clone().unwrap_or_default(),
         artifacts: artifacts.map(artifact_tree),
         artifact_count: artifacts.map_or(0, <[_]>::len),
         restorable: run.properties.contains_key("SnapshotId"),
@@ -78,7 +100,12 @@ mod tests {
                 })
                 .collect(),
             params: [("lr".to_string(), "0.1".to_string())].into(),
-            tags: [("team".to_string(), "vision".to_string())].into(),
+            tags: [
+                ("team".to_string(), "vision".to_string()),
+                ("mlflow.source.name".to_string(), "train.py".to_string()),
+            ]
+            .into(),
+            description: Some("# Sweep".into()),
             properties: props.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             ..Default::default()
         }
@@ -115,6 +142,8 @@ mod tests {
             assert_eq!(m.artifact_count, tree.unwrap_or(0), "{case}");
             assert_eq!(m.params, vec![("lr".to_string(), "0.1".to_string())], "{case}");
             assert_eq!(m.tags, vec![("team".to_string(), "vision".to_string())], "{case}");
+            assert_eq!(m.system_tags[0].0, "mlflow.source.name", "{case}: tools' tags apart");
+            assert_eq!(m.description, "# Sweep", "{case}");
             assert_eq!(m.header[0], ("Run", "7 · bright-owl".to_string()), "{case}");
         }
     }

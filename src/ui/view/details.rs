@@ -22,7 +22,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
         return;
     };
     egui::ScrollArea::vertical().id_salt("details_scroll").show(ui, |ui| {
-        ui.heading(&m.title);
+        super::run_edit::name_bar(ui, ctx, &run.run_id, &run.name, &m.title, vs);
         egui::Grid::new("details_header")
             .num_columns(2)
             .striped(true)
@@ -48,9 +48,13 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
             });
         }
         download_bar(ui, ctx, d, vs);
-        if m.restorable {
-            restore_bar(ui, ctx, &run.run_id, run.run_number);
-        }
+        ui.horizontal(|ui| {
+            if m.restorable {
+                restore_bar(ui, ctx, &run.run_id, run.run_number);
+            }
+            super::run_edit::trash_button(ui, ctx, &run.run_id);
+        });
+        super::run_edit::description(ui, ctx, &run.run_id, &m, vs);
         if !m.values.is_empty() {
             egui::CollapsingHeader::new("Values").default_open(true).show(ui, |ui| {
                 key_value_grid(
@@ -96,9 +100,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
                     m.params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                 );
             });
-        egui::CollapsingHeader::new(format!("Tags ({})", m.tags.len())).show(ui, |ui| {
-            key_value_grid(ui, "tags_grid", m.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        });
+        super::run_edit::tags(ui, ctx, &run.run_id, &m, vs);
         egui::CollapsingHeader::new("Artifacts")
             .default_open(true)
             .show(ui, |ui| artifacts(ui, ctx, d, &m, vs));

@@ -93,6 +93,33 @@ pub fn banner(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, message: &str) {
         });
 }
 
+/// What the last change of a run did, with Undo after a move to the trash.
+pub fn notice(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, n: &crate::ui::state_manage::Notice) {
+    let fill = if n.error {
+        egui::Color32::from_rgb(140, 30, 30)
+    } else {
+        egui::Color32::from_rgb(30, 80, 50)
+    };
+    egui::Panel::top("notice")
+        .frame(egui::Frame::new().fill(fill).inner_margin(6.0))
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.colored_label(egui::Color32::WHITE, &n.text);
+                if let Some(run_id) = &n.undo
+                    && ui.button("Undo").clicked()
+                {
+                    ctx.push(Command::ChangeRun {
+                        run_id: run_id.clone(),
+                        change: crate::ui::state_manage::RunChange::Restore,
+                    });
+                }
+                if ui.small_button("Dismiss").clicked() {
+                    ctx.push(Command::DismissNotice);
+                }
+            });
+        });
+}
+
 /// What the sidebar lists.
 pub struct Sidebar<'a> {
     pub experiments: Option<&'a [Experiment]>,
@@ -100,6 +127,7 @@ pub struct Sidebar<'a> {
     pub scripts: &'a BTreeSet<String>,
     pub script: Option<&'a str>,
     pub models_open: bool,
+    pub trash_open: bool,
 }
 
 impl<'a> Sidebar<'a> {
@@ -110,6 +138,7 @@ impl<'a> Sidebar<'a> {
             scripts: wb.scripts(),
             script: wb.script(),
             models_open: matches!(wb.route(), crate::ui::route::Route::Models(_)),
+            trash_open: matches!(wb.route(), crate::ui::route::Route::Trash(_)),
         }
     }
 }
@@ -125,6 +154,14 @@ pub fn sidebar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, side: &Sidebar<'_>, jobs: &
                 ui.separator();
                 if ui.selectable_label(side.models_open, "Registered models").clicked() && !side.models_open {
                     ctx.push(Command::ShowModels);
+                }
+                if ui
+                    .selectable_label(side.trash_open, "Trash")
+                    .on_hover_text("The chosen experiment's deleted runs")
+                    .clicked()
+                    && !side.trash_open
+                {
+                    ctx.push(Command::ShowTrash);
                 }
                 ui.separator();
                 super::jobs::project_form(ui, ctx, jobs, vs);

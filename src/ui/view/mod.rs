@@ -9,6 +9,8 @@ mod frame;
 mod grid;
 mod jobs;
 mod models;
+mod run_edit;
+mod trash;
 
 use super::command::Command;
 use super::route::Route;
@@ -54,11 +56,16 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         Route::Compare(c) => vs.compare_textures.retain(|(run, _), _| c.run_ids.contains(run)),
         _ => vs.compare_textures.clear(),
     }
+    if let Some(n) = wb.notice() {
+        frame::notice(ui, &mut ctx, n);
+    }
+    let experiment_name = wb.summary().map(|s| s.experiment.name.clone()).unwrap_or_default();
     egui::CentralPanel::default().show(ui, |ui| match wb.route() {
         Route::Dashboard => dashboard::show(ui, &mut ctx, &dashboard::Page::of(wb), vs),
         Route::Details(d) => details::show(ui, &mut ctx, d, vs),
         Route::Compare(c) => compare::show(ui, &mut ctx, c, vs),
         Route::Models(m) => models::show(ui, &mut ctx, m),
+        Route::Trash(t) => trash::show(ui, &mut ctx, t, &experiment_name),
     });
     cmds
 }
