@@ -1,4 +1,4 @@
-"""The official MLflow client (mlflow-skinny from PyPI) performs every call of the reference
+"""The official MLflow client (mlflow from PyPI) performs every call of the reference
 document against our server: experiments, runs, metrics, params, tags, batches, search, history,
 artifacts and the error cases."""
 
