@@ -1,9 +1,7 @@
 //! The `runhistory` command: parses the command line and hands over to the CLI module.
 
-use clap::Parser;
-
 fn main() {
-    let cli = runhistory::cli::Cli::parse_from(runhistory::cli::normalize_args(std::env::args()));
+    let cli = runhistory::cli::parse(std::env::args()).unwrap_or_else(|e| e.exit());
     match runhistory::cli::run(cli) {
         Ok(code) => std::process::exit(code),
         Err(e) => {

@@ -294,3 +294,44 @@ fn an_unreachable_server_spools_and_the_next_start_ingests_once() {
         "a second start adds nothing"
     );
 }
+
+#[test]
+fn a_store_typed_on_the_command_line_wins_over_a_server_in_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    {
+        let store = Store::open(&store_dir).unwrap();
+        store
+            .create_run(&runhistory::api::ext::CreateRunExt {
+                experiment_name: Some("typed".into()),
+                run_name: Some("from-the-store".into()),
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let unreachable = "http://127.0.0.1:9";
+    let listed = run_ok(
+        bin()
+            .env("RUNHISTORY_SERVER", unreachable)
+            .args(["list", "-o", "table", "--store"])
+            .arg(&store_dir),
+    );
+    assert!(listed.contains("Completed") || listed.contains("Running"), "{listed}");
+    // The environment alone still chooses the server (here, one that is not there).
+    let from_env = bin()
+        .env("RUNHISTORY_SERVER", unreachable)
+        .args(["list"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(!from_env.status.success());
+    assert!(String::from_utf8_lossy(&from_env.stderr).contains("127.0.0.1:9"));
+    // Typing both is refused rather than guessed.
+    let both = bin()
+        .args(["list", "--server", unreachable, "--store"])
+        .arg(&store_dir)
+        .output()
+        .unwrap();
+    assert!(!both.status.success());
+    assert!(String::from_utf8_lossy(&both.stderr).contains("not both"));
+}

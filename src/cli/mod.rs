@@ -31,6 +31,12 @@ pub struct Cli {
     /// Without a subcommand, the workbench window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// `--store` was typed on the command line (not taken from the environment or the default).
+    #[arg(skip)]
+    pub store_typed: bool,
+    /// `--server` was typed on the command line.
+    #[arg(skip)]
+    pub server_typed: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
@@ -213,6 +219,38 @@ pub struct RunArgs {
     /// Arguments for the script, passed as they are.
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
+}
+
+/// Parses the command line. What is typed wins over the environment: `--store DIR` with
+/// `RUNHISTORY_SERVER` set opens the store; typing both `--store` and `--server` is refused.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Cli, clap::Error> {
+    use clap::parser::ValueSource;
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().try_get_matches_from(normalize_args(args))?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    // Global flags may be typed after the subcommand: look there too.
+    let typed = |name: &str| {
+        let mut m = Some(&matches);
+        while let Some(here) = m {
+            if here.value_source(name) == Some(ValueSource::CommandLine) {
+                return true;
+            }
+            m = here.subcommand().map(|(_, sub)| sub);
+        }
+        false
+    };
+    cli.store_typed = typed("store");
+    cli.server_typed = typed("server");
+    if cli.store_typed && cli.server_typed {
+        return Err(Cli::command().error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "give --server URL or --store DIR, not both",
+        ));
+    }
+    if cli.store_typed {
+        cli.server = None;
+    }
+    Ok(cli)
 }
 
 /// Accepts the seed's two-letter `-ap` flag by spelling it out for clap.
