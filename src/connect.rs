@@ -59,6 +59,9 @@ pub struct Connection {
     pub client: HistoryClient,
     /// Where the data comes from, as a person reads it.
     pub label: String,
+    /// The same, stable across runs of the program (a store's full path, a server's URL): what
+    /// per-experiment settings are kept under, so two stores never share them.
+    pub identity: String,
     _embedded: Option<EmbeddedServer>,
 }
 
@@ -67,6 +70,7 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
     match source {
         Source::Remote { url, token } => Ok(Connection {
             client: HistoryClient::new(&url, token)?,
+            identity: url.trim_end_matches('/').to_string(),
             label: url,
             _embedded: None,
         }),
@@ -82,6 +86,10 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
             Ok(Connection {
                 client: HistoryClient::new(&server.url(), None)?,
                 label: format!("Store {}", dir.display()),
+                identity: std::fs::canonicalize(&dir)
+                    .unwrap_or_else(|_| dir.clone())
+                    .display()
+                    .to_string(),
                 _embedded: Some(server),
             })
         }

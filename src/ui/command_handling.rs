@@ -68,8 +68,8 @@ impl Workbench {
                     }
                     None => cols.push(col),
                 }
-                if let Some(e) = &self.experiment_id {
-                    self.settings.columns.insert(e.clone(), cols);
+                if let Some(e) = self.experiment_key() {
+                    self.settings.columns.insert(e, cols);
                 }
             }
             Command::ToggleChooser => self.chooser_open = !self.chooser_open,
@@ -80,8 +80,8 @@ impl Workbench {
                 };
             }
             Command::ToggleChart(key) => {
-                if let Some(e) = &self.experiment_id {
-                    let hidden = self.settings.hidden_charts.entry(e.clone()).or_default();
+                if let Some(e) = self.experiment_key() {
+                    let hidden = self.settings.hidden_charts.entry(e).or_default();
                     if !hidden.remove(&key) {
                         hidden.insert(key);
                     }

@@ -72,7 +72,12 @@ impl WorkbenchApp {
             repaint,
         };
         Ok(WorkbenchApp {
-            wb: Workbench::new(connection.client.clone(), spawner, connection.label.clone(), settings),
+            wb: Workbench::new(
+                connection.client.clone(),
+                spawner,
+                (connection.label.clone(), connection.identity.clone()),
+                settings,
+            ),
             view: ViewState::default(),
             pending: Vec::new(),
             applied_dark: None,

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 #[serde(default)]
 pub struct Settings {
     pub dark: bool,
-    /// Chosen grid columns, by experiment id; an experiment without an entry shows the defaults.
+    /// Chosen grid columns, by store (or server) and experiment id (`<store>#<id>`); an experiment
+    /// without an entry shows the defaults.
     pub columns: BTreeMap<String, Vec<ColumnKey>>,
     /// Dashboard charts hidden, by experiment id.
     pub hidden_charts: BTreeMap<String, BTreeSet<ChartKey>>,

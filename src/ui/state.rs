@@ -30,6 +30,9 @@ pub struct Workbench {
     pub(super) spawner: Spawner,
     /// Where the data comes from, as the top bar says it.
     pub(super) source: String,
+    /// The same, stable (a store's full path, a server's URL): per-experiment settings are kept
+    /// under it with the experiment's id, so experiments of two stores never share columns.
+    identity: String,
     pub(super) flavor: Fetch<Flavor>,
     pub(super) experiments: Fetch<Vec<Experiment>>,
     pub(super) runs: Fetch<ExperimentSummary>,
@@ -61,11 +64,14 @@ pub struct Workbench {
 }
 
 impl Workbench {
-    pub fn new(client: HistoryClient, spawner: Spawner, source: String, settings: Settings) -> Workbench {
+    /// `source` is (what the top bar says, a stable identity of the store or server).
+    pub fn new(client: HistoryClient, spawner: Spawner, source: (String, String), settings: Settings) -> Workbench {
+        let (source, identity) = source;
         Workbench {
             client,
             spawner,
             source,
+            identity,
             flavor: Fetch::default(),
             experiments: Fetch::default(),
             runs: Fetch::default(),
@@ -150,10 +156,15 @@ impl Workbench {
     /// The dashboard charts hidden in this experiment.
     pub fn hidden_charts(&self) -> &BTreeSet<super::model::dashboard::ChartKey> {
         static NONE: BTreeSet<super::model::dashboard::ChartKey> = BTreeSet::new();
-        self.experiment_id
-            .as_ref()
-            .and_then(|e| self.settings.hidden_charts.get(e))
+        self.experiment_key()
+            .and_then(|e| self.settings.hidden_charts.get(&e))
             .unwrap_or(&NONE)
+    }
+
+    /// The key the chosen experiment's settings (columns, hidden charts) are kept under: the
+    /// store or server, then the experiment.
+    pub(super) fn experiment_key(&self) -> Option<String> {
+        self.experiment_id.as_ref().map(|e| format!("{}#{e}", self.identity))
     }
 
     pub fn selected(&self) -> &[String] {
@@ -195,9 +206,8 @@ impl Workbench {
     }
 
     pub fn columns(&self) -> Vec<ColumnKey> {
-        self.experiment_id
-            .as_ref()
-            .and_then(|e| self.settings.columns.get(e).cloned())
+        self.experiment_key()
+            .and_then(|e| self.settings.columns.get(&e).cloned())
             .unwrap_or_else(|| default_columns(self.runs()))
     }
 
@@ -213,9 +223,8 @@ impl Workbench {
             runs_generation: self.runs.generation(),
             script: self.script.clone(),
             columns: self
-                .experiment_id
-                .as_ref()
-                .and_then(|e| self.settings.columns.get(e).cloned()),
+                .experiment_key()
+                .and_then(|e| self.settings.columns.get(&e).cloned()),
             sort: self.sort.clone(),
             axis: self.settings.run_axis,
             hidden: self.hidden_charts().clone(),

@@ -147,6 +147,17 @@ pub fn cell(run: &RunDetail, col: &ColumnKey, now: i64) -> (String, SortValue) {
     }
 }
 
+/// The run has a value in this column.
+pub fn has_value(run: &RunDetail, col: &ColumnKey) -> bool {
+    match col {
+        ColumnKey::Attr(_) => true,
+        ColumnKey::Param(k) => run.params.contains_key(k),
+        ColumnKey::Metric(k) => run.metrics.contains_key(k),
+        ColumnKey::Value(k) => run.values.contains_key(k),
+        ColumnKey::Tag(k) => run.tags.contains_key(k),
+    }
+}
+
 /// Every column the runs offer, attributes first, then by group and name.
 pub fn catalog(runs: &[RunDetail]) -> Vec<ColumnKey> {
     let mut keys: BTreeSet<ColumnKey> = Attr::ALL.iter().map(|a| ColumnKey::Attr(*a)).collect();

@@ -1,6 +1,6 @@
 //! The dashboard as plain data: the grid's rows and the chart of every scalar over the runs.
 
-use super::columns::{ColumnKey, catalog, cell, default_columns, sort_runs};
+use super::columns::{ColumnKey, catalog, cell, default_columns, has_value, sort_runs};
 use crate::api::ext::{RunDetail, RunStatus};
 use std::collections::BTreeSet;
 
@@ -179,8 +179,10 @@ pub struct DashboardModel {
     pub charts: Vec<RunChart>,
     /// Every chart key, the hidden ones included (the chooser lists them).
     pub all_chart_keys: Vec<ChartKey>,
-    /// Every column the runs offer (the chooser lists them).
+    /// Every column the runs offer, and every chosen one (the chooser lists them).
     pub catalog: Vec<ColumnKey>,
+    /// The columns chosen (ticked in the chooser), drawn or not.
+    pub chosen: Vec<ColumnKey>,
     pub grid: Grid,
 }
 
@@ -199,8 +201,21 @@ pub struct DashboardInputs {
 }
 
 pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i64) -> DashboardModel {
-    let columns = inputs.columns.clone().unwrap_or_else(|| default_columns(all_runs));
+    let chosen = inputs.columns.clone().unwrap_or_else(|| default_columns(all_runs));
     let runs = runs_of_script(all_runs, inputs.script.as_deref());
+    // A chosen column that none of these runs has a value in is not drawn (the chooser still
+    // lists it, ticked, so it can be taken away).
+    let columns: Vec<ColumnKey> = chosen
+        .iter()
+        .filter(|c| matches!(c, ColumnKey::Attr(_)) || runs.iter().any(|r| has_value(r, c)))
+        .cloned()
+        .collect();
+    let catalog: Vec<ColumnKey> = catalog(all_runs)
+        .into_iter()
+        .chain(chosen.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let all_chart_keys = chart_keys(&runs);
     let charts = all_chart_keys
         .iter()
@@ -211,7 +226,8 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         run_count: runs.len(),
         charts,
         all_chart_keys,
-        catalog: catalog(all_runs),
+        catalog,
+        chosen,
         grid: grid(&runs, &columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),
     }
 }
@@ -219,3 +235,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
 #[cfg(test)]
 #[path = "dashboard_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "dashboard_columns_tests.rs"]
+mod columns_tests;

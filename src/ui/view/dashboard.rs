@@ -135,7 +135,7 @@ fn column_chooser(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, model: 
         .show(ui, |ui| {
             ui.heading("Columns");
             ui.add(egui::TextEdit::singleline(&mut vs.chooser_search).hint_text("Search keys"));
-            let shown = &model.grid.columns;
+            let shown = &model.chosen;
             let needle = vs.chooser_search.to_lowercase();
             egui::ScrollArea::vertical().id_salt("chooser_scroll").show(ui, |ui| {
                 let mut group = "";

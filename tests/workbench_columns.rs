@@ -1,0 +1,125 @@
+//! Grid columns are kept per store and experiment: choices made in one store's experiment never
+//! show up in another store's experiment of the same id, and a chosen column without values is
+//! not drawn but can be unticked. Driven headlessly over real embedded servers and stores.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use runhistory::api::ext::{CreateRunExt, IngestBatch};
+use runhistory::api::{KeyValue, Metric};
+use runhistory::connect::Source;
+use runhistory::store::Store;
+use runhistory::ui::WorkbenchApp;
+use runhistory::ui::command::Command;
+use runhistory::ui::model::columns::ColumnKey;
+use runhistory::ui::settings::Settings;
+use std::path::Path;
+use std::time::Duration;
+
+/// One run in an experiment named `experiment` (id 1 in each fresh store) logging `metric`.
+fn seed(dir: &Path, experiment: &str, metric: &str, param: &str) {
+    let store = Store::open(dir).unwrap();
+    let run = store
+        .create_run(&CreateRunExt {
+            experiment_name: Some(experiment.into()),
+            run_name: Some(format!("{experiment}-run")),
+            ..Default::default()
+        })
+        .unwrap();
+    store
+        .ingest(&IngestBatch {
+            run_id: run.run_id,
+            metrics: vec![Metric {
+                key: metric.into(),
+                value: 0.5,
+                timestamp: 1,
+                step: 0,
+                ..Default::default()
+            }],
+            params: vec![KeyValue {
+                key: param.into(),
+                value: "1".into(),
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+}
+
+fn harness(dir: &Path, settings: Settings) -> Harness<'static, WorkbenchApp> {
+    let source = Source::Embedded {
+        store: dir.into(),
+        create: true,
+    };
+    let app = WorkbenchApp::new(source, settings, None).unwrap();
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_ui_state(|ui, app: &mut WorkbenchApp| app.frame(ui), app)
+}
+
+fn settle(h: &mut Harness<'static, WorkbenchApp>, what: &str, done: impl Fn(&WorkbenchApp) -> bool) {
+    for _ in 0..1000 {
+        h.step();
+        if done(h.state()) && !h.state().wb.is_busy() {
+            h.step();
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!("the workbench never got to: {what}");
+}
+
+fn grid_columns(app: &WorkbenchApp) -> Vec<ColumnKey> {
+    app.wb
+        .dashboard_model()
+        .map(|m| m.grid.columns.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn columns_chosen_in_one_store_stay_out_of_another_stores_experiment() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    seed(a.path(), "iris", "Accuracy", "Regularization Rate");
+    seed(b.path(), "mnist", "loss", "lr");
+    let mut ha = harness(a.path(), Settings::default());
+    settle(&mut ha, "store A's runs", |app| app.wb.runs().len() == 1);
+    let reg = ColumnKey::Param("Regularization Rate".into());
+    ha.state_mut().wb.apply(Command::ToggleColumn(reg.clone()));
+    settle(&mut ha, "the column shown", |app| grid_columns(app).contains(&reg));
+    let settings = ha.state().wb.settings().clone();
+
+    // Store B's experiment has the same id as store A's, and its own runs.
+    let mut hb = harness(b.path(), settings);
+    settle(&mut hb, "store B's runs", |app| app.wb.runs().len() == 1);
+    let cols = grid_columns(hb.state());
+    assert!(!cols.contains(&reg), "{cols:?}");
+    assert!(!cols.contains(&ColumnKey::Metric("Accuracy".into())), "{cols:?}");
+    assert!(
+        cols.contains(&ColumnKey::Metric("loss".into())),
+        "B's own metric is shown: {cols:?}"
+    );
+    assert!(hb.get_all_by_label("loss").count() > 0);
+    assert!(hb.query_by_label("Accuracy").is_none());
+}
+
+#[test]
+fn a_chosen_column_without_values_is_not_drawn_and_can_be_unticked() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), "iris", "Accuracy", "lr");
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |app| app.wb.runs().len() == 1);
+    // A column chosen once that these runs do not have (say, from runs since deleted).
+    let gone = ColumnKey::Metric("F1".into());
+    h.state_mut().wb.apply(Command::ToggleColumn(gone.clone()));
+    settle(&mut h, "the model rebuilt", |app| app.wb.columns().contains(&gone));
+    assert!(!grid_columns(h.state()).contains(&gone), "no run has it: not drawn");
+    h.get_by_label("Columns…").click();
+    h.step();
+    h.step();
+    h.get_by_label("F1").click();
+    settle(&mut h, "the column unticked", |app| !app.wb.columns().contains(&gone));
+}
