@@ -324,3 +324,27 @@ fn the_logic_fetches_and_refreshes_with_no_frame_drawn() {
     seed(dir.path(), &["beta"]);
     until(&mut app, 2);
 }
+
+#[test]
+fn a_fourth_ticked_run_is_not_dropped_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path(), &["alpha", "beta", "gamma", "delta"]);
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
+    });
+    settle(&mut h, loaded);
+    for id in &ids {
+        h.state_mut().wb.apply(Command::ToggleSelected(id.clone()));
+    }
+    h.step();
+    h.get_by_label("Compare (4 ticked, 3 at most)");
+    h.get_by_label_contains("Compare takes 3 runs at most: 4 are ticked.");
+    assert_eq!(h.state().wb.selected().len(), 4, "the user chooses which to untick");
+    h.state_mut().wb.apply(Command::ToggleSelected(ids[1].clone()));
+    h.step();
+    h.get_by_label("Compare (3)").click();
+    settle(&mut h, |a| a.wb.route().compare().is_some_and(|c| c.model().is_some()));
+    let compared = &h.state().wb.route().compare().unwrap().run_ids;
+    assert_eq!(compared, &vec![ids[0].clone(), ids[2].clone(), ids[3].clone()]);
+}

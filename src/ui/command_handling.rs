@@ -51,8 +51,21 @@ impl Workbench {
             Command::ToggleSelected(id) => {
                 if let Some(i) = self.selected.iter().position(|s| *s == id) {
                     self.selected.remove(i);
-                } else if self.selected.len() < MAX_COMPARE {
+                } else {
+                    // More than Compare takes may be ticked: the button says so, and the user
+                    // chooses which to untick (nothing is dropped silently).
                     self.selected.push(id);
+                    if self.selected.len() == MAX_COMPARE + 1 {
+                        self.notice = Some(super::state_manage::Notice {
+                            text: format!(
+                                "Compare takes {MAX_COMPARE} runs at most: {} are ticked. Untick one to compare.",
+                                self.selected.len()
+                            ),
+                            error: true,
+                            undo: None,
+                            who: String::new(),
+                        });
+                    }
                 }
             }
             Command::CompareSelected => {

@@ -106,9 +106,20 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize) 
         ui.separator();
         let n = page.selected.len();
         let can = (2..=MAX_COMPARE).contains(&n);
+        let (label, why) = if n > MAX_COMPARE {
+            (
+                format!("Compare ({n} ticked, {MAX_COMPARE} at most)"),
+                format!(
+                    "Compare takes {MAX_COMPARE} runs at most: untick {} in the grid",
+                    n - MAX_COMPARE
+                ),
+            )
+        } else {
+            (format!("Compare ({n})"), "Tick 2 or 3 runs in the grid".to_string())
+        };
         if ui
-            .add_enabled(can, egui::Button::new(format!("Compare ({n})")))
-            .on_disabled_hover_text("Tick 2 or 3 runs in the grid")
+            .add_enabled(can, egui::Button::new(label))
+            .on_disabled_hover_text(why)
             .clicked()
         {
             ctx.push(Command::CompareSelected);
