@@ -3,7 +3,7 @@
 
 use super::command::ChartView;
 use super::fetch::{Fetch, Spawner};
-use super::model::series::{SeriesOptions, XMode, chart_line};
+use super::model::series::{ChartLine, SeriesOptions, XMode, chart_line};
 use crate::api::ext::DownsampledSeries;
 use crate::client::HistoryClient;
 
@@ -21,7 +21,7 @@ pub struct SeriesFeed {
     pub run_start_ms: i64,
     fetch: Fetch<DownsampledSeries>,
     requested: Option<Request>,
-    line: Vec<[f64; 2]>,
+    line: ChartLine,
     line_of: Option<(u64, SeriesOptions)>,
 }
 
@@ -33,7 +33,7 @@ impl SeriesFeed {
             run_start_ms,
             fetch: Fetch::default(),
             requested: None,
-            line: Vec::new(),
+            line: ChartLine::default(),
             line_of: None,
         }
     }
@@ -94,7 +94,7 @@ impl SeriesFeed {
     }
 
     /// The line as last made by `poll`.
-    pub fn line(&self) -> &[[f64; 2]] {
+    pub fn line(&self) -> &ChartLine {
         &self.line
     }
 

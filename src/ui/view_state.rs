@@ -31,6 +31,8 @@ pub struct ViewState {
     pub markdown: egui_commonmark::CommonMarkCache,
     /// Where each dashboard chart was last drawn, so a point can be found on screen (tests click them).
     pub chart_frames: BTreeMap<ChartKey, egui_plot::PlotTransform>,
+    /// Series charts asked to show their whole series again (drawn reset on the next frame).
+    pub reset_charts: std::collections::BTreeSet<String>,
     /// Where each series chart was last drawn, by chart id (the benchmark zooms them).
     pub series_frames: BTreeMap<String, egui_plot::PlotTransform>,
 }

@@ -1,5 +1,6 @@
 //! View models: what each view shows, computed as plain data so it can be tested without egui.
 
+pub mod axes;
 pub mod columns;
 pub mod compare;
 pub mod compare_page;

@@ -74,9 +74,29 @@ impl Default for SeriesOptions {
     }
 }
 
+/// A series as a chart draws it: runs of points with gaps where a point cannot be drawn (a value
+/// a log axis cannot show, a non-finite one), never bridged by a straight line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChartLine {
+    pub segments: Vec<Vec<[f64; 2]>>,
+    /// Points a log axis cannot show (zero or negative).
+    pub hidden: usize,
+}
+
+impl ChartLine {
+    pub fn points(&self) -> impl Iterator<Item = &[f64; 2]> {
+        self.segments.iter().flatten()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.segments.iter().all(Vec::is_empty)
+    }
+}
+
 /// The points a chart line draws (at most two per bucket), with the options applied. On a log
-/// scale y is log10 of the value and points that are not positive are left out.
-pub fn chart_line(buckets: &[Bucket], opts: &SeriesOptions, run_start_ms: i64) -> Vec<[f64; 2]> {
+/// scale y is log10 of the value; points that are not positive are left out and counted, and the
+/// line breaks there.
+pub fn chart_line(buckets: &[Bucket], opts: &SeriesOptions, run_start_ms: i64) -> ChartLine {
     let mut pts = line_through(buckets);
     for p in &mut pts {
         p[0] = opts.x.chart_x(p[0], run_start_ms);
@@ -96,14 +116,25 @@ pub fn chart_line(buckets: &[Bucket], opts: &SeriesOptions, run_start_ms: i64) -
             p[1] = s;
         }
     }
-    if opts.log_y {
-        pts.retain(|p| p[1] > 0.0);
-        for p in &mut pts {
+    let mut line = ChartLine::default();
+    let mut current = Vec::new();
+    for mut p in pts {
+        if opts.log_y && p[1] <= 0.0 {
+            line.hidden += 1;
+            p[1] = f64::NAN;
+        } else if opts.log_y {
             p[1] = p[1].log10();
         }
+        if p[0].is_finite() && p[1].is_finite() {
+            current.push(p);
+        } else if !current.is_empty() {
+            line.segments.push(std::mem::take(&mut current));
+        }
     }
-    pts.retain(|p| p[0].is_finite() && p[1].is_finite());
-    pts
+    if !current.is_empty() {
+        line.segments.push(current);
+    }
+    line
 }
 
 #[cfg(test)]
@@ -118,7 +149,7 @@ mod tests {
             .collect();
         let b = bucket_points(&pts, 100, None);
         let raw = chart_line(&b, &SeriesOptions::default(), 0);
-        assert_eq!(raw.len(), 100);
+        assert_eq!((raw.segments.len(), raw.points().count()), (1, 100));
         let smooth = chart_line(
             &b,
             &SeriesOptions {
@@ -127,9 +158,9 @@ mod tests {
             },
             0,
         );
-        let spread = |v: &[[f64; 2]]| {
-            v[50..].iter().map(|p| p[1]).fold(f64::MIN, f64::max)
-                - v[50..].iter().map(|p| p[1]).fold(f64::MAX, f64::min)
+        let spread = |v: &ChartLine| {
+            let ys: Vec<f64> = v.points().skip(50).map(|p| p[1]).collect();
+            ys.iter().copied().fold(f64::MIN, f64::max) - ys.iter().copied().fold(f64::MAX, f64::min)
         };
         assert!(spread(&smooth) < spread(&raw) / 2.0);
         let log = chart_line(
@@ -140,7 +171,32 @@ mod tests {
             },
             0,
         );
-        assert_eq!(log[1][1], 2.0);
+        assert_eq!(log.segments[0][1][1], 2.0);
+        assert_eq!(log.hidden, 0);
+    }
+
+    #[test]
+    fn a_log_axis_leaves_gaps_where_values_are_not_positive_and_counts_them() {
+        let ys = [1.0, 10.0, 0.0, -5.0, 100.0, 1000.0, 0.0, 10.0];
+        let pts: Vec<(f64, f64)> = ys.iter().enumerate().map(|(i, y)| (i as f64, *y)).collect();
+        let b = bucket_points(&pts, 100, None);
+        let log = chart_line(
+            &b,
+            &SeriesOptions {
+                log_y: true,
+                ..Default::default()
+            },
+            0,
+        );
+        let xs: Vec<Vec<f64>> = log.segments.iter().map(|s| s.iter().map(|p| p[0]).collect()).collect();
+        assert_eq!(
+            xs,
+            vec![vec![0.0, 1.0], vec![4.0, 5.0], vec![7.0]],
+            "no line across the gaps"
+        );
+        assert_eq!(log.hidden, 3);
+        let linear = chart_line(&b, &SeriesOptions::default(), 0);
+        assert_eq!((linear.segments.len(), linear.hidden), (1, 0));
     }
 
     #[test]

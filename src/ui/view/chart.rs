@@ -3,10 +3,11 @@
 
 use super::super::command::{ChartView, Command, FeedId};
 use super::super::feed::SeriesFeed;
-use super::super::model::dashboard::{RunChart, RunPoint, nearest_point};
-use super::super::model::series::SeriesOptions;
+use super::super::model::axes::{self, AxisKind};
+use super::super::model::dashboard::{RunAxis, RunChart, RunPoint, nearest_point};
+use super::super::model::series::{SeriesOptions, XMode};
 use super::Ctx;
-use egui_plot::{Line, Plot, PlotPoints, PlotTransform, Points};
+use egui_plot::{GridInput, GridMark, Line, Plot, PlotPoints, PlotTransform, Points};
 
 /// Colours of overlaid runs, in order.
 pub const RUN_COLORS: [egui::Color32; 3] = [
@@ -21,22 +22,64 @@ pub struct RunChartResponse {
     pub clicked: Option<String>,
 }
 
-pub fn run_chart(ui: &mut egui::Ui, chart: &RunChart, size: egui::Vec2, x_label: &str) -> RunChartResponse {
+/// A value over the runs: a point per run (smaller as runs get many), the ticked runs drawn
+/// larger in the highlight colour, x as whole run numbers or as dates and times.
+pub fn run_chart(
+    ui: &mut egui::Ui,
+    chart: &RunChart,
+    size: egui::Vec2,
+    axis: RunAxis,
+    selected: &[String],
+) -> RunChartResponse {
     let pts: Vec<[f64; 2]> = chart.points.iter().map(|p| [p.x, p.y]).collect();
+    let picked: Vec<[f64; 2]> = chart
+        .points
+        .iter()
+        .filter(|p| selected.contains(&p.run_id))
+        .map(|p| [p.x, p.y])
+        .collect();
     let color = ui.visuals().selection.bg_fill;
+    let highlight = ui.visuals().warn_fg_color;
+    let radius = match pts.len() {
+        0..=50 => 3.5,
+        51..=300 => 2.5,
+        _ => 1.5,
+    };
+    let (xk, x_label) = match axis {
+        RunAxis::Number => (AxisKind::Integer, "run number"),
+        RunAxis::StartTime => (AxisKind::WallTime, "start time"),
+    };
     let resp = Plot::new(("run_chart", chart.key.label()))
         .width(size.x)
         .height(size.y)
         .allow_scroll(false)
         .x_axis_label(x_label)
+        .x_grid_spacer(spacer(xk))
+        .x_axis_formatter(formatter(xk))
+        // Points keep off the frame.
+        .set_margin_fraction(egui::vec2(0.04, 0.08))
         .label_formatter(|_| None)
         .show(ui, |p| {
-            p.line(Line::new(chart.key.label(), PlotPoints::from(pts.clone())).color(color.gamma_multiply(0.5)));
+            // A line only through a few runs; a thousand are a cloud, not a curve.
+            if pts.len() <= 50 {
+                p.line(Line::new(chart.key.label(), PlotPoints::from(pts.clone())).color(color.gamma_multiply(0.5)));
+            }
             p.points(
                 Points::new(chart.key.label(), PlotPoints::from(pts))
-                    .radius(3.5)
-                    .color(color),
+                    .radius(radius)
+                    .color(if picked.is_empty() {
+                        color
+                    } else {
+                        color.gamma_multiply(0.6)
+                    }),
             );
+            if !picked.is_empty() {
+                p.points(
+                    Points::new("ticked", PlotPoints::from(picked))
+                        .radius(radius + 2.0)
+                        .color(highlight),
+                );
+            }
         });
     let transform = resp.transform;
     let mut clicked = None;
@@ -65,9 +108,42 @@ pub struct SeriesLine<'a> {
     pub color: egui::Color32,
 }
 
+/// Grid marks a person reads (see `model::axes`), for the plot.
+fn spacer(kind: AxisKind) -> impl Fn(GridInput) -> Vec<GridMark> {
+    move |input: GridInput| {
+        axes::ticks(kind, input.bounds, input.base_step_size)
+            .into_iter()
+            .map(|(value, step_size)| GridMark { value, step_size })
+            .collect()
+    }
+}
+
+fn formatter(kind: AxisKind) -> impl Fn(GridMark, &std::ops::RangeInclusive<f64>) -> String {
+    move |mark: GridMark, range: &std::ops::RangeInclusive<f64>| {
+        axes::tick_label(kind, mark.value, mark.step_size, range.end() - range.start())
+    }
+}
+
+/// The kind of the x axis of a series chart.
+pub fn x_kind(x: XMode) -> AxisKind {
+    match x {
+        XMode::Step => AxisKind::Integer,
+        XMode::WallTime => AxisKind::WallTime,
+        XMode::Relative => AxisKind::Seconds,
+    }
+}
+
+/// What happened on a series chart this frame.
+pub struct SeriesChartResponse {
+    pub transform: PlotTransform,
+    /// The user asked to see the whole series again.
+    pub reset: bool,
+}
+
 /// One chart of a series, with one line per feed (one per run when comparing). When what is
 /// visible differs from what a feed last read, the chart asks for it (a command, applied by the
-/// logic), so zooming in brings back full detail; the chart itself never fetches.
+/// logic), so zooming in brings back full detail; the chart itself never fetches. Hovering shows
+/// the nearest point's x, y and line; `reset` draws the whole series again.
 pub fn series_chart(
     ui: &mut egui::Ui,
     ctx: &mut Ctx<'_>,
@@ -75,28 +151,85 @@ pub fn series_chart(
     lines: &[SeriesLine<'_>],
     link: Option<egui::Id>,
     height: f32,
-) -> PlotTransform {
+    reset: bool,
+) -> SeriesChartResponse {
     let opts = ctx.settings.series;
+    let (xk, yk) = (
+        x_kind(opts.x),
+        if opts.log_y { AxisKind::Log10 } else { AxisKind::Plain },
+    );
     let mut plot = Plot::new(id)
         .height(height)
         // The wheel scrolls the page; zoom with ctrl+wheel or a box drag (right button).
         .allow_scroll(false)
         .x_axis_label(opts.x.label())
+        .x_grid_spacer(spacer(xk))
+        .x_axis_formatter(formatter(xk))
+        .y_grid_spacer(spacer(yk))
+        .y_axis_formatter(formatter(yk))
+        .label_formatter(|_| None)
         .legend(egui_plot::Legend::default());
     if let Some(group) = link {
         plot = plot.link_axis(group, [true, false]).link_cursor(group, [true, false]);
     }
-    if opts.log_y {
-        plot = plot.y_axis_formatter(|m, _| crate::format::g(10f64.powf(m.value)));
+    if reset {
+        plot = plot.reset();
     }
     let resp = plot.show(ui, |p| {
         for l in lines {
-            p.line(Line::new(l.name.clone(), PlotPoints::from(l.feed.line().to_vec())).color(l.color));
+            for seg in &l.feed.line().segments {
+                p.line(Line::new(l.name.clone(), PlotPoints::from(seg.clone())).color(l.color));
+            }
         }
         (p.plot_bounds(), p.auto_bounds().x)
     });
     let (bounds, whole) = resp.inner;
+    let transform = resp.transform;
     let px = resp.response.rect.width().max(1.0) as usize;
+    if let Some(pos) = resp.response.hover_pos() {
+        let to_screen = |p: &[f64; 2]| transform.position_from_point(&egui_plot::PlotPoint::new(p[0], p[1]));
+        let nearest = lines
+            .iter()
+            .flat_map(|l| l.feed.line().points().map(move |p| (l, p)))
+            .map(|(l, p)| (l, p, to_screen(p).distance_sq(pos)))
+            .filter(|(_, _, d)| *d <= 30.0 * 30.0)
+            .min_by(|a, b| a.2.total_cmp(&b.2));
+        if let Some((l, p, _)) = nearest {
+            let span = bounds.max()[0] - bounds.min()[0];
+            // The exact x: a step as it is, a time to the second.
+            let x = match xk {
+                AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, p[0], 1.0, span),
+                _ => crate::format::g(p[0]),
+            };
+            let y = if opts.log_y { 10f64.powf(p[1]) } else { p[1] };
+            ui.painter().circle_filled(to_screen(p), 3.5, l.color);
+            resp.response.on_hover_text_at_pointer(format!(
+                "{}\n{}: {x}\ny: {}",
+                l.name,
+                opts.x.label(),
+                crate::format::g(y)
+            ));
+        }
+    }
+    let hidden: usize = lines.iter().map(|l| l.feed.line().hidden).sum();
+    let mut reset_asked = false;
+    ui.horizontal(|ui| {
+        ui.weak("Drag to pan · Ctrl+wheel or right-drag to zoom");
+        if !whole
+            && ui
+                .small_button("Show all")
+                .on_hover_text("Back to the whole series")
+                .clicked()
+        {
+            reset_asked = true;
+        }
+        if hidden > 0 {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{hidden} points at or below 0 are not shown on a log axis"),
+            );
+        }
+    });
     let view = ChartView {
         range: (!whole).then(|| (bounds.min()[0], bounds.max()[0])),
         px,
@@ -106,7 +239,10 @@ pub fn series_chart(
             ctx.push(Command::ViewSeries(l.id.clone(), v));
         }
     }
-    resp.transform
+    SeriesChartResponse {
+        transform,
+        reset: reset_asked,
+    }
 }
 
 /// The options bar every series chart shares: x axis, smoothing, log scale.

@@ -71,8 +71,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 })
                 .collect();
             let id = format!("cmp_{key}");
-            let frame = chart::series_chart(ui, ctx, &id, &lines, Some(link), 220.0);
-            vs.series_frames.insert(id, frame);
+            let reset = vs.reset_charts.remove(&id);
+            let drawn = chart::series_chart(ui, ctx, &id, &lines, Some(link), 220.0, reset);
+            if drawn.reset {
+                vs.reset_charts.insert(id.clone());
+            }
+            vs.series_frames.insert(id, drawn.transform);
         }
         if !m.images.is_empty() {
             ui.separator();

@@ -62,10 +62,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
     if page.chooser_open {
         column_chooser(ui, ctx, page, &model, vs);
     }
-    let x_label = match ctx.settings.run_axis {
-        RunAxis::Number => "run number",
-        RunAxis::StartTime => "start time (s)",
-    };
+    let axis = ctx.settings.run_axis;
     let width = ui.available_width();
     let per_row = ((width / CHART_MIN_WIDTH).floor() as usize).max(1);
     let w = width / per_row as f32 - 8.0;
@@ -81,7 +78,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
                     for chart in row {
                         ui.vertical(|ui| {
                             ui.strong(chart.key.label());
-                            let r = chart::run_chart(ui, chart, egui::vec2(w, CHART_HEIGHT), x_label);
+                            let r = chart::run_chart(ui, chart, egui::vec2(w, CHART_HEIGHT), axis, page.selected);
                             vs.chart_frames.insert(chart.key.clone(), r.transform);
                             if let Some(id) = r.clicked {
                                 ctx.push(Command::OpenRun(id));

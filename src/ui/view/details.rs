@@ -85,8 +85,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
                         name: key.clone(),
                         color: RUN_COLORS[0],
                     };
-                    let frame = chart::series_chart(ui, ctx, &id, &[line], None, 220.0);
-                    vs.series_frames.insert(id, frame);
+                    let reset = vs.reset_charts.remove(&id);
+                    let drawn = chart::series_chart(ui, ctx, &id, &[line], None, 220.0, reset);
+                    if drawn.reset {
+                        vs.reset_charts.insert(id.clone());
+                    }
+                    vs.series_frames.insert(id, drawn.transform);
                 }
             });
         }
