@@ -38,10 +38,17 @@ fn nice_step(min: f64) -> f64 {
 
 /// The step between ticks for a visible range, given the smallest step the plot can separate.
 pub fn tick_step(kind: AxisKind, base_step: f64) -> f64 {
-    // Ticks at least ~4 smallest steps apart, so their labels do not run into each other.
-    let min = base_step * 4.0;
+    // Ticks far enough apart that their labels do not run into each other: clock times and
+    // dates are wider than numbers.
+    let min = base_step
+        * match kind {
+            AxisKind::WallTime => 12.0,
+            AxisKind::Seconds => 8.0,
+            AxisKind::Integer | AxisKind::Log10 | AxisKind::Plain => 4.0,
+        };
     match kind {
         AxisKind::Integer | AxisKind::Log10 => nice_step(min).max(1.0),
+        AxisKind::WallTime | AxisKind::Seconds if min < 1.0 => nice_step(min),
         AxisKind::WallTime | AxisKind::Seconds => TIME_STEPS
             .into_iter()
             .find(|s| *s >= min)
@@ -56,6 +63,9 @@ pub fn ticks(kind: AxisKind, bounds: (f64, f64), base_step: f64) -> Vec<(f64, f6
     if !(lo.is_finite() && hi.is_finite()) {
         return Vec::new();
     }
+    if kind == AxisKind::Log10 && hi - lo < 3.0 {
+        return log_ticks_within_decades(lo, hi);
+    }
     let step = tick_step(kind, base_step);
     // Wall-clock ticks sit on whole local minutes, hours, days.
     let offset = match kind {
@@ -68,6 +78,29 @@ pub fn ticks(kind: AxisKind, bounds: (f64, f64), base_step: f64) -> Vec<(f64, f6
         return Vec::new();
     }
     (0..=count as usize).map(|i| (first + i as f64 * step, step)).collect()
+}
+
+/// On a log axis spanning few decades, ticks between the decades too: 2 and 5 times each, or
+/// every whole multiple when less than a decade shows.
+fn log_ticks_within_decades(lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    let multiples: &[f64] = if hi - lo < 1.0 {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    } else {
+        &[1.0, 2.0, 5.0]
+    };
+    let mut out = Vec::new();
+    let mut decade = lo.floor();
+    while decade <= hi.ceil() {
+        for m in multiples {
+            let v = decade + m.log10();
+            if (lo..=hi).contains(&v) {
+                // Decades are the thick lines.
+                out.push((v, if *m == 1.0 { 1.0 } else { 0.3 }));
+            }
+        }
+        decade += 1.0;
+    }
+    out
 }
 
 fn local_offset_secs(at: f64) -> f64 {
@@ -84,11 +117,13 @@ pub fn tick_label(kind: AxisKind, value: f64, step: f64, span: f64) -> String {
         AxisKind::Plain => crate::format::g(value),
         AxisKind::Seconds => seconds(value, step),
         AxisKind::WallTime => {
-            let Some(t) = chrono::DateTime::from_timestamp(value.floor() as i64, 0) else {
+            let Some(t) = chrono::DateTime::from_timestamp_millis((value * 1000.0).round() as i64) else {
                 return String::new();
             };
             let t = t.with_timezone(&chrono::Local);
-            let fmt = if step >= 86400.0 {
+            let fmt = if step < 1.0 {
+                "%H:%M:%S%.3f"
+            } else if step >= 86400.0 {
                 "%m-%d"
             } else if span > 86400.0 {
                 "%m-%d %H:%M"
@@ -102,9 +137,13 @@ pub fn tick_label(kind: AxisKind, value: f64, step: f64, span: f64) -> String {
     }
 }
 
-/// 10^value: `1`, `10`, `0.01`, or `1e-3` and `1e5` past those.
+/// 10^value: `1`, `10`, `0.01`, or `1e-3` and `1e5` past those; between decades the number
+/// itself (`0.2`, `50`).
 fn decade(exp: f64) -> String {
     let e = exp.round() as i32;
+    if (exp - e as f64).abs() > 1e-9 {
+        return crate::format::g(10f64.powf(exp));
+    }
     if (-2..=4).contains(&e) {
         crate::format::g(10f64.powi(e))
     } else {
@@ -158,7 +197,15 @@ mod tests {
             labels(AxisKind::Log10, (-3.5, 2.2), 0.1),
             ["1e-3", "0.01", "0.1", "1", "10", "100"]
         );
-        assert_eq!(labels(AxisKind::Log10, (-0.3, 0.2), 0.01), ["1"]);
+        // Less than a decade: its whole multiples; a decade or two: 1, 2 and 5 of each.
+        assert_eq!(
+            labels(AxisKind::Log10, (-0.5, 0.05), 0.01),
+            ["0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1"]
+        );
+        assert_eq!(
+            labels(AxisKind::Log10, (-1.0, 0.5), 0.01),
+            ["0.1", "0.2", "0.5", "1", "2"]
+        );
         // Many decades: every other one, never a label like 0.794328.
         let wide = labels(AxisKind::Log10, (-10.0, 10.0), 0.4);
         assert!(
@@ -171,15 +218,15 @@ mod tests {
     #[test]
     fn relative_time_reads_in_seconds_minutes_or_hours() {
         assert_eq!(
-            labels(AxisKind::Seconds, (0.0, 50.0), 2.0),
+            labels(AxisKind::Seconds, (0.0, 50.0), 1.0),
             ["0 s", "10 s", "20 s", "30 s", "40 s", "50 s"]
         );
         assert_eq!(
-            labels(AxisKind::Seconds, (0.0, 1200.0), 40.0),
+            labels(AxisKind::Seconds, (0.0, 1200.0), 20.0),
             ["0 min", "5 min", "10 min", "15 min", "20 min"]
         );
         assert_eq!(
-            labels(AxisKind::Seconds, (0.0, 36000.0), 1000.0),
+            labels(AxisKind::Seconds, (0.0, 36000.0), 500.0),
             ["0 h", "2 h", "4 h", "6 h", "8 h", "10 h"]
         );
     }
@@ -209,6 +256,15 @@ mod tests {
         assert!(
             !within_a_minute.iter().any(|l| l.contains("1700000")),
             "never raw epoch seconds"
+        );
+        let within_a_second = labels(AxisKind::WallTime, (t0, t0 + 0.5), 0.02);
+        assert!(
+            !within_a_second.is_empty() && within_a_second.iter().all(|l| l.len() == 12),
+            "{within_a_second:?}"
+        );
+        assert_eq!(
+            labels(AxisKind::Seconds, (0.0, 0.5), 0.01),
+            ["0 s", "0.1 s", "0.2 s", "0.3 s", "0.4 s", "0.5 s"]
         );
     }
 }
