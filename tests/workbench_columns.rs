@@ -8,18 +8,18 @@
     reason = "a test stops at its first failure"
 )]
 
-use egui_kittest::Harness;
+mod common;
+
+use common::{harness, settle};
 use egui_kittest::kittest::Queryable;
 use runhistory::api::ext::{CreateRunExt, IngestBatch};
 use runhistory::api::{KeyValue, Metric};
-use runhistory::connect::Source;
 use runhistory::store::Store;
 use runhistory::ui::WorkbenchApp;
 use runhistory::ui::command::Command;
 use runhistory::ui::model::columns::ColumnKey;
 use runhistory::ui::settings::Settings;
 use std::path::Path;
-use std::time::Duration;
 
 /// One run in an experiment named `experiment` (id 1 in each fresh store) logging `metric`.
 fn seed(dir: &Path, experiment: &str, metric: &str, param: &str) {
@@ -48,29 +48,6 @@ fn seed(dir: &Path, experiment: &str, metric: &str, param: &str) {
             ..Default::default()
         })
         .unwrap();
-}
-
-fn harness(dir: &Path, settings: Settings) -> Harness<'static, WorkbenchApp> {
-    let source = Source::Embedded {
-        store: dir.into(),
-        create: true,
-    };
-    let app = WorkbenchApp::new(source, settings, None).unwrap();
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.frame(ui), app)
-}
-
-fn settle(h: &mut Harness<'static, WorkbenchApp>, what: &str, done: impl Fn(&WorkbenchApp) -> bool) {
-    for _ in 0..1000 {
-        h.step();
-        if done(h.state()) && !h.state().wb.is_busy() {
-            h.step();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the workbench never got to: {what}");
 }
 
 fn grid_columns(app: &WorkbenchApp) -> Vec<ColumnKey> {

@@ -8,17 +8,17 @@
     reason = "a test stops at its first failure"
 )]
 
-use egui_kittest::Harness;
+mod common;
+
+use common::{harness, settle};
 use egui_kittest::kittest::Queryable;
 use runhistory::api::KeyValue;
 use runhistory::api::ext::CreateRunExt;
-use runhistory::connect::Source;
 use runhistory::store::Store;
 use runhistory::ui::WorkbenchApp;
 use runhistory::ui::command::Command;
 use runhistory::ui::settings::Settings;
 use std::path::Path;
-use std::time::Duration;
 
 fn seed(dir: &Path) -> Vec<String> {
     let store = Store::open(dir).unwrap();
@@ -48,29 +48,6 @@ fn seed(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn harness(dir: &Path) -> Harness<'static, WorkbenchApp> {
-    let source = Source::Embedded {
-        store: dir.into(),
-        create: true,
-    };
-    let app = WorkbenchApp::new(source, Settings::default(), None).unwrap();
-    Harness::builder()
-        .with_size(egui::vec2(1400.0, 900.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.frame(ui), app)
-}
-
-fn settle(h: &mut Harness<'static, WorkbenchApp>, what: &str, done: impl Fn(&WorkbenchApp) -> bool) {
-    for _ in 0..1000 {
-        h.step();
-        if done(h.state()) && !h.state().wb.is_busy() {
-            h.step();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the workbench never got to: {what}");
-}
-
 /// The open run as the details view last read it.
 fn shown(app: &WorkbenchApp) -> Option<&runhistory::api::ext::RunDetail> {
     app.wb.route().details().and_then(|d| d.run.value())
@@ -80,7 +57,7 @@ fn shown(app: &WorkbenchApp) -> Option<&runhistory::api::ext::RunDetail> {
 fn a_run_is_renamed_described_and_tagged_from_its_details() {
     let dir = tempfile::tempdir().unwrap();
     let ids = seed(dir.path());
-    let mut h = harness(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
     settle(&mut h, "the runs", |a| a.wb.runs().len() == 2);
     h.state_mut().wb.apply(Command::OpenRun(ids[0].clone()));
     settle(&mut h, "the run's details", |a| shown(a).is_some());
@@ -144,7 +121,7 @@ fn a_run_is_renamed_described_and_tagged_from_its_details() {
 fn a_run_goes_to_the_trash_with_undo_and_comes_back_from_the_trash_page() {
     let dir = tempfile::tempdir().unwrap();
     let ids = seed(dir.path());
-    let mut h = harness(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
     settle(&mut h, "the runs", |a| a.wb.runs().len() == 2);
     h.state_mut().wb.apply(Command::OpenRun(ids[0].clone()));
     settle(&mut h, "the run's details", |a| shown(a).is_some());

@@ -7,38 +7,14 @@
     reason = "a test stops at its first failure"
 )]
 
-use egui_kittest::Harness;
+mod common;
+
+use common::{harness, settle};
 use egui_kittest::kittest::Queryable;
 use runhistory::api::ext::CreateRunExt;
 use runhistory::api::registry::CreateModelVersion;
-use runhistory::connect::Source;
 use runhistory::store::Store;
-use runhistory::ui::WorkbenchApp;
 use runhistory::ui::settings::Settings;
-use std::time::Duration;
-
-fn harness(dir: &std::path::Path) -> Harness<'static, WorkbenchApp> {
-    let source = Source::Embedded {
-        store: dir.into(),
-        create: true,
-    };
-    let app = WorkbenchApp::new(source, Settings::default(), None).unwrap();
-    Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
-        .build_ui_state(|ui, app: &mut WorkbenchApp| app.frame(ui), app)
-}
-
-fn settle(h: &mut Harness<'static, WorkbenchApp>, what: &str, done: impl Fn(&WorkbenchApp) -> bool) {
-    for _ in 0..1000 {
-        h.step();
-        if done(h.state()) && !h.state().wb.is_busy() {
-            h.step();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    panic!("the workbench never got to: {what}");
-}
 
 #[test]
 fn registered_models_show_their_versions_and_the_runs_they_came_from() {
@@ -68,7 +44,7 @@ fn registered_models_show_their_versions_and_the_runs_they_came_from() {
         store.set_registered_model_alias("iris-model", "champion", "2").unwrap();
         run.run_id
     };
-    let mut h = harness(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
     settle(&mut h, "the experiments", |a| a.wb.experiments().is_some());
     h.get_by_label("Registered models").click();
     settle(&mut h, "the models page", |a| a.wb.route().name() == "models");
@@ -99,7 +75,7 @@ fn registered_models_show_their_versions_and_the_runs_they_came_from() {
 #[test]
 fn an_empty_registry_says_how_to_register_a_model() {
     let dir = tempfile::tempdir().unwrap();
-    let mut h = harness(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
     settle(&mut h, "the experiments", |a| a.wb.experiments().is_some());
     h.get_by_label("Registered models").click();
     settle(&mut h, "the models page", |a| a.wb.route().name() == "models");

@@ -7,6 +7,8 @@
     reason = "a test stops at its first failure"
 )]
 
+mod common;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use runhistory::api::KeyValue;
@@ -89,26 +91,7 @@ fn harness(source: Source) -> Harness<'static, WorkbenchApp> {
 
 /// Steps frames until `done` holds and nothing is loading.
 fn settle(h: &mut Harness<'static, WorkbenchApp>, done: impl Fn(&WorkbenchApp) -> bool) {
-    for _ in 0..1000 {
-        h.step();
-        if done(h.state()) && !h.state().wb.is_busy() {
-            h.step();
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let wb = &h.state().wb;
-    let d = wb.route().details();
-    panic!(
-        "the workbench did not settle: done={} busy={} exps={} details run={:?} artifacts={:?} preview={:?} feeds={:?}",
-        done(h.state()),
-        wb.is_busy(),
-        wb.experiments().is_some(),
-        d.map(|d| d.run.is_loading()),
-        d.map(|d| d.artifacts.is_loading()),
-        d.map(|d| d.preview.is_loading()),
-        d.map(|d| d.series.values().map(|f| f.is_loading()).collect::<Vec<_>>())
-    );
+    common::settle(h, "the state the test waits for", done);
 }
 
 fn loaded(app: &WorkbenchApp) -> bool {

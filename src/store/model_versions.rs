@@ -3,7 +3,7 @@
 //! came from.
 
 use super::model_source::{self, ModelUri};
-use super::registry::{check_model, checked_name, order_clause, page_size, sort_and_page, touch};
+use super::registry::{check_model, checked_name, order_clause, page_size, sort_and_page, tag_field, touch};
 use super::{ArtifactPath, Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ids::now_ms;
@@ -127,11 +127,7 @@ impl Subject for ModelVersion {
                 "last_updated_timestamp" => Some(FieldValue::Num(self.last_updated_timestamp as f64)),
                 _ => None,
             },
-            Field::Tag(k) => self
-                .tags
-                .iter()
-                .find(|t| &t.key == k)
-                .map(|t| FieldValue::Str(t.value.clone())),
+            Field::Tag(k) => tag_field(&self.tags, k),
             Field::Metric(_) | Field::Param(_) => None,
         }
     }

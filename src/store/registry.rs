@@ -111,6 +111,13 @@ fn load_model(conn: &Connection, name: &str) -> Result<RegisteredModel> {
         .ok_or_else(|| model_not_found(name))
 }
 
+/// A tag's value, as a registry search reads it.
+pub(super) fn tag_field(tags: &[KeyValue], key: &str) -> Option<FieldValue> {
+    tags.iter()
+        .find(|t| t.key == key)
+        .map(|t| FieldValue::Str(t.value.clone()))
+}
+
 impl Subject for RegisteredModel {
     fn field(&self, f: &Field) -> Option<FieldValue> {
         match f {
@@ -120,11 +127,7 @@ impl Subject for RegisteredModel {
                 "last_updated_timestamp" => Some(FieldValue::Num(self.last_updated_timestamp as f64)),
                 _ => None,
             },
-            Field::Tag(k) => self
-                .tags
-                .iter()
-                .find(|t| &t.key == k)
-                .map(|t| FieldValue::Str(t.value.clone())),
+            Field::Tag(k) => tag_field(&self.tags, k),
             Field::Metric(_) | Field::Param(_) => None,
         }
     }
