@@ -259,6 +259,9 @@ fn an_unreachable_server_shows_the_banner_and_retry_keeps_it_up() {
     let mut h = harness(Source::Remote { url, token: None });
     settle(&mut h, |a| a.wb.unreachable().is_some());
     h.get_by_label_contains("Server unreachable");
+    // Under the banner the sidebar says the experiments did not come, not "Loading…" forever.
+    h.get_by_label("Could not read the experiments.");
+    assert!(h.query_by_label("Loading…").is_none());
     h.get_by_label("Retry").click();
     settle(&mut h, |a| a.wb.unreachable().is_some());
     h.get_by_label_contains("Server unreachable");

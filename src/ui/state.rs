@@ -131,6 +131,11 @@ impl Workbench {
         self.experiments.value().map(Vec::as_slice)
     }
 
+    /// Why the experiments could not be read, when they never arrived.
+    pub fn experiments_error(&self) -> Option<&FetchError> {
+        self.experiments.error().filter(|_| self.experiments.value().is_none())
+    }
+
     pub fn experiment_id(&self) -> Option<&str> {
         self.experiment_id.as_deref()
     }

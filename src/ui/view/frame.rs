@@ -123,6 +123,8 @@ pub fn notice(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, n: &crate::ui::state_manage:
 /// What the sidebar lists.
 pub struct Sidebar<'a> {
     pub experiments: Option<&'a [Experiment]>,
+    /// The experiments never arrived, and why.
+    pub experiments_error: Option<&'a str>,
     pub experiment_id: Option<&'a str>,
     pub scripts: &'a BTreeSet<String>,
     pub script: Option<&'a str>,
@@ -134,6 +136,7 @@ impl<'a> Sidebar<'a> {
     pub fn of(wb: &'a Workbench) -> Sidebar<'a> {
         Sidebar {
             experiments: wb.experiments(),
+            experiments_error: wb.experiments_error().map(|e| e.message.as_str()),
             experiment_id: wb.experiment_id(),
             scripts: wb.scripts(),
             script: wb.script(),
@@ -171,7 +174,19 @@ pub fn sidebar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, side: &Sidebar<'_>, jobs: &
 
 fn experiment_list(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, side: &Sidebar<'_>) {
     let Some(exps) = side.experiments else {
-        ui.label("Loading…");
+        match side.experiments_error {
+            // Loading forever is not an answer: say that they did not come, and why.
+            Some(e) => {
+                ui.colored_label(ui.visuals().error_fg_color, "Could not read the experiments.")
+                    .on_hover_text(e);
+            }
+            None => {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Loading…");
+                });
+            }
+        }
         return;
     };
     for e in exps {
