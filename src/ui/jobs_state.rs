@@ -82,7 +82,9 @@ impl JobsState {
 
     /// Takes started jobs and a picked folder; returns the views of jobs started since last time.
     pub fn poll(&mut self) -> (Vec<JobView>, Option<std::path::PathBuf>) {
-        self.scripts.poll();
+        if self.scripts.poll() {
+            self.script = preselect(self.script.take(), self.scripts.value().map_or(&[], Vec::as_slice));
+        }
         let mut started = Vec::new();
         self.starting.retain(|rx| match rx.try_recv() {
             Ok(Ok(jobs)) => {
@@ -120,5 +122,39 @@ impl JobsState {
 
     pub fn is_starting(&self) -> bool {
         !self.starting.is_empty()
+    }
+}
+
+/// The script the run form starts with: the one chosen if the folder still has it, else the only
+/// one there is (so Run is not disabled for want of a click), else none.
+fn preselect(chosen: Option<String>, scripts: &[String]) -> Option<String> {
+    match (chosen, scripts) {
+        (Some(c), _) if scripts.contains(&c) => Some(c),
+        (_, [only]) => Some(only.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::preselect;
+
+    #[test]
+    fn the_run_form_starts_with_the_chosen_or_the_only_script() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        for (chosen, scripts, want) in [
+            (None, s(&["train.py"]), Some("train.py")),
+            (None, s(&["a.py", "b.py"]), None),
+            (Some("b.py"), s(&["a.py", "b.py"]), Some("b.py")),
+            (Some("gone.py"), s(&["a.py", "b.py"]), None),
+            (Some("gone.py"), s(&["a.py"]), Some("a.py")),
+            (None, s(&[]), None),
+        ] {
+            assert_eq!(
+                preselect(chosen.map(String::from), &scripts).as_deref(),
+                want,
+                "{chosen:?} of {scripts:?}"
+            );
+        }
     }
 }
