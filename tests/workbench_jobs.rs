@@ -113,7 +113,20 @@ fn cancel_in_the_jobs_panel_cancels_the_run() {
             .is_some_and(|v| v.tail.iter().any(|l| l == "started"))
     });
     assert!(h.query_by_label_contains("Jobs (1 running)").is_some());
+    // Cancel asks first; Keep running leaves the run alone.
     h.get_by_label("Cancel").click();
+    h.step();
+    h.step();
+    h.get_by_label("Keep running").click();
+    h.step();
+    h.step();
+    assert!(h.query_by_label("Stop it").is_none());
+    assert!(!jobs_done(h.state(), 1), "the run goes on");
+    h.get_by_label("Open run");
+    h.get_by_label("Cancel").click();
+    h.step();
+    h.step();
+    h.get_by_label("Stop it").click();
     until(&mut h, "the canceled job to end", |a| jobs_done(a, 1));
     assert_eq!(
         h.state().wb.jobs().views()[0].status,

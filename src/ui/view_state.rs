@@ -20,6 +20,8 @@ pub struct ViewState {
     pub preview_texture: Option<((String, String, u64), egui::TextureHandle)>,
     /// Compared images by (run id, path).
     pub compare_textures: BTreeMap<(String, String), egui::TextureHandle>,
+    /// The job whose Cancel was clicked once: it asks before stopping the run.
+    pub confirm_cancel: Option<String>,
     /// The name being typed for a run: (run id, text).
     pub rename: Option<(String, String)>,
     /// The description being written for a run: (run id, text).

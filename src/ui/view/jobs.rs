@@ -97,7 +97,7 @@ pub fn jobs_button(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState) {
 }
 
 /// Each job: status, elapsed time, the tail of its output, Cancel or Open.
-pub fn jobs_panel(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState) {
+pub fn jobs_panel(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState, vs: &mut ViewState) {
     if !jobs.panel_open {
         return;
     }
@@ -119,16 +119,27 @@ pub fn jobs_panel(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState) {
                         ui.strong(&row.title);
                         ui.horizontal_wrapped(|ui| {
                             ui.label(format!("{} · {}", row.status, row.elapsed));
-                            if row.running {
-                                if ui.button("Cancel").clicked() {
+                            if ui.button("Open run").clicked() {
+                                ctx.push(Command::OpenRun(row.run_id.clone()));
+                            }
+                            if !row.running {
+                                return;
+                            }
+                            // Stopping a run is not undone: it asks once.
+                            if vs.confirm_cancel.as_deref() == Some(row.run_id.as_str()) {
+                                if ui.button("Stop it").clicked() {
+                                    vs.confirm_cancel = None;
                                     ctx.push(Command::CancelJob(row.run_id.clone()));
                                 }
-                            } else if ui.button("Open run").clicked() {
-                                ctx.push(Command::OpenRun(row.run_id.clone()));
+                                if ui.button("Keep running").clicked() {
+                                    vs.confirm_cancel = None;
+                                }
+                            } else if ui.button("Cancel").clicked() {
+                                vs.confirm_cancel = Some(row.run_id.clone());
                             }
                         });
                         for line in &row.tail {
-                            ui.small(egui::RichText::new(line).monospace());
+                            ui.label(egui::RichText::new(line).monospace());
                         }
                     });
                 }

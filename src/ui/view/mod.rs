@@ -47,7 +47,7 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         frame::banner(ui, &mut ctx, &err.message);
     }
     frame::sidebar(ui, &mut ctx, &frame::Sidebar::of(wb), wb.jobs(), vs);
-    jobs::jobs_panel(ui, &mut ctx, wb.jobs());
+    jobs::jobs_panel(ui, &mut ctx, wb.jobs(), vs);
     if let Some(r) = wb.restore() {
         jobs::restore_dialog(ui, &mut ctx, r);
     }
