@@ -176,6 +176,34 @@ fn the_filter_narrows_the_rows() {
     h.get_by_label("Search").click();
     settle(&mut h, |a| a.wb.runs_error().is_some());
     h.get_by_label("beta");
+    h.get_by_label_contains("The runs below are those of the last filter that worked");
+}
+
+#[test]
+fn the_filter_box_completes_keys_and_quotes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), &["alpha"]);
+    let mut h = harness(Source::Embedded {
+        store: dir.path().into(),
+        create: true,
+    });
+    settle(&mut h, loaded);
+    h.state_mut().view.filter_input = "metrics.Acc".into();
+    h.get_all_by_role(egui::accesskit::Role::TextInput)
+        .next()
+        .unwrap()
+        .click();
+    h.step();
+    h.step();
+    let before = h.get_all_by_label("Accuracy").count();
+    assert!(
+        before >= 2,
+        "the completion is listed beside the chart and column titles"
+    );
+    h.get_all_by_label("Accuracy").last().unwrap().click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().view.filter_input, "metrics.Accuracy ");
 }
 
 #[test]

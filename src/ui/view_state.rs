@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 pub struct ViewState {
     /// The filter box of the top bar.
     pub filter_input: String,
+    /// Where the filter box's completions were drawn last frame (None: not shown).
+    pub completions_rect: Option<egui::Rect>,
     /// The column chooser's search box.
     pub chooser_search: String,
     /// The download destination typed in details (also the way when no file dialog is available).

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod compare_page;
 pub mod dashboard;
 pub mod details;
+pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod jobs;

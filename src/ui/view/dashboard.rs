@@ -53,6 +53,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
     }
     if let Some(e) = page.runs_error {
         ui.colored_label(ui.visuals().error_fg_color, &e.message);
+        ui.weak("The runs below are those of the last filter that worked (hover the filter box for its language).");
     }
     let Some(model) = page.model.clone() else {
         ui.spinner();

@@ -16,6 +16,8 @@ pub struct TopBar<'a> {
     pub filtered: bool,
     pub busy: bool,
     pub jobs: &'a JobsState,
+    /// The dashboard as last built: its columns are what the filter box completes.
+    pub dashboard: Option<std::sync::Arc<crate::ui::model::dashboard::DashboardModel>>,
 }
 
 impl<'a> TopBar<'a> {
@@ -26,6 +28,7 @@ impl<'a> TopBar<'a> {
             filtered: !wb.filter().is_empty(),
             busy: wb.is_busy(),
             jobs: wb.jobs(),
+            dashboard: wb.dashboard_model(),
         }
     }
 }
@@ -48,9 +51,19 @@ pub fn top_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, bar: &TopBar<'_>, vs: &mut 
             let filter = egui::TextEdit::singleline(&mut vs.filter_input)
                 .hint_text("Filter: metrics.Accuracy > 0.9 AND params.lr = '0.1'")
                 .desired_width(360.0);
-            let resp = ui.add(filter);
+            let resp = ui.add(filter).on_hover_text(FILTER_HELP);
             if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 ctx.push(Command::ApplyFilter(vs.filter_input.clone()));
+            }
+            // Open while the box is typed in, and while the pointer is on the list (a click on it
+            // takes the focus from the box first).
+            let on_list = ui
+                .input(|i| i.pointer.hover_pos())
+                .zip(vs.completions_rect)
+                .is_some_and(|(p, r)| r.contains(p));
+            vs.completions_rect = None;
+            if resp.has_focus() || on_list {
+                filter_completions(ui, &resp, bar, vs);
             }
             if ui.button("Search").clicked() {
                 ctx.push(Command::ApplyFilter(vs.filter_input.clone()));
@@ -71,6 +84,40 @@ pub fn top_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, bar: &TopBar<'_>, vs: &mut 
             });
         });
     });
+}
+
+/// What the filter box takes, on hover.
+const FILTER_HELP: &str = "metrics.KEY, params.KEY, tags.KEY and attributes (status, run_name, start_time…) \
+compared with = != < <= > >= LIKE ILIKE IN; joined with AND, OR, NOT and parentheses. \
+A name with spaces goes in backticks: metrics.`val loss` < 0.5. Text values in quotes: params.opt = 'adam'.";
+
+/// Under the filter box while it is typed in: the keys that complete the word at its end.
+fn filter_completions(ui: &mut egui::Ui, edit: &egui::Response, bar: &TopBar<'_>, vs: &mut ViewState) {
+    let Some(model) = &bar.dashboard else { return };
+    let found = crate::ui::model::filter::completions(&vs.filter_input, &model.catalog, 8);
+    if found.is_empty() {
+        return;
+    }
+    let mut chosen = None;
+    let area = egui::Area::new(egui::Id::unique("filter_completions"))
+        .order(egui::Order::Foreground)
+        .fixed_pos(edit.rect.left_bottom())
+        .show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                for (label, text) in found {
+                    if ui.selectable_label(false, label).clicked() {
+                        chosen = Some(text);
+                    }
+                }
+            });
+        });
+    match chosen {
+        Some(text) => {
+            vs.filter_input = text;
+            edit.request_focus();
+        }
+        None => vs.completions_rect = Some(area.response.rect),
+    }
 }
 
 pub fn banner(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, message: &str) {
