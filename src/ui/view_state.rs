@@ -8,6 +8,14 @@ use std::collections::BTreeMap;
 pub struct ViewState {
     /// The filter box of the top bar.
     pub filter_input: String,
+    /// Ctrl+F was pressed: the filter box takes the focus on the next frame.
+    pub focus_filter: bool,
+    /// The keyboard help is open (F1 or ?).
+    pub help_open: bool,
+    /// The grid row the arrow keys are on (Enter opens it, Space ticks it).
+    pub grid_cursor: Option<usize>,
+    /// The cursor moved this frame: the grid scrolls to it (and otherwise leaves scrolling alone).
+    pub grid_cursor_moved: bool,
     /// Where the filter box's completions were drawn last frame (None: not shown).
     pub completions_rect: Option<egui::Rect>,
     /// The column chooser's search box.

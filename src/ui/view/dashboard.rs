@@ -90,7 +90,16 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
             }
         });
     ui.separator();
-    grid_view::show(ui, ctx, &model.grid, page.selected, page.sort);
+    let scroll_to = vs.grid_cursor.filter(|_| std::mem::take(&mut vs.grid_cursor_moved));
+    grid_view::show(
+        ui,
+        ctx,
+        &model.grid,
+        page.selected,
+        page.sort,
+        vs.grid_cursor,
+        scroll_to,
+    );
 }
 
 fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize) {

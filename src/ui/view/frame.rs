@@ -52,6 +52,9 @@ pub fn top_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, bar: &TopBar<'_>, vs: &mut 
                 .hint_text("Filter: metrics.Accuracy > 0.9 AND params.lr = '0.1'")
                 .desired_width(360.0);
             let resp = ui.add(filter).on_hover_text(FILTER_HELP);
+            if std::mem::take(&mut vs.focus_filter) {
+                resp.request_focus();
+            }
             if resp.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 ctx.push(Command::ApplyFilter(vs.filter_input.clone()));
             }

@@ -9,13 +9,30 @@ use egui_extras::{Column, TableBuilder};
 
 const ROW_HEIGHT: f32 = 22.0;
 
-pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, grid: &Grid, selected: &[String], sort: Option<&(ColumnKey, bool)>) {
+/// The grid; `cursor` is the row the arrow keys are on (drawn hovered), `scroll_to` a row to
+/// bring into view.
+pub fn show(
+    ui: &mut egui::Ui,
+    ctx: &mut Ctx<'_>,
+    grid: &Grid,
+    selected: &[String],
+    sort: Option<&(ColumnKey, bool)>,
+    cursor: Option<usize>,
+    scroll_to: Option<usize>,
+) {
     egui::ScrollArea::horizontal()
         .id_salt("grid_hscroll")
-        .show(ui, |ui| table(ui, ctx, grid, selected, sort));
+        .show(ui, |ui| table(ui, ctx, grid, selected, sort, (cursor, scroll_to)));
 }
 
-fn table(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, grid: &Grid, selected: &[String], sort: Option<&(ColumnKey, bool)>) {
+fn table(
+    ui: &mut egui::Ui,
+    ctx: &mut Ctx<'_>,
+    grid: &Grid,
+    selected: &[String],
+    sort: Option<&(ColumnKey, bool)>,
+    (cursor, scroll_to): (Option<usize>, Option<usize>),
+) {
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
         .id_salt("runs_grid")
@@ -23,6 +40,9 @@ fn table(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, grid: &Grid, selected: &[String],
         .resizable(true)
         .sense(egui::Sense::click())
         .column(Column::exact(56.0));
+    if let Some(c) = scroll_to {
+        table = table.scroll_to_row(c, None);
+    }
     for _ in &grid.columns {
         table = table.column(Column::initial(130.0).at_least(40.0).clip(true));
     }
@@ -48,6 +68,9 @@ fn table(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, grid: &Grid, selected: &[String],
             body.rows(ROW_HEIGHT, grid.rows.len(), |mut row| {
                 let r = &grid.rows[row.index()];
                 row.set_selected(selected.contains(&r.run_id));
+                if cursor == Some(row.index()) {
+                    row.set_hovered(true);
+                }
                 row.col(|ui| {
                     let mut on = selected.contains(&r.run_id);
                     if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {

@@ -8,6 +8,7 @@ mod details;
 mod frame;
 mod grid;
 mod jobs;
+mod keys;
 mod models;
 mod run_edit;
 mod trash;
@@ -42,6 +43,9 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         mlflow: wb.is_mlflow(),
         cmds: &mut cmds,
     };
+    let dashboard = wb.dashboard_model();
+    keys::handle(ui, &mut ctx, wb.route(), dashboard.as_deref(), vs);
+    keys::help(ui, vs);
     frame::top_bar(ui, &mut ctx, &frame::TopBar::of(wb), vs);
     if let Some(err) = wb.unreachable() {
         frame::banner(ui, &mut ctx, &err.message);
