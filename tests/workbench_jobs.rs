@@ -244,3 +244,15 @@ fn the_empty_state_runs_the_demo_and_the_dashboard_fills() {
     assert!(names.iter().any(|n| n == "Regularization Rate"), "{names:?}");
     assert!(dir.path().join("demo").join("iris.csv").is_file());
 }
+
+#[test]
+fn runhistory_demo_opens_the_window_at_once_and_its_runs_start_there() {
+    // What `runhistory demo DIR` does when it opens the window: no click, no wait in the terminal.
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(&dir.path().join("store"), None);
+    h.state_mut().start_demo(dir.path().join("demo"));
+    until(&mut h, "the demo's jobs under way", |a| !a.wb.jobs().views().is_empty());
+    assert!(dir.path().join("demo").join("iris_train.py").is_file());
+    until(&mut h, "the eight demo runs", |a| jobs_done(a, 8));
+    until(&mut h, "the dashboard's runs", |a| a.wb.runs().len() == 8);
+}

@@ -186,12 +186,12 @@ pub enum Command {
         #[arg(long, short = 'e')]
         experiment: Option<String>,
     },
-    /// Create the iris demo project in DIR and start the walkthrough's eight runs side by side,
-    /// then open the workbench on them.
+    /// Open the workbench, create the iris demo project in DIR there and start the walkthrough's
+    /// eight runs side by side (they appear live). With --no-ui, run them in the terminal.
     Demo {
         #[arg(default_value = "runhistory-demo")]
         dir: PathBuf,
-        /// Do not open the workbench afterwards.
+        /// Run in the terminal, print the runs as a table, and open no window.
         #[arg(long)]
         no_ui: bool,
     },
@@ -302,16 +302,32 @@ impl Cli {
 
 /// Opens the workbench window over `source` (and `project`, when given).
 #[cfg(feature = "workbench")]
-fn open_workbench(source: Source, project: Option<PathBuf>) -> Result<i32, CliError> {
-    crate::ui::run(source, project)?;
+fn open_workbench(source: Source, opening: Opening) -> Result<i32, CliError> {
+    let opening = match opening {
+        Opening::AsBefore => crate::ui::Opening::AsBefore,
+        Opening::Demo(dir) => crate::ui::Opening::Demo(dir),
+    };
+    crate::ui::run(source, opening)?;
     Ok(0)
 }
 
 #[cfg(not(feature = "workbench"))]
-fn open_workbench(_source: Source, _project: Option<PathBuf>) -> Result<i32, CliError> {
+fn open_workbench(_source: Source, _opening: Opening) -> Result<i32, CliError> {
     Err(CliError::Usage(
         "this runhistory was built without the workbench (Cargo feature `workbench`)".into(),
     ))
+}
+
+/// How the CLI opens the window (the workbench's own `Opening`, kept here so the CLI builds
+/// without the workbench).
+#[cfg_attr(
+    not(feature = "workbench"),
+    allow(dead_code, reason = "without the workbench no window opens")
+)]
+enum Opening {
+    AsBefore,
+    /// The demo's runs started by the window itself, into this folder.
+    Demo(PathBuf),
 }
 
 /// The store a demo uses: DIR/.runhistory, unless a store was named.
@@ -327,7 +343,7 @@ fn demo_store(cli: &Cli, dir: &std::path::Path) -> PathBuf {
 /// Runs the parsed command: its exit code, or the one line of error to print.
 pub fn run(cli: Cli) -> Result<i32, CliError> {
     let command = match &cli.command {
-        None | Some(Command::Ui) => return open_workbench(cli.source(&cli.store, true), None),
+        None | Some(Command::Ui) => return open_workbench(cli.source(&cli.store, true), Opening::AsBefore),
         Some(c) => c,
     };
     if let Command::Serve { host, port } = command {
@@ -370,6 +386,15 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         }
         Command::Demo { dir, no_ui } => {
             let store = demo_store(&cli, dir);
+            if !*no_ui && cli.server.is_none() && cfg!(feature = "workbench") {
+                // The window opens at once and starts the runs itself: they appear live.
+                println!(
+                    "Opening the workbench; the demo's eight runs start there ({}).",
+                    dir.display()
+                );
+                drop(runtime);
+                return open_workbench(Source::Embedded { store, create: true }, Opening::Demo(dir.clone()));
+            }
             {
                 let conn = connect(cli.source(&store, true))?;
                 runtime.block_on(tracked::demo(&conn.client, dir))?;
@@ -383,11 +408,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
                     &conn.client,
                 ))?;
             }
-            drop(runtime);
-            if *no_ui || cli.server.is_some() {
-                return Ok(0);
-            }
-            open_workbench(Source::Embedded { store, create: true }, Some(dir.clone()))
+            Ok(0)
         }
         Command::Ui | Command::Serve { .. } => Err(CliError::Usage("handled before connecting".into())),
         Command::List { .. }

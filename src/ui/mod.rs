@@ -86,6 +86,12 @@ impl WorkbenchApp {
         })
     }
 
+    /// Writes the demo project into `dir` and starts its runs (on the first frame).
+    pub fn start_demo(&mut self, dir: PathBuf) {
+        self.wb.set_demo_dir(dir);
+        self.pending.push(Command::RunDemo);
+    }
+
     /// The logic half of a frame: what eframe's `logic` runs.
     pub fn logic_pass(&mut self, ctx: &egui::Context) {
         self.wb.logic(Instant::now(), std::mem::take(&mut self.pending));
@@ -128,8 +134,20 @@ impl eframe::App for WorkbenchApp {
     }
 }
 
-/// Opens the window and returns when it is closed; `project` opens that project folder.
-pub fn run(source: Source, project: Option<PathBuf>) -> Result<(), WorkbenchError> {
+/// How the window opens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opening {
+    /// As it was left.
+    AsBefore,
+    /// With this project folder open.
+    Project(PathBuf),
+    /// Writing the demo project into this folder and starting its runs at once, so they appear
+    /// live in the jobs panel and the dashboard.
+    Demo(PathBuf),
+}
+
+/// Opens the window and returns when it is closed.
+pub fn run(source: Source, opening: Opening) -> Result<(), WorkbenchError> {
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("Run History Workbench")
@@ -138,7 +156,7 @@ pub fn run(source: Source, project: Option<PathBuf>) -> Result<(), WorkbenchErro
         ..Default::default()
     };
     let mut source = Some(source);
-    let mut project = project.and_then(|p| std::path::absolute(p).ok());
+    let mut opening = Some(opening);
     eframe::run_native(
         "Run History Workbench",
         options,
@@ -147,11 +165,15 @@ pub fn run(source: Source, project: Option<PathBuf>) -> Result<(), WorkbenchErro
                 .storage
                 .and_then(|s| eframe::get_value(s, STORAGE_KEY))
                 .unwrap_or_default();
-            if let Some(p) = project.take() {
-                settings.project_folder = Some(p);
+            let opening = opening.take().unwrap_or(Opening::AsBefore);
+            if let Opening::Project(p) = &opening {
+                settings.project_folder = std::path::absolute(p).ok();
             }
             let source = source.take().ok_or("the window was created twice")?;
-            let app = WorkbenchApp::new(source, settings, Some(cc.egui_ctx.clone()))?;
+            let mut app = WorkbenchApp::new(source, settings, Some(cc.egui_ctx.clone()))?;
+            if let Opening::Demo(dir) = opening {
+                app.start_demo(std::path::absolute(&dir).unwrap_or(dir));
+            }
             Ok(Box::new(app))
         }),
     )
