@@ -50,7 +50,8 @@ pub fn top_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, bar: &TopBar<'_>, vs: &mut 
             }
             let filter = egui::TextEdit::singleline(&mut vs.filter_input)
                 .hint_text("Filter: metrics.Accuracy > 0.9 AND params.lr = '0.1'")
-                .desired_width(360.0);
+                // Narrower in a narrow window, so the bar's buttons keep their place.
+                .desired_width((ui.available_width() - 420.0).clamp(160.0, 360.0));
             let resp = ui.add(filter).on_hover_text(FILTER_HELP);
             if std::mem::take(&mut vs.focus_filter) {
                 resp.request_focus();

@@ -102,9 +102,12 @@ pub fn jobs_panel(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState, vs: &m
         return;
     }
     let views = jobs.views();
+    // Wide enough to read, never more than about half of what the sidebar leaves.
+    let max = (ui.available_width() * 0.45).max(240.0);
     egui::Panel::right("jobs_panel")
         .resizable(true)
-        .default_size(340.0)
+        .default_size(340.0_f32.min(max))
+        .size_range(240.0..=max)
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.heading("Jobs");
@@ -138,8 +141,13 @@ pub fn jobs_panel(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState, vs: &m
                                 vs.confirm_cancel = Some(row.run_id.clone());
                             }
                         });
+                        // One line of output per line on screen, cut at the panel's edge
+                        // (hover for the whole line).
                         for line in &row.tail {
-                            ui.label(egui::RichText::new(line).monospace());
+                            ui.add(
+                                egui::Label::new(egui::RichText::new(line).monospace())
+                                    .wrap_mode(egui::TextWrapMode::Truncate),
+                            );
                         }
                     });
                 }
