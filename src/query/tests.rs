@@ -1,3 +1,6 @@
+//! The filter language over plain records: MLflow's grammar, ours (OR, NOT, parentheses), order
+//! clauses, and the registry's reading of missing tags.
+
 use super::*;
 use std::collections::HashMap;
 

@@ -5,12 +5,15 @@ mod experiments;
 mod ingest;
 mod inputs;
 mod load;
+mod logged_model_search;
 mod logged_models;
 mod metrics;
 mod model_source;
+mod model_version_rows;
 mod model_versions;
 mod prefilter;
 mod registry;
+mod registry_search;
 mod runs;
 mod schema;
 mod search;
@@ -142,6 +145,8 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod inputs_tests;
 #[cfg(test)]
 mod registry_tests;
 #[cfg(test)]

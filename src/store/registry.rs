@@ -1,15 +1,14 @@
 //! MLflow's model registry, registered models side: create, read, describe, rename, delete, tags,
 //! aliases and search. Their versions are in `model_versions`.
 
-use super::model_versions::{load_versions, version_number};
-use super::search::{decode_offset, encode_offset};
+use super::model_version_rows::{check_version, load_version, load_versions, version_number};
+use super::registry_search::{order_clause, page_size, sort_and_page, tag_field};
 use super::{Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ids::now_ms;
 use crate::api::registry::{ModelVersion, RegisteredModel, RegisteredModelAlias, RegistrySearch};
 use crate::query::{self, Field, FieldValue, Subject};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use std::cmp::Ordering;
 
 /// Search pages: MLflow's default and largest.
 const DEFAULT_MODELS_PAGE: i64 = 100;
@@ -111,13 +110,6 @@ fn load_model(conn: &Connection, name: &str) -> Result<RegisteredModel> {
         .ok_or_else(|| model_not_found(name))
 }
 
-/// A tag's value, as a registry search reads it.
-pub(super) fn tag_field(tags: &[KeyValue], key: &str) -> Option<FieldValue> {
-    tags.iter()
-        .find(|t| t.key == key)
-        .map(|t| FieldValue::Str(t.value.clone()))
-}
-
 impl Subject for RegisteredModel {
     fn field(&self, f: &Field) -> Option<FieldValue> {
         match f {
@@ -131,64 +123,6 @@ impl Subject for RegisteredModel {
             Field::Metric(_) | Field::Param(_) => None,
         }
     }
-}
-
-/// One `order_by` clause of a registry search: the field (canonical name) and its direction.
-pub(super) fn order_clause(text: &str, valid: &[&str]) -> Result<(String, bool)> {
-    let mut words = text.split_whitespace();
-    let field = words.next().unwrap_or("");
-    let field = field.strip_prefix("attributes.").unwrap_or(field);
-    let field = if field == "timestamp" {
-        "creation_timestamp"
-    } else {
-        field
-    };
-    let descending = match words.next().map(str::to_ascii_uppercase).as_deref() {
-        None | Some("ASC") => false,
-        Some("DESC") => true,
-        Some(_) => return Err(StoreError::Invalid(format!("Invalid order_by clause '{text}'"))),
-    };
-    if !valid.contains(&field) || words.next().is_some() {
-        return Err(StoreError::Invalid(format!(
-            "Invalid order by key '{text}' specified. Valid keys are {}",
-            valid.join(", ")
-        )));
-    }
-    Ok((field.to_string(), descending))
-}
-
-/// Sorts by the clauses (a field with its direction), then pages; `limit` already checked.
-pub(super) fn sort_and_page<T: Subject>(
-    mut items: Vec<T>,
-    order: &[(String, bool)],
-    limit: i64,
-    token: Option<&str>,
-) -> Result<(Vec<T>, Option<String>)> {
-    items.sort_by(|a, b| {
-        for (field, descending) in order {
-            let f = Field::Attr(field.clone());
-            let o = query::order_values(&a.field(&f), &b.field(&f), *descending);
-            if o != Ordering::Equal {
-                return o;
-            }
-        }
-        Ordering::Equal
-    });
-    let offset = decode_offset(token)?;
-    let total = items.len() as i64;
-    let page: Vec<T> = items.into_iter().skip(offset as usize).take(limit as usize).collect();
-    Ok((page, (offset + limit < total).then(|| encode_offset(offset + limit))))
-}
-
-/// A search's page size within MLflow's bounds.
-pub(super) fn page_size(given: Option<i64>, default: i64, max: i64) -> Result<i64> {
-    let n = given.unwrap_or(default);
-    if !(1..=max).contains(&n) {
-        return Err(StoreError::Invalid(format!(
-            "Invalid value {n} for parameter 'max_results' supplied. It must be at most {max}, and positive."
-        )));
-    }
-    Ok(n)
 }
 
 impl Store {
@@ -302,7 +236,7 @@ impl Store {
         check_alias(alias)?;
         let version = version_number(version)?;
         self.write(|tx| {
-            super::model_versions::check_version(tx, name, version)?;
+            check_version(tx, name, version)?;
             tx.execute(
                 "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
@@ -334,7 +268,7 @@ impl Store {
                 )
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound(format!("Registered model alias {alias} not found.")))?;
-            super::model_versions::load_version(c, name, version)
+            load_version(c, name, version)
         })
     }
 
