@@ -1,31 +1,8 @@
 //! What runs read and produced, over a real store: dataset and model inputs, model outputs, and
 //! the dataset summaries MLflow's UI lists.
 
+use super::tests::{kv, run_in, store};
 use super::*;
-use crate::api::KeyValue;
-use crate::api::ext::CreateRunExt;
-
-fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Store::open(dir.path().join("store")).unwrap();
-    (dir, s)
-}
-
-fn run_in(s: &Store, exp: &str) -> String {
-    s.create_run(&CreateRunExt {
-        experiment_name: Some(exp.into()),
-        ..Default::default()
-    })
-    .unwrap()
-    .run_id
-}
-
-fn kv(k: &str, v: &str) -> KeyValue {
-    KeyValue {
-        key: k.into(),
-        value: v.into(),
-    }
-}
 
 #[test]
 fn inputs_and_outputs_name_only_live_logged_models() {

@@ -8,13 +8,13 @@ use crate::api::ext::{
 use crate::api::ids::now_ms;
 use crate::api::{KeyValue, LogBatch, Metric};
 
-fn store() -> (tempfile::TempDir, Store) {
+pub(super) fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let s = Store::open(dir.path().join("store")).unwrap();
     (dir, s)
 }
 
-fn run_in(s: &Store, exp: &str) -> String {
+pub(super) fn run_in(s: &Store, exp: &str) -> String {
     s.create_run(&CreateRunExt {
         experiment_name: Some(exp.into()),
         ..Default::default()
@@ -23,7 +23,7 @@ fn run_in(s: &Store, exp: &str) -> String {
     .run_id
 }
 
-fn kv(k: &str, v: &str) -> KeyValue {
+pub(super) fn kv(k: &str, v: &str) -> KeyValue {
     KeyValue {
         key: k.into(),
         value: v.into(),
