@@ -1,5 +1,5 @@
-//! The keyboard, driven headlessly (egui_kittest) over a real embedded server and store: arrows,
-//! Space and Enter in the grid, Esc back, Ctrl+F to the filter box, F1 for the help.
+//! The keyboard and the waits, driven headlessly (egui_kittest) over a real embedded server and
+//! store: arrows, Space and Enter in the grid, Esc back, Ctrl+F, F1; a long series says it is read.
 
 #![allow(
     clippy::unwrap_used,
@@ -74,4 +74,60 @@ fn the_grid_and_the_views_answer_the_keyboard() {
     h.step();
     h.step();
     assert_eq!(h.state().wb.selected(), [second]);
+}
+
+#[test]
+fn a_long_series_says_it_is_being_read_instead_of_showing_empty_axes() {
+    use runhistory::api::ext::{IngestBatch, Num, SeriesChunk};
+    let dir = tempfile::tempdir().unwrap();
+    let run_id = {
+        let store = Store::open(dir.path()).unwrap();
+        let run = store
+            .create_run(&CreateRunExt {
+                experiment_name: Some("long".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        store
+            .ingest(&IngestBatch {
+                run_id: run.run_id.clone(),
+                series: vec![SeriesChunk {
+                    key: "loss".into(),
+                    values: (0..500_000).map(|i| Num(1.0 / (i as f64 + 1.0))).collect(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .unwrap();
+        run.run_id
+    };
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the run", |a| a.wb.runs().len() == 1);
+    h.state_mut()
+        .wb
+        .apply(runhistory::ui::command::Command::OpenRun(run_id));
+    let mut seen = false;
+    for _ in 0..2000 {
+        h.step();
+        seen |= h.query_by_label("Reading the series…").is_some();
+        let drawn = h
+            .state()
+            .wb
+            .route()
+            .details()
+            .and_then(|d| d.series.get("loss"))
+            .is_some_and(|f| !f.line().is_empty());
+        if drawn {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    assert!(seen, "the wait was shown");
+    settle(&mut h, "the series drawn", |a| {
+        a.wb.route()
+            .details()
+            .and_then(|d| d.series.get("loss"))
+            .is_some_and(|f| !f.line().is_empty())
+    });
+    assert!(h.query_by_label("Reading the series…").is_none());
 }

@@ -154,6 +154,13 @@ pub fn series_chart(
     reset: bool,
 ) -> SeriesChartResponse {
     let opts = ctx.settings.series;
+    // A long series takes a moment to read the first time: say so rather than show empty axes.
+    if lines.iter().all(|l| l.feed.line().is_empty()) && lines.iter().any(|l| l.feed.is_loading()) {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label("Reading the series…");
+        });
+    }
     let (xk, yk) = (
         x_kind(opts.x),
         if opts.log_y { AxisKind::Log10 } else { AxisKind::Plain },
