@@ -1,6 +1,6 @@
-//! Grid columns are kept per store and experiment: choices made in one store's experiment never
-//! show up in another store's experiment of the same id, and a chosen column without values is
-//! not drawn but can be unticked. Driven headlessly over real embedded servers and stores.
+//! Choices that must stay where they were made: grid columns per store and experiment (a chosen
+//! column without values is not drawn but can be unticked), and series settings away from the
+//! default shown with a Reset. Driven headlessly over real embedded servers and stores.
 
 #![allow(
     clippy::unwrap_used,
@@ -99,4 +99,48 @@ fn a_chosen_column_without_values_is_not_drawn_and_can_be_unticked() {
     h.step();
     h.get_by_label("F1").click();
     settle(&mut h, "the column unticked", |app| !app.wb.columns().contains(&gone));
+}
+
+#[test]
+fn series_settings_away_from_the_default_show_a_reset() {
+    use runhistory::ui::model::series::SeriesOptions;
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), "iris", "Accuracy", "lr");
+    let store = Store::open(dir.path()).unwrap();
+    let run = store.create_run(&CreateRunExt {
+        experiment_name: Some("iris".into()),
+        ..Default::default()
+    });
+    let run_id = run.unwrap().run_id;
+    store
+        .ingest(&IngestBatch {
+            run_id: run_id.clone(),
+            series: vec![runhistory::api::ext::SeriesChunk {
+                key: "loss".into(),
+                values: (1..100).map(|i| runhistory::api::ext::Num(1.0 / i as f64)).collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    drop(store);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |app| app.wb.runs().len() == 2);
+    h.state_mut().wb.apply(Command::OpenRun(run_id));
+    settle(&mut h, "the series", |app| {
+        app.wb.route().details().is_some_and(|d| d.series.contains_key("loss"))
+    });
+    assert!(h.query_by_label("Reset").is_none(), "nothing to reset at the defaults");
+    let smoothed = SeriesOptions {
+        smoothing: 0.9,
+        log_y: true,
+        ..Default::default()
+    };
+    h.state_mut().wb.apply(Command::SetSeriesOptions(smoothed));
+    h.step();
+    h.step();
+    h.get_by_label("Reset").click();
+    settle(&mut h, "the defaults back", |app| {
+        app.wb.settings().series == SeriesOptions::default()
+    });
 }

@@ -13,9 +13,12 @@ pub struct Settings {
     /// Chosen grid columns, by store (or server) and experiment id (`<store>#<id>`); an experiment
     /// without an entry shows the defaults.
     pub columns: BTreeMap<String, Vec<ColumnKey>>,
-    /// Dashboard charts hidden, by experiment id.
+    /// Dashboard charts hidden, by store (or server) and experiment id, as columns are.
     pub hidden_charts: BTreeMap<String, BTreeSet<ChartKey>>,
     pub run_axis: RunAxis,
+    /// How series charts draw (x, smoothing, log scale): for this session only, so a smoothing
+    /// chosen for one run does not come back on another after a restart.
+    #[serde(skip)]
     pub series: SeriesOptions,
     pub last_experiment: Option<String>,
     /// The project folder tracked runs start from.
@@ -38,3 +41,25 @@ impl Default for Settings {
 
 /// The key eframe stores the settings under.
 pub const STORAGE_KEY: &str = "runhistory-workbench";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_options_are_not_remembered_across_launches() {
+        let settings = Settings {
+            series: SeriesOptions {
+                smoothing: 0.91,
+                log_y: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let stored = serde_json::to_value(&settings).unwrap();
+        assert!(stored.get("series").is_none(), "{stored}");
+        let back: Settings = serde_json::from_value(stored).unwrap();
+        assert_eq!(back.series, SeriesOptions::default());
+        assert_eq!(back.dark, settings.dark);
+    }
+}

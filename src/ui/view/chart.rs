@@ -263,6 +263,15 @@ pub fn series_options(ui: &mut egui::Ui, opts: &SeriesOptions) -> Option<SeriesO
         ui.separator();
         ui.add(egui::Slider::new(&mut o.smoothing, 0.0..=0.99).text("smoothing"));
         ui.checkbox(&mut o.log_y, "log scale");
+        // A setting away from the default is in sight, with one click back.
+        if o != SeriesOptions::default()
+            && ui
+                .button("Reset")
+                .on_hover_text("Back to steps, no smoothing, linear scale")
+                .clicked()
+        {
+            o = SeriesOptions::default();
+        }
     });
     (o != *opts).then_some(o)
 }
