@@ -13,6 +13,15 @@ pub mod snapshot;
 use serde::{Deserialize, Serialize};
 use serde_num::{de_f64, de_i64, de_opt_i64, ser_f64};
 
+/// Tags MLflow gives meaning to: the store mirrors them into run attributes, the client reads
+/// them from a stock server's runs and writes them to manage runs.
+pub const TAG_RUN_NAME: &str = "mlflow.runName";
+/// A run's description (markdown).
+pub const TAG_NOTE: &str = "mlflow.note.content";
+pub const TAG_PARENT: &str = "mlflow.parentRunId";
+pub const TAG_USER: &str = "mlflow.user";
+pub const TAG_SOURCE: &str = "mlflow.source.name";
+
 /// A key/value pair: MLflow tags and params have this shape.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyValue {

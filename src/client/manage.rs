@@ -3,14 +3,11 @@
 //! run's lifecycle stage), bring back, and list what is in the trash.
 
 use super::reads::Flavor;
-use super::{HistoryClient, Result, run_from_mlflow};
+use super::{HistoryClient, Result, all_pages, run_from_mlflow};
 use crate::api::ext::RunDetail;
 use crate::api::routes as r;
 use crate::api::{SearchRuns, SearchRunsResponse};
 use serde_json::{Value, json};
-
-/// The tag MLflow keeps a run's description (notes, markdown) in.
-pub const NOTE_TAG: &str = "mlflow.note.content";
 
 impl HistoryClient {
     pub async fn rename_run(&self, run_id: &str, name: &str) -> Result<()> {
@@ -33,7 +30,7 @@ impl HistoryClient {
 
     /// Sets the run's description (shown rendered as markdown in the workbench).
     pub async fn describe_run(&self, run_id: &str, text: &str) -> Result<()> {
-        self.set_run_tag(run_id, NOTE_TAG, text).await
+        self.set_run_tag(run_id, crate::api::TAG_NOTE, text).await
     }
 
     /// Moves the run to the trash: it leaves searches and the dashboard, and can be brought back.
@@ -52,23 +49,21 @@ impl HistoryClient {
 
     /// The runs of an experiment in the trash, newest first (with their numbers on our server).
     pub async fn deleted_runs(&self, experiment_id: &str) -> Result<Vec<RunDetail>> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        let mut out = all_pages(|token| async move {
             let req = SearchRuns {
                 experiment_ids: vec![experiment_id.to_string()],
                 run_view_type: Some("DELETED_ONLY".into()),
                 max_results: Some(1000),
-                page_token: token.take(),
+                page_token: token,
                 ..Default::default()
             };
             let page: SearchRunsResponse = self.post_json(r::RUNS_SEARCH, &req).await?;
-            out.extend(page.runs.into_iter().map(run_from_mlflow));
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
+            Ok((
+                page.runs.into_iter().map(run_from_mlflow).collect(),
+                page.next_page_token,
+            ))
+        })
+        .await?;
         if self.flavor().await? == Flavor::RunHistory {
             for run in &mut out {
                 run.run_number = self.get_run(&run.run_id).await?.run_number;

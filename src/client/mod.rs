@@ -8,7 +8,6 @@ mod reads;
 mod registry;
 
 pub use download::Progress;
-pub use manage::NOTE_TAG;
 pub use reads::{Flavor, run_from_mlflow};
 pub use registry::Promotion;
 
@@ -58,6 +57,25 @@ impl ClientError {
 }
 
 pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// Every item of a paged listing: `page` reads the page a token names (None: the first) and
+/// returns its items and the next token; an empty or missing token ends the listing.
+pub(crate) async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>)>>,
+{
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let (items, next) = page(token).await?;
+        out.extend(items);
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) => token = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
 
 /// Percent-encodes one path segment (everything but unreserved characters).
 pub fn encode_segment(s: &str) -> String {
@@ -178,20 +196,15 @@ impl HistoryClient {
     }
 
     pub async fn search_experiments(&self) -> Result<Vec<Experiment>> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        all_pages(|token| async move {
             let mut body = json!({ "max_results": 1000, "view_type": "ACTIVE_ONLY" });
-            if let Some(t) = &token {
-                body["page_token"] = Value::String(t.clone());
+            if let Some(t) = token {
+                body["page_token"] = Value::String(t);
             }
             let page: SearchExperimentsResponse = self.post_json(r::EXPERIMENTS_SEARCH, &body).await?;
-            out.extend(page.experiments);
-            match page.next_page_token {
-                Some(t) => token = Some(t),
-                None => return Ok(out),
-            }
-        }
+            Ok((page.experiments, page.next_page_token))
+        })
+        .await
     }
 
     pub async fn get_experiment_by_name(&self, name: &str) -> Result<Option<Experiment>> {

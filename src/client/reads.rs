@@ -1,7 +1,7 @@
 //! Reads that use our extensions on our server and fall back to plain MLflow calls on a stock
 //! MLflow tracking server, so the CLI and the workbench can open either.
 
-use super::{ClientError, HistoryClient, Result, encode_segment};
+use super::{ClientError, HistoryClient, Result, all_pages, encode_segment};
 use crate::api::ext::{DownsampledSeries, ExperimentSummary, LatestMetric, Num, RunDetail, RunStatus};
 use crate::api::routes as r;
 use crate::api::{Experiment, ListArtifactsResponse, Run, SearchRunsResponse};
@@ -51,12 +51,12 @@ pub fn run_from_mlflow(run: Run) -> RunDetail {
         info.run_id
     };
     let name = if info.run_name.is_empty() {
-        tags.get("mlflow.runName").cloned().unwrap_or_default()
+        tags.get(crate::api::TAG_RUN_NAME).cloned().unwrap_or_default()
     } else {
         info.run_name
     };
     let script_name = tags
-        .get("mlflow.source.name")
+        .get(crate::api::TAG_SOURCE)
         .map(|s| s.rsplit(['/', '\\']).next().unwrap_or(s).to_string());
     RunDetail {
         run_id,
@@ -70,7 +70,7 @@ pub fn run_from_mlflow(run: Run) -> RunDetail {
         created_time: info.start_time.unwrap_or(0),
         start_time: info.start_time,
         end_time: info.end_time,
-        description: tags.get("mlflow.note.content").cloned(),
+        description: tags.get(crate::api::TAG_NOTE).cloned(),
         hidden: false,
         parent_run_id: tags.get("mlflow.parentRunId").cloned(),
         exit_code: None,
@@ -142,20 +142,18 @@ impl HistoryClient {
     }
 
     async fn search_mlflow_runs(&self, experiment_id: &str, filter: &str) -> Result<Vec<RunDetail>> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        all_pages(|token| async move {
             let mut body = json!({ "experiment_ids": [experiment_id], "filter": filter, "max_results": 1000 });
-            if let Some(t) = &token {
-                body["page_token"] = Value::String(t.clone());
+            if let Some(t) = token {
+                body["page_token"] = Value::String(t);
             }
             let page: SearchRunsResponse = self.post_json(r::RUNS_SEARCH, &body).await?;
-            out.extend(page.runs.into_iter().map(run_from_mlflow));
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(t) => token = Some(t),
-                None => return Ok(out),
-            }
-        }
+            Ok((
+                page.runs.into_iter().map(run_from_mlflow).collect(),
+                page.next_page_token,
+            ))
+        })
+        .await
     }
 
     /// One run with everything known about it.

@@ -1,7 +1,7 @@
 //! The model registry through MLflow's own endpoints, so it works on a stock MLflow server too:
 //! registered models and their versions, and `promote`, which registers a run's artifacts.
 
-use super::{ClientError, HistoryClient, Result};
+use super::{ClientError, HistoryClient, Result, all_pages};
 use crate::api::ext::RunDetail;
 use crate::api::registry::{
     CreateModelVersion, CreateRegisteredModel, ModelVersion, RegisteredModel, SearchModelVersionsResponse,
@@ -20,47 +20,40 @@ pub struct Promotion {
 impl HistoryClient {
     /// Every registered model, by name.
     pub async fn registered_models(&self) -> Result<Vec<RegisteredModel>> {
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        all_pages(|token| async move {
             let mut query = vec![("max_results", "1000".to_string())];
-            query.extend(token.take().map(|t| ("page_token", t)));
+            query.extend(token.map(|t| ("page_token", t)));
             let page: SearchRegisteredModelsResponse = self.get_json(r::REGISTERED_MODELS_SEARCH, &query).await?;
-            out.extend(page.registered_models);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(t) => token = Some(t),
-                None => return Ok(out),
-            }
-        }
+            Ok((page.registered_models, page.next_page_token))
+        })
+        .await
     }
 
     /// The versions of one registered model, newest first.
     pub async fn model_versions(&self, name: &str) -> Result<Vec<ModelVersion>> {
-        let filter = format!("name = '{}'", name.replace('\'', "\\'"));
-        let mut out = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let mut query = vec![("filter", filter.clone()), ("max_results", "1000".to_string())];
-            query.extend(token.take().map(|t| ("page_token", t)));
-            let page: SearchModelVersionsResponse = self.get_json(r::MODEL_VERSIONS_SEARCH, &query).await?;
-            out.extend(page.model_versions);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(t) => token = Some(t),
-                None => break,
-            }
-        }
+        let mut out = self
+            .search_versions(format!("name = '{}'", name.replace('\'', "\\'")))
+            .await?;
         out.sort_by_key(|v| std::cmp::Reverse(v.version.parse::<i64>().unwrap_or(0)));
         Ok(out)
     }
 
     /// The registered versions made from a run.
     pub async fn versions_of_run(&self, run_id: &str) -> Result<Vec<ModelVersion>> {
-        let query = [
-            ("filter", format!("run_id = '{run_id}'")),
-            ("max_results", "1000".to_string()),
-        ];
-        let page: SearchModelVersionsResponse = self.get_json(r::MODEL_VERSIONS_SEARCH, &query).await?;
-        Ok(page.model_versions)
+        self.search_versions(format!("run_id = '{run_id}'")).await
+    }
+
+    async fn search_versions(&self, filter: String) -> Result<Vec<ModelVersion>> {
+        all_pages(|token| {
+            let filter = filter.clone();
+            async move {
+                let mut query = vec![("filter", filter), ("max_results", "1000".to_string())];
+                query.extend(token.map(|t| ("page_token", t)));
+                let page: SearchModelVersionsResponse = self.get_json(r::MODEL_VERSIONS_SEARCH, &query).await?;
+                Ok((page.model_versions, page.next_page_token))
+            }
+        })
+        .await
     }
 
     /// Registers the run's artifacts under `prefix` as the next version of model `name` (made if

@@ -64,23 +64,14 @@ impl From<StoreError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = (
+        (
             self.status,
             Json(ErrorBody {
                 error_code: self.code.to_string(),
                 message: self.message,
             }),
         )
-            .into_response();
-        // A body refused as too large was not read to its end: the connection cannot carry another
-        // request, so the client is told not to reuse it.
-        if self.status == StatusCode::PAYLOAD_TOO_LARGE {
-            resp.headers_mut().insert(
-                axum::http::header::CONNECTION,
-                axum::http::HeaderValue::from_static("close"),
-            );
-        }
-        resp
+            .into_response()
     }
 }
 

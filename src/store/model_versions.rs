@@ -9,6 +9,7 @@ use super::registry_search::{order_clause, page_size, sort_and_page};
 use super::{ArtifactPath, Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ids::now_ms;
+use crate::api::models::LoggedModel;
 use crate::api::registry::{CreateModelVersion, ModelVersion, RegistrySearch, canonical_stage};
 use crate::query;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -24,13 +25,18 @@ impl Store {
         let name = checked_name(req.name.as_deref(), "name")?;
         let source = checked_name(req.source.as_deref(), "source")?;
         let model_id = req.model_id.as_deref().filter(|m| !m.is_empty());
+        // The logged model the version comes from, read once for every use below.
+        let model = model_id.map(|id| self.get_logged_model(id)).transpose()?;
         let mut run_id = req.run_id.clone().filter(|r| !r.is_empty());
-        self.check_source(source, run_id.as_deref(), model_id)?;
+        self.check_source(source, run_id.as_deref(), model.as_ref())?;
         let mut storage = source.to_string();
         if let Some(uri) = model_source::parse_model_uri(source) {
             let fetched = uri.and_then(|uri| match uri {
                 ModelUri::LoggedModel(id) => {
-                    let m = self.get_logged_model(&id)?;
+                    let m = match &model {
+                        Some(m) if m.info.model_id == id => m.clone(),
+                        _ => self.get_logged_model(&id)?,
+                    };
                     run_id = run_id.take().or(m.info.source_run_id);
                     Ok(m.info.artifact_uri)
                 }
@@ -45,9 +51,8 @@ impl Store {
                 ))
             })?;
         }
-        if let Some(id) = model_id {
-            let m = self.get_logged_model(id)?;
-            run_id = run_id.or(m.info.source_run_id);
+        if let Some(m) = &model {
+            run_id = run_id.or(m.info.source_run_id.clone());
         }
         let now = now_ms();
         self.write(|tx| {
@@ -86,15 +91,12 @@ impl Store {
 
     /// MLflow's source rules: a local path only inside the artifacts of the run (or logged model)
     /// named with it, any other URI only without relative path references.
-    fn check_source(&self, source: &str, run_id: Option<&str>, model_id: Option<&str>) -> Result<()> {
+    fn check_source(&self, source: &str, run_id: Option<&str>, model: Option<&LoggedModel>) -> Result<()> {
         if !model_source::is_local(source) {
             return model_source::check_no_relative_references(source);
         }
-        let folder = match (model_id, run_id) {
-            (Some(m), _) => {
-                let model = self.get_logged_model(m)?;
-                Some(self.uri_artifact_path(&model.info.artifact_uri, "")?)
-            }
+        let folder = match (model, run_id) {
+            (Some(m), _) => Some(self.uri_artifact_path(&m.info.artifact_uri, "")?),
             (None, Some(r)) => Some(self.run_artifact_path(r, "")?),
             (None, None) => None,
         };
@@ -109,12 +111,12 @@ impl Store {
         if inside {
             return Ok(());
         }
-        let owner = if model_id.is_some() { "model_id" } else { "run_id" };
+        let owner = if model.is_some() { "model_id" } else { "run_id" };
         Err(StoreError::Invalid(format!(
             "Invalid model version source: '{source}'. To use a local path as a model version source, the {owner} \
              request parameter has to be specified and the local path has to be contained within the artifact \
              directory of the {} specified by the {owner}.",
-            if model_id.is_some() { "logged model" } else { "run" }
+            if model.is_some() { "logged model" } else { "run" }
         )))
     }
 

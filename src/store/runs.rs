@@ -9,12 +9,7 @@ use crate::api::ids::{new_run_id, now_ms};
 use crate::api::limits::DEFAULT_HEARTBEAT_SECS;
 use rusqlite::{Connection, OptionalExtension, params};
 
-/// Tags MLflow gives meaning to, mirrored into run attributes.
-pub const TAG_RUN_NAME: &str = "mlflow.runName";
-pub const TAG_NOTE: &str = "mlflow.note.content";
-pub const TAG_PARENT: &str = "mlflow.parentRunId";
-pub const TAG_USER: &str = "mlflow.user";
-pub const TAG_SOURCE: &str = "mlflow.source.name";
+use crate::api::{TAG_NOTE, TAG_PARENT, TAG_RUN_NAME, TAG_SOURCE, TAG_USER};
 
 const ADJECTIVES: &[&str] = &[
     "amber", "bold", "brave", "calm", "clever", "crisp", "eager", "fancy", "gentle", "happy", "keen", "lively",

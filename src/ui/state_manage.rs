@@ -151,9 +151,4 @@ impl Workbench {
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref()
     }
-
-    /// A change is on its way to the server.
-    pub fn is_changing(&self) -> bool {
-        self.changing.is_loading()
-    }
 }

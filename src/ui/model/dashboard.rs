@@ -237,5 +237,9 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
 mod tests;
 
 #[cfg(test)]
+#[path = "dashboard_chart_tests.rs"]
+mod chart_tests;
+
+#[cfg(test)]
 #[path = "dashboard_columns_tests.rs"]
 mod columns_tests;
