@@ -3,20 +3,21 @@
 
 use crate::api::ext::{Bucket, Num};
 
-/// Min, max and last of the points that fall in one bucket.
-#[derive(Debug, Clone, Copy)]
-struct Acc {
-    x_first: f64,
-    x_last: f64,
-    min: f64,
-    max: f64,
-    last: f64,
-    count: u64,
+/// Min, max and last of the points that fall in one bucket (or one block of the store's summary
+/// pyramid, which is merged into buckets the same way).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub x_first: f64,
+    pub x_last: f64,
+    pub min: f64,
+    pub max: f64,
+    pub last: f64,
+    pub count: u64,
 }
 
-impl Acc {
-    fn new(x: f64, v: f64) -> Acc {
-        Acc {
+impl Summary {
+    pub fn new(x: f64, v: f64) -> Summary {
+        Summary {
             x_first: x,
             x_last: x,
             min: v,
@@ -26,20 +27,26 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, x: f64, v: f64) {
-        self.x_first = self.x_first.min(x);
-        if x >= self.x_last {
-            self.x_last = x;
-            self.last = v;
+    pub fn add(&mut self, x: f64, v: f64) {
+        self.merge(&Summary::new(x, v));
+    }
+
+    /// Takes in another summary: the later of the two lasts (the other's on a tie, as it came
+    /// after), the lower min and higher max, the counts added.
+    pub fn merge(&mut self, o: &Summary) {
+        self.x_first = self.x_first.min(o.x_first);
+        if o.x_last >= self.x_last {
+            self.x_last = o.x_last;
+            self.last = o.last;
         }
         // NaN never wins a comparison, so it is skipped unless the bucket holds nothing else.
-        if v < self.min || self.min.is_nan() {
-            self.min = v;
+        if o.min < self.min || self.min.is_nan() {
+            self.min = o.min;
         }
-        if v > self.max || self.max.is_nan() {
-            self.max = v;
+        if o.max > self.max || self.max.is_nan() {
+            self.max = o.max;
         }
-        self.count += 1;
+        self.count += o.count;
     }
 }
 
@@ -47,7 +54,7 @@ impl Acc {
 pub struct Bucketer {
     lo: f64,
     width: f64,
-    accs: Vec<Option<Acc>>,
+    accs: Vec<Option<Summary>>,
 }
 
 impl Bucketer {
@@ -63,6 +70,12 @@ impl Bucketer {
 
     /// Adds one point; points outside the range land in the first or last bucket.
     pub fn add(&mut self, x: f64, v: f64) {
+        self.add_summary(&Summary::new(x, v));
+    }
+
+    /// Adds a summary of several points to the bucket its first x falls in.
+    pub fn add_summary(&mut self, s: &Summary) {
+        let x = s.x_first;
         let n = self.accs.len();
         let pos = ((x - self.lo) / self.width * n as f64).floor();
         let b = if pos.is_nan() || pos < 0.0 {
@@ -71,8 +84,8 @@ impl Bucketer {
             (pos as usize).min(n - 1)
         };
         match &mut self.accs[b] {
-            Some(a) => a.add(x, v),
-            slot @ None => *slot = Some(Acc::new(x, v)),
+            Some(a) => a.merge(s),
+            slot @ None => *slot = Some(*s),
         }
     }
 

@@ -94,23 +94,80 @@ def write_png(path, pixels):
         f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
-def confusion_png(path, matrix, cell=80):
-    """A confusion matrix as a picture: one square per (true, predicted) pair, darker for more."""
+# A 5x7 pixel font for the labels and counts of the confusion-matrix picture (the characters it needs).
+GLYPHS = {
+    "a": ".....|.....|.###.|....#|.####|#...#|.####",
+    "c": ".....|.....|.###.|#....|#....|#...#|.###.",
+    "d": "....#|....#|.##.#|#..##|#...#|#...#|.####",
+    "e": ".....|.....|.###.|#...#|#####|#....|.###.",
+    "g": ".....|.....|.####|#...#|.####|....#|.###.",
+    "i": "..#..|.....|.##..|..#..|..#..|..#..|.###.",
+    "l": ".##..|..#..|..#..|..#..|..#..|..#..|.###.",
+    "n": ".....|.....|#.##.|##..#|#...#|#...#|#...#",
+    "o": ".....|.....|.###.|#...#|#...#|#...#|.###.",
+    "p": ".....|.....|####.|#...#|####.|#....|#....",
+    "r": ".....|.....|#.##.|##..#|#....|#....|#....",
+    "s": ".....|.....|.####|#....|.###.|....#|####.",
+    "t": ".#...|.#...|####.|.#...|.#...|.#..#|..##.",
+    "u": ".....|.....|#...#|#...#|#...#|#..##|.##.#",
+    "v": ".....|.....|#...#|#...#|#...#|.#.#.|..#..",
+    "0": ".###.|#...#|#..##|#.#.#|##..#|#...#|.###.",
+    "1": "..#..|.##..|..#..|..#..|..#..|..#..|.###.",
+    "2": ".###.|#...#|....#|...#.|..#..|.#...|#####",
+    "3": "####.|....#|....#|.###.|....#|....#|####.",
+    "4": "...#.|..##.|.#.#.|#..#.|#####|...#.|...#.",
+    "5": "#####|#....|####.|....#|....#|#...#|.###.",
+    "6": "..##.|.#...|#....|####.|#...#|#...#|.###.",
+    "7": "#####|....#|...#.|..#..|.#...|.#...|.#...",
+    "8": ".###.|#...#|#...#|.###.|#...#|#...#|.###.",
+    "9": ".###.|#...#|#...#|.####|....#|...#.|.##..",
+    " ": ".....|.....|.....|.....|.....|.....|.....",
+}
+
+
+def text_width(text, scale):
+    return len(text) * 6 * scale - scale
+
+
+def draw_text(pixels, text, x, y, scale, colour):
+    """Draws text with its top-left corner at (x, y), each font pixel a scale x scale square."""
+    for i, ch in enumerate(text):
+        rows = GLYPHS.get(ch, GLYPHS[" "]).split("|")
+        for gy, row in enumerate(rows):
+            for gx, on in enumerate(row):
+                if on != "#":
+                    continue
+                for dy in range(scale):
+                    for dx in range(scale):
+                        pixels[y + gy * scale + dy][x + (i * 6 + gx) * scale + dx] = colour
+
+
+def confusion_png(path, matrix, classes, cell=130):
+    """The confusion matrix as a picture: a square per (true, predicted) pair, darker for more,
+    with its count, the class names along both sides and the axes named."""
     k = len(matrix)
     top = max(max(r) for r in matrix) or 1
-    size = k * cell
-    pixels = []
-    for py in range(size):
-        row = []
-        for px in range(size):
-            t, p = py // cell, px // cell
-            if py % cell == 0 or px % cell == 0:
-                row.append((255, 255, 255))
-                continue
+    left, head = cell + 20, 70
+    width, height = left + k * cell + 10, head + k * cell + 10
+    ink, paper = (40, 40, 40), (255, 255, 255)
+    pixels = [[paper] * width for _ in range(height)]
+    for t in range(k):
+        for p in range(k):
             shade = matrix[t][p] / top
             base = (40, 110, 200) if t == p else (210, 80, 60)
-            row.append(tuple(int(255 - (255 - c) * shade) for c in base))
-        pixels.append(row)
+            colour = tuple(int(255 - (255 - c) * shade) for c in base)
+            x0, y0 = left + p * cell, head + t * cell
+            for y in range(y0 + 1, y0 + cell):
+                pixels[y][x0 + 1 : x0 + cell] = [colour] * (cell - 1)
+            label = str(matrix[t][p])
+            draw_text(pixels, label, x0 + (cell - text_width(label, 4)) // 2, y0 + (cell - 28) // 2, 4,
+                      paper if shade > 0.5 else ink)
+    draw_text(pixels, "predicted", left + (k * cell - text_width("predicted", 2)) // 2, 10, 2, ink)
+    draw_text(pixels, "true", 10, 10, 2, ink)
+    for i, name in enumerate(classes):
+        name = name.split("-")[-1].lower()[:10]
+        draw_text(pixels, name, left + i * cell + (cell - text_width(name, 2)) // 2, head - 24, 2, ink)
+        draw_text(pixels, name, left - 10 - text_width(name, 2), head + i * cell + (cell - 14) // 2, 2, ink)
     write_png(path, pixels)
 
 
@@ -142,7 +199,7 @@ def main():
     os.makedirs("outputs", exist_ok=True)
     with open(os.path.join("outputs", "model.pkl"), "wb") as f:
         pickle.dump({"classes": classes, "weights": w, "bias": b, "regularization": reg}, f)
-    confusion_png(os.path.join("outputs", "cm.png"), matrix)
+    confusion_png(os.path.join("outputs", "cm.png"), matrix, classes)
     print("Confusion matrix (rows: true class, columns: predicted):")
     for name, row in zip(classes, matrix):
         print("  {:<16} {}".format(name, row))

@@ -125,6 +125,7 @@ pub(super) fn insert_points(
     let base_seq = previous.map_or(0, |p| p.count);
     let now = now_ms();
     let mut latest = previous;
+    let mut summarised = Vec::with_capacity(values.len());
     let mut insert = conn.prepare_cached(
         "INSERT INTO metric_points (series_id, step, seq, timestamp, value) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -137,6 +138,7 @@ pub(super) fn insert_points(
         };
         let stored = if value.is_nan() { None } else { Some(value) };
         insert.execute(params![series_id, step, base_seq + i as i64, timestamp, stored])?;
+        summarised.push((step, timestamp, value));
         if latest.is_none_or(|l| l.is_before(step, timestamp, value)) {
             latest = Some(Latest {
                 step,
@@ -146,6 +148,7 @@ pub(super) fn insert_points(
             });
         }
     }
+    super::pyramid::record(conn, series_id, &summarised)?;
     if let Some(l) = latest {
         let stored = if l.value.is_nan() { None } else { Some(l.value) };
         conn.execute(

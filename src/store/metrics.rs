@@ -1,6 +1,7 @@
 //! Reading series: full history with paging, MLflow's bulk-interval sample, and min/max buckets for charts.
 
 use super::load::value_from_db;
+use super::pyramid;
 use super::runs::not_found;
 use super::search::{decode_offset, encode_offset};
 use super::{Result, Store, StoreError};
@@ -48,6 +49,13 @@ impl XAxis {
         match self {
             XAxis::Step => "step",
             XAxis::Time => "timestamp",
+        }
+    }
+
+    fn pyramid_axis(self) -> pyramid::Axis {
+        match self {
+            XAxis::Step => pyramid::Axis::Step,
+            XAxis::Time => pyramid::Axis::Time,
         }
     }
 }
@@ -176,6 +184,7 @@ impl Store {
 
     /// The series cut into `buckets` equal ranges of x over [lo, hi] (the whole series by default),
     /// each with its min, max and last value: what a chart needs, whatever the series' length.
+    /// A range of many points per column is read from the series' summary pyramid.
     pub fn downsample(
         &self,
         run_id: &str,
@@ -194,6 +203,11 @@ impl Store {
             let mut result =
                 DownsampledSeries { run_id: run_id.into(), key: key.into(), x: x.column().into(), total_points: 0, buckets: vec![] };
             let Some(sid) = series_id(c, run_id, key)? else { return Ok(result) };
+            if let Some(read) = pyramid::read(c, sid, x.pyramid_axis(), buckets, lo, hi)? {
+                result.total_points = read.total_points;
+                result.buckets = read.buckets;
+                return Ok(result);
+            }
             let col = x.column();
             let (min_x, max_x, total): (Option<i64>, Option<i64>, i64) = c.query_row(
                 &format!(

@@ -12,6 +12,7 @@ mod model_source;
 mod model_version_rows;
 mod model_versions;
 mod prefilter;
+mod pyramid;
 mod registry;
 mod registry_search;
 mod runs;
@@ -147,6 +148,8 @@ impl Store {
 
 #[cfg(test)]
 mod inputs_tests;
+#[cfg(test)]
+mod pyramid_tests;
 #[cfg(test)]
 mod registry_tests;
 #[cfg(test)]

@@ -233,7 +233,26 @@ const MIGRATIONS: &[&str] = &[
         FROM assets a JOIN runs r ON r.run_id = a.run_id;
     DROP TABLE assets;
     "#,
+    // 6: a summary pyramid per series (see pyramid.rs), filled for the points already stored.
+    r#"
+    CREATE TABLE series_blocks (
+        series_id INTEGER NOT NULL,
+        axis INTEGER NOT NULL,
+        level INTEGER NOT NULL,
+        block INTEGER NOT NULL,
+        x_first INTEGER NOT NULL,
+        x_last INTEGER NOT NULL,
+        min REAL,
+        max REAL,
+        last REAL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (series_id, axis, level, block)
+    ) WITHOUT ROWID;
+    "#,
 ];
+
+/// The migration whose schema the pyramid's backfill needs.
+const PYRAMID_MIGRATION: i64 = 6;
 
 /// Brings the schema up to date and makes sure the Default experiment (id 0) exists.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
@@ -245,6 +264,9 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if number == PYRAMID_MIGRATION {
+            super::pyramid::backfill(&tx)?;
+        }
         tx.execute_batch(&format!("PRAGMA user_version = {number}"))?;
         tx.commit()?;
     }

@@ -1,0 +1,283 @@
+//! A summary pyramid per series (min, max, last and count over blocks of x at widths 16·4^level,
+//! by step and by time), kept as points arrive, so a chart's read touches O(pixels) rows at any zoom.
+
+use super::Result;
+use super::load::value_from_db;
+use crate::series::{Bucketer, Summary};
+use rusqlite::{Connection, params};
+use std::collections::HashMap;
+
+/// Levels kept: block widths 16, 64, ..., 16·4^9 (about 4.2 million steps or ms).
+const LEVELS: u32 = 10;
+/// A level is read when a pixel column spans at least this many of its blocks.
+const BLOCKS_PER_COLUMN: i64 = 4;
+
+fn width(level: u32) -> i64 {
+    16 << (2 * level)
+}
+
+/// The axis a pyramid is over: 0 by step, 1 by timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Axis {
+    Step = 0,
+    Time = 1,
+}
+
+impl Axis {
+    fn column(self) -> &'static str {
+        match self {
+            Axis::Step => "step",
+            Axis::Time => "timestamp",
+        }
+    }
+}
+
+/// Blocks of one axis and level, keyed by block number.
+type Level = HashMap<i64, Summary>;
+
+/// Summarises points `(step, timestamp, value)` into every level of both axes.
+fn summarise(points: &[(i64, i64, f64)]) -> Vec<(Axis, u32, Level)> {
+    let mut out = Vec::with_capacity(2 * LEVELS as usize);
+    for axis in [Axis::Step, Axis::Time] {
+        let mut base: Level = HashMap::new();
+        // Points mostly come in x order: fold runs of one block before touching the map.
+        let mut run: Option<(i64, Summary)> = None;
+        for &(step, ts, v) in points {
+            let x = if axis == Axis::Step { step } else { ts };
+            let b = x.div_euclid(width(0));
+            match &mut run {
+                Some((rb, s)) if *rb == b => s.add(x as f64, v),
+                _ => {
+                    if let Some((rb, s)) = run.take() {
+                        merge_into(&mut base, rb, &s);
+                    }
+                    run = Some((b, Summary::new(x as f64, v)));
+                }
+            }
+        }
+        if let Some((rb, s)) = run {
+            merge_into(&mut base, rb, &s);
+        }
+        let mut level = base;
+        for l in 0..LEVELS {
+            let up: Level = if l + 1 < LEVELS {
+                let mut up = HashMap::with_capacity(level.len() / 4 + 1);
+                for (&b, s) in &level {
+                    merge_into(&mut up, b.div_euclid(4), s);
+                }
+                up
+            } else {
+                HashMap::new()
+            };
+            out.push((axis, l, std::mem::replace(&mut level, up)));
+        }
+    }
+    out
+}
+
+fn merge_into(level: &mut Level, block: i64, s: &Summary) {
+    level.entry(block).and_modify(|e| e.merge(s)).or_insert(*s);
+}
+
+fn stored(v: f64) -> Option<f64> {
+    if v.is_nan() { None } else { Some(v) }
+}
+
+/// Adds points `(step, timestamp, value)` of a series to its pyramid (one upsert per touched block).
+pub(super) fn record(conn: &Connection, series_id: i64, points: &[(i64, i64, f64)]) -> Result<()> {
+    if points.is_empty() {
+        return Ok(());
+    }
+    let mut upsert = conn.prepare_cached(
+        "INSERT INTO series_blocks (series_id, axis, level, block, x_first, x_last, min, max, last, count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (series_id, axis, level, block) DO UPDATE SET
+            x_first = MIN(x_first, excluded.x_first),
+            x_last = MAX(x_last, excluded.x_last),
+            min = CASE WHEN excluded.min IS NULL THEN min
+                       WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
+            max = CASE WHEN excluded.max IS NULL THEN max
+                       WHEN max IS NULL OR excluded.max > max THEN excluded.max ELSE max END,
+            last = CASE WHEN excluded.x_last >= x_last THEN excluded.last ELSE last END,
+            count = count + excluded.count",
+    )?;
+    for (axis, level, blocks) in summarise(points) {
+        for (block, s) in blocks {
+            upsert.execute(params![
+                series_id,
+                axis as i64,
+                level,
+                block,
+                s.x_first as i64,
+                s.x_last as i64,
+                stored(s.min),
+                stored(s.max),
+                stored(s.last),
+                s.count as i64
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the pyramid of every series already stored (the migration that brought the pyramid in).
+pub(super) fn backfill(conn: &Connection) -> Result<()> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT series_id FROM series")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut read =
+        conn.prepare("SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 ORDER BY step, seq")?;
+    for id in ids {
+        let mut rows = read.query([id])?;
+        let mut chunk = Vec::with_capacity(1 << 16);
+        while let Some(r) = rows.next()? {
+            chunk.push((r.get(0)?, r.get(1)?, value_from_db(r.get(2)?)));
+            if chunk.len() == 1 << 20 {
+                record(conn, id, &chunk)?;
+                chunk.clear();
+            }
+        }
+        record(conn, id, &chunk)?;
+    }
+    Ok(())
+}
+
+/// What a read of `[lo, hi]` in `n` columns found through the pyramid.
+pub(super) struct PyramidRead {
+    pub buckets: Vec<crate::api::ext::Bucket>,
+    pub total_points: u64,
+}
+
+/// Reads a series' `[lo, hi]` (its whole extent where not given) as `n` buckets from the pyramid:
+/// the blocks of the coarsest level that still puts several in each column, the two ends of the
+/// range that no such block covers made of finer blocks, and under the finest the points
+/// themselves (by step; by time, which has no index, the finest blocks that start there). None
+/// when the range is too narrow for any level: then its points are few enough to read.
+pub(super) fn read(
+    conn: &Connection,
+    series_id: i64,
+    axis: Axis,
+    n: usize,
+    lo: Option<i64>,
+    hi: Option<i64>,
+) -> Result<Option<PyramidRead>> {
+    let (min_x, max_x): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT MIN(x_first), MAX(x_last) FROM series_blocks WHERE series_id = ?1 AND axis = ?2 AND level = ?3",
+        params![series_id, axis as i64, LEVELS - 1],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (Some(min_x), Some(max_x)) = (min_x, max_x) else {
+        return Ok(None);
+    };
+    let a = lo.unwrap_or(min_x).max(min_x);
+    let b = hi.unwrap_or(max_x).min(max_x);
+    if b < a {
+        return Ok(None);
+    }
+    let column = (b - a + 1) / n.max(1) as i64;
+    let Some(level) = (0..LEVELS).rev().find(|&l| width(l) * BLOCKS_PER_COLUMN <= column) else {
+        return Ok(None);
+    };
+    let parts = Cover { conn, series_id, axis }.range(a, b, level)?;
+    let lo_x = parts.iter().map(|s| s.x_first).fold(f64::INFINITY, f64::min);
+    let hi_x = parts.iter().map(|s| s.x_last).fold(f64::NEG_INFINITY, f64::max);
+    if !lo_x.is_finite() {
+        return Ok(Some(PyramidRead {
+            buckets: vec![],
+            total_points: 0,
+        }));
+    }
+    let mut acc = Bucketer::new(lo_x, hi_x + 1.0, n);
+    let mut total = 0;
+    for s in &parts {
+        acc.add_summary(s);
+        total += s.count;
+    }
+    Ok(Some(PyramidRead {
+        buckets: acc.finish(),
+        total_points: total,
+    }))
+}
+
+/// Covers a range of one series' axis with the fewest blocks.
+struct Cover<'a> {
+    conn: &'a Connection,
+    series_id: i64,
+    axis: Axis,
+}
+
+impl Cover<'_> {
+    /// `[a, b]` as the whole blocks of `level` inside it, its ends covered by finer levels.
+    fn range(&self, a: i64, b: i64, level: u32) -> Result<Vec<Summary>> {
+        let w = width(level);
+        let first = a.div_euclid(w) + i64::from(a.rem_euclid(w) != 0);
+        let end = (b + 1).div_euclid(w);
+        let finer = |from: i64, to: i64| match level {
+            0 => self.finest(from, to),
+            l => self.range(from, to, l - 1),
+        };
+        if first >= end {
+            return finer(a, b);
+        }
+        let mut parts = blocks(self.conn, self.series_id, self.axis, level, first, end - 1)?;
+        if a < first * w {
+            parts.extend(finer(a, first * w - 1)?);
+        }
+        if end * w <= b {
+            parts.extend(finer(end * w, b)?);
+        }
+        Ok(parts)
+    }
+
+    /// Less than two of the finest blocks: the points by step, the blocks starting there by time.
+    fn finest(&self, from: i64, to: i64) -> Result<Vec<Summary>> {
+        match self.axis {
+            Axis::Step => points(self.conn, self.series_id, self.axis, from, to),
+            Axis::Time => {
+                let w = width(0);
+                let found = blocks(
+                    self.conn,
+                    self.series_id,
+                    self.axis,
+                    0,
+                    from.div_euclid(w),
+                    to.div_euclid(w),
+                )?;
+                Ok(found
+                    .into_iter()
+                    .filter(|s| s.x_first >= from as f64 && s.x_first <= to as f64)
+                    .collect())
+            }
+        }
+    }
+}
+
+fn blocks(conn: &Connection, series_id: i64, axis: Axis, level: u32, first: i64, last: i64) -> Result<Vec<Summary>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT x_first, x_last, min, max, last, count FROM series_blocks
+         WHERE series_id = ?1 AND axis = ?2 AND level = ?3 AND block BETWEEN ?4 AND ?5",
+    )?;
+    let rows = stmt.query_map(params![series_id, axis as i64, level, first, last], |r| {
+        Ok(Summary {
+            x_first: r.get::<_, i64>(0)? as f64,
+            x_last: r.get::<_, i64>(1)? as f64,
+            min: value_from_db(r.get(2)?),
+            max: value_from_db(r.get(3)?),
+            last: value_from_db(r.get(4)?),
+            count: r.get::<_, i64>(5)? as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn points(conn: &Connection, series_id: i64, axis: Axis, from: i64, to: i64) -> Result<Vec<Summary>> {
+    let col = axis.column();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
+    ))?;
+    let rows = stmt.query_map(params![series_id, from, to], |r| {
+        Ok(Summary::new(r.get::<_, i64>(0)? as f64, value_from_db(r.get(1)?)))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
