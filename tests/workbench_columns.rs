@@ -1,6 +1,7 @@
 //! Choices that must stay where they were made: grid columns per store and experiment (a chosen
 //! column without values is not drawn but can be unticked), and series settings away from the
-//! default shown with a Reset. Driven headlessly over real embedded servers and stores.
+//! default shown with a Reset; grid columns widened by dragging their edge. Driven headlessly over
+//! real embedded servers and stores.
 
 #![allow(
     clippy::unwrap_used,
@@ -143,4 +144,44 @@ fn series_settings_away_from_the_default_show_a_reset() {
     settle(&mut h, "the defaults back", |app| {
         app.wb.settings().series == SeriesOptions::default()
     });
+}
+
+#[test]
+fn a_grid_column_is_widened_by_dragging_its_edge() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), "iris", "Accuracy", "lr");
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |app| app.wb.runs().len() == 1);
+    // The header buttons of two neighbouring columns; the edge between them is the handle.
+    let header = |h: &egui_kittest::Harness<'static, WorkbenchApp>, label: &str| {
+        h.get_by(|n| n.role() == egui::accesskit::Role::Button && n.label().is_some_and(|l| l.starts_with(label)))
+            .rect()
+    };
+    let cols = grid_columns(h.state());
+    let (first, second) = (cols[0].label(), cols[1].label());
+    let (a, b) = (header(&h, &first), header(&h, &second));
+    assert!(b.min.x > a.max.x, "{first} sits left of {second}");
+    let edge = egui::pos2(b.min.x - 4.0, (a.min.y + a.max.y) / 2.0);
+    let ev = |h: &mut egui_kittest::Harness<'static, WorkbenchApp>, e: egui::Event| {
+        h.input_mut().events.push(e);
+        h.step();
+    };
+    let press = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: Default::default(),
+    };
+    ev(&mut h, egui::Event::PointerMoved(edge));
+    ev(&mut h, press(edge, true));
+    for dx in [20.0, 40.0, 60.0, 80.0] {
+        ev(&mut h, egui::Event::PointerMoved(edge + egui::vec2(dx, 0.0)));
+    }
+    ev(&mut h, press(edge + egui::vec2(80.0, 0.0), false));
+    h.step();
+    let moved = header(&h, &second).min.x - b.min.x;
+    assert!(
+        (70.0..=90.0).contains(&moved),
+        "the column right of the dragged edge moved by {moved} px"
+    );
 }
