@@ -29,6 +29,33 @@ pub fn g(v: f64) -> String {
     }
 }
 
+/// A count with its thousands grouped: `2,000,000`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A whole number short enough for an axis tick: `950`, `9500`, `20k`, `1.5M`, `2B`.
+pub fn short_int(v: i64) -> String {
+    let a = v.unsigned_abs() as f64;
+    let (scaled, unit) = match a {
+        a if a < 10_000.0 => return v.to_string(),
+        a if a < 1e6 => (a / 1e3, "k"),
+        a if a < 1e9 => (a / 1e6, "M"),
+        a => (a / 1e9, "B"),
+    };
+    let text = format!("{scaled:.3}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{}{text}{unit}", if v < 0 { "-" } else { "" })
+}
+
 /// A time as a person reads it on their desktop: local, to the second.
 pub fn fmt_time(ms: i64) -> String {
     match chrono::DateTime::from_timestamp_millis(ms) {
@@ -51,6 +78,25 @@ pub fn fmt_duration(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_group_thousands_and_ticks_shorten_them() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(157_128), "157,128");
+        assert_eq!(count(2_000_000), "2,000,000");
+        for (v, want) in [
+            (950, "950"),
+            (9_500, "9500"),
+            (20_000, "20k"),
+            (1_250_000, "1.25M"),
+            (-300_000, "-300k"),
+            (2_000_000_000, "2B"),
+            (1_234_567, "1.235M"),
+        ] {
+            assert_eq!(short_int(v), want);
+        }
+    }
 
     #[test]
     fn numbers_print_like_pythons_g() {

@@ -56,15 +56,10 @@ impl Workbench {
                     // chooses which to untick (nothing is dropped silently).
                     self.selected.push(id);
                     if self.selected.len() == MAX_COMPARE + 1 {
-                        self.notice = Some(super::state_manage::Notice {
-                            text: format!(
-                                "Compare takes {MAX_COMPARE} runs at most: {} are ticked. Untick one to compare.",
-                                self.selected.len()
-                            ),
-                            error: true,
-                            undo: None,
-                            who: String::new(),
-                        });
+                        self.notice = Some(super::state_manage::Notice::error(format!(
+                            "Compare takes {MAX_COMPARE} runs at most: {} are ticked. Untick one to compare.",
+                            self.selected.len()
+                        )));
                     }
                 }
             }

@@ -277,6 +277,9 @@ impl Workbench {
             }
         }
         self.poll_tracked(now);
+        if self.notice.as_mut().is_some_and(|n| n.expired(now)) {
+            self.notice = None;
+        }
         self.flavor.poll();
         if self.experiments.poll() {
             self.choose_default_experiment(now);

@@ -5,7 +5,7 @@
 use super::route::Route;
 use super::state::Workbench;
 use super::trash_state::TrashState;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One change to a run.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +21,8 @@ pub enum RunChange {
     Restore,
 }
 
-/// What the last change did, shown under the top bar until dismissed.
+/// What the last change did, floated over the window: a refusal until dismissed, a change done
+/// for a few seconds (longer while it offers Undo).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
     pub text: String,
@@ -30,6 +31,36 @@ pub struct Notice {
     pub undo: Option<String>,
     /// The run the notice is about (`Run 3`), to say it again on Undo.
     pub who: String,
+    /// When it was first seen by the logic (its time runs from there).
+    since: Option<Instant>,
+}
+
+/// How long a notice of a change done stays, and one offering Undo.
+const NOTICE_SECS: Duration = Duration::from_secs(8);
+const UNDO_NOTICE_SECS: Duration = Duration::from_secs(20);
+
+impl Notice {
+    /// Something refused or impossible: stays until dismissed.
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            error: true,
+            undo: None,
+            who: String::new(),
+            since: None,
+        }
+    }
+
+    /// Whether it has been up long enough to go by itself, starting its clock on first sight.
+    pub(super) fn expired(&mut self, now: Instant) -> bool {
+        let since = *self.since.get_or_insert(now);
+        let life = match (self.error, &self.undo) {
+            (true, _) => return false,
+            (false, Some(_)) => UNDO_NOTICE_SECS,
+            (false, None) => NOTICE_SECS,
+        };
+        now.duration_since(since) >= life
+    }
 }
 
 /// A change the server has taken.
@@ -46,12 +77,7 @@ impl Workbench {
         if let RunChange::Rename(name) = &change
             && name.trim().is_empty()
         {
-            self.notice = Some(Notice {
-                text: "A run's name cannot be empty.".into(),
-                error: true,
-                undo: None,
-                who: String::new(),
-            });
+            self.notice = Some(Notice::error("A run's name cannot be empty."));
             return;
         }
         let who = self.run_label(&run_id);
@@ -75,12 +101,7 @@ impl Workbench {
             return;
         }
         if let Some(e) = self.changing.error() {
-            self.notice = Some(Notice {
-                text: format!("The change was not made: {}", e.message),
-                error: true,
-                undo: None,
-                who: String::new(),
-            });
+            self.notice = Some(Notice::error(format!("The change was not made: {}", e.message)));
             return;
         }
         let Some(done) = self.changing.value() else { return };
@@ -100,6 +121,7 @@ impl Workbench {
             error: false,
             undo: (change == RunChange::Trash).then(|| run_id.clone()),
             who,
+            since: None,
         });
         let (sp, c) = (self.spawner.clone(), self.client.clone());
         match &mut self.route {
@@ -137,12 +159,9 @@ impl Workbench {
     /// Opens the trash of the chosen experiment.
     pub(super) fn show_trash(&mut self) {
         let Some(exp) = self.experiment_id.clone() else {
-            self.notice = Some(Notice {
-                text: "Choose an experiment first: the trash is an experiment's.".into(),
-                error: true,
-                undo: None,
-                who: String::new(),
-            });
+            self.notice = Some(Notice::error(
+                "Choose an experiment first: the trash is an experiment's.",
+            ));
             return;
         };
         self.route = Route::Trash(Box::new(TrashState::open(&exp, &self.spawner, &self.client)));
@@ -150,5 +169,30 @@ impl Workbench {
 
     pub fn notice(&self) -> Option<&Notice> {
         self.notice.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_done_goes_by_itself_an_undo_later_a_refusal_never() {
+        let t0 = Instant::now();
+        let done = |undo: Option<&str>| Notice {
+            text: "Run 3 moved to the trash.".into(),
+            error: false,
+            undo: undo.map(String::from),
+            who: "Run 3".into(),
+            since: None,
+        };
+        let (mut plain, mut undo, mut refused) = (done(None), done(Some("r3")), Notice::error("no"));
+        for n in [&mut plain, &mut undo, &mut refused] {
+            assert!(!n.expired(t0), "nothing goes the moment it is seen");
+        }
+        let later = |s| t0 + Duration::from_secs(s);
+        assert!(!plain.expired(later(7)) && plain.expired(later(8)));
+        assert!(!undo.expired(later(19)) && undo.expired(later(20)));
+        assert!(!refused.expired(later(3600)));
     }
 }

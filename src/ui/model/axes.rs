@@ -17,6 +17,14 @@ pub enum AxisKind {
     Plain,
 }
 
+/// Which way an axis runs: labels along x need more room (the plot draws an x label only where
+/// ticks are 60 px apart, a y label where they are 20 px apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Along {
+    X,
+    Y,
+}
+
 /// Tick steps of time axes, in seconds: the smallest at least as long as the plot's smallest step.
 const TIME_STEPS: [f64; 20] = [
     1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 10800.0, 21600.0,
@@ -36,15 +44,19 @@ fn nice_step(min: f64) -> f64 {
         .unwrap_or(10.0 * p)
 }
 
-/// The step between ticks for a visible range, given the smallest step the plot can separate.
-pub fn tick_step(kind: AxisKind, base_step: f64) -> f64 {
-    // Ticks far enough apart that their labels do not run into each other: clock times and
-    // dates are wider than numbers.
+/// The step between ticks for a visible range, given the smallest step the plot can separate
+/// (8 px of it).
+pub fn tick_step(kind: AxisKind, along: Along, base_step: f64) -> f64 {
+    // Ticks far enough apart that each gets its label and labels do not run into each other:
+    // clock times and dates are wider than numbers.
     let min = base_step
-        * match kind {
-            AxisKind::WallTime => 12.0,
-            AxisKind::Seconds => 8.0,
-            AxisKind::Integer | AxisKind::Log10 | AxisKind::Plain => 4.0,
+        * match (along, kind) {
+            (Along::X, AxisKind::WallTime) => 13.0,
+            (Along::X, AxisKind::Seconds) => 10.0,
+            (Along::X, AxisKind::Integer | AxisKind::Log10 | AxisKind::Plain) => 9.0,
+            (Along::Y, AxisKind::WallTime) => 12.0,
+            (Along::Y, AxisKind::Seconds) => 8.0,
+            (Along::Y, AxisKind::Integer | AxisKind::Log10 | AxisKind::Plain) => 4.0,
         };
     match kind {
         AxisKind::Integer | AxisKind::Log10 => nice_step(min).max(1.0),
@@ -58,7 +70,7 @@ pub fn tick_step(kind: AxisKind, base_step: f64) -> f64 {
 }
 
 /// Tick values across the visible range, each with the step it belongs to.
-pub fn ticks(kind: AxisKind, bounds: (f64, f64), base_step: f64) -> Vec<(f64, f64)> {
+pub fn ticks(kind: AxisKind, along: Along, bounds: (f64, f64), base_step: f64) -> Vec<(f64, f64)> {
     let (lo, hi) = (bounds.0.min(bounds.1), bounds.0.max(bounds.1));
     if !(lo.is_finite() && hi.is_finite()) {
         return Vec::new();
@@ -66,7 +78,7 @@ pub fn ticks(kind: AxisKind, bounds: (f64, f64), base_step: f64) -> Vec<(f64, f6
     if kind == AxisKind::Log10 && hi - lo < 3.0 {
         return log_ticks_within_decades(lo, hi);
     }
-    let step = tick_step(kind, base_step);
+    let step = tick_step(kind, along, base_step);
     // Wall-clock ticks sit on whole local minutes, hours, days.
     let offset = match kind {
         AxisKind::WallTime if step >= 3600.0 => local_offset_secs(lo),
@@ -112,7 +124,7 @@ fn local_offset_secs(at: f64) -> f64 {
 /// A tick's label. `step` is the distance to the next tick; `span` the visible width.
 pub fn tick_label(kind: AxisKind, value: f64, step: f64, span: f64) -> String {
     match kind {
-        AxisKind::Integer => format!("{}", value.round() as i64),
+        AxisKind::Integer => crate::format::short_int(value.round() as i64),
         AxisKind::Log10 => decade(value),
         AxisKind::Plain => crate::format::g(value),
         AxisKind::Seconds => seconds(value, step),
@@ -168,7 +180,7 @@ mod tests {
     use super::*;
 
     fn labels(kind: AxisKind, bounds: (f64, f64), base: f64) -> Vec<String> {
-        ticks(kind, bounds, base)
+        ticks(kind, Along::Y, bounds, base)
             .into_iter()
             .map(|(v, s)| tick_label(kind, v, s, bounds.1 - bounds.0))
             .collect()
@@ -188,6 +200,32 @@ mod tests {
             ((2.2, 2.8), 0.001, vec![]),
         ] {
             assert_eq!(labels(AxisKind::Integer, bounds, base), want, "{bounds:?}");
+        }
+    }
+
+    #[test]
+    fn x_ticks_are_far_enough_apart_for_their_labels() {
+        // Eight runs across 450 px: 56 px a run, too close for an x label each (the plot wants 60).
+        let (bounds, px) = ((0.6, 8.4), 450.0);
+        let base = 8.0 * (bounds.1 - bounds.0) / px;
+        let x: Vec<f64> = ticks(AxisKind::Integer, Along::X, bounds, base)
+            .iter()
+            .map(|t| t.0)
+            .collect();
+        assert_eq!(x, [2.0, 4.0, 6.0, 8.0]);
+        for (kind, bounds) in [
+            (AxisKind::Plain, (0.0, 1.0)),
+            (AxisKind::Seconds, (0.0, 3600.0)),
+            (AxisKind::WallTime, (1.7e9, 1.7e9 + 86400.0)),
+        ] {
+            let base = 8.0 * (bounds.1 - bounds.0) / px;
+            let t = ticks(kind, Along::X, bounds, base);
+            let apart = (t[1].0 - t[0].0) / (bounds.1 - bounds.0) * px;
+            assert!(
+                apart >= 60.0 && t.len() >= 3,
+                "{kind:?}: {} ticks {apart} px apart",
+                t.len()
+            );
         }
     }
 

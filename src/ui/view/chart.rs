@@ -3,7 +3,7 @@
 
 use super::super::command::{ChartView, Command, FeedId};
 use super::super::feed::SeriesFeed;
-use super::super::model::axes::{self, AxisKind};
+use super::super::model::axes::{self, Along, AxisKind};
 use super::super::model::dashboard::{RunAxis, RunChart, RunPoint, nearest_point};
 use super::super::model::series::{SeriesOptions, XMode};
 use super::Ctx;
@@ -49,13 +49,25 @@ pub fn run_chart(
         RunAxis::Number => (AxisKind::Integer, "run number"),
         RunAxis::StartTime => (AxisKind::WallTime, "start time"),
     };
-    let resp = Plot::new(("run_chart", chart.key.label()))
+    let mut plot = Plot::new(("run_chart", chart.key.label()));
+    // One value (a single run, or all alike): a range around it, not the plot's default of ±0.5,
+    // which squeezes a learning rate of 0.001 onto zero.
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+        (lo.min(p[1]), hi.max(p[1]))
+    });
+    if lo.is_finite() && hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
+        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
+        plot = plot.include_y(lo - pad).include_y(hi + pad);
+    }
+    let resp = plot
         .width(size.x)
         .height(size.y)
         .allow_scroll(false)
         .x_axis_label(x_label)
-        .x_grid_spacer(spacer(xk))
+        .x_grid_spacer(spacer(xk, Along::X))
         .x_axis_formatter(formatter(xk))
+        .y_grid_spacer(spacer(AxisKind::Plain, Along::Y))
+        .y_axis_formatter(formatter(AxisKind::Plain))
         // Points keep off the frame.
         .set_margin_fraction(egui::vec2(0.04, 0.08))
         .label_formatter(|_| None)
@@ -109,9 +121,9 @@ pub struct SeriesLine<'a> {
 }
 
 /// Grid marks a person reads (see `model::axes`), for the plot.
-fn spacer(kind: AxisKind) -> impl Fn(GridInput) -> Vec<GridMark> {
+fn spacer(kind: AxisKind, along: Along) -> impl Fn(GridInput) -> Vec<GridMark> {
     move |input: GridInput| {
-        axes::ticks(kind, input.bounds, input.base_step_size)
+        axes::ticks(kind, along, input.bounds, input.base_step_size)
             .into_iter()
             .map(|(value, step_size)| GridMark { value, step_size })
             .collect()
@@ -170,9 +182,9 @@ pub fn series_chart(
         // The wheel scrolls the page; zoom with ctrl+wheel or a box drag (right button).
         .allow_scroll(false)
         .x_axis_label(opts.x.label())
-        .x_grid_spacer(spacer(xk))
+        .x_grid_spacer(spacer(xk, Along::X))
         .x_axis_formatter(formatter(xk))
-        .y_grid_spacer(spacer(yk))
+        .y_grid_spacer(spacer(yk, Along::Y))
         .y_axis_formatter(formatter(yk))
         .label_formatter(|_| None)
         .legend(egui_plot::Legend::default());
@@ -206,6 +218,7 @@ pub fn series_chart(
             // The exact x: a step as it is, a time to the second.
             let x = match xk {
                 AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, p[0], 1.0, span),
+                AxisKind::Integer if p[0] >= 0.0 => crate::format::count(p[0].round() as u64),
                 _ => crate::format::g(p[0]),
             };
             let y = if opts.log_y { 10f64.powf(p[1]) } else { p[1] };
@@ -255,7 +268,8 @@ pub fn series_chart(
 /// The options bar every series chart shares: x axis, smoothing, log scale.
 pub fn series_options(ui: &mut egui::Ui, opts: &SeriesOptions) -> Option<SeriesOptions> {
     let mut o = *opts;
-    ui.horizontal(|ui| {
+    // Wraps in a narrow window rather than widen the page (and every chart) past its panel.
+    ui.horizontal_wrapped(|ui| {
         ui.label("x:");
         for mode in super::super::model::series::XMode::ALL {
             ui.radio_value(&mut o.x, mode, mode.label());

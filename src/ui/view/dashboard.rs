@@ -59,12 +59,13 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
         ui.spinner();
         return;
     };
+    let width = ui.available_width();
     toolbar(ui, ctx, page, model.run_count);
     if page.chooser_open {
         column_chooser(ui, ctx, page, &model, vs);
     }
     let axis = ctx.settings.run_axis;
-    let width = ui.available_width();
+    let width = width.min(ui.available_width());
     let per_row = ((width / CHART_MIN_WIDTH).floor() as usize).max(1);
     let w = width / per_row as f32 - 8.0;
     let rows = model.charts.len().div_ceil(per_row);
@@ -103,7 +104,8 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
 }
 
 fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize) {
-    ui.horizontal(|ui| {
+    // Wraps in a narrow window instead of widening the page past its panel.
+    ui.horizontal_wrapped(|ui| {
         let name = &page.experiment_name;
         ui.heading(match page.script {
             Some(s) => format!("{name} · {s}"),

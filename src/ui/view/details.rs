@@ -72,7 +72,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
                 for (key, feed) in &d.series {
                     let points = feed
                         .total_points()
-                        .map(|n| format!(" ({n} points)"))
+                        .map(|n| format!(" ({} points)", crate::format::count(n)))
                         .unwrap_or_default();
                     ui.strong(format!("{key}{points}"));
                     if let Some(e) = feed.error() {
@@ -159,7 +159,7 @@ fn restore_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, run_number: i
 }
 
 fn download_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut ViewState) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let picking = d.folder_pick.is_open();
         if ui
             .add_enabled(!picking, egui::Button::new("Download all artifacts…"))

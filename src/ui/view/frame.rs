@@ -144,30 +144,38 @@ pub fn banner(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, message: &str) {
         });
 }
 
-/// What the last change of a run did, with Undo after a move to the trash.
+/// What the last change of a run did, with Undo after a move to the trash: floated over the
+/// bottom of the window, so nothing under the pointer moves when it appears.
 pub fn notice(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, n: &crate::ui::state_manage::Notice) {
     let fill = if n.error {
         egui::Color32::from_rgb(140, 30, 30)
     } else {
         egui::Color32::from_rgb(30, 80, 50)
     };
-    egui::Panel::top("notice")
-        .frame(egui::Frame::new().fill(fill).inner_margin(6.0))
-        .show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.colored_label(egui::Color32::WHITE, &n.text);
-                if let Some(run_id) = &n.undo
-                    && ui.button("Undo").clicked()
-                {
-                    ctx.push(Command::ChangeRun {
-                        run_id: run_id.clone(),
-                        change: crate::ui::state_manage::RunChange::Restore,
+    egui::Area::new(egui::Id::unique("notice"))
+        .anchor(egui::Align2::CENTER_BOTTOM, egui::vec2(0.0, -16.0))
+        .order(egui::Order::Foreground)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::new()
+                .fill(fill)
+                .corner_radius(6)
+                .inner_margin(8.0)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.colored_label(egui::Color32::WHITE, &n.text);
+                        if let Some(run_id) = &n.undo
+                            && ui.button("Undo").clicked()
+                        {
+                            ctx.push(Command::ChangeRun {
+                                run_id: run_id.clone(),
+                                change: crate::ui::state_manage::RunChange::Restore,
+                            });
+                        }
+                        if ui.small_button("Dismiss").clicked() {
+                            ctx.push(Command::DismissNotice);
+                        }
                     });
-                }
-                if ui.small_button("Dismiss").clicked() {
-                    ctx.push(Command::DismissNotice);
-                }
-            });
+                });
         });
 }
 
