@@ -351,6 +351,8 @@ fn a_fourth_ticked_run_is_not_dropped_silently() {
     for id in &ids {
         h.state_mut().wb.apply(Command::ToggleSelected(id.clone()));
     }
+    // The notice floats in an area, drawn from its second frame (the first one measures it).
+    h.step();
     h.step();
     h.get_by_label("Compare (4 ticked, 3 at most)");
     h.get_by_label_contains("Compare takes 3 runs at most: 4 are ticked.");
