@@ -42,6 +42,14 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// `1 run`, `8 runs`, `1,000 runs`: a count with its noun.
+pub fn runs(n: usize) -> String {
+    match n {
+        1 => "1 run".into(),
+        n => format!("{} runs", count(n as u64)),
+    }
+}
+
 /// A whole number short enough for an axis tick: `950`, `9500`, `20k`, `1.5M`, `2B`.
 pub fn short_int(v: i64) -> String {
     let a = v.unsigned_abs() as f64;
@@ -85,6 +93,10 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(count(157_128), "157,128");
         assert_eq!(count(2_000_000), "2,000,000");
+        assert_eq!(
+            (runs(1), runs(0), runs(1000)),
+            ("1 run".into(), "0 runs".into(), "1,000 runs".into())
+        );
         for (v, want) in [
             (950, "950"),
             (9_500, "9500"),

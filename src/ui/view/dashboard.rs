@@ -111,7 +111,7 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize) 
             Some(s) => format!("{name} · {s}"),
             None => name.clone(),
         });
-        ui.label(format!("{count} runs"));
+        ui.label(crate::format::runs(count));
         ui.separator();
         let n = page.selected.len();
         let can = (2..=MAX_COMPARE).contains(&n);

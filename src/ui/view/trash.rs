@@ -25,8 +25,8 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, trash: &TrashState, experiment
         return;
     }
     ui.label(format!(
-        "{} runs. Restore brings a run back to the dashboard with everything it logged.",
-        runs.len()
+        "{}. Restore brings a run back to the dashboard with everything it logged.",
+        crate::format::runs(runs.len())
     ));
     egui::ScrollArea::both().auto_shrink(false).show(ui, |ui| {
         egui::Grid::new("trash_grid")
