@@ -11,6 +11,8 @@ mod metrics;
 mod model_source;
 mod model_version_rows;
 mod model_versions;
+#[doc(hidden)]
+pub mod pg_testing;
 mod prefilter;
 mod pyramid;
 mod registry;
@@ -20,6 +22,7 @@ mod schema;
 mod search;
 mod snapshots;
 pub mod spool;
+pub mod sql;
 
 pub use artifacts::{ArtifactPath, safe_segments as safe_artifact_segments};
 pub use metrics::XAxis;
