@@ -62,6 +62,20 @@ fn a_run_is_renamed_described_and_tagged_from_its_details() {
     h.state_mut().wb.apply(Command::OpenRun(ids[0].clone()));
     settle(&mut h, "the run's details", |a| shown(a).is_some());
 
+    // The name box takes the keyboard at once, and Esc cancels the rename, not the page.
+    h.get_by_label("Rename").click();
+    h.step();
+    h.step();
+    assert!(
+        h.get_all_by_role(egui::accesskit::Role::TextInput)
+            .any(|n| n.is_focused() && n.value().as_deref() == Some("alpha")),
+        "the box holding the run's name has the focus"
+    );
+    h.key_press(egui::Key::Escape);
+    h.step();
+    h.step();
+    assert!(h.state().view.rename.is_none(), "Esc cancelled the rename");
+    assert!(shown(h.state()).is_some(), "and the run's details stay");
     h.get_by_label("Rename").click();
     h.step();
     h.step();

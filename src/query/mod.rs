@@ -69,6 +69,16 @@ pub enum Op {
     IsNull { negated: bool },
 }
 
+/// A status as the workbench shows it (`Completed`, `Canceled`, any case) or as MLflow names it
+/// (`FINISHED`, `KILLED`) compares as the name the store keeps.
+fn status_names(value: Value) -> Value {
+    match value {
+        Value::Str(s) => Value::Str(crate::api::ext::RunStatus::parse(&s).map_or(s, |st| st.db_name().to_string())),
+        Value::List(items) => Value::List(items.into_iter().map(status_names).collect()),
+        other => other,
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     And(Box<Expr>, Box<Expr>),
@@ -261,6 +271,10 @@ impl Parser {
         if matches!(op, Op::Like { .. }) && !matches!(value, Value::Str(_)) {
             return Err(QueryError::from("LIKE and ILIKE compare with a quoted string"));
         }
+        let value = match (&field, &op) {
+            (Field::Attr(a), Op::Eq | Op::Ne | Op::In { .. }) if a == "status" => status_names(value),
+            _ => value,
+        };
         Ok(Expr::Cmp { field, op, value })
     }
 

@@ -44,6 +44,10 @@ fn mlflow_grammar_comparisons() {
     assert!(keep("tags.\"mlflow.runName\" ILIKE '%cat%'", &r));
     assert!(!keep("tags.\"mlflow.runName\" LIKE '%cat%'", &r));
     assert!(keep("attributes.status IN ('FINISHED', 'FAILED')", &r));
+    // The names the workbench shows match too, in any case.
+    assert!(keep("attributes.status = 'Completed'", &r));
+    assert!(keep("status IN ('completed', 'Canceled')", &r));
+    assert!(!keep("attributes.status = 'Canceled'", &r));
     assert!(!keep("attributes.status NOT IN ('FINISHED')", &r));
     assert!(keep("", &r));
     assert!(keep("params.lr < 0.1", &r), "numeric strings compare as numbers");

@@ -56,7 +56,7 @@ impl Workbench {
                     // chooses which to untick (nothing is dropped silently).
                     self.selected.push(id);
                     if self.selected.len() == MAX_COMPARE + 1 {
-                        self.notice = Some(super::state_manage::Notice::error(format!(
+                        self.notice = Some(super::state_manage::Notice::info(format!(
                             "Compare takes {MAX_COMPARE} runs at most: {} are ticked. Untick one to compare.",
                             self.selected.len()
                         )));

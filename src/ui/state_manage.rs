@@ -51,6 +51,17 @@ impl Notice {
         }
     }
 
+    /// Something to know that is no fault (the Compare button says it too): goes by itself.
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            error: false,
+            undo: None,
+            who: String::new(),
+            since: None,
+        }
+    }
+
     /// Whether it has been up long enough to go by itself, starting its clock on first sight.
     pub(super) fn expired(&mut self, now: Instant) -> bool {
         let since = *self.since.get_or_insert(now);

@@ -32,6 +32,8 @@ pub struct ViewState {
     pub compare_textures: BTreeMap<(String, String), egui::TextureHandle>,
     /// The job whose Cancel was clicked once: it asks before stopping the run.
     pub confirm_cancel: Option<String>,
+    /// A rename or description box just opened: it takes the keyboard on its first frame.
+    pub focus_edit: bool,
     /// The name being typed for a run: (run id, text).
     pub rename: Option<(String, String)>,
     /// The description being written for a run: (run id, text).

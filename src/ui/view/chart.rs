@@ -177,7 +177,13 @@ pub fn series_chart(
         x_kind(opts.x),
         if opts.log_y { AxisKind::Log10 } else { AxisKind::Plain },
     );
+    // As wide as what can be seen: a row above that ran wide must not push the chart under a
+    // side panel.
+    let width = (ui.clip_rect().right() - ui.cursor().min.x)
+        .min(ui.available_width())
+        .max(120.0);
     let mut plot = Plot::new(id)
+        .width(width)
         .height(height)
         // The wheel scrolls the page; zoom with ctrl+wheel or a box drag (right button).
         .allow_scroll(false)
@@ -275,6 +281,11 @@ pub fn series_options(ui: &mut egui::Ui, opts: &SeriesOptions) -> Option<SeriesO
             ui.radio_value(&mut o.x, mode, mode.label());
         }
         ui.separator();
+        // The slider, its value and its name move to the next line together when they do not fit.
+        let visible = (ui.clip_rect().right() - ui.cursor().min.x).min(ui.available_width());
+        if visible < 260.0 {
+            ui.end_row();
+        }
         ui.add(egui::Slider::new(&mut o.smoothing, 0.0..=0.99).text("smoothing"));
         ui.checkbox(&mut o.log_y, "log scale");
         // A setting away from the default is in sight, with one click back.

@@ -18,110 +18,115 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
         return;
     };
     let runs = cmp.loaded();
-    egui::ScrollArea::vertical().id_salt("compare_scroll").show(ui, |ui| {
-        ui.heading(&m.title);
-        let mut only = cmp.only_differences;
-        if ui.checkbox(&mut only, "Only differences").changed() {
-            ctx.push(Command::SetOnlyDifferences(only));
-        }
-        let highlight = ui.visuals().warn_fg_color;
-        egui::Grid::new("compare_grid").striped(true).show(ui, |ui| {
-            ui.strong("");
-            ui.strong("Value");
-            for (i, c) in m.columns.iter().enumerate() {
-                ui.colored_label(RUN_COLORS[i % RUN_COLORS.len()], c);
+    // A scroll position per comparison: a new one opens at its top.
+    egui::ScrollArea::vertical()
+        .id_salt(("compare_scroll", &cmp.run_ids))
+        .show(ui, |ui| {
+            ui.heading(&m.title);
+            let mut only = cmp.only_differences;
+            if ui.checkbox(&mut only, "Only differences").changed() {
+                ctx.push(Command::SetOnlyDifferences(only));
             }
-            ui.end_row();
-            for row in m.rows.iter().filter(|r| !cmp.only_differences || r.differs) {
-                ui.label(if row.differs { "≠" } else { "" });
-                ui.label(format!("{}: {}", row.group, row.key));
-                for c in &row.cells {
-                    if row.differs {
-                        ui.colored_label(highlight, c);
-                    } else {
-                        ui.label(c);
-                    }
+            let highlight = ui.visuals().warn_fg_color;
+            egui::Grid::new("compare_grid").striped(true).show(ui, |ui| {
+                ui.strong("");
+                ui.strong("Value");
+                for (i, c) in m.columns.iter().enumerate() {
+                    ui.colored_label(RUN_COLORS[i % RUN_COLORS.len()], c);
                 }
                 ui.end_row();
-            }
-        });
-        project_files(ui, ctx, cmp, &m);
-        if !m.series.is_empty() {
-            ui.separator();
-            ui.heading("Series");
-            if let Some(o) = chart::series_options(ui, &ctx.settings.series) {
-                ctx.push(Command::SetSeriesOptions(o));
-            }
-        }
-        let link = egui::Id::unique("compare_series_link");
-        for key in &m.series {
-            ui.strong(key);
-            let lines: Vec<SeriesLine<'_>> = cmp
-                .series
-                .iter()
-                .filter(|((k, _), _)| k == key)
-                .map(|((_, i), feed)| SeriesLine {
-                    id: FeedId::Compare {
-                        key: key.clone(),
-                        run: *i,
-                    },
-                    feed,
-                    name: format!("run {}", runs.get(*i).map_or(0, |r| r.run_number)),
-                    color: RUN_COLORS[*i % RUN_COLORS.len()],
-                })
-                .collect();
-            let id = format!("cmp_{key}");
-            let reset = vs.reset_charts.remove(&id);
-            let drawn = chart::series_chart(ui, ctx, &id, &lines, Some(link), 220.0, reset);
-            if drawn.reset {
-                vs.reset_charts.insert(id.clone());
-            }
-            vs.series_frames.insert(id, drawn.transform);
-        }
-        if !m.images.is_empty() {
-            ui.separator();
-            ui.heading("Images");
-        }
-        for path in &m.images {
-            ui.strong(path);
-            let n = runs.len().max(1);
-            let w = (ui.available_width() / n as f32 - 12.0).clamp(80.0, 480.0);
-            ui.horizontal_top(|ui| {
-                for (i, run) in runs.iter().enumerate() {
-                    ui.vertical(|ui| {
-                        ui.set_width(w);
-                        ui.label(format!("run {}", run.run_number));
-                        let Some(fetch) = cmp.images.get(&(path.clone(), i)) else {
-                            ui.label("—");
-                            return;
-                        };
-                        match fetch.value() {
-                            Some(Preview::Image { size, rgba }) => {
-                                let t = vs
-                                    .compare_textures
-                                    .entry((run.run_id.clone(), path.clone()))
-                                    .or_insert_with(|| {
-                                        let img = egui::ColorImage::from_rgba_unmultiplied(*size, rgba);
-                                        ui.ctx().load_texture(format!("{path}#{i}"), img, Default::default())
-                                    });
-                                // Same scale for all: each image at the width the slot gives.
-                                ui.add(
-                                    egui::Image::from_texture(&*t)
-                                        .fit_to_exact_size(egui::vec2(w, w * size[1] as f32 / size[0].max(1) as f32)),
-                                );
-                            }
-                            Some(_) => {
-                                ui.label("not an image");
-                            }
-                            None => {
-                                ui.spinner();
-                            }
+                for row in m.rows.iter().filter(|r| !cmp.only_differences || r.differs) {
+                    ui.label(if row.differs { "≠" } else { "" });
+                    ui.label(format!("{}: {}", row.group, row.key));
+                    for c in &row.cells {
+                        if row.differs {
+                            ui.colored_label(highlight, c);
+                        } else {
+                            ui.label(c);
                         }
-                    });
+                    }
+                    ui.end_row();
                 }
             });
-        }
-    });
+            project_files(ui, ctx, cmp, &m);
+            if !m.series.is_empty() {
+                ui.separator();
+                ui.heading("Series");
+                if let Some(o) = chart::series_options(ui, &ctx.settings.series) {
+                    ctx.push(Command::SetSeriesOptions(o));
+                }
+            }
+            let link = egui::Id::unique("compare_series_link");
+            for key in &m.series {
+                ui.strong(key);
+                let lines: Vec<SeriesLine<'_>> = cmp
+                    .series
+                    .iter()
+                    .filter(|((k, _), _)| k == key)
+                    .map(|((_, i), feed)| SeriesLine {
+                        id: FeedId::Compare {
+                            key: key.clone(),
+                            run: *i,
+                        },
+                        feed,
+                        name: format!("run {}", runs.get(*i).map_or(0, |r| r.run_number)),
+                        color: RUN_COLORS[*i % RUN_COLORS.len()],
+                    })
+                    .collect();
+                let id = format!("cmp_{key}");
+                let reset = vs.reset_charts.remove(&id);
+                let drawn = chart::series_chart(ui, ctx, &id, &lines, Some(link), 220.0, reset);
+                if drawn.reset {
+                    vs.reset_charts.insert(id.clone());
+                }
+                vs.series_frames.insert(id, drawn.transform);
+            }
+            if !m.images.is_empty() {
+                ui.separator();
+                ui.heading("Images");
+            }
+            for path in &m.images {
+                ui.strong(path);
+                let n = runs.len().max(1);
+                let w = (ui.available_width() / n as f32 - 12.0).clamp(80.0, 480.0);
+                ui.horizontal_top(|ui| {
+                    for (i, run) in runs.iter().enumerate() {
+                        ui.vertical(|ui| {
+                            ui.set_width(w);
+                            ui.label(format!("run {}", run.run_number));
+                            let Some(fetch) = cmp.images.get(&(path.clone(), i)) else {
+                                ui.label("—");
+                                return;
+                            };
+                            match fetch.value() {
+                                Some(Preview::Image { size, rgba }) => {
+                                    let t = vs
+                                        .compare_textures
+                                        .entry((run.run_id.clone(), path.clone()))
+                                        .or_insert_with(|| {
+                                            let img = egui::ColorImage::from_rgba_unmultiplied(*size, rgba);
+                                            ui.ctx().load_texture(format!("{path}#{i}"), img, Default::default())
+                                        });
+                                    // Same scale for all: each image at the width the slot gives.
+                                    ui.add(
+                                        egui::Image::from_texture(&*t).fit_to_exact_size(egui::vec2(
+                                            w,
+                                            w * size[1] as f32 / size[0].max(1) as f32,
+                                        )),
+                                    );
+                                }
+                                Some(_) => {
+                                    ui.label("not an image");
+                                }
+                                None => {
+                                    ui.spinner();
+                                }
+                            }
+                        });
+                    }
+                });
+            }
+        });
 }
 
 /// Which project files differ between the first run's snapshot and each other's, with a diff.

@@ -21,94 +21,97 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
         ui.spinner();
         return;
     };
-    egui::ScrollArea::vertical().id_salt("details_scroll").show(ui, |ui| {
-        super::run_edit::name_bar(ui, ctx, &run.run_id, &run.name, &m.title, vs);
-        egui::Grid::new("details_header")
-            .num_columns(2)
-            .striped(true)
-            .show(ui, |ui| {
-                for (k, v) in &m.header {
-                    ui.strong(*k);
-                    if *k == "Status" {
-                        ui.colored_label(super::status_color(run.status), v);
-                    } else {
-                        ui.label(v);
+    // A scroll position per run: another run opens at its top.
+    egui::ScrollArea::vertical()
+        .id_salt(("details_scroll", &run.run_id))
+        .show(ui, |ui| {
+            super::run_edit::name_bar(ui, ctx, &run.run_id, &run.name, &m.title, vs);
+            egui::Grid::new("details_header")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (k, v) in &m.header {
+                        ui.strong(*k);
+                        if *k == "Status" {
+                            ui.colored_label(super::status_color(run.status), v);
+                        } else {
+                            ui.label(v);
+                        }
+                        ui.end_row();
                     }
-                    ui.end_row();
-                }
-            });
-        if !m.registered.is_empty() {
-            ui.horizontal_wrapped(|ui| {
-                ui.strong("Registered as");
-                for label in &m.registered {
-                    if ui.link(label).on_hover_text("Open the registered models").clicked() {
-                        ctx.push(Command::ShowModels);
+                });
+            if !m.registered.is_empty() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.strong("Registered as");
+                    for label in &m.registered {
+                        if ui.link(label).on_hover_text("Open the registered models").clicked() {
+                            ctx.push(Command::ShowModels);
+                        }
                     }
-                }
-            });
-        }
-        download_bar(ui, ctx, d, vs);
-        ui.horizontal(|ui| {
-            if m.restorable {
-                restore_bar(ui, ctx, &run.run_id, run.run_number);
+                });
             }
-            super::run_edit::trash_button(ui, ctx, &run.run_id);
+            download_bar(ui, ctx, d, vs);
+            ui.horizontal(|ui| {
+                if m.restorable {
+                    restore_bar(ui, ctx, &run.run_id, run.run_number);
+                }
+                super::run_edit::trash_button(ui, ctx, &run.run_id);
+            });
+            super::run_edit::description(ui, ctx, &run.run_id, &m, vs);
+            if !m.values.is_empty() {
+                egui::CollapsingHeader::new("Values").default_open(true).show(ui, |ui| {
+                    key_value_grid(
+                        ui,
+                        "values_grid",
+                        m.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    );
+                });
+            }
+            if !d.series.is_empty() {
+                egui::CollapsingHeader::new("Series").default_open(true).show(ui, |ui| {
+                    if let Some(o) = chart::series_options(ui, &ctx.settings.series) {
+                        ctx.push(Command::SetSeriesOptions(o));
+                    }
+                    for (key, feed) in &d.series {
+                        let points = feed
+                            .total_points()
+                            .map(|n| format!(" ({} points)", crate::format::count(n)))
+                            .unwrap_or_default();
+                        ui.strong(format!("{key}{points}"));
+                        if let Some(e) = feed.error() {
+                            ui.colored_label(ui.visuals().error_fg_color, e);
+                        }
+                        let id = format!("series_{key}");
+                        let line = SeriesLine {
+                            id: FeedId::Details(key.clone()),
+                            feed,
+                            name: key.clone(),
+                            color: RUN_COLORS[0],
+                        };
+                        let reset = vs.reset_charts.remove(&id);
+                        let drawn = chart::series_chart(ui, ctx, &id, &[line], None, 220.0, reset);
+                        if drawn.reset {
+                            vs.reset_charts.insert(id.clone());
+                        }
+                        vs.series_frames.insert(id, drawn.transform);
+                    }
+                });
+            }
+            tables_ui(ui, &m);
+            egui::CollapsingHeader::new(format!("Parameters ({})", m.params.len()))
+                .default_open(true)
+                .show(ui, |ui| {
+                    key_value_grid(
+                        ui,
+                        "params_grid",
+                        m.params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    );
+                });
+            super::run_edit::tags(ui, ctx, &run.run_id, &m, vs);
+            egui::CollapsingHeader::new("Artifacts")
+                .default_open(true)
+                .show(ui, |ui| artifacts(ui, ctx, d, &m, vs));
         });
-        super::run_edit::description(ui, ctx, &run.run_id, &m, vs);
-        if !m.values.is_empty() {
-            egui::CollapsingHeader::new("Values").default_open(true).show(ui, |ui| {
-                key_value_grid(
-                    ui,
-                    "values_grid",
-                    m.values.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                );
-            });
-        }
-        if !d.series.is_empty() {
-            egui::CollapsingHeader::new("Series").default_open(true).show(ui, |ui| {
-                if let Some(o) = chart::series_options(ui, &ctx.settings.series) {
-                    ctx.push(Command::SetSeriesOptions(o));
-                }
-                for (key, feed) in &d.series {
-                    let points = feed
-                        .total_points()
-                        .map(|n| format!(" ({} points)", crate::format::count(n)))
-                        .unwrap_or_default();
-                    ui.strong(format!("{key}{points}"));
-                    if let Some(e) = feed.error() {
-                        ui.colored_label(ui.visuals().error_fg_color, e);
-                    }
-                    let id = format!("series_{key}");
-                    let line = SeriesLine {
-                        id: FeedId::Details(key.clone()),
-                        feed,
-                        name: key.clone(),
-                        color: RUN_COLORS[0],
-                    };
-                    let reset = vs.reset_charts.remove(&id);
-                    let drawn = chart::series_chart(ui, ctx, &id, &[line], None, 220.0, reset);
-                    if drawn.reset {
-                        vs.reset_charts.insert(id.clone());
-                    }
-                    vs.series_frames.insert(id, drawn.transform);
-                }
-            });
-        }
-        tables_ui(ui, &m);
-        egui::CollapsingHeader::new(format!("Parameters ({})", m.params.len()))
-            .default_open(true)
-            .show(ui, |ui| {
-                key_value_grid(
-                    ui,
-                    "params_grid",
-                    m.params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                );
-            });
-        super::run_edit::tags(ui, ctx, &run.run_id, &m, vs);
-        egui::CollapsingHeader::new("Artifacts")
-            .default_open(true)
-            .show(ui, |ui| artifacts(ui, ctx, d, &m, vs));
-    });
 }
 
 fn tables_ui(ui: &mut egui::Ui, m: &DetailsModel) {

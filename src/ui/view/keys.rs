@@ -52,6 +52,10 @@ pub fn handle(
     if pressed(Key::Escape) {
         if vs.help_open {
             vs.help_open = false;
+        } else if vs.rename.is_some() || vs.describe.is_some() {
+            // Esc in a rename or description box cancels the edit, not the page.
+            vs.rename = None;
+            vs.describe = None;
         } else if !matches!(route, Route::Dashboard) {
             ctx.push(Command::ShowDashboard);
         }

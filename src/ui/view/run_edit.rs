@@ -22,6 +22,7 @@ pub fn name_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, name: &str, 
             ui.heading(title);
             if ui.small_button("Rename").clicked() {
                 vs.rename = Some((run_id.to_string(), name.to_string()));
+                vs.focus_edit = true;
             }
             return;
         }
@@ -31,6 +32,9 @@ pub fn name_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, name: &str, 
                 .hint_text("the run's name")
                 .desired_width(260.0),
         );
+        if std::mem::take(&mut vs.focus_edit) {
+            edit.request_focus();
+        }
         let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if ui.button("Save").clicked() || enter {
             let name = text.clone();
@@ -60,16 +64,20 @@ pub fn description(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, m: &Detai
                 }
                 if ui.small_button("Edit description").clicked() {
                     vs.describe = Some((run_id.to_string(), m.description.clone()));
+                    vs.focus_edit = true;
                 }
                 return;
             }
             let Some((_, text)) = vs.describe.as_mut() else { return };
-            ui.add(
+            let edit = ui.add(
                 egui::TextEdit::multiline(text)
                     .hint_text("Notes on this run, in markdown")
                     .desired_rows(6)
                     .desired_width(f32::INFINITY),
             );
+            if std::mem::take(&mut vs.focus_edit) {
+                edit.request_focus();
+            }
             let text = text.clone();
             let (save, cancel) = ui
                 .horizontal(|ui| (ui.button("Save description").clicked(), ui.button("Cancel").clicked()))
@@ -112,14 +120,15 @@ pub fn tags(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, m: &DetailsModel
                         .hint_text("key")
                         .desired_width(120.0),
                 );
-                ui.add(
+                let value = ui.add(
                     egui::TextEdit::singleline(&mut vs.tag_value)
                         .hint_text("value")
                         .desired_width(160.0),
                 );
+                let enter = value.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 let key = vs.tag_key.trim().to_string();
                 let add = ui.add_enabled(!key.is_empty(), egui::Button::new("Add tag"));
-                if add.clicked() {
+                if add.clicked() || (enter && !key.is_empty()) {
                     change(ctx, run_id, RunChange::SetTag(key, vs.tag_value.clone()));
                     vs.tag_key.clear();
                     vs.tag_value.clear();
