@@ -13,6 +13,13 @@ pub struct Summary {
     pub max: f64,
     pub last: f64,
     pub count: u64,
+    /// Where the min and the max lie.
+    pub x_min: f64,
+    pub x_max: f64,
+    /// The smallest value above zero (NaN when none is).
+    pub min_positive: f64,
+    /// How many values are zero or negative.
+    pub non_positive: u64,
 }
 
 impl Summary {
@@ -24,6 +31,10 @@ impl Summary {
             max: v,
             last: v,
             count: 1,
+            x_min: x,
+            x_max: x,
+            min_positive: if v > 0.0 { v } else { f64::NAN },
+            non_positive: u64::from(v <= 0.0),
         }
     }
 
@@ -42,11 +53,17 @@ impl Summary {
         // NaN never wins a comparison, so it is skipped unless the bucket holds nothing else.
         if o.min < self.min || self.min.is_nan() {
             self.min = o.min;
+            self.x_min = o.x_min;
         }
         if o.max > self.max || self.max.is_nan() {
             self.max = o.max;
+            self.x_max = o.x_max;
+        }
+        if o.min_positive < self.min_positive || self.min_positive.is_nan() {
+            self.min_positive = o.min_positive;
         }
         self.count += o.count;
+        self.non_positive += o.non_positive;
     }
 }
 
@@ -100,6 +117,10 @@ impl Bucketer {
                 max: Num(a.max),
                 last: Num(a.last),
                 count: a.count,
+                x_min: Some(a.x_min),
+                x_max: Some(a.x_max),
+                min_positive: (a.min_positive > 0.0).then_some(a.min_positive),
+                non_positive: a.non_positive,
             })
             .collect()
     }
@@ -126,19 +147,44 @@ pub fn bucket_points(points: &[(f64, f64)], n: usize, range: Option<(f64, f64)>)
     b.finish()
 }
 
-/// The line through buckets: each bucket's min and max (in x order), or its one value. At most
-/// two points a pixel column whatever the series length, which is what keeps a chart fast.
+/// The line through buckets: each bucket's min and max where they lie (in x order), or its one
+/// value. At most two points a pixel column whatever the series length, which is what keeps a
+/// chart fast.
 pub fn line_through(buckets: &[Bucket]) -> Vec<[f64; 2]> {
     let mut out = Vec::with_capacity(buckets.len() * 2);
     for b in buckets {
         if b.count == 1 || b.min.0 == b.max.0 || b.min.0.is_nan() {
             out.push([b.x_first, b.last.0]);
         } else {
-            out.push([b.x_first, b.min.0]);
-            out.push([b.x_last.max(b.x_first), b.max.0]);
+            push_extremes(&mut out, b, b.min.0, b.max.0);
         }
     }
     out
+}
+
+/// The line a log axis draws: each bucket from its smallest value above zero to its max, and no
+/// point (a gap) where a bucket holds nothing above zero.
+pub fn line_through_positive(buckets: &[Bucket]) -> Vec<[f64; 2]> {
+    let mut out = Vec::with_capacity(buckets.len() * 2);
+    for b in buckets {
+        let low = if b.min.0 > 0.0 { Some(b.min.0) } else { b.min_positive };
+        match low {
+            _ if b.max.0.is_nan() || b.max.0 <= 0.0 => out.push([b.x_first, f64::NAN]),
+            Some(low) if low < b.max.0 => push_extremes(&mut out, b, low, b.max.0),
+            _ => out.push([b.x_max.unwrap_or(b.x_first), b.max.0]),
+        }
+    }
+    out
+}
+
+fn push_extremes(out: &mut Vec<[f64; 2]>, b: &Bucket, low: f64, high: f64) {
+    let x_low = b.x_min.unwrap_or(b.x_first);
+    let x_high = b.x_max.unwrap_or(b.x_last.max(b.x_first));
+    if x_low <= x_high {
+        out.extend([[x_low, low], [x_high, high]]);
+    } else {
+        out.extend([[x_high, high], [x_low, low]]);
+    }
 }
 
 #[cfg(test)]
@@ -155,7 +201,40 @@ mod tests {
         assert_eq!(b.iter().map(|b| b.count).sum::<u64>(), 1000);
         let spike = b.iter().find(|b| b.max.0 == 99.0).expect("the spike survives");
         assert!(spike.x_first <= 517.0 && spike.x_last >= 517.0);
+        assert_eq!(
+            spike.x_max,
+            Some(517.0),
+            "the spike is drawn where it is, not at the bucket's end"
+        );
+        assert!(line_through(&b).contains(&[517.0, 99.0]));
         assert!(line_through(&b).len() <= 20);
+    }
+
+    #[test]
+    fn a_log_line_runs_from_the_smallest_positive_value_and_counts_the_rest() {
+        // Noise around zero: half the values are not positive.
+        let pts: Vec<(f64, f64)> = (0..100)
+            .map(|i| {
+                (
+                    i as f64,
+                    if i % 2 == 0 {
+                        -0.01 * i as f64
+                    } else {
+                        0.1 + i as f64 / 1000.0
+                    },
+                )
+            })
+            .collect();
+        let b = bucket_points(&pts, 4, None);
+        assert_eq!(b.iter().map(|b| b.non_positive).sum::<u64>(), 50);
+        let line = line_through_positive(&b);
+        assert!(line.iter().all(|p| p[1] > 0.0), "{line:?}");
+        assert!(
+            line[..2].iter().any(|p| p[1] == 0.101),
+            "the bucket's smallest value above zero: {line:?}"
+        );
+        let all_negative = bucket_points(&[(0.0, -1.0), (1.0, -2.0)], 1, None);
+        assert!(line_through_positive(&all_negative)[0][1].is_nan(), "a gap");
     }
 
     #[test]

@@ -245,6 +245,17 @@ pub struct Bucket {
     pub max: Num,
     pub last: Num,
     pub count: u64,
+    /// Where the min and the max lie (absent from servers before these: then the bucket's ends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_max: Option<f64>,
+    /// The smallest value above zero, for a log axis (absent when there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_positive: Option<f64>,
+    /// How many values are zero or negative: what a log axis cannot show.
+    #[serde(default)]
+    pub non_positive: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

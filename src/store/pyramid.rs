@@ -89,17 +89,21 @@ pub(super) fn record(conn: &Connection, series_id: i64, points: &[(i64, i64, f64
         return Ok(());
     }
     let mut upsert = conn.prepare_cached(
-        "INSERT INTO series_blocks (series_id, axis, level, block, x_first, x_last, min, max, last, count)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO series_blocks (series_id, axis, level, block, x_first, x_last, min, max, last, count,
+                                    x_min, x_max, min_positive, non_positive)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (series_id, axis, level, block) DO UPDATE SET
             x_first = MIN(x_first, excluded.x_first),
             x_last = MAX(x_last, excluded.x_last),
-            min = CASE WHEN excluded.min IS NULL THEN min
-                       WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
-            max = CASE WHEN excluded.max IS NULL THEN max
-                       WHEN max IS NULL OR excluded.max > max THEN excluded.max ELSE max END,
+            x_min = CASE WHEN min IS NULL OR excluded.min < min THEN excluded.x_min ELSE x_min END,
+            min = CASE WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
+            x_max = CASE WHEN max IS NULL OR excluded.max > max THEN excluded.x_max ELSE x_max END,
+            max = CASE WHEN max IS NULL OR excluded.max > max THEN excluded.max ELSE max END,
             last = CASE WHEN excluded.x_last >= x_last THEN excluded.last ELSE last END,
-            count = count + excluded.count",
+            count = count + excluded.count,
+            min_positive = CASE WHEN min_positive IS NULL OR excluded.min_positive < min_positive
+                                THEN excluded.min_positive ELSE min_positive END,
+            non_positive = non_positive + excluded.non_positive",
     )?;
     for (axis, level, blocks) in summarise(points) {
         for (block, s) in blocks {
@@ -113,7 +117,11 @@ pub(super) fn record(conn: &Connection, series_id: i64, points: &[(i64, i64, f64
                 stored(s.min),
                 stored(s.max),
                 stored(s.last),
-                s.count as i64
+                s.count as i64,
+                s.x_min as i64,
+                s.x_max as i64,
+                stored(s.min_positive),
+                s.non_positive as i64
             ])?;
         }
     }
@@ -255,7 +263,7 @@ impl Cover<'_> {
 
 fn blocks(conn: &Connection, series_id: i64, axis: Axis, level: u32, first: i64, last: i64) -> Result<Vec<Summary>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT x_first, x_last, min, max, last, count FROM series_blocks
+        "SELECT x_first, x_last, min, max, last, count, x_min, x_max, min_positive, non_positive FROM series_blocks
          WHERE series_id = ?1 AND axis = ?2 AND level = ?3 AND block BETWEEN ?4 AND ?5",
     )?;
     let rows = stmt.query_map(params![series_id, axis as i64, level, first, last], |r| {
@@ -266,6 +274,10 @@ fn blocks(conn: &Connection, series_id: i64, axis: Axis, level: u32, first: i64,
             max: value_from_db(r.get(3)?),
             last: value_from_db(r.get(4)?),
             count: r.get::<_, i64>(5)? as u64,
+            x_min: r.get::<_, i64>(6)? as f64,
+            x_max: r.get::<_, i64>(7)? as f64,
+            min_positive: value_from_db(r.get(8)?),
+            non_positive: r.get::<_, i64>(9)? as u64,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

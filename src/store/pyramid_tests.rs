@@ -47,6 +47,20 @@ fn assert_exact(buckets: &[Bucket], total: u64, points: &[(i64, f64)], lo: i64, 
         } else {
             assert!(b.min.0.is_nan() && b.max.0.is_nan());
         }
+        if min.is_finite() {
+            let at = |x: Option<f64>, v: f64| mine.iter().any(|p| Some(p.0 as f64) == x && p.1 == v);
+            assert!(
+                at(b.x_min, min) && at(b.x_max, max),
+                "min and max placed where they are: {b:?}"
+            );
+        }
+        assert_eq!(b.non_positive as usize, mine.iter().filter(|p| p.1 <= 0.0).count());
+        let positive = mine
+            .iter()
+            .map(|p| p.1)
+            .filter(|v| *v > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        assert_eq!(b.min_positive, positive.is_finite().then_some(positive));
         assert_eq!(b.x_first, mine.iter().map(|p| p.0).min().unwrap() as f64);
         assert_eq!(b.x_last, mine.iter().map(|p| p.0).max().unwrap() as f64);
     }

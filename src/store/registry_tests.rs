@@ -167,6 +167,8 @@ fn searches_filter_order_and_page() {
         .unwrap();
         version(&s, name, &a.artifact_uri, Some(&a.run_id)).unwrap();
     }
+    // Newer by the clock than the others, so "newest first" cannot tie on the millisecond.
+    std::thread::sleep(std::time::Duration::from_millis(3));
     version(&s, "beta", &b.artifact_uri, Some(&b.run_id)).unwrap();
     let names = |filter: &str| -> Vec<String> {
         s.search_registered_models(&search(filter))

@@ -246,6 +246,10 @@ const MIGRATIONS: &[&str] = &[
         max REAL,
         last REAL,
         count INTEGER NOT NULL,
+        x_min INTEGER NOT NULL,
+        x_max INTEGER NOT NULL,
+        min_positive REAL,
+        non_positive INTEGER NOT NULL,
         PRIMARY KEY (series_id, axis, level, block)
     ) WITHOUT ROWID;
     "#,

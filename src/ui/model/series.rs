@@ -1,7 +1,7 @@
 //! A series as a chart draws it: the x mode, smoothing and log scale applied to min/max buckets.
 
 use crate::api::ext::Bucket;
-use crate::series::line_through;
+use crate::series::{line_through, line_through_positive};
 
 /// The x of a series chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -97,7 +97,11 @@ impl ChartLine {
 /// scale y is log10 of the value; points that are not positive are left out and counted, and the
 /// line breaks there.
 pub fn chart_line(buckets: &[Bucket], opts: &SeriesOptions, run_start_ms: i64) -> ChartLine {
-    let mut pts = line_through(buckets);
+    let mut pts = if opts.log_y {
+        line_through_positive(buckets)
+    } else {
+        line_through(buckets)
+    };
     for p in &mut pts {
         p[0] = opts.x.chart_x(p[0], run_start_ms);
     }
@@ -117,13 +121,13 @@ pub fn chart_line(buckets: &[Bucket], opts: &SeriesOptions, run_start_ms: i64) -
         }
     }
     let mut line = ChartLine::default();
+    if opts.log_y {
+        line.hidden = buckets.iter().map(|b| b.non_positive as usize).sum();
+    }
     let mut current = Vec::new();
     for mut p in pts {
-        if opts.log_y && p[1] <= 0.0 {
-            line.hidden += 1;
-            p[1] = f64::NAN;
-        } else if opts.log_y {
-            p[1] = p[1].log10();
+        if opts.log_y {
+            p[1] = if p[1] > 0.0 { p[1].log10() } else { f64::NAN };
         }
         if p[0].is_finite() && p[1].is_finite() {
             current.push(p);
