@@ -158,17 +158,25 @@ fn the_column_chooser_adds_a_column() {
 #[test]
 fn the_filter_narrows_the_rows() {
     let dir = tempfile::tempdir().unwrap();
-    seed(dir.path(), &["alpha", "beta", "gamma"]);
+    let ids = seed(dir.path(), &["alpha", "beta", "gamma"]);
     let mut h = harness(Source::Embedded {
         store: dir.path().into(),
         create: true,
     });
     settle(&mut h, loaded);
     h.get_by_label("beta");
+    for id in &ids[..2] {
+        h.state_mut().wb.apply(Command::ToggleSelected(id.clone()));
+    }
     h.state_mut().view.filter_input = "metrics.Accuracy > 0.55 AND NOT params.lr = '0.3'".into();
     h.get_by_label("Search").click();
     settle(&mut h, |a| a.wb.runs().len() == 1);
     h.get_by_label("beta");
+    assert_eq!(
+        h.state().wb.selected(),
+        [ids[1].clone()],
+        "a ticked run filtered out is unticked: Compare counts what can be seen"
+    );
     assert!(h.query_by_label("alpha").is_none());
     assert!(h.query_by_label("gamma").is_none());
     // A filter the server refuses is shown, and the rows stay.

@@ -285,10 +285,15 @@ impl Workbench {
             self.choose_default_experiment(now);
         }
         if self.runs.poll()
-            && self.filter.is_empty()
             && let Some(s) = self.runs.value()
         {
-            self.scripts = s.runs.iter().filter_map(|r| r.script_name.clone()).collect();
+            if self.filter.is_empty() {
+                self.scripts = s.runs.iter().filter_map(|r| r.script_name.clone()).collect();
+            }
+            // A ticked run out of view (filtered out, deleted elsewhere) is unticked: Compare
+            // counts the runs that can be seen.
+            let runs = &s.runs;
+            self.selected.retain(|id| runs.iter().any(|r| r.run_id == *id));
         }
         let live = self.runs().iter().any(|r| !r.status.is_terminal());
         let every = if live { LIVE_REFRESH } else { IDLE_REFRESH };
