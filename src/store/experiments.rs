@@ -1,37 +1,50 @@
 //! Experiments: create, read, rename, tag, delete and restore, and search.
 
 use super::search::{Page, ViewType, paginate};
+use super::sql::{Db, args};
 use super::{Result, Store, StoreError};
 use crate::api::ids::now_ms;
 use crate::api::{Experiment, KeyValue};
 use crate::query::{self, Field, FieldValue, Subject};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// MLflow's limit on experiment names and tag values.
 const MAX_NAME_LEN: usize = 500;
 const MAX_TAG_VALUE_LEN: usize = 5000;
 
-fn experiment_from_row(conn: &Connection, row: &rusqlite::Row) -> rusqlite::Result<Experiment> {
-    let id: i64 = row.get(0)?;
-    let mut tags_stmt =
-        conn.prepare_cached("SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key")?;
-    let tags = tags_stmt
-        .query_map([id], |r| {
-            Ok(KeyValue {
-                key: r.get(0)?,
-                value: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Experiment {
-        experiment_id: id.to_string(),
-        name: row.get(1)?,
-        artifact_location: row.get(2)?,
-        lifecycle_stage: row.get(3)?,
-        creation_time: row.get(4)?,
-        last_update_time: row.get(5)?,
-        tags,
-    })
+/// The experiments a query selects (its first six columns as `SELECT` has them), with their tags.
+fn experiments_where(db: &Db<'_>, tail: &str, a: &[&dyn super::sql::Arg]) -> Result<Vec<Experiment>> {
+    let heads = db.rows(&format!("{SELECT} {tail}"), a, |r| {
+        Ok((
+            r.get::<i64>(0)?,
+            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
+        ))
+    })?;
+    heads
+        .into_iter()
+        .map(
+            |(id, (name, artifact_location, lifecycle_stage, creation_time, last_update_time))| {
+                let tags = db.rows(
+                    "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key",
+                    args![id],
+                    |r| {
+                        Ok(KeyValue {
+                            key: r.get(0)?,
+                            value: r.get(1)?,
+                        })
+                    },
+                )?;
+                Ok(Experiment {
+                    experiment_id: id.to_string(),
+                    name,
+                    artifact_location,
+                    lifecycle_stage,
+                    creation_time,
+                    last_update_time,
+                    tags,
+                })
+            },
+        )
+        .collect()
 }
 
 const SELECT: &str =
@@ -58,26 +71,15 @@ fn validate_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn get_in(conn: &Connection, id: i64) -> Result<Experiment> {
-    conn.query_row(&format!("{SELECT} WHERE experiment_id = ?1"), [id], |r| {
-        experiment_from_row(conn, r)
-    })
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("No Experiment with id={id} exists")))
+pub(super) fn get_in(db: &Db<'_>, id: i64) -> Result<Experiment> {
+    experiments_where(db, "WHERE experiment_id = ?1", args![id])?
+        .pop()
+        .ok_or_else(|| StoreError::NotFound(format!("No Experiment with id={id} exists")))
 }
 
-pub(super) fn create_in(
-    conn: &Connection,
-    name: &str,
-    artifact_location: Option<&str>,
-    tags: &[KeyValue],
-) -> Result<i64> {
+pub(super) fn create_in(db: &Db<'_>, name: &str, artifact_location: Option<&str>, tags: &[KeyValue]) -> Result<i64> {
     validate_name(name)?;
-    let exists: Option<i64> = conn
-        .query_row("SELECT experiment_id FROM experiments WHERE name = ?1", [name], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let exists: Option<i64> = db.value("SELECT experiment_id FROM experiments WHERE name = ?1", args![name])?;
     if exists.is_some() {
         return Err(StoreError::AlreadyExists(format!(
             "Experiment(name={name}) already exists."
@@ -87,26 +89,34 @@ pub(super) fn create_in(
         validate_tag(t)?;
     }
     let now = now_ms();
-    conn.execute(
-        "INSERT INTO experiments (name, artifact_location, creation_time, last_update_time) VALUES (?1, '', ?2, ?2)",
-        params![name, now],
-    )?;
-    let id = conn.last_insert_rowid();
+    let id: i64 = db
+        .value(
+            "INSERT INTO experiments (name, artifact_location, creation_time, last_update_time)
+             VALUES (?1, '', ?2, ?2) RETURNING experiment_id",
+            args![name, now],
+        )?
+        .ok_or_else(|| StoreError::Internal("the new experiment has no id".into()))?;
     let location = match artifact_location.filter(|l| !l.is_empty()) {
         Some(l) => l.to_string(),
         None => format!("mlflow-artifacts:/{id}"),
     };
-    conn.execute(
+    db.exec(
         "UPDATE experiments SET artifact_location = ?1 WHERE experiment_id = ?2",
-        params![location, id],
+        args![location, id],
     )?;
     for t in tags {
-        conn.execute(
-            "INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?1, ?2, ?3)",
-            params![id, t.key, t.value],
-        )?;
+        put_tag(db, id, t)?;
     }
     Ok(id)
+}
+
+fn put_tag(db: &Db<'_>, id: i64, t: &KeyValue) -> Result<()> {
+    db.exec(
+        "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (?1, ?2, ?3)
+         ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value",
+        args![id, t.key, t.value],
+    )?;
+    Ok(())
 }
 
 fn validate_tag(t: &KeyValue) -> Result<()> {
@@ -144,36 +154,30 @@ impl Subject for Experiment {
 
 impl Store {
     pub fn create_experiment(&self, name: &str, artifact_location: Option<&str>, tags: &[KeyValue]) -> Result<String> {
-        self.write(|tx| create_in(tx, name, artifact_location, tags))
+        self.write_db(|db| create_in(db, name, artifact_location, tags))
             .map(|id| id.to_string())
     }
 
     pub fn get_experiment(&self, id: &str) -> Result<Experiment> {
         let id = parse_experiment_id(id)?;
-        self.read(|c| get_in(c, id))
+        self.read_db(|db| get_in(db, id))
     }
 
     pub fn get_experiment_by_name(&self, name: &str) -> Result<Experiment> {
-        self.read(|c| {
-            c.query_row(&format!("{SELECT} WHERE name = ?1"), [name], |r| {
-                experiment_from_row(c, r)
-            })
-            .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("Could not find experiment with name '{name}'")))
+        self.read_db(|db| {
+            experiments_where(db, "WHERE name = ?1", args![name])?
+                .pop()
+                .ok_or_else(|| StoreError::NotFound(format!("Could not find experiment with name '{name}'")))
         })
     }
 
     /// The experiment with this name, created when there is none.
     pub fn ensure_experiment(&self, name: &str) -> Result<String> {
-        self.write(|tx| {
-            let found: Option<i64> = tx
-                .query_row("SELECT experiment_id FROM experiments WHERE name = ?1", [name], |r| {
-                    r.get(0)
-                })
-                .optional()?;
+        self.write_db(|db| {
+            let found: Option<i64> = db.value("SELECT experiment_id FROM experiments WHERE name = ?1", args![name])?;
             match found {
                 Some(id) => Ok(id),
-                None => create_in(tx, name, None, &[]),
+                None => create_in(db, name, None, &[]),
             }
         })
         .map(|id| id.to_string())
@@ -181,15 +185,15 @@ impl Store {
 
     fn set_experiment_stage(&self, id: &str, stage: &str) -> Result<()> {
         let id = parse_experiment_id(id)?;
-        self.write(|tx| {
-            get_in(tx, id)?;
-            tx.execute(
+        self.write_db(|db| {
+            get_in(db, id)?;
+            db.exec(
                 "UPDATE experiments SET lifecycle_stage = ?1, last_update_time = ?2 WHERE experiment_id = ?3",
-                params![stage, now_ms(), id],
+                args![stage, now_ms(), id],
             )?;
-            tx.execute(
+            db.exec(
                 "UPDATE runs SET lifecycle_stage = ?1 WHERE experiment_id = ?2",
-                params![stage, id],
+                args![stage, id],
             )?;
             Ok(())
         })
@@ -209,23 +213,18 @@ impl Store {
     pub fn rename_experiment(&self, id: &str, new_name: &str) -> Result<()> {
         let id = parse_experiment_id(id)?;
         validate_name(new_name)?;
-        self.write(|tx| {
-            get_in(tx, id)?;
-            let taken: Option<i64> = tx
-                .query_row(
-                    "SELECT experiment_id FROM experiments WHERE name = ?1",
-                    [new_name],
-                    |r| r.get(0),
-                )
-                .optional()?;
+        self.write_db(|db| {
+            get_in(db, id)?;
+            let taken: Option<i64> =
+                db.value("SELECT experiment_id FROM experiments WHERE name = ?1", args![new_name])?;
             if taken.is_some_and(|t| t != id) {
                 return Err(StoreError::AlreadyExists(format!(
                     "Experiment(name={new_name}) already exists."
                 )));
             }
-            tx.execute(
+            db.exec(
                 "UPDATE experiments SET name = ?1, last_update_time = ?2 WHERE experiment_id = ?3",
-                params![new_name, now_ms(), id],
+                args![new_name, now_ms(), id],
             )?;
             Ok(())
         })
@@ -234,24 +233,20 @@ impl Store {
     pub fn set_experiment_tag(&self, id: &str, tag: &KeyValue) -> Result<()> {
         let id = parse_experiment_id(id)?;
         validate_tag(tag)?;
-        self.write(|tx| {
-            get_in(tx, id)?;
-            tx.execute(
-                "INSERT OR REPLACE INTO experiment_tags (experiment_id, key, value) VALUES (?1, ?2, ?3)",
-                params![id, tag.key, tag.value],
-            )?;
-            Ok(())
+        self.write_db(|db| {
+            get_in(db, id)?;
+            put_tag(db, id, tag)
         })
     }
 
     /// Removes a tag; a tag that is not there is a 404, as MLflow has it.
     pub fn delete_experiment_tag(&self, id: &str, key: &str) -> Result<()> {
         let id = parse_experiment_id(id)?;
-        self.write(|tx| {
-            get_in(tx, id)?;
-            let n = tx.execute(
+        self.write_db(|db| {
+            get_in(db, id)?;
+            let n = db.exec(
                 "DELETE FROM experiment_tags WHERE experiment_id = ?1 AND key = ?2",
-                params![id, key],
+                args![id, key],
             )?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!(
@@ -275,13 +270,7 @@ impl Store {
             .map(|o| query::parse_order_by(o))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let mut all = self.read(|c| {
-            let mut stmt = c.prepare(&format!("{SELECT} ORDER BY experiment_id"))?;
-            let rows = stmt
-                .query_map([], |r| experiment_from_row(c, r))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
-        })?;
+        let mut all = self.read_db(|db| experiments_where(db, "ORDER BY experiment_id", args![]))?;
         all.retain(|e| view.keeps(&e.lifecycle_stage) && expr.matches(e));
         if orders.is_empty() {
             // MLflow's default: newest first, then by id.

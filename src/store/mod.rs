@@ -1,6 +1,7 @@
 //! The run-history store: SQLite (WAL) for runs and values, files for artifacts, in one store folder.
 
 mod artifacts;
+mod backend;
 mod experiments;
 mod ingest;
 mod inputs;
@@ -19,6 +20,7 @@ mod registry;
 mod registry_search;
 mod runs;
 mod schema;
+mod schema_pg;
 mod search;
 mod snapshots;
 pub mod spool;
@@ -28,10 +30,7 @@ pub use artifacts::{ArtifactPath, safe_segments as safe_artifact_segments};
 pub use metrics::XAxis;
 pub use search::{Page, RunQuery, ViewType};
 
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::Duration;
 
 /// Why a store call failed; each kind maps to one HTTP status and MLflow error code.
 #[derive(Debug, thiserror::Error)]
@@ -78,28 +77,9 @@ impl From<std::io::Error> for StoreError {
     }
 }
 
-/// How many idle read connections are kept open.
-const MAX_IDLE_READERS: usize = 8;
-
 pub struct Store {
     root: PathBuf,
-    db_path: PathBuf,
-    writer: Mutex<Connection>,
-    readers: Mutex<Vec<Connection>>,
-}
-
-fn open_connection(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    conn.busy_timeout(Duration::from_secs(10))?;
-    // WAL + NORMAL: a committed transaction survives a crash of this process.
-    conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
-         PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
-    )?;
-    Ok(conn)
+    backend: backend::Backend,
 }
 
 impl Store {
@@ -107,48 +87,32 @@ impl Store {
     pub fn open(root: impl AsRef<Path>) -> Result<Store> {
         let root = root.as_ref().to_path_buf();
         std::fs::create_dir_all(root.join("artifacts"))?;
-        let db_path = root.join(crate::api::layout::DATABASE_FILE);
-        let mut writer = open_connection(&db_path)?;
-        schema::migrate(&mut writer)?;
         let store = Store {
+            backend: backend::Backend::sqlite(&root.join(crate::api::layout::DATABASE_FILE))?,
             root,
-            db_path,
-            writer: Mutex::new(writer),
-            readers: Mutex::new(Vec::new()),
         };
         spool::replay(&store)?;
         Ok(store)
     }
 
+    /// Opens a team store: rows in the PostgreSQL database at `url` (migrated if needed), files
+    /// under `root`. What of the store runs on PostgreSQL so far is listed in backend.rs.
+    pub fn open_postgres(url: &str, root: impl AsRef<Path>) -> Result<Store> {
+        let root = root.as_ref().to_path_buf();
+        std::fs::create_dir_all(root.join("artifacts"))?;
+        Ok(Store {
+            backend: backend::Backend::postgres(url)?,
+            root,
+        })
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
-
-    /// Runs `f` on a read connection from the pool.
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let pooled = self.readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => open_connection(&self.db_path)?,
-        };
-        let out = f(&conn);
-        let mut idle = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < MAX_IDLE_READERS {
-            idle.push(conn);
-        }
-        out
-    }
-
-    /// Runs `f` in one immediate transaction: all of it is stored, or none of it.
-    fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
-    }
 }
 
+#[cfg(test)]
+mod experiments_tests;
 #[cfg(test)]
 mod inputs_tests;
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use super::experiments::{get_in as get_experiment_in, parse_experiment_id};
 use super::load::load_runs;
+use super::sql::Db;
 use super::{Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, RunDetail, RunStatus, UpdateRunExt};
@@ -90,12 +91,12 @@ impl Store {
                         .optional()?;
                     match found {
                         Some(id) => id,
-                        None => super::experiments::create_in(tx, name, None, &[])?,
+                        None => super::experiments::create_in(&Db::Sqlite(tx), name, None, &[])?,
                     }
                 }
                 (None, None) => 0,
             };
-            let experiment = get_experiment_in(tx, exp_id)?;
+            let experiment = get_experiment_in(&Db::Sqlite(tx), exp_id)?;
             if experiment.lifecycle_stage != "active" {
                 return Err(StoreError::Invalid(format!(
                     "The experiment {exp_id} must be in the 'active' state. Current state is {}.",

@@ -198,7 +198,7 @@ impl Store {
     pub fn experiment_summary(&self, experiment_id: &str, filter: &str) -> Result<ExperimentSummary> {
         let expr = query::parse_filter(filter).map_err(|e| StoreError::Invalid(e.to_string()))?;
         let id = parse_experiment_id(experiment_id)?;
-        let experiment = self.read(|c| get_experiment_in(c, id))?;
+        let experiment = self.read_db(|db| get_experiment_in(db, id))?;
         let mut runs = self.runs_of_experiments(&[id])?;
         runs.retain(|r| r.lifecycle_stage == "active" && expr.matches(r));
         runs.sort_by_key(|r| std::cmp::Reverse(r.run_number));

@@ -1,0 +1,150 @@
+//! Where the store's rows live: SQLite's connections (one writer, pooled readers) or a pool of
+//! PostgreSQL connections, and the read and write scopes the store's modules run in.
+//!
+//! Modules written over `Db` (`read_db`, `write_db`) run on both databases: experiments so far.
+//! The others still take SQLite's connection (`read`, `write`) and answer on PostgreSQL that they
+//! are not there yet; the team-server issue moves them over one by one.
+
+use super::sql::{Db, PgConn};
+use super::{Result, Store, StoreError};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// How many idle connections are kept open.
+const MAX_IDLE: usize = 8;
+
+pub(super) enum Backend {
+    Sqlite {
+        db_path: PathBuf,
+        writer: Mutex<Connection>,
+        readers: Mutex<Vec<Connection>>,
+    },
+    Postgres {
+        url: String,
+        idle: Mutex<Vec<PgConn>>,
+    },
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // WAL + NORMAL: a committed transaction survives a crash of this process.
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
+         PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
+    )?;
+    Ok(conn)
+}
+
+impl Backend {
+    /// The SQLite file at `db_path`, made and migrated if needed.
+    pub(super) fn sqlite(db_path: &Path) -> Result<Backend> {
+        let mut writer = open_connection(db_path)?;
+        super::schema::migrate(&mut writer)?;
+        Ok(Backend::Sqlite {
+            db_path: db_path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The PostgreSQL database at `url`, migrated if needed.
+    pub(super) fn postgres(url: &str) -> Result<Backend> {
+        let mut conn = PgConn::connect(url)?;
+        super::schema_pg::migrate(&mut conn)?;
+        Ok(Backend::Postgres {
+            url: url.to_string(),
+            idle: Mutex::new(vec![conn]),
+        })
+    }
+}
+
+fn not_yet() -> StoreError {
+    StoreError::Internal("this part of the store does not run on PostgreSQL yet".into())
+}
+
+impl Store {
+    /// Runs `f` on a SQLite read connection from the pool.
+    pub(super) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let Backend::Sqlite { db_path, readers, .. } = &self.backend else {
+            return Err(not_yet());
+        };
+        let pooled = readers.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_connection(db_path)?,
+        };
+        let out = f(&conn);
+        let mut idle = readers.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// Runs `f` in one immediate SQLite transaction: all of it is stored, or none of it.
+    pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let Backend::Sqlite { writer, .. } = &self.backend else {
+            return Err(not_yet());
+        };
+        let mut conn = writer.lock().unwrap_or_else(|p| p.into_inner());
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` over a read connection of either database.
+    pub(super) fn read_db<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite { .. } => self.read(|c| f(&Db::Sqlite(c))),
+            Backend::Postgres { .. } => self.with_pg(|conn| f(&Db::Postgres(RefCell::new(conn)))),
+        }
+    }
+
+    /// Runs `f` in one transaction of either database: all of it is stored, or none of it.
+    pub(super) fn write_db<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite { .. } => self.write(|tx| f(&Db::Sqlite(tx))),
+            Backend::Postgres { .. } => self.with_pg(|conn| {
+                conn.batch("BEGIN")?;
+                match f(&Db::Postgres(RefCell::new(&mut *conn))) {
+                    Ok(out) => {
+                        conn.batch("COMMIT")?;
+                        Ok(out)
+                    }
+                    Err(e) => {
+                        // A lost connection is dropped by `with_pg`; a refused change is undone.
+                        let _ = conn.batch("ROLLBACK");
+                        Err(e)
+                    }
+                }
+            }),
+        }
+    }
+
+    /// Lends a pooled PostgreSQL connection (a new one when none is idle); a connection that was
+    /// lost is not put back.
+    fn with_pg<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T>) -> Result<T> {
+        let Backend::Postgres { url, idle } = &self.backend else {
+            return Err(not_yet());
+        };
+        let pooled = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut conn = match pooled {
+            Some(c) if !c.is_closed() => c,
+            _ => PgConn::connect(url)?,
+        };
+        let out = f(&mut conn);
+        let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE && !conn.is_closed() {
+            idle.push(conn);
+        }
+        out
+    }
+}
