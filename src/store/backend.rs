@@ -1,7 +1,8 @@
 //! Where the store's rows live: SQLite's connections (one writer, pooled readers) or a pool of
 //! PostgreSQL connections, and the read and write scopes the store's modules run in.
 //!
-//! Modules written over `Db` (`read_db`, `write_db`) run on both databases: experiments so far.
+//! Modules written over `Db` (`read_db`, `write_db`) run on both databases: experiments, runs,
+//! run loading and run search so far.
 //! The others still take SQLite's connection (`read`, `write`) and answer on PostgreSQL that they
 //! are not there yet; the team-server issue moves them over one by one.
 

@@ -1,6 +1,7 @@
 //! Writing values: MLflow's log-batch (with its limits) and our bulk ingest, over one point writer.
 
 use super::runs::{check_active, set_tag_in};
+use super::sql::Db;
 use super::{Result, Store, StoreError};
 use crate::api::ext::{IngestBatch, IngestResponse, LoggedValue, SeriesChunk, TableRow};
 use crate::api::ids::now_ms;
@@ -332,7 +333,7 @@ impl Store {
             }
         }
         self.write(|tx| {
-            check_active(tx, run_id)?;
+            check_active(&Db::Sqlite(tx), run_id)?;
             for p in &batch.params {
                 log_param_in(tx, run_id, p)?;
             }
@@ -341,7 +342,7 @@ impl Store {
             }
             super::logged_models::record_model_metrics(tx, run_id, &batch.metrics)?;
             for t in &batch.tags {
-                set_tag_in(tx, run_id, t)?;
+                set_tag_in(&Db::Sqlite(tx), run_id, t)?;
             }
             Ok(())
         })
@@ -368,7 +369,7 @@ impl Store {
                     });
                 }
             }
-            check_active(tx, &batch.run_id)?;
+            check_active(&Db::Sqlite(tx), &batch.run_id)?;
             for p in &batch.params {
                 log_param_in(tx, &batch.run_id, p)?;
             }
@@ -387,7 +388,7 @@ impl Store {
                 points += insert_points(tx, &batch.run_id, g.key, &g.values, Some(&g.steps), &g.timestamps)?;
             }
             for t in &batch.tags {
-                set_tag_in(tx, &batch.run_id, t)?;
+                set_tag_in(&Db::Sqlite(tx), &batch.run_id, t)?;
             }
             for (v, text) in &values {
                 put_value(tx, &batch.run_id, &v.key, &v.kind, text)?;

@@ -4,10 +4,11 @@
 use super::experiments::parse_experiment_id;
 use super::logged_models::check_model;
 use super::runs::check_active;
+use super::sql::{Arg, Db};
 use super::{Result, Store, StoreError};
 use crate::api::ext::RunDetail;
 use crate::api::models::{Dataset, DatasetInput, DatasetSummary, ModelInput, ModelOutput};
-use rusqlite::{Connection, ToSql, params};
+use rusqlite::params;
 use std::collections::HashMap;
 
 impl Store {
@@ -21,7 +22,7 @@ impl Store {
             }
         }
         self.write(|tx| {
-            check_active(tx, run_id)?;
+            check_active(&Db::Sqlite(tx), run_id)?;
             let exp: i64 = tx.query_row("SELECT experiment_id FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))?;
             let mut position: i64 = tx.query_row(
                 "SELECT COALESCE(MAX(position) + 1, 0) FROM run_dataset_inputs WHERE run_id = ?1",
@@ -61,7 +62,7 @@ impl Store {
     /// Records logged models as the run's outputs.
     pub fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
         self.write(|tx| {
-            check_active(tx, run_id)?;
+            check_active(&Db::Sqlite(tx), run_id)?;
             for m in models {
                 check_model(tx, &m.model_id)?;
                 tx.execute(
@@ -126,54 +127,62 @@ impl Store {
 
 /// Fills the inputs and outputs of loaded runs (`subset` selects their ids, with `args`).
 pub(super) fn load_inputs_outputs(
-    conn: &Connection,
+    db: &Db<'_>,
     runs: &mut [RunDetail],
     index: &HashMap<String, usize>,
     subset: &str,
-    args: &[&dyn ToSql],
+    args: &[&dyn Arg],
 ) -> Result<()> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT i.run_id, i.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
-         FROM run_dataset_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id
-         WHERE i.run_id IN ({subset}) ORDER BY i.run_id, i.position"
-    ))?;
-    let mut rows = stmt.query(args)?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let Some(&i) = index.get(&id) else { continue };
-        let tags: String = row.get(1)?;
-        runs[i].inputs.dataset_inputs.push(DatasetInput {
-            tags: serde_json::from_str(&tags).unwrap_or_default(),
-            dataset: Dataset {
-                name: row.get(2)?,
-                digest: row.get(3)?,
-                source_type: row.get(4)?,
-                source: row.get(5)?,
-                schema: row.get(6)?,
-                profile: row.get(7)?,
-            },
-        });
-    }
-    let mut stmt = conn.prepare(&format!(
-        "SELECT run_id, model_id FROM run_model_inputs WHERE run_id IN ({subset}) ORDER BY run_id, model_id"
-    ))?;
-    let mut rows = stmt.query(args)?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let Some(&i) = index.get(&id) else { continue };
-        runs[i].inputs.model_inputs.push(ModelInput { model_id: row.get(1)? });
-    }
-    let mut stmt = conn.prepare(&format!(
-        "SELECT run_id, model_id, step FROM run_model_outputs WHERE run_id IN ({subset}) ORDER BY run_id, step, model_id"
-    ))?;
-    let mut rows = stmt.query(args)?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let Some(&i) = index.get(&id) else { continue };
-        runs[i].outputs.model_outputs.push(ModelOutput {
-            model_id: row.get(1)?,
-            step: row.get(2)?,
-        });
-    }
-    Ok(())
+    db.each(
+        &format!(
+            "SELECT i.run_id, i.tags, d.name, d.digest, d.source_type, d.source, d.schema, d.profile
+             FROM run_dataset_inputs i JOIN datasets d ON d.dataset_id = i.dataset_id
+             WHERE i.run_id IN ({subset}) ORDER BY i.run_id, i.position"
+        ),
+        args,
+        |row| {
+            let id: String = row.get(0)?;
+            let Some(&i) = index.get(&id) else { return Ok(()) };
+            let tags: String = row.get(1)?;
+            runs[i].inputs.dataset_inputs.push(DatasetInput {
+                tags: serde_json::from_str(&tags).unwrap_or_default(),
+                dataset: Dataset {
+                    name: row.get(2)?,
+                    digest: row.get(3)?,
+                    source_type: row.get(4)?,
+                    source: row.get(5)?,
+                    schema: row.get(6)?,
+                    profile: row.get(7)?,
+                },
+            });
+            Ok(())
+        },
+    )?;
+    db.each(
+        &format!("SELECT run_id, model_id FROM run_model_inputs WHERE run_id IN ({subset}) ORDER BY run_id, model_id"),
+        args,
+        |row| {
+            let id: String = row.get(0)?;
+            if let Some(&i) = index.get(&id) {
+                runs[i].inputs.model_inputs.push(ModelInput { model_id: row.get(1)? });
+            }
+            Ok(())
+        },
+    )?;
+    db.each(
+        &format!(
+            "SELECT run_id, model_id, step FROM run_model_outputs WHERE run_id IN ({subset}) ORDER BY run_id, step, model_id"
+        ),
+        args,
+        |row| {
+            let id: String = row.get(0)?;
+            if let Some(&i) = index.get(&id) {
+                runs[i].outputs.model_outputs.push(ModelOutput {
+                    model_id: row.get(1)?,
+                    step: row.get(2)?,
+                });
+            }
+            Ok(())
+        },
+    )
 }

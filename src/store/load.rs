@@ -1,15 +1,15 @@
 //! Reads whole runs (attributes, params, tags, latest metrics, values) with one query per table.
 
 use super::Result;
+use super::sql::{Arg, Db, Row};
 use crate::api::ext::{LatestMetric, LoggedValue, Num, RunDetail, RunStatus};
-use rusqlite::{Connection, ToSql};
 use std::collections::HashMap;
 
 const RUN_COLUMNS: &str = "r.run_id, r.experiment_id, r.run_number, r.name, r.script_name, r.arguments, r.user_id,
     r.status, r.created_time, r.start_time, r.end_time, r.description, r.hidden, r.parent_run_id, r.exit_code,
     r.target, r.heartbeat_time, r.lifecycle_stage, r.artifact_uri";
 
-fn run_from_row(row: &rusqlite::Row) -> rusqlite::Result<RunDetail> {
+fn run_from_row(row: &Row<'_>) -> Result<RunDetail> {
     let arguments: String = row.get(5)?;
     let status: String = row.get(7)?;
     let experiment_id: i64 = row.get(1)?;
@@ -49,13 +49,12 @@ pub(super) fn value_from_db(v: Option<f64>) -> f64 {
 }
 
 /// Loads every run matching `where_sql` (over the `runs r` table), ordered by run number.
-pub(super) fn load_runs(conn: &Connection, where_sql: &str, args: &[&dyn ToSql]) -> Result<Vec<RunDetail>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {RUN_COLUMNS} FROM runs r WHERE {where_sql} ORDER BY r.run_number"
-    ))?;
-    let mut runs = stmt
-        .query_map(args, run_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+pub(super) fn load_runs(db: &Db<'_>, where_sql: &str, args: &[&dyn Arg]) -> Result<Vec<RunDetail>> {
+    let mut runs = db.rows(
+        &format!("SELECT {RUN_COLUMNS} FROM runs r WHERE {where_sql} ORDER BY r.run_number"),
+        args,
+        run_from_row,
+    )?;
     if runs.is_empty() {
         return Ok(runs);
     }
@@ -63,58 +62,63 @@ pub(super) fn load_runs(conn: &Connection, where_sql: &str, args: &[&dyn ToSql])
     let subset = format!("SELECT r.run_id FROM runs r WHERE {where_sql}");
 
     for (table, slot) in [("run_properties", 0), ("params", 1), ("tags", 2)] {
-        let mut stmt = conn.prepare(&format!(
-            "SELECT run_id, key, value FROM {table} WHERE run_id IN ({subset})"
-        ))?;
-        let mut rows = stmt.query(args)?;
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let Some(&i) = index.get(&id) else { continue };
-            let map = match slot {
-                0 => &mut runs[i].properties,
-                1 => &mut runs[i].params,
-                _ => &mut runs[i].tags,
-            };
-            map.insert(row.get(1)?, row.get(2)?);
-        }
-    }
-
-    let mut stmt = conn.prepare(&format!(
-        "SELECT s.run_id, s.key, l.value, l.step, l.timestamp, l.point_count
-         FROM series s JOIN latest_metrics l ON l.series_id = s.series_id WHERE s.run_id IN ({subset})"
-    ))?;
-    let mut rows = stmt.query(args)?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let Some(&i) = index.get(&id) else { continue };
-        let metric = LatestMetric {
-            value: Num(value_from_db(row.get(2)?)),
-            step: row.get(3)?,
-            timestamp: row.get(4)?,
-            count: row.get(5)?,
-        };
-        runs[i].metrics.insert(row.get(1)?, metric);
-    }
-
-    let mut stmt = conn.prepare(&format!(
-        "SELECT run_id, key, kind, value FROM run_values WHERE run_id IN ({subset})"
-    ))?;
-    let mut rows = stmt.query(args)?;
-    while let Some(row) = rows.next()? {
-        let id: String = row.get(0)?;
-        let Some(&i) = index.get(&id) else { continue };
-        let key: String = row.get(1)?;
-        let text: String = row.get(3)?;
-        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        runs[i].values.insert(
-            key.clone(),
-            LoggedValue {
-                key,
-                kind: row.get(2)?,
-                value,
+        db.each(
+            &format!("SELECT run_id, key, value FROM {table} WHERE run_id IN ({subset})"),
+            args,
+            |row| {
+                let id: String = row.get(0)?;
+                let Some(&i) = index.get(&id) else { return Ok(()) };
+                let map = match slot {
+                    0 => &mut runs[i].properties,
+                    1 => &mut runs[i].params,
+                    _ => &mut runs[i].tags,
+                };
+                map.insert(row.get(1)?, row.get(2)?);
+                Ok(())
             },
-        );
+        )?;
     }
-    super::inputs::load_inputs_outputs(conn, &mut runs, &index, &subset, args)?;
+
+    db.each(
+        &format!(
+            "SELECT s.run_id, s.key, l.value, l.step, l.timestamp, l.point_count
+             FROM series s JOIN latest_metrics l ON l.series_id = s.series_id WHERE s.run_id IN ({subset})"
+        ),
+        args,
+        |row| {
+            let id: String = row.get(0)?;
+            let Some(&i) = index.get(&id) else { return Ok(()) };
+            let metric = LatestMetric {
+                value: Num(value_from_db(row.get(2)?)),
+                step: row.get(3)?,
+                timestamp: row.get(4)?,
+                count: row.get(5)?,
+            };
+            runs[i].metrics.insert(row.get(1)?, metric);
+            Ok(())
+        },
+    )?;
+
+    db.each(
+        &format!("SELECT run_id, key, kind, value FROM run_values WHERE run_id IN ({subset})"),
+        args,
+        |row| {
+            let id: String = row.get(0)?;
+            let Some(&i) = index.get(&id) else { return Ok(()) };
+            let key: String = row.get(1)?;
+            let text: String = row.get(3)?;
+            let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+            runs[i].values.insert(
+                key.clone(),
+                LoggedValue {
+                    key,
+                    kind: row.get(2)?,
+                    value,
+                },
+            );
+            Ok(())
+        },
+    )?;
+    super::inputs::load_inputs_outputs(db, &mut runs, &index, &subset, args)?;
     Ok(runs)
 }

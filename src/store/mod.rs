@@ -112,7 +112,7 @@ impl Store {
 }
 
 #[cfg(test)]
-mod experiments_tests;
+mod both_databases_tests;
 #[cfg(test)]
 mod inputs_tests;
 #[cfg(test)]

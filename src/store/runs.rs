@@ -2,13 +2,12 @@
 
 use super::experiments::{get_in as get_experiment_in, parse_experiment_id};
 use super::load::load_runs;
-use super::sql::Db;
+use super::sql::{Db, args};
 use super::{Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, RunDetail, RunStatus, UpdateRunExt};
 use crate::api::ids::{new_run_id, now_ms};
 use crate::api::limits::DEFAULT_HEARTBEAT_SECS;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::api::{TAG_NOTE, TAG_PARENT, TAG_RUN_NAME, TAG_SOURCE, TAG_USER};
 
@@ -28,12 +27,8 @@ pub(super) fn random_name() -> String {
 }
 
 /// Fails unless the run exists and is active (MLflow refuses writes to deleted runs).
-pub(super) fn check_active(conn: &Connection, run_id: &str) -> Result<()> {
-    let stage: Option<String> = conn
-        .query_row("SELECT lifecycle_stage FROM runs WHERE run_id = ?1", [run_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+pub(super) fn check_active(db: &Db<'_>, run_id: &str) -> Result<()> {
+    let stage: Option<String> = db.value("SELECT lifecycle_stage FROM runs WHERE run_id = ?1", args![run_id])?;
     match stage.as_deref() {
         None => Err(not_found(run_id)),
         Some("active") => Ok(()),
@@ -47,18 +42,18 @@ pub(super) fn not_found(run_id: &str) -> StoreError {
     StoreError::NotFound(format!("Run with id={run_id} not found"))
 }
 
-pub(super) fn get_in(conn: &Connection, run_id: &str) -> Result<RunDetail> {
-    load_runs(conn, "r.run_id = ?1", &[&run_id])?
+pub(super) fn get_in(db: &Db<'_>, run_id: &str) -> Result<RunDetail> {
+    load_runs(db, "r.run_id = ?1", args![run_id])?
         .pop()
         .ok_or_else(|| not_found(run_id))
 }
 
 /// Applies a tag, mirroring MLflow's special tags into the run's attributes.
-pub(super) fn set_tag_in(conn: &Connection, run_id: &str, tag: &KeyValue) -> Result<()> {
-    conn.execute(
+pub(super) fn set_tag_in(db: &Db<'_>, run_id: &str, tag: &KeyValue) -> Result<()> {
+    db.exec(
         "INSERT INTO tags (run_id, key, value) VALUES (?1, ?2, ?3)
          ON CONFLICT(run_id, key) DO UPDATE SET value = excluded.value",
-        params![run_id, tag.key, tag.value],
+        args![run_id, tag.key, tag.value],
     )?;
     let column = match tag.key.as_str() {
         TAG_RUN_NAME => "name",
@@ -66,9 +61,18 @@ pub(super) fn set_tag_in(conn: &Connection, run_id: &str, tag: &KeyValue) -> Res
         TAG_PARENT => "parent_run_id",
         _ => return Ok(()),
     };
-    conn.execute(
+    db.exec(
         &format!("UPDATE runs SET {column} = ?1 WHERE run_id = ?2"),
-        params![tag.value, run_id],
+        args![tag.value, run_id],
+    )?;
+    Ok(())
+}
+
+fn put_property(db: &Db<'_>, run_id: &str, p: &KeyValue) -> Result<()> {
+    db.exec(
+        "INSERT INTO run_properties (run_id, key, value) VALUES (?1, ?2, ?3)
+         ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+        args![run_id, p.key, p.value],
     )?;
     Ok(())
 }
@@ -80,23 +84,20 @@ fn file_name(path: &str) -> String {
 impl Store {
     pub fn create_run(&self, req: &CreateRunExt) -> Result<RunDetail> {
         let tag = |k: &str| req.tags.iter().find(|t| t.key == k).map(|t| t.value.clone());
-        self.write(|tx| {
+        self.write_db(|tx| {
             let exp_id = match (&req.experiment_id, &req.experiment_name) {
                 (Some(id), _) => parse_experiment_id(id)?,
                 (None, Some(name)) => {
-                    let found: Option<i64> = tx
-                        .query_row("SELECT experiment_id FROM experiments WHERE name = ?1", [name], |r| {
-                            r.get(0)
-                        })
-                        .optional()?;
+                    let found: Option<i64> =
+                        tx.value("SELECT experiment_id FROM experiments WHERE name = ?1", args![name])?;
                     match found {
                         Some(id) => id,
-                        None => super::experiments::create_in(&Db::Sqlite(tx), name, None, &[])?,
+                        None => super::experiments::create_in(tx, name, None, &[])?,
                     }
                 }
                 (None, None) => 0,
             };
-            let experiment = get_experiment_in(&Db::Sqlite(tx), exp_id)?;
+            let experiment = get_experiment_in(tx, exp_id)?;
             if experiment.lifecycle_stage != "active" {
                 return Err(StoreError::Invalid(format!(
                     "The experiment {exp_id} must be in the 'active' state. Current state is {}.",
@@ -117,11 +118,12 @@ impl Store {
                 }
                 None => new_run_id(),
             };
-            let number: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE experiment_id = ?1",
-                [exp_id],
-                |r| r.get(0),
-            )?;
+            let number: i64 = tx
+                .value(
+                    "SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE experiment_id = ?1",
+                    args![exp_id],
+                )?
+                .unwrap_or(1);
             let name = req
                 .run_name
                 .clone()
@@ -143,11 +145,11 @@ impl Store {
                 experiment.artifact_location.trim_end_matches('/')
             );
             let arguments = serde_json::to_string(&req.arguments).map_err(|e| StoreError::Internal(e.to_string()))?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO runs (run_id, experiment_id, run_number, name, user_id, status, created_time, start_time,
                     artifact_uri, script_name, arguments, description, parent_run_id, target)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
+                args![
                     run_id,
                     exp_id,
                     number,
@@ -160,7 +162,7 @@ impl Store {
                     arguments,
                     req.description.clone().or_else(|| tag(TAG_NOTE)),
                     req.parent_run_id.clone().or_else(|| tag(TAG_PARENT)),
-                    req.target.clone().unwrap_or_else(|| "local".into()),
+                    req.target.clone().unwrap_or_else(|| "local".to_string()),
                 ],
             )?;
             for t in &req.tags {
@@ -176,28 +178,25 @@ impl Store {
                 },
             )?;
             for p in &req.properties {
-                tx.execute(
-                    "INSERT OR REPLACE INTO run_properties (run_id, key, value) VALUES (?1, ?2, ?3)",
-                    params![run_id, p.key, p.value],
-                )?;
+                put_property(tx, &run_id, p)?;
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE experiments SET last_update_time = ?1 WHERE experiment_id = ?2",
-                params![now, exp_id],
+                args![now, exp_id],
             )?;
             get_in(tx, &run_id)
         })
     }
 
     pub fn get_run(&self, run_id: &str) -> Result<RunDetail> {
-        self.read(|c| get_in(c, run_id))
+        self.read_db(|db| get_in(db, run_id))
     }
 
     /// The run with this number in the experiment.
     pub fn get_run_by_number(&self, experiment_id: &str, number: i64) -> Result<RunDetail> {
         let exp = parse_experiment_id(experiment_id)?;
-        self.read(|c| {
-            load_runs(c, "r.experiment_id = ?1 AND r.run_number = ?2", &[&exp, &number])?
+        self.read_db(|db| {
+            load_runs(db, "r.experiment_id = ?1 AND r.run_number = ?2", args![exp, number])?
                 .pop()
                 .ok_or_else(|| StoreError::NotFound(format!("No run number {number} in experiment {exp}")))
         })
@@ -213,7 +212,7 @@ impl Store {
             })?),
             None => None,
         };
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_active(tx, &req.run_id)?;
             if let Some(status) = status {
                 let end = if status.is_terminal() {
@@ -221,26 +220,26 @@ impl Store {
                 } else {
                     None
                 };
-                tx.execute(
+                tx.exec(
                     "UPDATE runs SET status = ?1, end_time = ?2 WHERE run_id = ?3",
-                    params![status.db_name(), end, req.run_id],
+                    args![status.db_name(), end, req.run_id],
                 )?;
             } else if let Some(end) = req.end_time {
-                tx.execute(
+                tx.exec(
                     "UPDATE runs SET end_time = ?1 WHERE run_id = ?2",
-                    params![end, req.run_id],
+                    args![end, req.run_id],
                 )?;
             }
             if let Some(code) = req.exit_code {
-                tx.execute(
+                tx.exec(
                     "UPDATE runs SET exit_code = ?1 WHERE run_id = ?2",
-                    params![code, req.run_id],
+                    args![code, req.run_id],
                 )?;
             }
             if let Some(hidden) = req.hidden {
-                tx.execute(
+                tx.exec(
                     "UPDATE runs SET hidden = ?1 WHERE run_id = ?2",
-                    params![hidden, req.run_id],
+                    args![hidden, req.run_id],
                 )?;
             }
             if let Some(d) = &req.description {
@@ -264,20 +263,17 @@ impl Store {
                 )?;
             }
             for p in &req.properties {
-                tx.execute(
-                    "INSERT OR REPLACE INTO run_properties (run_id, key, value) VALUES (?1, ?2, ?3)",
-                    params![req.run_id, p.key, p.value],
-                )?;
+                put_property(tx, &req.run_id, p)?;
             }
             get_in(tx, &req.run_id)
         })
     }
 
     fn set_run_stage(&self, run_id: &str, stage: &str) -> Result<()> {
-        self.write(|tx| {
-            let n = tx.execute(
+        self.write_db(|tx| {
+            let n = tx.exec(
                 "UPDATE runs SET lifecycle_stage = ?1 WHERE run_id = ?2",
-                params![stage, run_id],
+                args![stage, run_id],
             )?;
             if n == 0 { Err(not_found(run_id)) } else { Ok(()) }
         })
@@ -293,16 +289,16 @@ impl Store {
 
     pub fn set_tag(&self, run_id: &str, tag: &KeyValue) -> Result<()> {
         super::ingest::validate_tag(tag)?;
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_active(tx, run_id)?;
             set_tag_in(tx, run_id, tag)
         })
     }
 
     pub fn delete_tag(&self, run_id: &str, key: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_active(tx, run_id)?;
-            let n = tx.execute("DELETE FROM tags WHERE run_id = ?1 AND key = ?2", params![run_id, key])?;
+            let n = tx.exec("DELETE FROM tags WHERE run_id = ?1 AND key = ?2", args![run_id, key])?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!(
                     "No tag with name: {key} in run with id {run_id}"
@@ -315,10 +311,10 @@ impl Store {
     /// Records that a run's process is alive; it becomes Lost after two intervals of silence.
     pub fn heartbeat(&self, run_id: &str, interval_secs: Option<f64>) -> Result<()> {
         let interval_ms = (interval_secs.unwrap_or(DEFAULT_HEARTBEAT_SECS).clamp(0.05, 3600.0) * 1000.0) as i64;
-        self.write(|tx| {
-            let n = tx.execute(
+        self.write_db(|tx| {
+            let n = tx.exec(
                 "UPDATE runs SET heartbeat_time = ?1, heartbeat_interval_ms = ?2 WHERE run_id = ?3",
-                params![now_ms(), interval_ms, run_id],
+                args![now_ms(), interval_ms, run_id],
             )?;
             if n == 0 { Err(not_found(run_id)) } else { Ok(()) }
         })
@@ -326,18 +322,17 @@ impl Store {
 
     /// Marks Lost every running run whose heartbeats stopped two intervals ago; returns their ids.
     pub fn sweep_lost_runs(&self, now: i64) -> Result<Vec<String>> {
-        self.write(|tx| {
-            let mut stmt = tx.prepare(
+        self.write_db(|tx| {
+            let ids: Vec<String> = tx.rows(
                 "SELECT run_id FROM runs WHERE status = 'RUNNING' AND heartbeat_time IS NOT NULL
                  AND heartbeat_time + 2 * heartbeat_interval_ms < ?1",
+                args![now],
+                |r| r.get(0),
             )?;
-            let ids = stmt
-                .query_map([now], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
             for id in &ids {
-                tx.execute(
+                tx.exec(
                     "UPDATE runs SET status = 'LOST', end_time = heartbeat_time WHERE run_id = ?1",
-                    [id],
+                    args![id],
                 )?;
             }
             Ok(ids)

@@ -2,6 +2,7 @@
 
 use super::experiments::{get_in as get_experiment_in, parse_experiment_id};
 use super::load::load_runs;
+use super::sql::{Arg, args};
 use super::{Result, Store, StoreError, prefilter};
 use crate::api::ext::{ExperimentSummary, RunDetail};
 use crate::api::ids::now_ms;
@@ -133,7 +134,7 @@ impl Store {
             return Ok(Vec::new());
         }
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        self.read(|c| load_runs(c, &format!("r.experiment_id IN ({list})"), &[]))
+        self.read_db(|db| load_runs(db, &format!("r.experiment_id IN ({list})"), args![]))
     }
 
     pub fn search_runs(&self, q: &RunQuery) -> Result<(Vec<RunDetail>, Option<String>)> {
@@ -158,37 +159,44 @@ impl Store {
             ViewType::DeletedOnly => " AND r.lifecycle_stage = 'deleted'",
             ViewType::All => "",
         };
-        let mut where_sql = format!("r.experiment_id IN ({list}){stage}");
-        // Simple comparisons narrow the runs in SQL first; the full filter still decides.
-        let narrowed = self.read(|c| prefilter::candidates(c, &expr))?;
-        let json = match narrowed {
-            Some(ids) => {
-                where_sql.push_str(" AND r.run_id IN (SELECT value FROM json_each(?1))");
-                Some(serde_json::to_string(&ids).map_err(|e| StoreError::Internal(e.to_string()))?)
+        let where_base = format!("r.experiment_id IN ({list}){stage}");
+        let default_order = orders.is_empty() && expr == query::Expr::True;
+        let (runs, next) = self.read_db(|db| {
+            // Simple comparisons narrow the runs in SQL first; the full filter still decides.
+            let narrowed = prefilter::candidates(db, &expr)?;
+            let mut where_sql = where_base.clone();
+            let json = match narrowed {
+                Some(ids) => {
+                    where_sql.push_str(&format!(" AND r.run_id IN ({})", db.json_strings(1)));
+                    Some(serde_json::to_string(&ids).map_err(|e| StoreError::Internal(e.to_string()))?)
+                }
+                None => None,
+            };
+            let a: Vec<&dyn Arg> = json.iter().map(|j| j as &dyn Arg).collect();
+            if !default_order {
+                return Ok((load_runs(db, &where_sql, &a)?, None));
             }
-            None => None,
-        };
-        let args: Vec<&dyn rusqlite::ToSql> = json.iter().map(|j| j as &dyn rusqlite::ToSql).collect();
-        if orders.is_empty() && expr == query::Expr::True {
             // MLflow's default order, from SQL: only the page's runs are loaded.
-            let ordered: Vec<String> = self.read(|c| {
-                let mut stmt = c.prepare(&format!(
+            let ordered: Vec<String> = db.rows(
+                &format!(
                     "SELECT r.run_id FROM runs r WHERE {where_sql}
                      ORDER BY r.start_time IS NULL, r.start_time DESC, r.run_id"
-                ))?;
-                let rows = stmt.query_map(args.as_slice(), |r| r.get(0))?;
-                Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
-            })?;
+                ),
+                &a,
+                |r| r.get(0),
+            )?;
             let (page, next) = paginate(ordered, &q.page)?;
             let page_json = serde_json::to_string(&page).map_err(|e| StoreError::Internal(e.to_string()))?;
-            let mut runs =
-                self.read(|c| load_runs(c, "r.run_id IN (SELECT value FROM json_each(?1))", &[&page_json]))?;
+            let mut runs = load_runs(db, &format!("r.run_id IN ({})", db.json_strings(1)), args![page_json])?;
             let position: std::collections::HashMap<&str, usize> =
                 page.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
             runs.sort_by_key(|r| position.get(r.run_id.as_str()).copied().unwrap_or(usize::MAX));
+            Ok((runs, Some(next)))
+        })?;
+        if let Some(next) = next {
             return Ok((runs, next));
         }
-        let mut runs = self.read(|c| load_runs(c, &where_sql, &args))?;
+        let mut runs = runs;
         runs.retain(|r| expr.matches(r));
         sort_runs(&mut runs, &orders);
         paginate(runs, &q.page)

@@ -363,6 +363,14 @@ impl Db<'_> {
         }
     }
 
+    /// A subquery of the strings in a JSON array bound as argument `n` (a list of ids).
+    pub fn json_strings(&self, n: usize) -> String {
+        match self.dialect() {
+            Dialect::Sqlite => format!("SELECT value FROM json_each(?{n})"),
+            Dialect::Postgres => format!("SELECT jsonb_array_elements_text(CAST(CAST(?{n} AS TEXT) AS jsonb))"),
+        }
+    }
+
     /// Runs a statement; how many rows it changed.
     pub fn exec(&self, sql: &str, args: &[&dyn Arg]) -> Result<u64> {
         let values: Vec<Value> = args.iter().map(|a| a.value()).collect();

@@ -1,0 +1,258 @@
+//! The store's calls that run on both databases give the same answers on SQLite and on a
+//! PostgreSQL database of the test's own: experiments, runs (numbers, status, tags, heartbeats,
+//! the trash) and run search.
+
+use super::pg_testing::TestDatabase;
+use super::*;
+use crate::api::KeyValue;
+use crate::api::ext::{CreateRunExt, RunStatus, UpdateRunExt};
+
+/// A fresh SQLite store, and a PostgreSQL one where a server answers.
+fn stores() -> Vec<(&'static str, Store, tempfile::TempDir, Option<TestDatabase>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = vec![("sqlite", Store::open(dir.path().join("store")).unwrap(), dir, None)];
+    if let Some(pg) = TestDatabase::create("experiments") {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_postgres(pg.url(), dir.path()).unwrap();
+        out.push(("postgres", store, dir, Some(pg)));
+    }
+    out
+}
+
+fn tag(k: &str, v: &str) -> KeyValue {
+    KeyValue {
+        key: k.into(),
+        value: v.into(),
+    }
+}
+
+#[test]
+fn experiments_are_made_named_tagged_deleted_and_searched_alike_on_both_databases() {
+    for (db, s, _dir, _pg) in stores() {
+        let default = s.get_experiment("0").unwrap();
+        assert_eq!(
+            (default.name.as_str(), default.lifecycle_stage.as_str()),
+            ("Default", "active"),
+            "{db}"
+        );
+        let a = s.create_experiment("alpha", None, &[tag("team", "x")]).unwrap();
+        let b = s.create_experiment("beta", Some("file:///elsewhere"), &[]).unwrap();
+        assert_ne!(a, b);
+        let got = s.get_experiment(&a).unwrap();
+        assert_eq!(got.artifact_location, format!("mlflow-artifacts:/{a}"), "{db}");
+        assert_eq!(got.tags, vec![tag("team", "x")], "{db}");
+        assert_eq!(s.get_experiment(&b).unwrap().artifact_location, "file:///elsewhere");
+        assert!(
+            matches!(
+                s.create_experiment("alpha", None, &[]),
+                Err(StoreError::AlreadyExists(_))
+            ),
+            "{db}"
+        );
+        assert_eq!(s.ensure_experiment("alpha").unwrap(), a, "{db}");
+        assert!(matches!(s.get_experiment("999"), Err(StoreError::NotFound(_))), "{db}");
+        assert!(matches!(s.get_experiment("x"), Err(StoreError::Invalid(_))), "{db}");
+
+        s.rename_experiment(&a, "alpha-2").unwrap();
+        assert_eq!(s.get_experiment_by_name("alpha-2").unwrap().experiment_id, a, "{db}");
+        assert!(
+            matches!(s.rename_experiment(&b, "alpha-2"), Err(StoreError::AlreadyExists(_))),
+            "{db}"
+        );
+        s.set_experiment_tag(&a, &tag("team", "y")).unwrap();
+        s.set_experiment_tag(&a, &tag("goal", "auc")).unwrap();
+        assert_eq!(
+            s.get_experiment(&a).unwrap().tags,
+            vec![tag("goal", "auc"), tag("team", "y")],
+            "{db}: a tag set again is replaced"
+        );
+        s.delete_experiment_tag(&a, "goal").unwrap();
+        assert!(
+            matches!(s.delete_experiment_tag(&a, "goal"), Err(StoreError::NotFound(_))),
+            "{db}"
+        );
+
+        s.delete_experiment(&b).unwrap();
+        assert!(matches!(s.delete_experiment("0"), Err(StoreError::Invalid(_))), "{db}");
+        let names = |view, filter: &str| -> Vec<String> {
+            s.search_experiments(view, filter, &["name ASC".to_string()], &Page::default())
+                .unwrap()
+                .0
+                .into_iter()
+                .map(|e| e.name)
+                .collect()
+        };
+        assert_eq!(names(ViewType::ActiveOnly, ""), ["Default", "alpha-2"], "{db}");
+        assert_eq!(names(ViewType::DeletedOnly, ""), ["beta"], "{db}");
+        assert_eq!(names(ViewType::All, "tags.team = 'y'"), ["alpha-2"], "{db}");
+        s.restore_experiment(&b).unwrap();
+        assert_eq!(names(ViewType::ActiveOnly, "name LIKE '%ta%'"), ["beta"], "{db}");
+        let (first, token) = s
+            .search_experiments(
+                ViewType::All,
+                "",
+                &[],
+                &Page {
+                    max_results: Some(2),
+                    token: None,
+                },
+            )
+            .unwrap();
+        assert_eq!(first.len(), 2, "{db}");
+        let rest = s
+            .search_experiments(
+                ViewType::All,
+                "",
+                &[],
+                &Page {
+                    max_results: Some(2),
+                    token,
+                },
+            )
+            .unwrap()
+            .0;
+        assert_eq!(rest.len(), 1, "{db}: three experiments in pages of two");
+    }
+}
+
+fn new_run(s: &Store, experiment: &str, name: &str, start: i64) -> String {
+    s.create_run(&CreateRunExt {
+        experiment_name: Some(experiment.into()),
+        run_name: Some(name.into()),
+        start_time: Some(start),
+        arguments: vec!["--lr".into(), "0.1".into()],
+        properties: vec![tag("CommitId", "abc")],
+        tags: vec![tag("mlflow.user", "ada")],
+        ..Default::default()
+    })
+    .unwrap()
+    .run_id
+}
+
+#[test]
+fn runs_are_numbered_changed_tagged_trashed_and_searched_alike_on_both_databases() {
+    for (db, s, _dir, _pg) in stores() {
+        let ids: Vec<String> = ["a", "b", "c"]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| new_run(&s, "exp", n, 1_000 + i as i64))
+            .collect();
+        let first = s.get_run(&ids[0]).unwrap();
+        assert_eq!(
+            (first.run_number, first.name.as_str(), first.user_id.as_str()),
+            (1, "a", "ada"),
+            "{db}"
+        );
+        assert_eq!(first.arguments, ["--lr", "0.1"], "{db}");
+        assert_eq!(
+            first.properties.get("CommitId").map(String::as_str),
+            Some("abc"),
+            "{db}"
+        );
+        assert_eq!(first.status, RunStatus::Running, "{db}");
+        let exp = first.experiment_id.clone();
+        assert_eq!(s.get_run_by_number(&exp, 3).unwrap().run_id, ids[2], "{db}");
+        assert!(
+            matches!(
+                s.get_run("0123456789abcdef0123456789abcdef"),
+                Err(StoreError::NotFound(_))
+            ),
+            "{db}"
+        );
+
+        let done = s
+            .update_run(&UpdateRunExt {
+                run_id: ids[0].clone(),
+                status: Some("FINISHED".into()),
+                end_time: Some(5_000),
+                exit_code: Some(0),
+                hidden: Some(true),
+                name: Some("a-renamed".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(
+            (done.status, done.end_time, done.exit_code, done.hidden),
+            (RunStatus::Completed, Some(5_000), Some(0), true),
+            "{db}"
+        );
+        assert_eq!(done.name, "a-renamed", "{db}");
+        assert_eq!(
+            done.tags.get("mlflow.runName").map(String::as_str),
+            Some("a-renamed"),
+            "{db}"
+        );
+
+        s.set_tag(&ids[1], &tag("stage", "candidate")).unwrap();
+        s.set_tag(&ids[1], &tag("mlflow.note.content", "notes")).unwrap();
+        assert_eq!(
+            s.get_run(&ids[1]).unwrap().description.as_deref(),
+            Some("notes"),
+            "{db}"
+        );
+        s.delete_tag(&ids[1], "mlflow.note.content").unwrap();
+        assert!(
+            matches!(s.delete_tag(&ids[1], "nope"), Err(StoreError::NotFound(_))),
+            "{db}"
+        );
+
+        s.heartbeat(&ids[2], Some(1.0)).unwrap();
+        let hb = s.get_run(&ids[2]).unwrap().heartbeat_time.unwrap();
+        assert_eq!(
+            s.sweep_lost_runs(hb + 1_000).unwrap(),
+            Vec::<String>::new(),
+            "{db}: within two intervals"
+        );
+        assert_eq!(s.sweep_lost_runs(hb + 2_001).unwrap(), vec![ids[2].clone()], "{db}");
+        assert_eq!(s.get_run(&ids[2]).unwrap().status, RunStatus::Lost, "{db}");
+
+        s.delete_run(&ids[0]).unwrap();
+        assert!(
+            matches!(s.set_tag(&ids[0], &tag("k", "v")), Err(StoreError::Invalid(_))),
+            "{db}: a deleted run takes no writes"
+        );
+        let search = |filter: &str, view, max: Option<i64>, token: Option<String>| {
+            s.search_runs(&RunQuery {
+                experiment_ids: vec![exp.clone()],
+                filter: filter.into(),
+                view,
+                order_by: vec![],
+                page: Page {
+                    max_results: max,
+                    token,
+                },
+            })
+            .unwrap()
+        };
+        let names = |runs: Vec<crate::api::ext::RunDetail>| runs.into_iter().map(|r| r.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(search("", ViewType::ActiveOnly, None, None).0),
+            ["c", "b"],
+            "{db}: newest first"
+        );
+        assert_eq!(
+            names(search("", ViewType::DeletedOnly, None, None).0),
+            ["a-renamed"],
+            "{db}"
+        );
+        assert_eq!(
+            names(search("tags.stage = 'candidate'", ViewType::All, None, None).0),
+            ["b"],
+            "{db}"
+        );
+        assert_eq!(
+            names(search("attributes.status = 'Lost'", ViewType::All, None, None).0),
+            ["c"],
+            "{db}"
+        );
+        let (page, token) = search("", ViewType::All, Some(2), None);
+        assert_eq!(names(page), ["c", "b"], "{db}");
+        assert_eq!(
+            names(search("", ViewType::All, Some(2), token).0),
+            ["a-renamed"],
+            "{db}"
+        );
+        s.restore_run(&ids[0]).unwrap();
+        assert_eq!(search("", ViewType::ActiveOnly, None, None).0.len(), 3, "{db}");
+    }
+}
