@@ -256,3 +256,95 @@ fn runs_are_numbered_changed_tagged_trashed_and_searched_alike_on_both_databases
         assert_eq!(search("", ViewType::ActiveOnly, None, None).0.len(), 3, "{db}");
     }
 }
+
+#[test]
+fn values_and_series_are_logged_and_read_alike_on_both_databases() {
+    use crate::api::ext::{IngestBatch, LoggedValue, Num, SeriesChunk, TableRow};
+    use crate::api::{LogBatch, Metric};
+    for (db, s, _dir, _pg) in stores() {
+        let run = new_run(&s, "series", "r", 1_000);
+        let batch = IngestBatch {
+            run_id: run.clone(),
+            batch_id: Some("batch-1".into()),
+            series: vec![SeriesChunk {
+                key: "loss".into(),
+                values: (0..20_000)
+                    .map(|i| Num(if i == 7_777 { 9.0 } else { 1.0 / (1 + i) as f64 }))
+                    .collect(),
+                steps: None,
+                timestamps: vec![1_000],
+            }],
+            values: vec![LoggedValue {
+                key: "note".into(),
+                kind: "string".into(),
+                value: serde_json::json!("hello"),
+            }],
+            table_rows: vec![TableRow {
+                key: "epochs".into(),
+                row: [("loss".to_string(), serde_json::json!(0.5))].into_iter().collect(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(s.ingest(&batch).unwrap().points, 20_000, "{db}");
+        assert!(s.ingest(&batch).unwrap().duplicate, "{db}: a batch id is applied once");
+        s.log_batch(
+            &LogBatch {
+                metrics: vec![Metric {
+                    key: "acc".into(),
+                    value: 0.9,
+                    timestamp: 2_000,
+                    step: 3,
+                    ..Default::default()
+                }],
+                params: vec![tag("lr", "0.1")],
+                tags: vec![tag("t", "v")],
+                ..Default::default()
+            },
+            &run,
+        )
+        .unwrap();
+        assert!(
+            matches!(
+                s.log_batch(
+                    &LogBatch {
+                        params: vec![tag("lr", "0.2")],
+                        ..Default::default()
+                    },
+                    &run
+                ),
+                Err(StoreError::Invalid(_))
+            ),
+            "{db}: a param keeps its value"
+        );
+        let r = s.get_run(&run).unwrap();
+        assert_eq!(r.metrics["loss"].count, 20_000, "{db}");
+        assert_eq!((r.metrics["acc"].value.0, r.metrics["acc"].step), (0.9, 3), "{db}");
+        assert_eq!(r.params.get("lr").map(String::as_str), Some("0.1"), "{db}");
+        assert_eq!(r.values["note"].value, serde_json::json!("hello"), "{db}");
+        assert_eq!(r.values["epochs"].kind, "table", "{db}");
+
+        let (page, next) = s.metric_history(&run, "loss", Some(15_000), None).unwrap();
+        assert_eq!((page.len(), page[7_777].value), (15_000, 9.0), "{db}");
+        let (rest, none) = s.metric_history(&run, "loss", Some(15_000), next.as_deref()).unwrap();
+        assert_eq!((rest.len(), none), (5_000, None), "{db}");
+        let sampled = s
+            .metric_history_bulk_interval(std::slice::from_ref(&run), "loss", None, None, 10)
+            .unwrap();
+        assert!(sampled.len() >= 10 && sampled.len() <= 13, "{db}: {}", sampled.len());
+
+        let whole = s.downsample(&run, "loss", XAxis::Step, 50, None, None).unwrap();
+        assert_eq!(whole.total_points, 20_000, "{db}");
+        assert_eq!(whole.buckets.len(), 50, "{db}");
+        let spike = whole
+            .buckets
+            .iter()
+            .find(|b| b.max.0 == 9.0)
+            .expect("the spike survives");
+        assert_eq!(spike.x_max, Some(7_777.0), "{db}");
+        let zoom = s
+            .downsample(&run, "loss", XAxis::Step, 20, Some(7_700), Some(7_800))
+            .unwrap();
+        assert_eq!(zoom.total_points, 101, "{db}");
+        assert!(s.run_exists(&run).unwrap(), "{db}");
+    }
+}

@@ -1,7 +1,7 @@
 //! Writing values: MLflow's log-batch (with its limits) and our bulk ingest, over one point writer.
 
 use super::runs::{check_active, set_tag_in};
-use super::sql::Db;
+use super::sql::{self, Db, args};
 use super::{Result, Store, StoreError};
 use crate::api::ext::{IngestBatch, IngestResponse, LoggedValue, SeriesChunk, TableRow};
 use crate::api::ids::now_ms;
@@ -10,7 +10,6 @@ use crate::api::limits::{
     MAX_VALUE_JSON_LEN,
 };
 use crate::api::{KeyValue, LogBatch, Metric};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -78,7 +77,7 @@ impl Latest {
 
 /// Appends points to one series; `steps` None continues after the series' latest step.
 pub(super) fn insert_points(
-    conn: &Connection,
+    db: &Db<'_>,
     run_id: &str,
     key: &str,
     values: &[f64],
@@ -99,37 +98,33 @@ pub(super) fn insert_points(
     if values.is_empty() {
         return Ok(0);
     }
-    conn.execute(
-        "INSERT OR IGNORE INTO series (run_id, key) VALUES (?1, ?2)",
-        params![run_id, key],
+    db.exec(
+        "INSERT INTO series (run_id, key) VALUES (?1, ?2) ON CONFLICT (run_id, key) DO NOTHING",
+        args![run_id, key],
     )?;
-    let series_id: i64 = conn.query_row(
-        "SELECT series_id FROM series WHERE run_id = ?1 AND key = ?2",
-        params![run_id, key],
-        |r| r.get(0),
+    let series_id: i64 = db
+        .value(
+            "SELECT series_id FROM series WHERE run_id = ?1 AND key = ?2",
+            args![run_id, key],
+        )?
+        .ok_or_else(|| StoreError::Internal(format!("series '{key}' was not made")))?;
+    let previous: Option<Latest> = db.row(
+        "SELECT step, timestamp, value, point_count FROM latest_metrics WHERE series_id = ?1",
+        args![series_id],
+        |r| {
+            Ok(Latest {
+                step: r.get(0)?,
+                timestamp: r.get(1)?,
+                value: super::load::value_from_db(r.get(2)?),
+                count: r.get(3)?,
+            })
+        },
     )?;
-    let previous: Option<Latest> = conn
-        .query_row(
-            "SELECT step, timestamp, value, point_count FROM latest_metrics WHERE series_id = ?1",
-            [series_id],
-            |r| {
-                Ok(Latest {
-                    step: r.get(0)?,
-                    timestamp: r.get(1)?,
-                    value: super::load::value_from_db(r.get(2)?),
-                    count: r.get(3)?,
-                })
-            },
-        )
-        .optional()?;
     let first_auto_step = previous.map_or(0, |p| p.step + 1);
     let base_seq = previous.map_or(0, |p| p.count);
     let now = now_ms();
     let mut latest = previous;
     let mut summarised = Vec::with_capacity(values.len());
-    let mut insert = conn.prepare_cached(
-        "INSERT INTO metric_points (series_id, step, seq, timestamp, value) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?;
     for (i, &value) in values.iter().enumerate() {
         let step = steps.map_or(first_auto_step + i as i64, |s| s[i]);
         let timestamp = match timestamps.len() {
@@ -137,8 +132,6 @@ pub(super) fn insert_points(
             1 => timestamps[0],
             _ => timestamps[i],
         };
-        let stored = if value.is_nan() { None } else { Some(value) };
-        insert.execute(params![series_id, step, base_seq + i as i64, timestamp, stored])?;
         summarised.push((step, timestamp, value));
         if latest.is_none_or(|l| l.is_before(step, timestamp, value)) {
             latest = Some(Latest {
@@ -149,28 +142,43 @@ pub(super) fn insert_points(
             });
         }
     }
-    super::pyramid::record(conn, series_id, &summarised)?;
+    db.exec_many(
+        "INSERT INTO metric_points (series_id, step, seq, timestamp, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+        summarised.len(),
+        |i, row| {
+            let (step, timestamp, value) = summarised[i];
+            row.extend([
+                sql::Value::Int(series_id),
+                sql::Value::Int(step),
+                sql::Value::Int(base_seq + i as i64),
+                sql::Value::Int(timestamp),
+                if value.is_nan() {
+                    sql::Value::Null
+                } else {
+                    sql::Value::Real(value)
+                },
+            ]);
+        },
+    )?;
+    super::pyramid::record(db, series_id, &summarised)?;
     if let Some(l) = latest {
         let stored = if l.value.is_nan() { None } else { Some(l.value) };
-        conn.execute(
+        db.exec(
             "INSERT INTO latest_metrics (series_id, step, timestamp, value, point_count) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(series_id) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
                 value = excluded.value, point_count = excluded.point_count",
-            params![series_id, l.step, l.timestamp, stored, base_seq + values.len() as i64],
+            args![series_id, l.step, l.timestamp, stored, base_seq + values.len() as i64],
         )?;
     }
     Ok(values.len() as u64)
 }
 
 /// MLflow's rule: a param, once logged, keeps its value.
-fn log_param_in(conn: &Connection, run_id: &str, p: &KeyValue) -> Result<()> {
-    let old: Option<String> = conn
-        .query_row(
-            "SELECT value FROM params WHERE run_id = ?1 AND key = ?2",
-            params![run_id, p.key],
-            |r| r.get(0),
-        )
-        .optional()?;
+fn log_param_in(db: &Db<'_>, run_id: &str, p: &KeyValue) -> Result<()> {
+    let old: Option<String> = db.value(
+        "SELECT value FROM params WHERE run_id = ?1 AND key = ?2",
+        args![run_id, p.key],
+    )?;
     match old {
         Some(old) if old == p.value => Ok(()),
         Some(old) => Err(StoreError::Invalid(format!(
@@ -178,9 +186,9 @@ fn log_param_in(conn: &Connection, run_id: &str, p: &KeyValue) -> Result<()> {
             p.key, p.value
         ))),
         None => {
-            conn.execute(
+            db.exec(
                 "INSERT INTO params (run_id, key, value) VALUES (?1, ?2, ?3)",
-                params![run_id, p.key, p.value],
+                args![run_id, p.key, p.value],
             )?;
             Ok(())
         }
@@ -245,25 +253,23 @@ fn check_value(v: &LoggedValue) -> Result<String> {
     Ok(text)
 }
 
-fn put_value(conn: &Connection, run_id: &str, key: &str, kind: &str, text: &str) -> Result<()> {
-    conn.execute(
+fn put_value(db: &Db<'_>, run_id: &str, key: &str, kind: &str, text: &str) -> Result<()> {
+    db.exec(
         "INSERT INTO run_values (run_id, key, kind, value) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(run_id, key) DO UPDATE SET kind = excluded.kind, value = excluded.value",
-        params![run_id, key, kind, text],
+        args![run_id, key, kind, text],
     )?;
     Ok(())
 }
 
 /// Appends a row to a logged table, adding columns the row brings.
-fn append_row(conn: &Connection, run_id: &str, row: &TableRow) -> Result<()> {
+fn append_row(db: &Db<'_>, run_id: &str, row: &TableRow) -> Result<()> {
     validate_key("Table", &row.key)?;
-    let existing: Option<(String, String)> = conn
-        .query_row(
-            "SELECT kind, value FROM run_values WHERE run_id = ?1 AND key = ?2",
-            params![run_id, row.key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let existing: Option<(String, String)> = db.row(
+        "SELECT kind, value FROM run_values WHERE run_id = ?1 AND key = ?2",
+        args![run_id, row.key],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let (mut columns, mut rows): (Vec<String>, Vec<Vec<Value>>) = match existing {
         Some((kind, text)) if kind == "table" => {
             let v: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!({}));
@@ -293,7 +299,7 @@ fn append_row(conn: &Connection, run_id: &str, row: &TableRow) -> Result<()> {
             .collect(),
     );
     put_value(
-        conn,
+        db,
         run_id,
         &row.key,
         "table",
@@ -332,8 +338,8 @@ impl Store {
                 )));
             }
         }
-        self.write(|tx| {
-            check_active(&Db::Sqlite(tx), run_id)?;
+        self.write_db(|tx| {
+            check_active(tx, run_id)?;
             for p in &batch.params {
                 log_param_in(tx, run_id, p)?;
             }
@@ -342,7 +348,7 @@ impl Store {
             }
             super::logged_models::record_model_metrics(tx, run_id, &batch.metrics)?;
             for t in &batch.tags {
-                set_tag_in(&Db::Sqlite(tx), run_id, t)?;
+                set_tag_in(tx, run_id, t)?;
             }
             Ok(())
         })
@@ -357,11 +363,9 @@ impl Store {
             .iter()
             .map(|v| check_value(v).map(|t| (v, t)))
             .collect::<Result<Vec<_>>>()?;
-        self.write(|tx| {
+        self.write_db(|tx| {
             if let Some(id) = &batch.batch_id {
-                let seen: Option<i64> = tx
-                    .query_row("SELECT 1 FROM ingested_batches WHERE batch_id = ?1", [id], |r| r.get(0))
-                    .optional()?;
+                let seen: Option<i64> = tx.value("SELECT 1 FROM ingested_batches WHERE batch_id = ?1", args![id])?;
                 if seen.is_some() {
                     return Ok(IngestResponse {
                         points: 0,
@@ -369,7 +373,7 @@ impl Store {
                     });
                 }
             }
-            check_active(&Db::Sqlite(tx), &batch.run_id)?;
+            check_active(tx, &batch.run_id)?;
             for p in &batch.params {
                 log_param_in(tx, &batch.run_id, p)?;
             }
@@ -388,7 +392,7 @@ impl Store {
                 points += insert_points(tx, &batch.run_id, g.key, &g.values, Some(&g.steps), &g.timestamps)?;
             }
             for t in &batch.tags {
-                set_tag_in(&Db::Sqlite(tx), &batch.run_id, t)?;
+                set_tag_in(tx, &batch.run_id, t)?;
             }
             for (v, text) in &values {
                 put_value(tx, &batch.run_id, &v.key, &v.kind, text)?;
@@ -397,9 +401,9 @@ impl Store {
                 append_row(tx, &batch.run_id, row)?;
             }
             if let Some(id) = &batch.batch_id {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO ingested_batches (batch_id, run_id, ingested_time) VALUES (?1, ?2, ?3)",
-                    params![id, batch.run_id, now_ms()],
+                    args![id, batch.run_id, now_ms()],
                 )?;
             }
             Ok(IngestResponse {

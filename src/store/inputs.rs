@@ -49,7 +49,7 @@ impl Store {
                 position += added as i64;
             }
             for m in models {
-                check_model(tx, &m.model_id)?;
+                check_model(&Db::Sqlite(tx), &m.model_id)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO run_model_inputs (run_id, model_id) VALUES (?1, ?2)",
                     params![run_id, m.model_id],
@@ -64,7 +64,7 @@ impl Store {
         self.write(|tx| {
             check_active(&Db::Sqlite(tx), run_id)?;
             for m in models {
-                check_model(tx, &m.model_id)?;
+                check_model(&Db::Sqlite(tx), &m.model_id)?;
                 tx.execute(
                     "INSERT OR IGNORE INTO run_model_outputs (run_id, model_id, step) VALUES (?1, ?2, ?3)",
                     params![run_id, m.model_id, m.step],

@@ -3,6 +3,7 @@
 
 use super::experiments::parse_experiment_id;
 use super::runs::random_name;
+use super::sql::{Db, args};
 use super::{Result, Store, StoreError};
 use crate::api::ids::{new_run_id, now_ms};
 use crate::api::models::{CreateLoggedModel, LoggedModel, LoggedModelData, LoggedModelInfo, LoggedModelStatus};
@@ -14,14 +15,11 @@ fn not_found(model_id: &str) -> StoreError {
 }
 
 /// Fails unless the model exists and is not deleted.
-pub(super) fn check_model(conn: &Connection, model_id: &str) -> Result<()> {
-    let stage: Option<String> = conn
-        .query_row(
-            "SELECT lifecycle_stage FROM logged_models WHERE model_id = ?1",
-            [model_id],
-            |r| r.get(0),
-        )
-        .optional()?;
+pub(super) fn check_model(db: &Db<'_>, model_id: &str) -> Result<()> {
+    let stage: Option<String> = db.value(
+        "SELECT lifecycle_stage FROM logged_models WHERE model_id = ?1",
+        args![model_id],
+    )?;
     match stage.as_deref() {
         Some("active") => Ok(()),
         _ => Err(not_found(model_id)),
@@ -108,16 +106,16 @@ pub(super) fn load(conn: &Connection, model_id: &str) -> Result<LoggedModel> {
 }
 
 /// Records metrics a run logged against a logged model (inside the run's log transaction).
-pub(super) fn record_model_metrics(tx: &Transaction, run_id: &str, metrics: &[Metric]) -> Result<()> {
+pub(super) fn record_model_metrics(tx: &Db<'_>, run_id: &str, metrics: &[Metric]) -> Result<()> {
     for m in metrics {
         let Some(model_id) = m.model_id.as_deref().filter(|id| !id.is_empty()) else {
             continue;
         };
         check_model(tx, model_id)?;
-        tx.execute(
+        tx.exec(
             "INSERT INTO logged_model_metrics (model_id, key, value, timestamp, step, run_id, dataset_name, dataset_digest)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+            args![
                 model_id,
                 m.key,
                 (!m.value.is_nan()).then_some(m.value),
@@ -135,7 +133,7 @@ pub(super) fn record_model_metrics(tx: &Transaction, run_id: &str, metrics: &[Me
 /// Records on a logged model that a registered model version was made from it, in the
 /// `mlflow.modelVersions` tag MLflow keeps: a JSON list of `{"name": ..., "version": ...}`.
 pub(super) fn note_registered_version(tx: &Transaction, model_id: &str, name: &str, version: i64) -> Result<()> {
-    check_model(tx, model_id)?;
+    check_model(&Db::Sqlite(tx), model_id)?;
     const KEY: &str = "mlflow.modelVersions";
     let old: Option<String> = tx
         .query_row(
@@ -237,7 +235,7 @@ impl Store {
 
     pub fn finalize_logged_model(&self, model_id: &str, status: LoggedModelStatus) -> Result<LoggedModel> {
         self.write(|tx| {
-            check_model(tx, model_id)?;
+            check_model(&Db::Sqlite(tx), model_id)?;
             tx.execute(
                 "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1",
                 params![model_id, status.db_name(), now_ms()],
@@ -249,7 +247,7 @@ impl Store {
     /// Marks the model deleted: it is no longer found or listed.
     pub fn delete_logged_model(&self, model_id: &str) -> Result<()> {
         self.write(|tx| {
-            check_model(tx, model_id)?;
+            check_model(&Db::Sqlite(tx), model_id)?;
             tx.execute(
                 "UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ?2 WHERE model_id = ?1",
                 params![model_id, now_ms()],
@@ -260,7 +258,7 @@ impl Store {
 
     pub fn set_logged_model_tags(&self, model_id: &str, tags: &[KeyValue]) -> Result<()> {
         self.write(|tx| {
-            check_model(tx, model_id)?;
+            check_model(&Db::Sqlite(tx), model_id)?;
             for t in tags {
                 upsert(tx, "logged_model_tags", model_id, t)?;
             }
@@ -270,7 +268,7 @@ impl Store {
 
     pub fn delete_logged_model_tag(&self, model_id: &str, key: &str) -> Result<()> {
         self.write(|tx| {
-            check_model(tx, model_id)?;
+            check_model(&Db::Sqlite(tx), model_id)?;
             let n = tx.execute(
                 "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2",
                 params![model_id, key],
@@ -286,7 +284,7 @@ impl Store {
 
     pub fn log_logged_model_params(&self, model_id: &str, params: &[KeyValue]) -> Result<()> {
         self.write(|tx| {
-            check_model(tx, model_id)?;
+            check_model(&Db::Sqlite(tx), model_id)?;
             for p in params {
                 upsert(tx, "logged_model_params", model_id, p)?;
             }

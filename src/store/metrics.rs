@@ -4,27 +4,22 @@ use super::load::value_from_db;
 use super::pyramid;
 use super::runs::not_found;
 use super::search::{decode_offset, encode_offset};
+use super::sql::{self, Db, Row, args};
 use super::{Result, Store, StoreError};
 use crate::api::Metric;
 use crate::api::ext::DownsampledSeries;
 use crate::api::limits::{MAX_BUCKETS, MAX_HISTORY_PAGE};
 use crate::series::Bucketer;
-use rusqlite::{Connection, OptionalExtension, params};
 
-fn series_id(conn: &Connection, run_id: &str, key: &str) -> Result<Option<i64>> {
-    let run: Option<i64> = conn
-        .query_row("SELECT 1 FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))
-        .optional()?;
+fn series_id(db: &Db<'_>, run_id: &str, key: &str) -> Result<Option<i64>> {
+    let run: Option<i64> = db.value("SELECT 1 FROM runs WHERE run_id = ?1", args![run_id])?;
     if run.is_none() {
         return Err(not_found(run_id));
     }
-    Ok(conn
-        .query_row(
-            "SELECT series_id FROM series WHERE run_id = ?1 AND key = ?2",
-            params![run_id, key],
-            |r| r.get(0),
-        )
-        .optional()?)
+    db.value(
+        "SELECT series_id FROM series WHERE run_id = ?1 AND key = ?2",
+        args![run_id, key],
+    )
 }
 
 /// A requested x axis of a downsampled read.
@@ -75,18 +70,16 @@ impl Store {
             )));
         }
         let offset = decode_offset(page_token)?;
-        self.read(|c| {
-            let Some(sid) = series_id(c, run_id, key)? else {
+        self.read_db(|db| {
+            let Some(sid) = series_id(db, run_id, key)? else {
                 return Ok((Vec::new(), None));
             };
-            let mut stmt = c.prepare_cached(
+            let mut points = db.rows(
                 "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1
                  ORDER BY step, seq LIMIT ?2 OFFSET ?3",
+                args![sid, limit + 1, offset],
+                |r| point(key, r),
             )?;
-            let points = stmt
-                .query_map(params![sid, limit + 1, offset], |r| point(key, r))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            let mut points = points;
             let next = if points.len() as i64 > limit {
                 points.truncate(limit as usize);
                 Some(encode_offset(offset + limit))
@@ -108,17 +101,17 @@ impl Store {
         end_step: Option<i64>,
         max_results: usize,
     ) -> Result<Vec<(String, Metric)>> {
-        self.read(|c| {
+        self.read_db(|db| {
             let mut per_run = Vec::new();
             for run_id in run_ids {
-                let Some(sid) = series_id(c, run_id, key)? else {
+                let Some(sid) = series_id(db, run_id, key)? else {
                     continue;
                 };
-                let mut stmt =
-                    c.prepare_cached("SELECT DISTINCT step FROM metric_points WHERE series_id = ?1 ORDER BY step")?;
-                let steps = stmt
-                    .query_map(params![sid], |r| r.get::<_, i64>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let steps: Vec<i64> = db.rows(
+                    "SELECT DISTINCT step FROM metric_points WHERE series_id = ?1 ORDER BY step",
+                    args![sid],
+                    |r| r.get(0),
+                )?;
                 per_run.push((run_id, sid, steps));
             }
             let chosen = sample_steps(
@@ -133,16 +126,20 @@ impl Store {
             }
             // One read per run: its points at the chosen steps, by step and time.
             let marks = vec!["?"; chosen.len()].join(",");
-            let mut at = c.prepare_cached(&format!(
+            let at = format!(
                 "SELECT step, timestamp, value FROM metric_points WHERE series_id = ? AND step IN ({marks})
                  ORDER BY step, timestamp, seq"
-            ))?;
+            );
             for (run_id, sid, _) in &per_run {
-                let args = std::iter::once(*sid).chain(chosen.iter().copied());
-                let rows = at.query_map(rusqlite::params_from_iter(args), |r| point(key, r))?;
-                for m in rows {
-                    out.push(((*run_id).clone(), m?));
-                }
+                let values: Vec<sql::Value> = std::iter::once(*sid)
+                    .chain(chosen.iter().copied())
+                    .map(sql::Value::Int)
+                    .collect();
+                let a: Vec<&dyn sql::Arg> = values.iter().map(|v| v as &dyn sql::Arg).collect();
+                db.each(&at, &a, |r| {
+                    out.push(((*run_id).clone(), point(key, r)?));
+                    Ok(())
+                })?;
             }
             Ok(out)
         })
@@ -159,20 +156,21 @@ impl Store {
         let mut ids = run_ids.to_vec();
         ids.sort();
         ids.dedup();
-        self.read(|c| {
+        self.read_db(|db| {
             let mut out = Vec::new();
-            let mut stmt = c.prepare_cached(
-                "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1
-                 ORDER BY timestamp, step, value, seq LIMIT ?2",
-            )?;
             for run_id in &ids {
-                let Some(sid) = series_id(c, run_id, key)? else {
+                let Some(sid) = series_id(db, run_id, key)? else {
                     continue;
                 };
-                let rows = stmt.query_map(params![sid, max_results as i64], |r| point(key, r))?;
-                for m in rows {
-                    out.push((run_id.clone(), m?));
-                }
+                db.each(
+                    "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1
+                     ORDER BY timestamp, step, value, seq LIMIT ?2",
+                    args![sid, max_results as i64],
+                    |r| {
+                        out.push((run_id.clone(), point(key, r)?));
+                        Ok(())
+                    },
+                )?;
                 if out.len() >= max_results {
                     break;
                 }
@@ -199,37 +197,40 @@ impl Store {
                 "buckets must be between 1 and {MAX_BUCKETS}"
             )));
         }
-        self.read(|c| {
+        self.read_db(|db| {
             let mut result =
                 DownsampledSeries { run_id: run_id.into(), key: key.into(), x: x.column().into(), total_points: 0, buckets: vec![] };
-            let Some(sid) = series_id(c, run_id, key)? else { return Ok(result) };
-            if let Some(read) = pyramid::read(c, sid, x.pyramid_axis(), buckets, lo, hi)? {
+            let Some(sid) = series_id(db, run_id, key)? else { return Ok(result) };
+            if let Some(read) = pyramid::read(db, sid, x.pyramid_axis(), buckets, lo, hi)? {
                 result.total_points = read.total_points;
                 result.buckets = read.buckets;
                 return Ok(result);
             }
             let col = x.column();
-            let (min_x, max_x, total): (Option<i64>, Option<i64>, i64) = c.query_row(
-                &format!(
-                    "SELECT MIN({col}), MAX({col}), COUNT(*) FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
-                ),
-                params![sid, lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+            let (min_x, max_x, total): (Option<i64>, Option<i64>, i64) = db
+                .row(
+                    &format!(
+                        "SELECT MIN({col}), MAX({col}), COUNT(*) FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
+                    ),
+                    args![sid, lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX)],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?
+                .unwrap_or((None, None, 0));
             let (Some(min_x), Some(max_x)) = (min_x, max_x) else { return Ok(result) };
             result.total_points = total as u64;
             let lo = lo.unwrap_or(min_x).max(min_x);
             let hi = hi.unwrap_or(max_x).min(max_x);
             // Integer x: bucket i covers [lo + i*w, lo + (i+1)*w) over [lo, hi + 1).
             let mut acc = Bucketer::new(lo as f64, hi as f64 + 1.0, buckets);
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
-            ))?;
-            let mut rows = stmt.query(params![sid, lo, hi])?;
-            while let Some(row) = rows.next()? {
-                let xv: i64 = row.get(0)?;
-                acc.add(xv as f64, value_from_db(row.get(1)?));
-            }
+            db.each(
+                &format!("SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"),
+                args![sid, lo, hi],
+                |row| {
+                    let xv: i64 = row.get(0)?;
+                    acc.add(xv as f64, value_from_db(row.get(1)?));
+                    Ok(())
+                },
+            )?;
             result.buckets = acc.finish();
             Ok(result)
         })
@@ -237,17 +238,15 @@ impl Store {
 
     /// Whether a run exists (for endpoints that answer 404 before doing anything else).
     pub fn run_exists(&self, run_id: &str) -> Result<bool> {
-        self.read(|c| {
-            let found: Option<i64> = c
-                .query_row("SELECT 1 FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))
-                .optional()?;
+        self.read_db(|db| {
+            let found: Option<i64> = db.value("SELECT 1 FROM runs WHERE run_id = ?1", args![run_id])?;
             Ok(found.is_some())
         })
     }
 }
 
 /// A point read as `step, timestamp, value`.
-fn point(key: &str, r: &rusqlite::Row) -> rusqlite::Result<Metric> {
+fn point(key: &str, r: &Row<'_>) -> Result<Metric> {
     Ok(Metric {
         key: key.to_string(),
         step: r.get(0)?,

@@ -3,8 +3,8 @@
 
 use super::Result;
 use super::load::value_from_db;
+use super::sql::{self, Db, Dialect, args};
 use crate::series::{Bucketer, Summary};
-use rusqlite::{Connection, params};
 use std::collections::HashMap;
 
 /// Levels kept: block widths 16, 64, ..., 16·4^9 (about 4.2 million steps or ms).
@@ -79,74 +79,78 @@ fn merge_into(level: &mut Level, block: i64, s: &Summary) {
     level.entry(block).and_modify(|e| e.merge(s)).or_insert(*s);
 }
 
-fn stored(v: f64) -> Option<f64> {
-    if v.is_nan() { None } else { Some(v) }
-}
-
 /// Adds points `(step, timestamp, value)` of a series to its pyramid (one upsert per touched block).
-pub(super) fn record(conn: &Connection, series_id: i64, points: &[(i64, i64, f64)]) -> Result<()> {
+pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) -> Result<()> {
     if points.is_empty() {
         return Ok(());
     }
-    let mut upsert = conn.prepare_cached(
-        "INSERT INTO series_blocks (series_id, axis, level, block, x_first, x_last, min, max, last, count,
-                                    x_min, x_max, min_positive, non_positive)
+    // SQLite's two-argument MIN and MAX are PostgreSQL's LEAST and GREATEST.
+    let (least, greatest) = match db.dialect() {
+        Dialect::Sqlite => ("MIN", "MAX"),
+        Dialect::Postgres => ("LEAST", "GREATEST"),
+    };
+    let upsert = format!(
+        "INSERT INTO series_blocks AS b (series_id, axis, level, block, x_first, x_last, min, max, last, count,
+                                         x_min, x_max, min_positive, non_positive)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
          ON CONFLICT (series_id, axis, level, block) DO UPDATE SET
-            x_first = MIN(x_first, excluded.x_first),
-            x_last = MAX(x_last, excluded.x_last),
-            x_min = CASE WHEN min IS NULL OR excluded.min < min THEN excluded.x_min ELSE x_min END,
-            min = CASE WHEN min IS NULL OR excluded.min < min THEN excluded.min ELSE min END,
-            x_max = CASE WHEN max IS NULL OR excluded.max > max THEN excluded.x_max ELSE x_max END,
-            max = CASE WHEN max IS NULL OR excluded.max > max THEN excluded.max ELSE max END,
-            last = CASE WHEN excluded.x_last >= x_last THEN excluded.last ELSE last END,
-            count = count + excluded.count,
-            min_positive = CASE WHEN min_positive IS NULL OR excluded.min_positive < min_positive
-                                THEN excluded.min_positive ELSE min_positive END,
-            non_positive = non_positive + excluded.non_positive",
-    )?;
-    for (axis, level, blocks) in summarise(points) {
-        for (block, s) in blocks {
-            upsert.execute(params![
-                series_id,
-                axis as i64,
-                level,
-                block,
-                s.x_first as i64,
-                s.x_last as i64,
-                stored(s.min),
-                stored(s.max),
-                stored(s.last),
-                s.count as i64,
-                s.x_min as i64,
-                s.x_max as i64,
-                stored(s.min_positive),
-                s.non_positive as i64
-            ])?;
+            x_first = {least}(b.x_first, excluded.x_first),
+            x_last = {greatest}(b.x_last, excluded.x_last),
+            x_min = CASE WHEN b.min IS NULL OR excluded.min < b.min THEN excluded.x_min ELSE b.x_min END,
+            min = CASE WHEN b.min IS NULL OR excluded.min < b.min THEN excluded.min ELSE b.min END,
+            x_max = CASE WHEN b.max IS NULL OR excluded.max > b.max THEN excluded.x_max ELSE b.x_max END,
+            max = CASE WHEN b.max IS NULL OR excluded.max > b.max THEN excluded.max ELSE b.max END,
+            last = CASE WHEN excluded.x_last >= b.x_last THEN excluded.last ELSE b.last END,
+            count = b.count + excluded.count,
+            min_positive = CASE WHEN b.min_positive IS NULL OR excluded.min_positive < b.min_positive
+                                THEN excluded.min_positive ELSE b.min_positive END,
+            non_positive = b.non_positive + excluded.non_positive"
+    );
+    let real = |v: f64| {
+        if v.is_nan() {
+            sql::Value::Null
+        } else {
+            sql::Value::Real(v)
         }
-    }
+    };
+    let rows: Vec<(Axis, u32, i64, Summary)> = summarise(points)
+        .into_iter()
+        .flat_map(|(axis, level, blocks)| blocks.into_iter().map(move |(b, s)| (axis, level, b, s)))
+        .collect();
+    db.exec_many(&upsert, rows.len(), |i, row| {
+        let (axis, level, block, s) = rows[i];
+        row.extend([
+            sql::Value::Int(series_id),
+            sql::Value::Int(axis as i64),
+            sql::Value::Int(i64::from(level)),
+            sql::Value::Int(block),
+            sql::Value::Int(s.x_first as i64),
+            sql::Value::Int(s.x_last as i64),
+            real(s.min),
+            real(s.max),
+            real(s.last),
+            sql::Value::Int(s.count as i64),
+            sql::Value::Int(s.x_min as i64),
+            sql::Value::Int(s.x_max as i64),
+            real(s.min_positive),
+            sql::Value::Int(s.non_positive as i64),
+        ]);
+    })?;
     Ok(())
 }
 
 /// Builds the pyramid of every series already stored (the migration that brought the pyramid in).
-pub(super) fn backfill(conn: &Connection) -> Result<()> {
-    let ids: Vec<i64> = conn
-        .prepare("SELECT series_id FROM series")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut read =
-        conn.prepare("SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 ORDER BY step, seq")?;
+pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
+    let ids: Vec<i64> = db.rows("SELECT series_id FROM series", args![], |r| r.get(0))?;
     for id in ids {
-        let mut rows = read.query([id])?;
-        let mut chunk = Vec::with_capacity(1 << 16);
-        while let Some(r) = rows.next()? {
-            chunk.push((r.get(0)?, r.get(1)?, value_from_db(r.get(2)?)));
-            if chunk.len() == 1 << 20 {
-                record(conn, id, &chunk)?;
-                chunk.clear();
-            }
+        let points: Vec<(i64, i64, f64)> = db.rows(
+            "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 ORDER BY step, seq",
+            args![id],
+            |r| Ok((r.get(0)?, r.get(1)?, value_from_db(r.get(2)?))),
+        )?;
+        for chunk in points.chunks(1 << 20) {
+            record(db, id, chunk)?;
         }
-        record(conn, id, &chunk)?;
     }
     Ok(())
 }
@@ -163,18 +167,20 @@ pub(super) struct PyramidRead {
 /// themselves (by step; by time, which has no index, the finest blocks that start there). None
 /// when the range is too narrow for any level: then its points are few enough to read.
 pub(super) fn read(
-    conn: &Connection,
+    db: &Db<'_>,
     series_id: i64,
     axis: Axis,
     n: usize,
     lo: Option<i64>,
     hi: Option<i64>,
 ) -> Result<Option<PyramidRead>> {
-    let (min_x, max_x): (Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT MIN(x_first), MAX(x_last) FROM series_blocks WHERE series_id = ?1 AND axis = ?2 AND level = ?3",
-        params![series_id, axis as i64, LEVELS - 1],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (min_x, max_x): (Option<i64>, Option<i64>) = db
+        .row(
+            "SELECT MIN(x_first), MAX(x_last) FROM series_blocks WHERE series_id = ?1 AND axis = ?2 AND level = ?3",
+            args![series_id, axis as i64, LEVELS - 1],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .unwrap_or((None, None));
     let (Some(min_x), Some(max_x)) = (min_x, max_x) else {
         return Ok(None);
     };
@@ -187,7 +193,7 @@ pub(super) fn read(
     let Some(level) = (0..LEVELS).rev().find(|&l| width(l) * BLOCKS_PER_COLUMN <= column) else {
         return Ok(None);
     };
-    let parts = Cover { conn, series_id, axis }.range(a, b, level)?;
+    let parts = Cover { db, series_id, axis }.range(a, b, level)?;
     let lo_x = parts.iter().map(|s| s.x_first).fold(f64::INFINITY, f64::min);
     let hi_x = parts.iter().map(|s| s.x_last).fold(f64::NEG_INFINITY, f64::max);
     if !lo_x.is_finite() {
@@ -209,13 +215,13 @@ pub(super) fn read(
 }
 
 /// Covers a range of one series' axis with the fewest blocks.
-struct Cover<'a> {
-    conn: &'a Connection,
+struct Cover<'a, 'c> {
+    db: &'a Db<'c>,
     series_id: i64,
     axis: Axis,
 }
 
-impl Cover<'_> {
+impl Cover<'_, '_> {
     /// `[a, b]` as the whole blocks of `level` inside it, its ends covered by finer levels.
     fn range(&self, a: i64, b: i64, level: u32) -> Result<Vec<Summary>> {
         let w = width(level);
@@ -228,7 +234,7 @@ impl Cover<'_> {
         if first >= end {
             return finer(a, b);
         }
-        let mut parts = blocks(self.conn, self.series_id, self.axis, level, first, end - 1)?;
+        let mut parts = blocks(self.db, self.series_id, self.axis, level, first, end - 1)?;
         if a < first * w {
             parts.extend(finer(a, first * w - 1)?);
         }
@@ -241,11 +247,11 @@ impl Cover<'_> {
     /// Less than two of the finest blocks: the points by step, the blocks starting there by time.
     fn finest(&self, from: i64, to: i64) -> Result<Vec<Summary>> {
         match self.axis {
-            Axis::Step => points(self.conn, self.series_id, self.axis, from, to),
+            Axis::Step => points(self.db, self.series_id, self.axis, from, to),
             Axis::Time => {
                 let w = width(0);
                 let found = blocks(
-                    self.conn,
+                    self.db,
                     self.series_id,
                     self.axis,
                     0,
@@ -261,35 +267,33 @@ impl Cover<'_> {
     }
 }
 
-fn blocks(conn: &Connection, series_id: i64, axis: Axis, level: u32, first: i64, last: i64) -> Result<Vec<Summary>> {
-    let mut stmt = conn.prepare_cached(
+fn blocks(db: &Db<'_>, series_id: i64, axis: Axis, level: u32, first: i64, last: i64) -> Result<Vec<Summary>> {
+    db.rows(
         "SELECT x_first, x_last, min, max, last, count, x_min, x_max, min_positive, non_positive FROM series_blocks
          WHERE series_id = ?1 AND axis = ?2 AND level = ?3 AND block BETWEEN ?4 AND ?5",
-    )?;
-    let rows = stmt.query_map(params![series_id, axis as i64, level, first, last], |r| {
-        Ok(Summary {
-            x_first: r.get::<_, i64>(0)? as f64,
-            x_last: r.get::<_, i64>(1)? as f64,
-            min: value_from_db(r.get(2)?),
-            max: value_from_db(r.get(3)?),
-            last: value_from_db(r.get(4)?),
-            count: r.get::<_, i64>(5)? as u64,
-            x_min: r.get::<_, i64>(6)? as f64,
-            x_max: r.get::<_, i64>(7)? as f64,
-            min_positive: value_from_db(r.get(8)?),
-            non_positive: r.get::<_, i64>(9)? as u64,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+        args![series_id, axis as i64, level, first, last],
+        |r| {
+            Ok(Summary {
+                x_first: r.get::<i64>(0)? as f64,
+                x_last: r.get::<i64>(1)? as f64,
+                min: value_from_db(r.get(2)?),
+                max: value_from_db(r.get(3)?),
+                last: value_from_db(r.get(4)?),
+                count: r.get::<i64>(5)? as u64,
+                x_min: r.get::<i64>(6)? as f64,
+                x_max: r.get::<i64>(7)? as f64,
+                min_positive: value_from_db(r.get(8)?),
+                non_positive: r.get::<i64>(9)? as u64,
+            })
+        },
+    )
 }
 
-fn points(conn: &Connection, series_id: i64, axis: Axis, from: i64, to: i64) -> Result<Vec<Summary>> {
+fn points(db: &Db<'_>, series_id: i64, axis: Axis, from: i64, to: i64) -> Result<Vec<Summary>> {
     let col = axis.column();
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
-    ))?;
-    let rows = stmt.query_map(params![series_id, from, to], |r| {
-        Ok(Summary::new(r.get::<_, i64>(0)? as f64, value_from_db(r.get(1)?)))
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    db.rows(
+        &format!("SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"),
+        args![series_id, from, to],
+        |r| Ok(Summary::new(r.get::<i64>(0)? as f64, value_from_db(r.get(1)?))),
+    )
 }

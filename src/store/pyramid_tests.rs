@@ -105,7 +105,7 @@ fn aligned_and_unaligned_ranges_read_exactly_from_the_pyramid() {
     let from_pyramid = s
         .read(|c| {
             let sid: i64 = c.query_row("SELECT series_id FROM series WHERE run_id = ?1", [&run], |r| r.get(0))?;
-            pyramid::read(c, sid, pyramid::Axis::Step, 100, None, None)
+            pyramid::read(&super::sql::Db::Sqlite(c), sid, pyramid::Axis::Step, 100, None, None)
         })
         .unwrap()
         .expect("read from the pyramid");

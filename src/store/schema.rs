@@ -269,7 +269,7 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         if number == PYRAMID_MIGRATION {
-            super::pyramid::backfill(&tx)?;
+            super::pyramid::backfill(&super::sql::Db::Sqlite(&tx))?;
         }
         tx.execute_batch(&format!("PRAGMA user_version = {number}"))?;
         tx.commit()?;

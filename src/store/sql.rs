@@ -388,6 +388,37 @@ impl Db<'_> {
         }
     }
 
+    /// Runs one statement `n` times, prepared once, `fill` giving row `i`'s arguments into a buffer
+    /// reused for every row (the hot path of ingest).
+    pub fn exec_many(&self, sql: &str, n: usize, mut fill: impl FnMut(usize, &mut Vec<Value>)) -> Result<u64> {
+        let mut changed = 0;
+        let mut row = Vec::new();
+        match self {
+            Db::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                for i in 0..n {
+                    row.clear();
+                    fill(i, &mut row);
+                    for (k, v) in row.iter().enumerate() {
+                        stmt.raw_bind_parameter(k + 1, sqlite_arg(v))?;
+                    }
+                    changed += stmt.raw_execute()? as u64;
+                }
+            }
+            Db::Postgres(c) => {
+                let mut c = c.borrow_mut();
+                let stmt = c.statement(sql)?;
+                for i in 0..n {
+                    row.clear();
+                    fill(i, &mut row);
+                    let params: Vec<&(dyn ToSql + Sync)> = row.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                    changed += c.client.execute(&stmt, &params)?;
+                }
+            }
+        }
+        Ok(changed)
+    }
+
     /// Calls `f` on each row of a query, in order.
     pub fn each(&self, sql: &str, args: &[&dyn Arg], mut f: impl FnMut(&Row<'_>) -> Result<()>) -> Result<()> {
         let values: Vec<Value> = args.iter().map(|a| a.value()).collect();
