@@ -2,7 +2,8 @@
 //! PostgreSQL connections, and the read and write scopes the store's modules run in.
 //!
 //! Modules written over `Db` (`read_db`, `write_db`) run on both databases: experiments, runs,
-//! run loading and search, log-batch and bulk ingest, series reads and the summary pyramid so far.
+//! run loading and search, log-batch and bulk ingest, series reads, the summary pyramid and
+//! snapshots so far.
 //! The others still take SQLite's connection (`read`, `write`) and answer on PostgreSQL that they
 //! are not there yet; the team-server issue moves them over one by one.
 

@@ -348,3 +348,41 @@ fn values_and_series_are_logged_and_read_alike_on_both_databases() {
         assert!(s.run_exists(&run).unwrap(), "{db}");
     }
 }
+
+#[test]
+fn snapshots_are_recorded_and_read_alike_on_both_databases() {
+    use crate::api::snapshot::{CreateSnapshot, SnapshotFile};
+    for (db, s, _dir, _pg) in stores() {
+        let run = new_run(&s, "snap", "r", 1_000);
+        let hash = "ab".repeat(32);
+        let blob = s.blob_file(&hash).unwrap();
+        std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+        std::fs::write(&blob, b"print('hi')").unwrap();
+        let file = |path: &str, executable| SnapshotFile {
+            path: path.into(),
+            hash: hash.clone(),
+            size: 11,
+            executable,
+        };
+        let made = s
+            .create_snapshot(&CreateSnapshot {
+                label: "run".into(),
+                run_id: Some(run.clone()),
+                files: vec![file("train.py", false), file("bin/go.sh", true)],
+            })
+            .unwrap();
+        let got = s.run_snapshot(&run).unwrap();
+        assert_eq!(got.snapshot_id, made.snapshot_id, "{db}");
+        let paths: Vec<(&str, bool)> = got.files.iter().map(|f| (f.path.as_str(), f.executable)).collect();
+        assert_eq!(paths, [("bin/go.sh", true), ("train.py", false)], "{db}");
+        assert_eq!(
+            s.get_run(&run).unwrap().properties.get("SnapshotId"),
+            Some(&made.snapshot_id.to_string()),
+            "{db}"
+        );
+        assert!(
+            matches!(s.get_snapshot(made.snapshot_id + 100), Err(StoreError::NotFound(_))),
+            "{db}"
+        );
+    }
+}

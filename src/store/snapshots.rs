@@ -1,12 +1,12 @@
-//! Project snapshots: file lists in SQLite, each content stored once under `blobs/` by its SHA-256,
-//! so the same file in a thousand runs' snapshots takes its space once.
+//! Project snapshots: file lists in the database, each content stored once under `blobs/` by its
+//! SHA-256, so the same file in a thousand runs' snapshots takes its space once.
 
 use super::artifacts::safe_segments;
+use super::sql::{self, args};
 use super::{Result, Store, StoreError};
 use crate::api::ids::now_ms;
 use crate::api::limits::MAX_SNAPSHOT_FILES;
 use crate::api::snapshot::{CreateSnapshot, Snapshot, SnapshotFile, is_content_hash};
-use rusqlite::{OptionalExtension, params};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -83,22 +83,32 @@ impl Store {
             self.get_run(run_id)?;
         }
         let created = now_ms();
-        let id = self.write(|tx| {
-            tx.execute(
-                "INSERT INTO snapshots (created_time, label, run_id) VALUES (?1, ?2, ?3)",
-                params![created, req.label, req.run_id],
-            )?;
-            let id = tx.last_insert_rowid();
-            let mut insert = tx.prepare_cached(
+        let id = self.write_db(|tx| {
+            let id: i64 = tx
+                .value(
+                    "INSERT INTO snapshots (created_time, label, run_id) VALUES (?1, ?2, ?3) RETURNING snapshot_id",
+                    args![created, req.label, req.run_id],
+                )?
+                .ok_or_else(|| StoreError::Internal("the new snapshot has no id".into()))?;
+            tx.exec_many(
                 "INSERT INTO snapshot_files (snapshot_id, path, hash, size, executable) VALUES (?1, ?2, ?3, ?4, ?5)",
+                req.files.len(),
+                |i, row| {
+                    let f = &req.files[i];
+                    row.extend([
+                        sql::Value::Int(id),
+                        sql::Value::Text(f.path.clone()),
+                        sql::Value::Text(f.hash.clone()),
+                        sql::Value::Int(f.size as i64),
+                        sql::Value::Int(i64::from(f.executable)),
+                    ]);
+                },
             )?;
-            for f in &req.files {
-                insert.execute(params![id, f.path, f.hash, f.size as i64, f.executable])?;
-            }
             if let Some(run_id) = &req.run_id {
-                tx.execute(
-                    "INSERT OR REPLACE INTO run_properties (run_id, key, value) VALUES (?1, 'SnapshotId', ?2)",
-                    params![run_id, id.to_string()],
+                tx.exec(
+                    "INSERT INTO run_properties (run_id, key, value) VALUES (?1, 'SnapshotId', ?2)
+                     ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value",
+                    args![run_id, id.to_string()],
                 )?;
             }
             Ok(id)
@@ -107,34 +117,26 @@ impl Store {
     }
 
     pub fn get_snapshot(&self, snapshot_id: i64) -> Result<Snapshot> {
-        self.read(|c| {
-            let head = c
-                .query_row(
+        self.read_db(|db| {
+            let head = db
+                .row(
                     "SELECT created_time, label, run_id FROM snapshots WHERE snapshot_id = ?1",
-                    [snapshot_id],
-                    |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                        ))
-                    },
-                )
-                .optional()?
+                    args![snapshot_id],
+                    |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?, r.get::<Option<String>>(2)?)),
+                )?
                 .ok_or_else(|| StoreError::NotFound(format!("Snapshot {snapshot_id} not found")))?;
-            let mut stmt = c.prepare_cached(
+            let files = db.rows(
                 "SELECT path, hash, size, executable FROM snapshot_files WHERE snapshot_id = ?1 ORDER BY path",
-            )?;
-            let files = stmt
-                .query_map([snapshot_id], |r| {
+                args![snapshot_id],
+                |r| {
                     Ok(SnapshotFile {
                         path: r.get(0)?,
                         hash: r.get(1)?,
-                        size: r.get::<_, i64>(2)? as u64,
+                        size: r.get::<i64>(2)? as u64,
                         executable: r.get(3)?,
                     })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+                },
+            )?;
             Ok(Snapshot {
                 snapshot_id,
                 created_time: head.0,
@@ -147,13 +149,11 @@ impl Store {
 
     /// The snapshot taken when this run started.
     pub fn run_snapshot(&self, run_id: &str) -> Result<Snapshot> {
-        let id: Option<i64> = self.read(|c| {
-            Ok(c.query_row(
+        let id: Option<i64> = self.read_db(|db| {
+            db.value(
                 "SELECT snapshot_id FROM snapshots WHERE run_id = ?1 AND label = 'run' ORDER BY snapshot_id DESC LIMIT 1",
-                [run_id],
-                |r| r.get(0),
+                args![run_id],
             )
-            .optional()?)
         })?;
         match id {
             Some(id) => self.get_snapshot(id),
