@@ -3,7 +3,7 @@
 //!
 //! Modules written over `Db` (`read_db`, `write_db`) run on both databases: experiments, runs,
 //! run loading and search, log-batch and bulk ingest, series reads, the summary pyramid and
-//! snapshots so far.
+//! snapshots, logged models and run inputs so far.
 //! The others still take SQLite's connection (`read`, `write`) and answer on PostgreSQL that they
 //! are not there yet; the team-server issue moves them over one by one.
 

@@ -1,6 +1,6 @@
 //! The store's calls that run on both databases give the same answers on SQLite and on a
 //! PostgreSQL database of the test's own: experiments, runs (numbers, status, tags, heartbeats,
-//! the trash) and run search.
+//! the trash), run search, log-batch and ingest, and series reads.
 
 use super::pg_testing::TestDatabase;
 use super::*;
@@ -8,7 +8,7 @@ use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, RunStatus, UpdateRunExt};
 
 /// A fresh SQLite store, and a PostgreSQL one where a server answers.
-fn stores() -> Vec<(&'static str, Store, tempfile::TempDir, Option<TestDatabase>)> {
+pub(super) fn stores() -> Vec<(&'static str, Store, tempfile::TempDir, Option<TestDatabase>)> {
     let dir = tempfile::tempdir().unwrap();
     let mut out = vec![("sqlite", Store::open(dir.path().join("store")).unwrap(), dir, None)];
     if let Some(pg) = TestDatabase::create("experiments") {
@@ -19,7 +19,7 @@ fn stores() -> Vec<(&'static str, Store, tempfile::TempDir, Option<TestDatabase>
     out
 }
 
-fn tag(k: &str, v: &str) -> KeyValue {
+pub(super) fn tag(k: &str, v: &str) -> KeyValue {
     KeyValue {
         key: k.into(),
         value: v.into(),
@@ -115,7 +115,7 @@ fn experiments_are_made_named_tagged_deleted_and_searched_alike_on_both_database
     }
 }
 
-fn new_run(s: &Store, experiment: &str, name: &str, start: i64) -> String {
+pub(super) fn new_run(s: &Store, experiment: &str, name: &str, start: i64) -> String {
     s.create_run(&CreateRunExt {
         experiment_name: Some(experiment.into()),
         run_name: Some(name.into()),
@@ -346,43 +346,5 @@ fn values_and_series_are_logged_and_read_alike_on_both_databases() {
             .unwrap();
         assert_eq!(zoom.total_points, 101, "{db}");
         assert!(s.run_exists(&run).unwrap(), "{db}");
-    }
-}
-
-#[test]
-fn snapshots_are_recorded_and_read_alike_on_both_databases() {
-    use crate::api::snapshot::{CreateSnapshot, SnapshotFile};
-    for (db, s, _dir, _pg) in stores() {
-        let run = new_run(&s, "snap", "r", 1_000);
-        let hash = "ab".repeat(32);
-        let blob = s.blob_file(&hash).unwrap();
-        std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
-        std::fs::write(&blob, b"print('hi')").unwrap();
-        let file = |path: &str, executable| SnapshotFile {
-            path: path.into(),
-            hash: hash.clone(),
-            size: 11,
-            executable,
-        };
-        let made = s
-            .create_snapshot(&CreateSnapshot {
-                label: "run".into(),
-                run_id: Some(run.clone()),
-                files: vec![file("train.py", false), file("bin/go.sh", true)],
-            })
-            .unwrap();
-        let got = s.run_snapshot(&run).unwrap();
-        assert_eq!(got.snapshot_id, made.snapshot_id, "{db}");
-        let paths: Vec<(&str, bool)> = got.files.iter().map(|f| (f.path.as_str(), f.executable)).collect();
-        assert_eq!(paths, [("bin/go.sh", true), ("train.py", false)], "{db}");
-        assert_eq!(
-            s.get_run(&run).unwrap().properties.get("SnapshotId"),
-            Some(&made.snapshot_id.to_string()),
-            "{db}"
-        );
-        assert!(
-            matches!(s.get_snapshot(made.snapshot_id + 100), Err(StoreError::NotFound(_))),
-            "{db}"
-        );
     }
 }

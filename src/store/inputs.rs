@@ -4,11 +4,10 @@
 use super::experiments::parse_experiment_id;
 use super::logged_models::check_model;
 use super::runs::check_active;
-use super::sql::{Arg, Db};
+use super::sql::{self, Arg, Db, args};
 use super::{Result, Store, StoreError};
 use crate::api::ext::RunDetail;
 use crate::api::models::{Dataset, DatasetInput, DatasetSummary, ModelInput, ModelOutput};
-use rusqlite::params;
 use std::collections::HashMap;
 
 impl Store {
@@ -21,38 +20,43 @@ impl Store {
                 ));
             }
         }
-        self.write(|tx| {
-            check_active(&Db::Sqlite(tx), run_id)?;
-            let exp: i64 = tx.query_row("SELECT experiment_id FROM runs WHERE run_id = ?1", [run_id], |r| r.get(0))?;
-            let mut position: i64 = tx.query_row(
-                "SELECT COALESCE(MAX(position) + 1, 0) FROM run_dataset_inputs WHERE run_id = ?1",
-                [run_id],
-                |r| r.get(0),
-            )?;
+        self.write_db(|tx| {
+            check_active(tx, run_id)?;
+            let exp: i64 = tx
+                .value("SELECT experiment_id FROM runs WHERE run_id = ?1", args![run_id])?
+                .ok_or_else(|| super::runs::not_found(run_id))?;
+            let mut position: i64 = tx
+                .value(
+                    "SELECT COALESCE(MAX(position) + 1, 0) FROM run_dataset_inputs WHERE run_id = ?1",
+                    args![run_id],
+                )?
+                .unwrap_or(0);
             for d in datasets {
                 let ds = &d.dataset;
-                tx.execute(
-                    "INSERT OR IGNORE INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    params![exp, ds.name, ds.digest, ds.source_type, ds.source, ds.schema, ds.profile],
+                tx.exec(
+                    "INSERT INTO datasets (experiment_id, name, digest, source_type, source, schema, profile)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (experiment_id, name, digest) DO NOTHING",
+                    args![exp, ds.name, ds.digest, ds.source_type, ds.source, ds.schema, ds.profile],
                 )?;
-                let id: i64 = tx.query_row(
-                    "SELECT dataset_id FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3",
-                    params![exp, ds.name, ds.digest],
-                    |r| r.get(0),
-                )?;
+                let id: i64 = tx
+                    .value(
+                        "SELECT dataset_id FROM datasets WHERE experiment_id = ?1 AND name = ?2 AND digest = ?3",
+                        args![exp, ds.name, ds.digest],
+                    )?
+                    .ok_or_else(|| StoreError::Internal("the dataset was not recorded".into()))?;
                 let tags = serde_json::to_string(&d.tags).map_err(|e| StoreError::Internal(e.to_string()))?;
-                let added = tx.execute(
-                    "INSERT OR IGNORE INTO run_dataset_inputs (run_id, dataset_id, position, tags) VALUES (?1, ?2, ?3, ?4)",
-                    params![run_id, id, position, tags],
+                let added = tx.exec(
+                    "INSERT INTO run_dataset_inputs (run_id, dataset_id, position, tags) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (run_id, dataset_id) DO NOTHING",
+                    args![run_id, id, position, tags],
                 )?;
                 position += added as i64;
             }
             for m in models {
-                check_model(&Db::Sqlite(tx), &m.model_id)?;
-                tx.execute(
-                    "INSERT OR IGNORE INTO run_model_inputs (run_id, model_id) VALUES (?1, ?2)",
-                    params![run_id, m.model_id],
+                check_model(tx, &m.model_id)?;
+                tx.exec(
+                    "INSERT INTO run_model_inputs (run_id, model_id) VALUES (?1, ?2) ON CONFLICT (run_id, model_id) DO NOTHING",
+                    args![run_id, m.model_id],
                 )?;
             }
             Ok(())
@@ -61,13 +65,14 @@ impl Store {
 
     /// Records logged models as the run's outputs.
     pub fn log_outputs(&self, run_id: &str, models: &[ModelOutput]) -> Result<()> {
-        self.write(|tx| {
-            check_active(&Db::Sqlite(tx), run_id)?;
+        self.write_db(|tx| {
+            check_active(tx, run_id)?;
             for m in models {
-                check_model(&Db::Sqlite(tx), &m.model_id)?;
-                tx.execute(
-                    "INSERT OR IGNORE INTO run_model_outputs (run_id, model_id, step) VALUES (?1, ?2, ?3)",
-                    params![run_id, m.model_id, m.step],
+                check_model(tx, &m.model_id)?;
+                tx.exec(
+                    "INSERT INTO run_model_outputs (run_id, model_id, step) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (run_id, model_id, step) DO NOTHING",
+                    args![run_id, m.model_id, m.step],
                 )?;
             }
             Ok(())
@@ -101,17 +106,19 @@ impl Store {
             .map(|e| parse_experiment_id(e))
             .collect::<Result<Vec<i64>>>()?;
         let marks = vec!["?"; ids.len()].join(",");
-        self.read(|c| {
-            let mut stmt = c.prepare(&format!(
-                "SELECT DISTINCT d.experiment_id, d.name, d.digest, i.tags FROM datasets d
-                 JOIN run_dataset_inputs i ON i.dataset_id = d.dataset_id WHERE d.experiment_id IN ({marks})"
-            ))?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(&ids), |r| {
-                Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
-            })?;
+        let values: Vec<sql::Value> = ids.iter().copied().map(sql::Value::Int).collect();
+        let a: Vec<&dyn Arg> = values.iter().map(|v| v as &dyn Arg).collect();
+        self.read_db(|db| {
+            let rows: Vec<(i64, String, String, String)> = db.rows(
+                &format!(
+                    "SELECT DISTINCT d.experiment_id, d.name, d.digest, i.tags FROM datasets d
+                     JOIN run_dataset_inputs i ON i.dataset_id = d.dataset_id WHERE d.experiment_id IN ({marks})"
+                ),
+                &a,
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
             let mut out = std::collections::BTreeSet::new();
-            for row in rows {
-                let (exp, name, digest, tags) = row?;
+            for (exp, name, digest, tags) in rows {
                 let tags: Vec<crate::api::KeyValue> = serde_json::from_str(&tags).unwrap_or_default();
                 out.insert(DatasetSummary {
                     experiment_id: exp.to_string(),

@@ -4,6 +4,7 @@
 use super::experiments::parse_experiment_id;
 use super::logged_models::load;
 use super::search::{Page, paginate};
+use super::sql::args;
 use super::{Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::models::{LoggedModel, SearchLoggedModels};
@@ -90,17 +91,16 @@ impl Store {
                 "Missing value for required parameter 'experiment_ids'.".into(),
             ));
         }
-        let mut models = self.read(|c| {
+        let mut models = self.read_db(|db| {
             let mut out = Vec::new();
-            let mut stmt = c.prepare(
-                "SELECT model_id FROM logged_models WHERE experiment_id = ?1 AND lifecycle_stage = 'active'",
-            )?;
             for e in &exps {
-                let ids = stmt
-                    .query_map([e], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let ids: Vec<String> = db.rows(
+                    "SELECT model_id FROM logged_models WHERE experiment_id = ?1 AND lifecycle_stage = 'active'",
+                    args![*e],
+                    |r| r.get(0),
+                )?;
                 for id in ids {
-                    out.push(load(c, &id)?);
+                    out.push(load(db, &id)?);
                 }
             }
             Ok(out)

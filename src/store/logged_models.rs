@@ -8,7 +8,6 @@ use super::{Result, Store, StoreError};
 use crate::api::ids::{new_run_id, now_ms};
 use crate::api::models::{CreateLoggedModel, LoggedModel, LoggedModelData, LoggedModelInfo, LoggedModelStatus};
 use crate::api::{KeyValue, Metric};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 fn not_found(model_id: &str) -> StoreError {
     StoreError::NotFound(format!("Logged model with ID '{model_id}' not found."))
@@ -26,35 +25,35 @@ pub(super) fn check_model(db: &Db<'_>, model_id: &str) -> Result<()> {
     }
 }
 
-fn touch(tx: &Transaction, model_id: &str) -> Result<()> {
-    tx.execute(
+fn touch(tx: &Db<'_>, model_id: &str) -> Result<()> {
+    tx.exec(
         "UPDATE logged_models SET last_updated_time = ?2 WHERE model_id = ?1",
-        params![model_id, now_ms()],
+        args![model_id, now_ms()],
     )?;
     Ok(())
 }
 
-fn key_values(conn: &Connection, table: &str, model_id: &str) -> Result<Vec<KeyValue>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT key, value FROM {table} WHERE model_id = ?1 ORDER BY key"
-    ))?;
-    let rows = stmt.query_map([model_id], |r| {
-        Ok(KeyValue {
-            key: r.get(0)?,
-            value: r.get(1)?,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+fn key_values(db: &Db<'_>, table: &str, model_id: &str) -> Result<Vec<KeyValue>> {
+    db.rows(
+        &format!("SELECT key, value FROM {table} WHERE model_id = ?1 ORDER BY key"),
+        args![model_id],
+        |r| {
+            Ok(KeyValue {
+                key: r.get(0)?,
+                value: r.get(1)?,
+            })
+        },
+    )
 }
 
 /// One live logged model with its tags, params and metrics.
-pub(super) fn load(conn: &Connection, model_id: &str) -> Result<LoggedModel> {
+pub(super) fn load(conn: &Db<'_>, model_id: &str) -> Result<LoggedModel> {
     let info = conn
-        .query_row(
+        .row(
             "SELECT model_id, experiment_id, name, artifact_location, creation_time, last_updated_time, status,
                     status_message, model_type, source_run_id
              FROM logged_models WHERE model_id = ?1 AND lifecycle_stage = 'active'",
-            [model_id],
+            args![model_id],
             |r| {
                 let exp: i64 = r.get(1)?;
                 let status: String = r.get(6)?;
@@ -72,15 +71,13 @@ pub(super) fn load(conn: &Connection, model_id: &str) -> Result<LoggedModel> {
                     model_type: r.get(8)?,
                 })
             },
-        )
-        .optional()?
+        )?
         .ok_or_else(|| not_found(model_id))?;
-    let mut stmt = conn.prepare(
+    let metrics = conn.rows(
         "SELECT key, value, timestamp, step, run_id, dataset_name, dataset_digest
          FROM logged_model_metrics WHERE model_id = ?1 ORDER BY key, step, timestamp",
-    )?;
-    let metrics = stmt
-        .query_map([model_id], |r| {
+        args![model_id],
+        |r| {
             Ok(Metric {
                 key: r.get(0)?,
                 value: super::load::value_from_db(r.get(1)?),
@@ -91,8 +88,8 @@ pub(super) fn load(conn: &Connection, model_id: &str) -> Result<LoggedModel> {
                 dataset_digest: r.get(6)?,
                 model_id: Some(model_id.to_string()),
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        },
+    )?;
     Ok(LoggedModel {
         info: LoggedModelInfo {
             tags: key_values(conn, "logged_model_tags", model_id)?,
@@ -132,16 +129,13 @@ pub(super) fn record_model_metrics(tx: &Db<'_>, run_id: &str, metrics: &[Metric]
 
 /// Records on a logged model that a registered model version was made from it, in the
 /// `mlflow.modelVersions` tag MLflow keeps: a JSON list of `{"name": ..., "version": ...}`.
-pub(super) fn note_registered_version(tx: &Transaction, model_id: &str, name: &str, version: i64) -> Result<()> {
-    check_model(&Db::Sqlite(tx), model_id)?;
+pub(super) fn note_registered_version(tx: &Db<'_>, model_id: &str, name: &str, version: i64) -> Result<()> {
+    check_model(tx, model_id)?;
     const KEY: &str = "mlflow.modelVersions";
-    let old: Option<String> = tx
-        .query_row(
-            "SELECT value FROM logged_model_tags WHERE model_id = ?1 AND key = ?2",
-            params![model_id, KEY],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let old: Option<String> = tx.value(
+        "SELECT value FROM logged_model_tags WHERE model_id = ?1 AND key = ?2",
+        args![model_id, KEY],
+    )?;
     // Entries a client wrote itself (MLflow's writes the version as a string) are kept as written.
     let mut entries: Vec<serde_json::Value> = old
         .and_then(|o| serde_json::from_str::<Vec<serde_json::Value>>(&o).ok())
@@ -188,14 +182,12 @@ impl Store {
         let exp = parse_experiment_id(exp_text)?;
         let model_id = format!("m-{}", new_run_id());
         let now = now_ms();
-        self.write(|tx| {
-            let location: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?1",
-                    [exp],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
+        self.write_db(|tx| {
+            let location: Option<(String, String)> = tx.row(
+                "SELECT artifact_location, lifecycle_stage FROM experiments WHERE experiment_id = ?1",
+                args![exp],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
             let (location, stage) =
                 location.ok_or_else(|| StoreError::NotFound(format!("No Experiment with id={exp} exists")))?;
             if stage != "active" {
@@ -204,11 +196,11 @@ impl Store {
                 )));
             }
             let name = req.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(random_name);
-            tx.execute(
+            tx.exec(
                 "INSERT INTO logged_models (model_id, experiment_id, name, artifact_location, creation_time,
                     last_updated_time, status, model_type, source_run_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8)",
-                params![
+                args![
                     model_id,
                     exp,
                     name,
@@ -230,15 +222,15 @@ impl Store {
     }
 
     pub fn get_logged_model(&self, model_id: &str) -> Result<LoggedModel> {
-        self.read(|c| load(c, model_id))
+        self.read_db(|db| load(db, model_id))
     }
 
     pub fn finalize_logged_model(&self, model_id: &str, status: LoggedModelStatus) -> Result<LoggedModel> {
-        self.write(|tx| {
-            check_model(&Db::Sqlite(tx), model_id)?;
-            tx.execute(
+        self.write_db(|tx| {
+            check_model(tx, model_id)?;
+            tx.exec(
                 "UPDATE logged_models SET status = ?2, last_updated_time = ?3 WHERE model_id = ?1",
-                params![model_id, status.db_name(), now_ms()],
+                args![model_id, status.db_name(), now_ms()],
             )?;
             load(tx, model_id)
         })
@@ -246,19 +238,19 @@ impl Store {
 
     /// Marks the model deleted: it is no longer found or listed.
     pub fn delete_logged_model(&self, model_id: &str) -> Result<()> {
-        self.write(|tx| {
-            check_model(&Db::Sqlite(tx), model_id)?;
-            tx.execute(
+        self.write_db(|tx| {
+            check_model(tx, model_id)?;
+            tx.exec(
                 "UPDATE logged_models SET lifecycle_stage = 'deleted', last_updated_time = ?2 WHERE model_id = ?1",
-                params![model_id, now_ms()],
+                args![model_id, now_ms()],
             )?;
             Ok(())
         })
     }
 
     pub fn set_logged_model_tags(&self, model_id: &str, tags: &[KeyValue]) -> Result<()> {
-        self.write(|tx| {
-            check_model(&Db::Sqlite(tx), model_id)?;
+        self.write_db(|tx| {
+            check_model(tx, model_id)?;
             for t in tags {
                 upsert(tx, "logged_model_tags", model_id, t)?;
             }
@@ -267,11 +259,11 @@ impl Store {
     }
 
     pub fn delete_logged_model_tag(&self, model_id: &str, key: &str) -> Result<()> {
-        self.write(|tx| {
-            check_model(&Db::Sqlite(tx), model_id)?;
-            let n = tx.execute(
+        self.write_db(|tx| {
+            check_model(tx, model_id)?;
+            let n = tx.exec(
                 "DELETE FROM logged_model_tags WHERE model_id = ?1 AND key = ?2",
-                params![model_id, key],
+                args![model_id, key],
             )?;
             if n == 0 {
                 return Err(StoreError::NotFound(format!(
@@ -283,8 +275,8 @@ impl Store {
     }
 
     pub fn log_logged_model_params(&self, model_id: &str, params: &[KeyValue]) -> Result<()> {
-        self.write(|tx| {
-            check_model(&Db::Sqlite(tx), model_id)?;
+        self.write_db(|tx| {
+            check_model(tx, model_id)?;
             for p in params {
                 upsert(tx, "logged_model_params", model_id, p)?;
             }
@@ -293,13 +285,13 @@ impl Store {
     }
 }
 
-fn upsert(tx: &Transaction, table: &str, model_id: &str, kv: &KeyValue) -> Result<()> {
-    tx.execute(
+fn upsert(tx: &Db<'_>, table: &str, model_id: &str, kv: &KeyValue) -> Result<()> {
+    tx.exec(
         &format!(
             "INSERT INTO {table} (model_id, key, value) VALUES (?1, ?2, ?3)
              ON CONFLICT (model_id, key) DO UPDATE SET value = excluded.value"
         ),
-        params![model_id, kv.key, kv.value],
+        args![model_id, kv.key, kv.value],
     )?;
     Ok(())
 }

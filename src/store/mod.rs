@@ -112,6 +112,8 @@ impl Store {
 }
 
 #[cfg(test)]
+mod both_databases_models_tests;
+#[cfg(test)]
 mod both_databases_tests;
 #[cfg(test)]
 mod inputs_tests;

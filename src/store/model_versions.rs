@@ -83,7 +83,7 @@ impl Store {
                 set_version_tag(tx, name, version, t)?;
             }
             if let Some(id) = model_id {
-                super::logged_models::note_registered_version(tx, id, name, version)?;
+                super::logged_models::note_registered_version(&super::sql::Db::Sqlite(tx), id, name, version)?;
             }
             load_version(tx, name, version)
         })
