@@ -1,11 +1,9 @@
 //! Where the store's rows live: SQLite's connections (one writer, pooled readers) or a pool of
 //! PostgreSQL connections, and the read and write scopes the store's modules run in.
 //!
-//! Modules written over `Db` (`read_db`, `write_db`) run on both databases: experiments, runs,
-//! run loading and search, log-batch and bulk ingest, series reads, the summary pyramid and
-//! snapshots, logged models and run inputs so far.
-//! The others still take SQLite's connection (`read`, `write`) and answer on PostgreSQL that they
-//! are not there yet; the team-server issue moves them over one by one.
+//! Every module of the store runs over `Db` in `read_db` and `write_db`, on either database.
+//! `read` and `write` hand out SQLite's own connection, for SQLite's migrations and for tests
+//! that look at its files.
 
 use super::sql::{Db, PgConn};
 use super::{Result, Store, StoreError};
@@ -68,7 +66,7 @@ impl Backend {
 }
 
 fn not_yet() -> StoreError {
-    StoreError::Internal("this part of the store does not run on PostgreSQL yet".into())
+    StoreError::Internal("SQLite's own connection was asked of a PostgreSQL store".into())
 }
 
 impl Store {

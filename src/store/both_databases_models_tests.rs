@@ -1,5 +1,6 @@
-//! The store's project snapshots, logged models and run inputs on both databases: the same calls
-//! give the same answers on SQLite and on a PostgreSQL database of the test's own.
+//! The store's project snapshots, logged models, run inputs and the model registry on both
+//! databases: the same calls give the same answers on SQLite and on a PostgreSQL database of the
+//! test's own.
 
 use super::both_databases_tests::{new_run, stores, tag};
 use super::*;
@@ -136,5 +137,75 @@ fn logged_models_and_run_inputs_are_recorded_alike_on_both_databases() {
         assert_eq!(found.len(), 1, "{db}");
         s.delete_logged_model(&id).unwrap();
         assert!(matches!(s.get_logged_model(&id), Err(StoreError::NotFound(_))), "{db}");
+    }
+}
+
+#[test]
+fn the_model_registry_works_alike_on_both_databases() {
+    use crate::api::registry::{CreateModelVersion, RegistrySearch};
+    for (db, s, _dir, _pg) in stores() {
+        let run = new_run(&s, "registry", "r", 1_000);
+        let uri = s.get_run(&run).unwrap().artifact_uri;
+        s.create_registered_model(Some("iris"), &[tag("team", "x")], Some("the iris model"))
+            .unwrap();
+        assert!(
+            matches!(
+                s.create_registered_model(Some("iris"), &[], None),
+                Err(StoreError::AlreadyExists(_))
+            ),
+            "{db}"
+        );
+        let version = |s: &Store| {
+            s.create_model_version(&CreateModelVersion {
+                name: Some("iris".into()),
+                source: Some(format!("{uri}/model")),
+                run_id: Some(run.clone()),
+                tags: vec![tag("stage", "dev")],
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let v1 = version(&s);
+        let v2 = version(&s);
+        assert_eq!((v1.version.as_str(), v2.version.as_str()), ("1", "2"), "{db}");
+        s.set_registered_model_alias("iris", "champion", "1").unwrap();
+        assert_eq!(
+            s.model_version_by_alias("iris", "champion").unwrap().version,
+            "1",
+            "{db}"
+        );
+        s.set_registered_model_tag("iris", &tag("team", "y")).unwrap();
+        let got = s.get_registered_model("iris").unwrap();
+        assert_eq!(got.tags, vec![tag("team", "y")], "{db}");
+        assert_eq!(got.aliases.len(), 1, "{db}");
+        assert_eq!(got.latest_versions.len(), 1, "{db}: the newest of the one stage");
+        assert_eq!(
+            s.get_model_version("iris", "2").unwrap().tags,
+            vec![tag("stage", "dev")],
+            "{db}"
+        );
+        s.rename_registered_model("iris", Some("iris-2")).unwrap();
+        assert_eq!(s.get_model_version("iris-2", "1").unwrap().name, "iris-2", "{db}");
+        let found = s
+            .search_model_versions(&RegistrySearch {
+                filter: format!("run_id = '{run}'"),
+                ..Default::default()
+            })
+            .unwrap()
+            .0;
+        assert_eq!(found.len(), 2, "{db}");
+        let models = s
+            .search_registered_models(&RegistrySearch {
+                filter: "name LIKE 'iris%'".into(),
+                ..Default::default()
+            })
+            .unwrap()
+            .0;
+        assert_eq!(models.len(), 1, "{db}");
+        s.delete_registered_model("iris-2").unwrap();
+        assert!(
+            matches!(s.get_registered_model("iris-2"), Err(StoreError::NotFound(_))),
+            "{db}"
+        );
     }
 }

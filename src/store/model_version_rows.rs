@@ -3,11 +3,11 @@
 
 use super::registry::check_model;
 use super::registry_search::tag_field;
+use super::sql::{Arg, Db, args};
 use super::{Result, StoreError};
 use crate::api::KeyValue;
 use crate::api::registry::ModelVersion;
 use crate::query::{Field, FieldValue, Subject};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// A version as sent (a string), as a number.
 pub(super) fn version_number(text: &str) -> Result<i64> {
@@ -21,33 +21,29 @@ fn version_not_found(name: &str, version: i64) -> StoreError {
 }
 
 /// Fails unless the registered model and its version exist (saying which is missing).
-pub(super) fn check_version(conn: &Connection, name: &str, version: i64) -> Result<()> {
+pub(super) fn check_version(conn: &Db<'_>, name: &str, version: i64) -> Result<()> {
     check_model(conn, name)?;
-    conn.query_row(
+    conn.value::<i64>(
         "SELECT 1 FROM model_versions WHERE name = ?1 AND version = ?2",
-        params![name, version],
-        |_| Ok(()),
-    )
-    .optional()?
+        args![name, version],
+    )?
+    .map(|_| ())
     .ok_or_else(|| version_not_found(name, version))
 }
 
 /// Versions with their tags and aliases (`clause` on `v`), by name and version.
-pub(super) fn load_versions(
-    conn: &Connection,
-    clause: &str,
-    args: &[&dyn rusqlite::ToSql],
-) -> Result<Vec<ModelVersion>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT v.name, v.version, v.creation_time, v.last_updated_time, v.description, v.current_stage, v.source,
-                v.run_id, v.run_link, v.model_id
-         FROM model_versions v WHERE {clause} ORDER BY v.name, v.version"
-    ))?;
-    let mut versions = stmt
-        .query_map(args, |r| {
+pub(super) fn load_versions(conn: &Db<'_>, clause: &str, args: &[&dyn Arg]) -> Result<Vec<ModelVersion>> {
+    let mut versions = conn.rows(
+        &format!(
+            "SELECT v.name, v.version, v.creation_time, v.last_updated_time, v.description, v.current_stage, v.source,
+                    v.run_id, v.run_link, v.model_id
+             FROM model_versions v WHERE {clause} ORDER BY v.name, v.version"
+        ),
+        args,
+        |r| {
             Ok(ModelVersion {
                 name: r.get(0)?,
-                version: r.get::<_, i64>(1)?.to_string(),
+                version: r.get::<i64>(1)?.to_string(),
                 creation_timestamp: r.get(2)?,
                 last_updated_timestamp: r.get(3)?,
                 description: r.get(4)?,
@@ -59,52 +55,61 @@ pub(super) fn load_versions(
                 status: "READY".into(),
                 ..Default::default()
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        },
+    )?;
     let index: std::collections::HashMap<(String, String), usize> = versions
         .iter()
         .enumerate()
         .map(|(i, v)| ((v.name.clone(), v.version.clone()), i))
         .collect();
-    let mut tags = conn.prepare(&format!(
-        "SELECT t.name, t.version, t.key, t.value FROM model_version_tags t
-         JOIN model_versions v ON v.name = t.name AND v.version = t.version WHERE {clause} ORDER BY t.key"
-    ))?;
-    for row in tags.query_map(args, |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?, r.get(3)?))
-    })? {
-        let (name, version, key, value) = row?;
-        if let Some(&i) = index.get(&(name, version.to_string())) {
-            versions[i].tags.push(KeyValue { key, value });
-        }
-    }
-    let mut aliases = conn.prepare(&format!(
-        "SELECT a.name, a.version, a.alias FROM registered_model_aliases a
-         JOIN model_versions v ON v.name = a.name AND v.version = a.version WHERE {clause} ORDER BY a.alias"
-    ))?;
-    for row in aliases.query_map(args, |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)))? {
-        let (name, version, alias) = row?;
-        if let Some(&i) = index.get(&(name, version.to_string())) {
-            versions[i].aliases.push(alias);
-        }
-    }
+    conn.each(
+        &format!(
+            "SELECT t.name, t.version, t.key, t.value FROM model_version_tags t
+             JOIN model_versions v ON v.name = t.name AND v.version = t.version WHERE {clause} ORDER BY t.key"
+        ),
+        args,
+        |r| {
+            let (name, version): (String, i64) = (r.get(0)?, r.get(1)?);
+            if let Some(&i) = index.get(&(name, version.to_string())) {
+                versions[i].tags.push(KeyValue {
+                    key: r.get(2)?,
+                    value: r.get(3)?,
+                });
+            }
+            Ok(())
+        },
+    )?;
+    conn.each(
+        &format!(
+            "SELECT a.name, a.version, a.alias FROM registered_model_aliases a
+             JOIN model_versions v ON v.name = a.name AND v.version = a.version WHERE {clause} ORDER BY a.alias"
+        ),
+        args,
+        |r| {
+            let (name, version): (String, i64) = (r.get(0)?, r.get(1)?);
+            if let Some(&i) = index.get(&(name, version.to_string())) {
+                versions[i].aliases.push(r.get(2)?);
+            }
+            Ok(())
+        },
+    )?;
     Ok(versions)
 }
 
-pub(super) fn load_version(conn: &Connection, name: &str, version: i64) -> Result<ModelVersion> {
+pub(super) fn load_version(conn: &Db<'_>, name: &str, version: i64) -> Result<ModelVersion> {
     check_model(conn, name)?;
-    load_versions(conn, "v.name = ?1 AND v.version = ?2", &[&name, &version])?
+    load_versions(conn, "v.name = ?1 AND v.version = ?2", args![name, version])?
         .pop()
         .ok_or_else(|| version_not_found(name, version))
 }
 
-pub(super) fn storage_location(conn: &Connection, name: &str, version: i64) -> Result<String> {
+pub(super) fn storage_location(conn: &Db<'_>, name: &str, version: i64) -> Result<String> {
     check_version(conn, name, version)?;
-    Ok(conn.query_row(
+    conn.value(
         "SELECT storage_location FROM model_versions WHERE name = ?1 AND version = ?2",
-        params![name, version],
-        |r| r.get(0),
-    )?)
+        args![name, version],
+    )?
+    .ok_or_else(|| version_not_found(name, version))
 }
 
 impl Subject for ModelVersion {

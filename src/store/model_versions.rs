@@ -6,13 +6,13 @@ use super::model_source::{self, ModelUri};
 use super::model_version_rows::{check_version, load_version, load_versions, storage_location, version_number};
 use super::registry::{check_model, checked_name, touch};
 use super::registry_search::{order_clause, page_size, sort_and_page};
+use super::sql::{Db, args};
 use super::{ArtifactPath, Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ids::now_ms;
 use crate::api::models::LoggedModel;
 use crate::api::registry::{CreateModelVersion, ModelVersion, RegistrySearch, canonical_stage};
 use crate::query;
-use rusqlite::{Connection, OptionalExtension, params};
 
 const DEFAULT_VERSIONS_PAGE: i64 = 10_000;
 const MAX_VERSIONS_PAGE: i64 = 200_000;
@@ -40,7 +40,7 @@ impl Store {
                     run_id = run_id.take().or(m.info.source_run_id);
                     Ok(m.info.artifact_uri)
                 }
-                other => self.read(|c| {
+                other => self.read_db(|c| {
                     let (n, v) = resolve_version(c, &other)?;
                     storage_location(c, &n, v)
                 }),
@@ -55,19 +55,20 @@ impl Store {
             run_id = run_id.or(m.info.source_run_id.clone());
         }
         let now = now_ms();
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_model(tx, name)?;
-            let version: i64 = tx.query_row(
-                "UPDATE registered_models SET next_version = next_version + 1, last_updated_time = ?2
-                 WHERE name = ?1 RETURNING next_version - 1",
-                params![name, now],
-                |r| r.get(0),
-            )?;
-            tx.execute(
+            let version: i64 = tx
+                .value(
+                    "UPDATE registered_models SET next_version = next_version + 1, last_updated_time = ?2
+                     WHERE name = ?1 RETURNING next_version - 1",
+                    args![name, now],
+                )?
+                .ok_or_else(|| super::registry::model_not_found(name))?;
+            tx.exec(
                 "INSERT INTO model_versions (name, version, creation_time, last_updated_time, description, source,
                      storage_location, run_id, run_link, model_id)
                  VALUES (?1, ?2, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
+                args![
                     name,
                     version,
                     now,
@@ -83,7 +84,7 @@ impl Store {
                 set_version_tag(tx, name, version, t)?;
             }
             if let Some(id) = model_id {
-                super::logged_models::note_registered_version(&super::sql::Db::Sqlite(tx), id, name, version)?;
+                super::logged_models::note_registered_version(tx, id, name, version)?;
             }
             load_version(tx, name, version)
         })
@@ -122,15 +123,15 @@ impl Store {
 
     pub fn get_model_version(&self, name: &str, version: &str) -> Result<ModelVersion> {
         let version = version_number(version)?;
-        self.read(|c| load_version(c, name, version))
+        self.read_db(|c| load_version(c, name, version))
     }
 
     pub fn update_model_version(&self, name: &str, version: &str, description: Option<&str>) -> Result<ModelVersion> {
         let version = version_number(version)?;
         self.change_version(name, version, |tx, now| {
-            tx.execute(
+            tx.exec(
                 "UPDATE model_versions SET description = ?3, last_updated_time = ?4 WHERE name = ?1 AND version = ?2",
-                params![name, version, description, now],
+                args![name, version, description, now],
             )?;
             Ok(())
         })
@@ -153,15 +154,15 @@ impl Store {
         })?;
         self.change_version(name, version, |tx, now| {
             if archive_existing && matches!(stage, "Staging" | "Production") {
-                tx.execute(
+                tx.exec(
                     "UPDATE model_versions SET current_stage = 'Archived', last_updated_time = ?3
                      WHERE name = ?1 AND current_stage = ?2 AND version != ?4",
-                    params![name, stage, now, version],
+                    args![name, stage, now, version],
                 )?;
             }
-            tx.execute(
+            tx.exec(
                 "UPDATE model_versions SET current_stage = ?3, last_updated_time = ?4 WHERE name = ?1 AND version = ?2",
-                params![name, version, stage, now],
+                args![name, version, stage, now],
             )?;
             Ok(())
         })
@@ -170,12 +171,12 @@ impl Store {
     /// Deletes a version with its tags and the aliases pointing at it; its number is not reused.
     pub fn delete_model_version(&self, name: &str, version: &str) -> Result<()> {
         let version = version_number(version)?;
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_version(tx, name, version)?;
             for table in ["model_version_tags", "registered_model_aliases", "model_versions"] {
-                tx.execute(
+                tx.exec(
                     &format!("DELETE FROM {table} WHERE name = ?1 AND version = ?2"),
-                    params![name, version],
+                    args![name, version],
                 )?;
             }
             touch(tx, name, now_ms())
@@ -191,9 +192,9 @@ impl Store {
     pub fn delete_model_version_tag(&self, name: &str, version: &str, key: &str) -> Result<()> {
         let version = version_number(version)?;
         self.change_version(name, version, |tx, _| {
-            tx.execute(
+            tx.exec(
                 "DELETE FROM model_version_tags WHERE name = ?1 AND version = ?2 AND key = ?3",
-                params![name, version, key],
+                args![name, version, key],
             )?;
             Ok(())
         })
@@ -203,7 +204,7 @@ impl Store {
     /// Where a client downloads the version's files from.
     pub fn model_version_download_uri(&self, name: &str, version: &str) -> Result<String> {
         let version = version_number(version)?;
-        self.read(|c| storage_location(c, name, version))
+        self.read_db(|c| storage_location(c, name, version))
     }
 
     /// A file of a version's, when this server holds its files.
@@ -250,7 +251,7 @@ impl Store {
                 order.push((field.into(), descending));
             }
         }
-        let mut versions = self.read(|c| load_versions(c, "1 = 1", &[]))?;
+        let mut versions = self.read_db(|c| load_versions(c, "1 = 1", args![]))?;
         versions.retain(|v| expr.matches(v));
         sort_and_page(versions, &order, limit, q.page_token.as_deref())
     }
@@ -260,15 +261,15 @@ impl Store {
         &self,
         name: &str,
         version: i64,
-        change: impl FnOnce(&rusqlite::Transaction, i64) -> Result<()>,
+        change: impl FnOnce(&Db<'_>, i64) -> Result<()>,
     ) -> Result<ModelVersion> {
         let now = now_ms();
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_version(tx, name, version)?;
             change(tx, now)?;
-            tx.execute(
+            tx.exec(
                 "UPDATE model_versions SET last_updated_time = ?3 WHERE name = ?1 AND version = ?2",
-                params![name, version, now],
+                args![name, version, now],
             )?;
             touch(tx, name, now)?;
             load_version(tx, name, version)
@@ -283,25 +284,23 @@ fn not_here(name: &str, version: &str, location: &str) -> StoreError {
 }
 
 /// The version a `models:/name/...` URI names.
-fn resolve_version(conn: &Connection, uri: &ModelUri) -> Result<(String, i64)> {
+fn resolve_version(conn: &Db<'_>, uri: &ModelUri) -> Result<(String, i64)> {
     let (name, version) = match uri {
         ModelUri::Version(n, v) => (n.clone(), Some(*v)),
         ModelUri::Alias(n, a) => (
             n.clone(),
-            conn.query_row(
+            conn.value(
                 "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-                params![n, a],
-                |r| r.get(0),
-            )
-            .optional()?,
+                args![n, a],
+            )?,
         ),
         ModelUri::Latest(n, stage) => (
             n.clone(),
-            conn.query_row(
-                "SELECT MAX(version) FROM model_versions WHERE name = ?1 AND (?2 IS NULL OR current_stage = ?2)",
-                params![n, stage],
-                |r| r.get(0),
-            )?,
+            conn.value::<Option<i64>>(
+                "SELECT MAX(version) FROM model_versions WHERE name = ?1 AND (CAST(?2 AS TEXT) IS NULL OR current_stage = ?2)",
+                args![n, stage],
+            )?
+            .flatten(),
         ),
         ModelUri::LoggedModel(id) => return Err(StoreError::Invalid(format!("'{id}' is a logged model"))),
     };
@@ -311,12 +310,12 @@ fn resolve_version(conn: &Connection, uri: &ModelUri) -> Result<(String, i64)> {
     Ok((name, version))
 }
 
-fn set_version_tag(tx: &rusqlite::Transaction, name: &str, version: i64, tag: &KeyValue) -> Result<()> {
+fn set_version_tag(tx: &Db<'_>, name: &str, version: i64, tag: &KeyValue) -> Result<()> {
     checked_name(Some(&tag.key), "key")?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO model_version_tags (name, version, key, value) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (name, version, key) DO UPDATE SET value = excluded.value",
-        params![name, version, tag.key, tag.value],
+        args![name, version, tag.key, tag.value],
     )?;
     Ok(())
 }

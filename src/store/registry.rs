@@ -3,12 +3,12 @@
 
 use super::model_version_rows::{check_version, load_version, load_versions, version_number};
 use super::registry_search::{order_clause, page_size, sort_and_page, tag_field};
+use super::sql::{Arg, Db, args};
 use super::{Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ids::now_ms;
 use crate::api::registry::{ModelVersion, RegisteredModel, RegisteredModelAlias, RegistrySearch};
 use crate::query::{self, Field, FieldValue, Subject};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 /// Search pages: MLflow's default and largest.
 const DEFAULT_MODELS_PAGE: i64 = 100;
@@ -32,62 +32,74 @@ pub(super) fn checked_name<'a>(name: Option<&'a str>, field: &str) -> Result<&'a
 }
 
 /// Fails unless the registered model exists.
-pub(super) fn check_model(conn: &Connection, name: &str) -> Result<()> {
-    conn.query_row("SELECT 1 FROM registered_models WHERE name = ?1", [name], |_| Ok(()))
-        .optional()?
+pub(super) fn check_model(conn: &Db<'_>, name: &str) -> Result<()> {
+    conn.value::<i64>("SELECT 1 FROM registered_models WHERE name = ?1", args![name])?
+        .map(|_| ())
         .ok_or_else(|| model_not_found(name))
 }
 
 /// Marks the registered model as changed now.
-pub(super) fn touch(tx: &Transaction, name: &str, now: i64) -> Result<()> {
-    tx.execute(
+pub(super) fn touch(tx: &Db<'_>, name: &str, now: i64) -> Result<()> {
+    tx.exec(
         "UPDATE registered_models SET last_updated_time = ?2 WHERE name = ?1",
-        params![name, now],
+        args![name, now],
     )?;
     Ok(())
 }
 
 /// Registered models with their tags, aliases and latest version per stage (`clause` on `m`).
-fn load_models(conn: &Connection, clause: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<RegisteredModel>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT m.name, m.creation_time, m.last_updated_time, m.description FROM registered_models m WHERE {clause}"
-    ))?;
-    let mut models = stmt
-        .query_map(args, |r| {
+fn load_models(conn: &Db<'_>, clause: &str, args: &[&dyn Arg]) -> Result<Vec<RegisteredModel>> {
+    let mut models = conn.rows(
+        &format!(
+            "SELECT m.name, m.creation_time, m.last_updated_time, m.description FROM registered_models m WHERE {clause}"
+        ),
+        args,
+        |r| {
             Ok(RegisteredModel {
                 name: r.get(0)?,
                 creation_timestamp: r.get(1)?,
                 last_updated_timestamp: r.get(2)?,
-                description: r.get::<_, Option<String>>(3)?.filter(|d| !d.is_empty()),
+                description: r.get::<Option<String>>(3)?.filter(|d| !d.is_empty()),
                 ..Default::default()
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        },
+    )?;
     let index: std::collections::HashMap<String, usize> =
         models.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
-    let mut tags = conn.prepare(&format!(
-        "SELECT t.name, t.key, t.value FROM registered_model_tags t JOIN registered_models m ON m.name = t.name
-         WHERE {clause} ORDER BY t.name, t.key"
-    ))?;
-    for row in tags.query_map(args, |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))? {
-        let (name, key, value) = row?;
-        if let Some(&i) = index.get(&name) {
-            models[i].tags.push(KeyValue { key, value });
-        }
-    }
-    let mut aliases = conn.prepare(&format!(
-        "SELECT a.name, a.alias, a.version FROM registered_model_aliases a JOIN registered_models m ON m.name = a.name
-         WHERE {clause} ORDER BY a.name, a.alias"
-    ))?;
-    for row in aliases.query_map(args, |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get::<_, i64>(2)?)))? {
-        let (name, alias, version) = row?;
-        if let Some(&i) = index.get(&name) {
-            models[i].aliases.push(RegisteredModelAlias {
-                alias,
-                version: version.to_string(),
-            });
-        }
-    }
+    conn.each(
+        &format!(
+            "SELECT t.name, t.key, t.value FROM registered_model_tags t JOIN registered_models m ON m.name = t.name
+             WHERE {clause} ORDER BY t.name, t.key"
+        ),
+        args,
+        |r| {
+            let name: String = r.get(0)?;
+            if let Some(&i) = index.get(&name) {
+                models[i].tags.push(KeyValue {
+                    key: r.get(1)?,
+                    value: r.get(2)?,
+                });
+            }
+            Ok(())
+        },
+    )?;
+    conn.each(
+        &format!(
+            "SELECT a.name, a.alias, a.version FROM registered_model_aliases a JOIN registered_models m ON m.name = a.name
+             WHERE {clause} ORDER BY a.name, a.alias"
+        ),
+        args,
+        |r| {
+            let name: String = r.get(0)?;
+            if let Some(&i) = index.get(&name) {
+                models[i].aliases.push(RegisteredModelAlias {
+                    alias: r.get(1)?,
+                    version: r.get::<i64>(2)?.to_string(),
+                });
+            }
+            Ok(())
+        },
+    )?;
     let latest = load_versions(
         conn,
         &format!(
@@ -104,8 +116,8 @@ fn load_models(conn: &Connection, clause: &str, args: &[&dyn rusqlite::ToSql]) -
     Ok(models)
 }
 
-fn load_model(conn: &Connection, name: &str) -> Result<RegisteredModel> {
-    load_models(conn, "m.name = ?1", &[&name])?
+fn load_model(conn: &Db<'_>, name: &str) -> Result<RegisteredModel> {
+    load_models(conn, "m.name = ?1", args![name])?
         .pop()
         .ok_or_else(|| model_not_found(name))
 }
@@ -134,11 +146,11 @@ impl Store {
     ) -> Result<RegisteredModel> {
         let name = checked_name(name, "name")?;
         let now = now_ms();
-        self.write(|tx| {
-            let added = tx.execute(
-                "INSERT OR IGNORE INTO registered_models (name, creation_time, last_updated_time, description)
-                 VALUES (?1, ?2, ?2, ?3)",
-                params![name, now, description],
+        self.write_db(|tx| {
+            let added = tx.exec(
+                "INSERT INTO registered_models (name, creation_time, last_updated_time, description)
+                 VALUES (?1, ?2, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+                args![name, now, description],
             )?;
             if added == 0 {
                 return Err(StoreError::AlreadyExists(format!(
@@ -154,15 +166,15 @@ impl Store {
 
     pub fn get_registered_model(&self, name: &str) -> Result<RegisteredModel> {
         let name = checked_name(Some(name), "name")?;
-        self.read(|c| load_model(c, name))
+        self.read_db(|c| load_model(c, name))
     }
 
     pub fn update_registered_model(&self, name: &str, description: Option<&str>) -> Result<RegisteredModel> {
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_model(tx, name)?;
-            tx.execute(
+            tx.exec(
                 "UPDATE registered_models SET description = ?2, last_updated_time = ?3 WHERE name = ?1",
-                params![name, description, now_ms()],
+                args![name, description, now_ms()],
             )?;
             load_model(tx, name)
         })
@@ -171,7 +183,7 @@ impl Store {
     /// Renames the model with its versions, tags and aliases.
     pub fn rename_registered_model(&self, name: &str, new_name: Option<&str>) -> Result<RegisteredModel> {
         let new_name = checked_name(new_name, "new_name")?;
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_model(tx, name)?;
             if name != new_name && check_model(tx, new_name).is_ok() {
                 return Err(StoreError::AlreadyExists(format!(
@@ -185,9 +197,9 @@ impl Store {
                 "model_versions",
                 "model_version_tags",
             ] {
-                tx.execute(
+                tx.exec(
                     &format!("UPDATE {table} SET name = ?2 WHERE name = ?1"),
-                    params![name, new_name],
+                    args![name, new_name],
                 )?;
             }
             touch(tx, new_name, now_ms())?;
@@ -197,7 +209,7 @@ impl Store {
 
     /// Deletes the model and everything of it: versions, tags, aliases.
     pub fn delete_registered_model(&self, name: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_model(tx, name)?;
             for table in [
                 "model_version_tags",
@@ -206,14 +218,14 @@ impl Store {
                 "registered_model_tags",
                 "registered_models",
             ] {
-                tx.execute(&format!("DELETE FROM {table} WHERE name = ?1"), [name])?;
+                tx.exec(&format!("DELETE FROM {table} WHERE name = ?1"), args![name])?;
             }
             Ok(())
         })
     }
 
     pub fn set_registered_model_tag(&self, name: &str, tag: &KeyValue) -> Result<()> {
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_model(tx, name)?;
             set_tag(tx, name, tag)?;
             touch(tx, name, now_ms())
@@ -221,11 +233,11 @@ impl Store {
     }
 
     pub fn delete_registered_model_tag(&self, name: &str, key: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_model(tx, name)?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM registered_model_tags WHERE name = ?1 AND key = ?2",
-                params![name, key],
+                args![name, key],
             )?;
             touch(tx, name, now_ms())
         })
@@ -235,38 +247,36 @@ impl Store {
     pub fn set_registered_model_alias(&self, name: &str, alias: &str, version: &str) -> Result<()> {
         check_alias(alias)?;
         let version = version_number(version)?;
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_version(tx, name, version)?;
-            tx.execute(
+            tx.exec(
                 "INSERT INTO registered_model_aliases (name, alias, version) VALUES (?1, ?2, ?3)
                  ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version",
-                params![name, alias, version],
+                args![name, alias, version],
             )?;
             touch(tx, name, now_ms())
         })
     }
 
     pub fn delete_registered_model_alias(&self, name: &str, alias: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write_db(|tx| {
             check_model(tx, name)?;
-            tx.execute(
+            tx.exec(
                 "DELETE FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-                params![name, alias],
+                args![name, alias],
             )?;
             touch(tx, name, now_ms())
         })
     }
 
     pub fn model_version_by_alias(&self, name: &str, alias: &str) -> Result<ModelVersion> {
-        self.read(|c| {
+        self.read_db(|c| {
             check_model(c, name)?;
             let version: i64 = c
-                .query_row(
+                .value(
                     "SELECT version FROM registered_model_aliases WHERE name = ?1 AND alias = ?2",
-                    params![name, alias],
-                    |r| r.get(0),
-                )
-                .optional()?
+                    args![name, alias],
+                )?
                 .ok_or_else(|| StoreError::NotFound(format!("Registered model alias {alias} not found.")))?;
             load_version(c, name, version)
         })
@@ -304,18 +314,18 @@ impl Store {
         if !order.iter().any(|(f, _)| f == "name") {
             order.push(("name".into(), false));
         }
-        let mut models = self.read(|c| load_models(c, "1 = 1", &[]))?;
+        let mut models = self.read_db(|c| load_models(c, "1 = 1", args![]))?;
         models.retain(|m| expr.matches(m));
         sort_and_page(models, &order, limit, q.page_token.as_deref())
     }
 }
 
-fn set_tag(tx: &Transaction, name: &str, tag: &KeyValue) -> Result<()> {
+fn set_tag(tx: &Db<'_>, name: &str, tag: &KeyValue) -> Result<()> {
     checked_name(Some(&tag.key), "key")?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO registered_model_tags (name, key, value) VALUES (?1, ?2, ?3)
          ON CONFLICT (name, key) DO UPDATE SET value = excluded.value",
-        params![name, tag.key, tag.value],
+        args![name, tag.key, tag.value],
     )?;
     Ok(())
 }
