@@ -42,12 +42,21 @@ pub enum Output {
 pub enum Command {
     /// Open the workbench window (also what no subcommand does).
     Ui,
-    /// Serve the history API (MLflow REST 2.0 and our extensions) over the store folder.
+    /// Serve the history API (MLflow REST 2.0 and our extensions) over the store folder, or over a
+    /// team database with --database.
     Serve {
         #[arg(long, default_value = "127.0.0.1")]
         host: String,
         #[arg(long, default_value_t = 5000)]
         port: u16,
+        /// A PostgreSQL database for the runs (postgres://USER@HOST:PORT/DB), shared by every
+        /// server given the same one; without it, the store folder's SQLite.
+        #[arg(long, env = "RUNHISTORY_DATABASE")]
+        database: Option<String>,
+        /// Where a --database server keeps artifacts, snapshots and models: file:///folder, a
+        /// folder every server over the database sees (default: the store folder).
+        #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
+        artifacts: Option<String>,
     },
     /// List runs, newest first.
     List {

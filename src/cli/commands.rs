@@ -10,14 +10,88 @@ use crate::server::{AppState, serve as serve_http};
 use crate::store::Store;
 use serde_json::Value;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> {
-    let store = Store::open(&cli.store).map_err(|source| crate::connect::ConnectError::Store {
-        dir: cli.store.clone(),
-        source,
-    })?;
+/// Where a server keeps its rows: the store folder's SQLite, or a team database with its files in
+/// a folder every server over it sees.
+pub enum Rows {
+    Folder(PathBuf),
+    Postgres { url: String, files: PathBuf },
+}
+
+impl Rows {
+    /// From `--database` and `--artifacts` (or their environment variables) and `--store`.
+    pub fn of(database: Option<&str>, artifacts: Option<&str>, store: &Path) -> Result<Rows, CliError> {
+        let files = match artifacts.map(str::trim).filter(|a| !a.is_empty()) {
+            None => store.to_path_buf(),
+            Some(a) => match a.strip_prefix("file://") {
+                Some(path) if path.starts_with('/') => PathBuf::from(path),
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "--artifacts takes file:///absolute/folder (a folder every server sees); got '{a}'"
+                    )));
+                }
+            },
+        };
+        match database.map(str::trim).filter(|d| !d.is_empty()) {
+            None if artifacts.is_some_and(|a| !a.trim().is_empty()) => Err(CliError::Usage(
+                "--artifacts goes with --database: a store folder keeps its own files (use --store)".into(),
+            )),
+            None => Ok(Rows::Folder(files)),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Ok(Rows::Postgres {
+                url: url.to_string(),
+                files,
+            }),
+            Some(other) => Err(CliError::Usage(format!(
+                "--database takes a PostgreSQL URL (postgres://USER@HOST:PORT/DB); got '{}'",
+                other.split('@').next_back().unwrap_or(other)
+            ))),
+        }
+    }
+
+    fn open(&self) -> Result<Store, CliError> {
+        match self {
+            Rows::Folder(dir) => Store::open(dir).map_err(|source| {
+                CliError::from(crate::connect::ConnectError::Store {
+                    dir: dir.clone(),
+                    source,
+                })
+            }),
+            Rows::Postgres { url, files } => Store::open_postgres(url, files)
+                .map_err(|e| CliError::Usage(format!("cannot open the database {}: {e}", without_password(url)))),
+        }
+    }
+
+    /// What the server says it serves, with no password in it.
+    fn describe(&self) -> String {
+        match self {
+            Rows::Folder(dir) => format!("the store {}", dir.display()),
+            Rows::Postgres { url, files } => {
+                format!(
+                    "the database {} with files in {}",
+                    without_password(url),
+                    files.display()
+                )
+            }
+        }
+    }
+}
+
+/// A database URL as it may be shown: `postgres://user:secret@host/db` as `postgres://user@host/db`.
+fn without_password(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => {
+            let (who, place) = rest.rsplit_once('@').unwrap_or(("", rest));
+            let user = who.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{place}")
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16) -> Result<(), CliError> {
+    let store = rows.open()?;
     let token = token_or_env(cli.token.clone()).filter(|t| !t.is_empty());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("history-server")
@@ -31,7 +105,11 @@ pub fn serve(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> {
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::io("cannot read the listening address", e))?;
-        println!("Listening on http://{addr}");
+        // The first line is the address, which scripts and tests read; one that reads no further
+        // (and closes the pipe) must not stop the server.
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "Listening on http://{addr}");
+        let _ = writeln!(out, "Serving {}", rows.describe());
         let _ = std::io::stdout().flush();
         let state = AppState {
             store: Arc::new(store),

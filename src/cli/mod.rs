@@ -99,8 +99,15 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         None | Some(Command::Ui) => return open_workbench(cli.source(&cli.store, true), Opening::AsBefore),
         Some(c) => c,
     };
-    if let Command::Serve { host, port } = command {
-        return commands::serve(&cli, host, *port).map(|_| 0);
+    if let Command::Serve {
+        host,
+        port,
+        database,
+        artifacts,
+    } = command
+    {
+        let rows = commands::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?;
+        return commands::serve(&cli, &rows, host, *port).map(|_| 0);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -96,6 +96,15 @@ pub(super) fn create_in(db: &Db<'_>, name: &str, artifact_location: Option<&str>
             args![name, now],
         )?
         .ok_or_else(|| StoreError::Internal("the new experiment has no id".into()))?;
+    place(db, id, artifact_location)?;
+    for t in tags {
+        put_tag(db, id, t)?;
+    }
+    Ok(id)
+}
+
+/// Where an experiment's artifacts go: as given, or under the server's own root.
+fn place(db: &Db<'_>, id: i64, artifact_location: Option<&str>) -> Result<()> {
     let location = match artifact_location.filter(|l| !l.is_empty()) {
         Some(l) => l.to_string(),
         None => format!("mlflow-artifacts:/{id}"),
@@ -104,10 +113,27 @@ pub(super) fn create_in(db: &Db<'_>, name: &str, artifact_location: Option<&str>
         "UPDATE experiments SET artifact_location = ?1 WHERE experiment_id = ?2",
         args![location, id],
     )?;
-    for t in tags {
-        put_tag(db, id, t)?;
+    Ok(())
+}
+
+/// The experiment with this name, made when there is none. Safe when servers over one database
+/// make the same one at once: the one that loses finds the winner's.
+pub(super) fn ensure_in(db: &Db<'_>, name: &str) -> Result<i64> {
+    validate_name(name)?;
+    let made: Option<i64> = db.value(
+        "INSERT INTO experiments (name, artifact_location, creation_time, last_update_time)
+         VALUES (?1, '', ?2, ?2) ON CONFLICT (name) DO NOTHING RETURNING experiment_id",
+        args![name, now_ms()],
+    )?;
+    match made {
+        Some(id) => {
+            place(db, id, None)?;
+            Ok(id)
+        }
+        None => db
+            .value("SELECT experiment_id FROM experiments WHERE name = ?1", args![name])?
+            .ok_or_else(|| StoreError::Internal(format!("experiment '{name}' was neither made nor found"))),
     }
-    Ok(id)
 }
 
 fn put_tag(db: &Db<'_>, id: i64, t: &KeyValue) -> Result<()> {
@@ -173,14 +199,7 @@ impl Store {
 
     /// The experiment with this name, created when there is none.
     pub fn ensure_experiment(&self, name: &str) -> Result<String> {
-        self.write_db(|db| {
-            let found: Option<i64> = db.value("SELECT experiment_id FROM experiments WHERE name = ?1", args![name])?;
-            match found {
-                Some(id) => Ok(id),
-                None => create_in(db, name, None, &[]),
-            }
-        })
-        .map(|id| id.to_string())
+        self.write_db(|db| ensure_in(db, name)).map(|id| id.to_string())
     }
 
     fn set_experiment_stage(&self, id: &str, stage: &str) -> Result<()> {

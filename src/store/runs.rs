@@ -2,7 +2,7 @@
 
 use super::experiments::{get_in as get_experiment_in, parse_experiment_id};
 use super::load::load_runs;
-use super::sql::{Db, args};
+use super::sql::{Db, Dialect, args};
 use super::{Result, Store, StoreError};
 use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, RunDetail, RunStatus, UpdateRunExt};
@@ -87,17 +87,18 @@ impl Store {
         self.write_db(|tx| {
             let exp_id = match (&req.experiment_id, &req.experiment_name) {
                 (Some(id), _) => parse_experiment_id(id)?,
-                (None, Some(name)) => {
-                    let found: Option<i64> =
-                        tx.value("SELECT experiment_id FROM experiments WHERE name = ?1", args![name])?;
-                    match found {
-                        Some(id) => id,
-                        None => super::experiments::create_in(tx, name, None, &[])?,
-                    }
-                }
+                (None, Some(name)) => super::experiments::ensure_in(tx, name)?,
                 (None, None) => 0,
             };
             let experiment = get_experiment_in(tx, exp_id)?;
+            if tx.dialect() == Dialect::Postgres {
+                // Servers over one database number runs one at a time per experiment, gapless:
+                // the experiment's row is held until this run is in.
+                tx.exec(
+                    "SELECT 1 FROM experiments WHERE experiment_id = ?1 FOR UPDATE",
+                    args![exp_id],
+                )?;
+            }
             if experiment.lifecycle_stage != "active" {
                 return Err(StoreError::Invalid(format!(
                     "The experiment {exp_id} must be in the 'active' state. Current state is {}.",

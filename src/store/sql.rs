@@ -269,7 +269,10 @@ impl From<postgres::Error> for StoreError {
                     "The database cannot take this now ({e}): nothing was written. Retry."
                 ))
             }
-            _ => StoreError::Internal(format!("database error: {e}")),
+            _ => StoreError::Internal(match e.as_db_error() {
+                Some(db) => format!("database error: {} ({})", db.message(), db.code().code()),
+                None => format!("database error: {e}"),
+            }),
         }
     }
 }
