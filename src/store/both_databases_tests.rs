@@ -348,3 +348,26 @@ fn values_and_series_are_logged_and_read_alike_on_both_databases() {
         assert!(s.run_exists(&run).unwrap(), "{db}");
     }
 }
+
+#[test]
+fn on_postgres_one_server_sweeps_lost_runs_at_a_time() {
+    let Some(pg) = TestDatabase::create("sweep") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open_postgres(pg.url(), dir.path()).unwrap();
+    let run = new_run(&s, "sweep", "r", 1_000);
+    s.heartbeat(&run, Some(1.0)).unwrap();
+    let late = s.get_run(&run).unwrap().heartbeat_time.unwrap() + 10_000;
+    // Another server holding the sweep.
+    let mut other = postgres::Client::connect(pg.url(), postgres::NoTls).unwrap();
+    other.batch_execute("SELECT pg_advisory_lock(7470002)").unwrap();
+    assert!(
+        s.sweep_lost_runs(late).unwrap().is_empty(),
+        "left to the server sweeping"
+    );
+    assert_eq!(s.get_run(&run).unwrap().status, RunStatus::Running);
+    other.batch_execute("SELECT pg_advisory_unlock(7470002)").unwrap();
+    assert_eq!(s.sweep_lost_runs(late).unwrap(), vec![run.clone()]);
+    assert_eq!(s.get_run(&run).unwrap().status, RunStatus::Lost);
+}
