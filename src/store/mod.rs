@@ -25,6 +25,7 @@ mod search;
 mod snapshots;
 pub mod spool;
 pub mod sql;
+mod sql_pg;
 
 pub use artifacts::{ArtifactPath, safe_segments as safe_artifact_segments};
 pub use metrics::XAxis;
@@ -123,5 +124,7 @@ mod pyramid_tests;
 mod registry_tests;
 #[cfg(test)]
 mod search_tests;
+#[cfg(test)]
+mod sql_tests;
 #[cfg(test)]
 mod tests;

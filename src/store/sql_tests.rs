@@ -1,0 +1,80 @@
+//! The SQL layer on both databases: placeholders, and the same statements and reads giving the
+//! same answers on SQLite and on a PostgreSQL database of the test's own.
+
+use super::StoreError;
+use super::sql::*;
+use super::sql_pg::postgres_placeholders;
+use std::cell::RefCell;
+
+#[test]
+fn placeholders_become_numbered_outside_quotes() {
+    assert_eq!(
+        postgres_placeholders("SELECT a FROM t WHERE b = ?1 AND c = ?12 AND d = '?' AND \"e?\" = ?"),
+        "SELECT a FROM t WHERE b = $1 AND c = $12 AND d = '?' AND \"e?\" = $1"
+    );
+    assert_eq!(
+        postgres_placeholders("VALUES (?, ?, 'it''s ?')"),
+        "VALUES ($1, $2, 'it''s ?')"
+    );
+}
+
+/// The same statements and reads give the same answers on both databases.
+fn round_trip(db: &Db<'_>) {
+    db.exec(
+        "CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT NOT NULL, score DOUBLE PRECISION, note TEXT)",
+        args![],
+    )
+    .unwrap();
+    for (id, name, score) in [(1i64, "a", Some(0.5)), (2, "b", None), (3, "c'?", Some(-1e300))] {
+        let n = db
+            .exec(
+                "INSERT INTO t (id, name, score, note) VALUES (?1, ?2, ?3, ?4)",
+                args![id, name, score, None::<String>],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+    let rows: Vec<(i64, String, Option<f64>, Option<String>)> = db
+        .rows(
+            "SELECT id, name, score, note FROM t WHERE id >= ?1 ORDER BY id",
+            args![2i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![(2, "b".into(), None, None), (3, "c'?".into(), Some(-1e300), None)]
+    );
+    let count: Option<i64> = db.value("SELECT COUNT(*) FROM t", args![]).unwrap();
+    assert_eq!(count, Some(3));
+    let one: Option<i64> = db.value("SELECT 1 FROM t WHERE id = ?1", args![1i64]).unwrap();
+    assert_eq!(one, Some(1), "a literal reads as an integer on both");
+    let none: Option<String> = db.value("SELECT name FROM t WHERE id = ?1", args![99i64]).unwrap();
+    assert_eq!(none, None);
+    let changed = db
+        .exec(
+            "INSERT INTO t (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            args![1i64, "renamed"],
+        )
+        .unwrap();
+    assert_eq!(changed, 1);
+    let name: Option<String> = db.value("SELECT name FROM t WHERE id = 1", args![]).unwrap();
+    assert_eq!(name.as_deref(), Some("renamed"));
+    let wrong = db.value::<i64>("SELECT name FROM t WHERE id = 1", args![]);
+    assert!(matches!(wrong, Err(StoreError::Internal(m)) if m.contains("expected an integer")));
+}
+
+#[test]
+fn statements_and_rows_read_alike_on_sqlite() {
+    let conn = rusqlite::Connection::open_in_memory().unwrap();
+    round_trip(&Db::Sqlite(&conn));
+}
+
+#[test]
+fn statements_and_rows_read_alike_on_postgres() {
+    let Some(pg) = super::pg_testing::TestDatabase::create("sql_round_trip") else {
+        return;
+    };
+    let mut conn = PgConn::connect(pg.url()).unwrap();
+    round_trip(&Db::Postgres(RefCell::new(&mut conn)));
+}
