@@ -13,9 +13,9 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_runhistory"))
-}
+mod common;
+
+use common::bin;
 
 fn run_ok(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
@@ -247,16 +247,8 @@ fn compare_marks_differences() {
 #[test]
 fn serve_prints_its_address_and_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = bin()
-        .args(["serve", "--port", "0", "--store"])
-        .arg(dir.path().join("s"))
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    assert!(line.starts_with("Listening on http://127.0.0.1:"), "{line}");
-    let url = line.trim().trim_start_matches("Listening on ").to_string();
+    let store = dir.path().join("s");
+    let (mut child, url, _) = common::serve(&["--store".as_ref(), store.as_os_str()]);
     let body = reqwest::blocking::get(format!("{url}/health")).unwrap().text().unwrap();
     child.kill().unwrap();
     let _ = child.wait();

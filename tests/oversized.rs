@@ -9,8 +9,8 @@
 )]
 
 use futures_util::stream;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+
+mod common;
 
 fn peak_rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -38,17 +38,8 @@ fn bytes_of(byte: u8) -> axum::body::Bytes {
 #[test]
 fn oversized_bodies_are_refused_while_streaming_and_memory_stays_flat() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_runhistory"))
-        .args(["serve", "--port", "0", "--store"])
-        .arg(dir.path().join("store"))
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line.trim().trim_start_matches("Listening on ").to_string();
+    let store = dir.path().join("store");
+    let (mut server, url, _) = common::serve(&["--store".as_ref(), store.as_os_str()]);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = reqwest::Client::new();
     let (status, run) = rt.block_on(async {

@@ -8,15 +8,14 @@
     reason = "a test stops at its first failure"
 )]
 
+mod common;
+
+use common::{bin, serve};
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::HistoryClient;
 use runhistory::store::pg_testing::TestDatabase;
 use std::io::BufRead;
-use std::process::{Child, Command, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_runhistory"))
-}
+use std::process::Child;
 
 /// A replica over the database, and its URL; killed when dropped.
 struct Replica {
@@ -32,18 +31,13 @@ impl Drop for Replica {
 }
 
 fn replica(database: &str, files: &std::path::Path) -> Replica {
-    let mut child = bin()
-        .args(["serve", "--port", "0", "--database", database, "--artifacts"])
-        .arg(format!("file://{}", files.display()))
-        .env_remove("RUNHISTORY_SERVER")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    assert!(line.starts_with("Listening on http://"), "{line}");
-    let url = line.trim().trim_start_matches("Listening on ").to_string();
+    let artifacts = format!("file://{}", files.display());
+    let (child, url, mut out) = serve(&[
+        "--database".as_ref(),
+        database.as_ref(),
+        "--artifacts".as_ref(),
+        artifacts.as_ref(),
+    ]);
     let mut said = String::new();
     out.read_line(&mut said).unwrap();
     assert!(said.starts_with("Serving the database postgres://"), "{said}");

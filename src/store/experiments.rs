@@ -11,40 +11,42 @@ use crate::query::{self, Field, FieldValue, Subject};
 const MAX_NAME_LEN: usize = 500;
 const MAX_TAG_VALUE_LEN: usize = 5000;
 
-/// The experiments a query selects (its first six columns as `SELECT` has them), with their tags.
-fn experiments_where(db: &Db<'_>, tail: &str, a: &[&dyn super::sql::Arg]) -> Result<Vec<Experiment>> {
-    let heads = db.rows(&format!("{SELECT} {tail}"), a, |r| {
-        Ok((
-            r.get::<i64>(0)?,
-            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?),
-        ))
+/// The experiments `condition` selects (over `experiments`), by id, with their tags: one query
+/// for the experiments and one for all their tags.
+fn experiments_where(db: &Db<'_>, condition: &str, a: &[&dyn super::sql::Arg]) -> Result<Vec<Experiment>> {
+    let mut experiments = db.rows(&format!("{SELECT} WHERE {condition} ORDER BY experiment_id"), a, |r| {
+        Ok(Experiment {
+            experiment_id: r.get::<i64>(0)?.to_string(),
+            name: r.get(1)?,
+            artifact_location: r.get(2)?,
+            lifecycle_stage: r.get(3)?,
+            creation_time: r.get(4)?,
+            last_update_time: r.get(5)?,
+            tags: Vec::new(),
+        })
     })?;
-    heads
-        .into_iter()
-        .map(
-            |(id, (name, artifact_location, lifecycle_stage, creation_time, last_update_time))| {
-                let tags = db.rows(
-                    "SELECT key, value FROM experiment_tags WHERE experiment_id = ?1 ORDER BY key",
-                    args![id],
-                    |r| {
-                        Ok(KeyValue {
-                            key: r.get(0)?,
-                            value: r.get(1)?,
-                        })
-                    },
-                )?;
-                Ok(Experiment {
-                    experiment_id: id.to_string(),
-                    name,
-                    artifact_location,
-                    lifecycle_stage,
-                    creation_time,
-                    last_update_time,
-                    tags,
-                })
-            },
-        )
-        .collect()
+    let index: std::collections::HashMap<String, usize> = experiments
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.experiment_id.clone(), i))
+        .collect();
+    db.each(
+        &format!(
+            "SELECT experiment_id, key, value FROM experiment_tags
+             WHERE experiment_id IN (SELECT experiment_id FROM experiments WHERE {condition}) ORDER BY key"
+        ),
+        a,
+        |r| {
+            if let Some(&i) = index.get(&r.get::<i64>(0)?.to_string()) {
+                experiments[i].tags.push(KeyValue {
+                    key: r.get(1)?,
+                    value: r.get(2)?,
+                });
+            }
+            Ok(())
+        },
+    )?;
+    Ok(experiments)
 }
 
 const SELECT: &str =
@@ -72,7 +74,7 @@ fn validate_name(name: &str) -> Result<()> {
 }
 
 pub(super) fn get_in(db: &Db<'_>, id: i64) -> Result<Experiment> {
-    experiments_where(db, "WHERE experiment_id = ?1", args![id])?
+    experiments_where(db, "experiment_id = ?1", args![id])?
         .pop()
         .ok_or_else(|| StoreError::NotFound(format!("No Experiment with id={id} exists")))
 }
@@ -191,7 +193,7 @@ impl Store {
 
     pub fn get_experiment_by_name(&self, name: &str) -> Result<Experiment> {
         self.read_db(|db| {
-            experiments_where(db, "WHERE name = ?1", args![name])?
+            experiments_where(db, "name = ?1", args![name])?
                 .pop()
                 .ok_or_else(|| StoreError::NotFound(format!("Could not find experiment with name '{name}'")))
         })
@@ -289,7 +291,7 @@ impl Store {
             .map(|o| query::parse_order_by(o))
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let mut all = self.read_db(|db| experiments_where(db, "ORDER BY experiment_id", args![]))?;
+        let mut all = self.read_db(|db| experiments_where(db, "1 = 1", args![]))?;
         all.retain(|e| view.keeps(&e.lifecycle_stage) && expr.matches(e));
         if orders.is_empty() {
             // MLflow's default: newest first, then by id.

@@ -139,17 +139,29 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
     Ok(())
 }
 
-/// Builds the pyramid of every series already stored (the migration that brought the pyramid in).
+/// Builds the pyramid of every series already stored (the migration that brought the pyramid in),
+/// a million points at a time.
 pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
+    const CHUNK: i64 = 1 << 20;
     let ids: Vec<i64> = db.rows("SELECT series_id FROM series", args![], |r| r.get(0))?;
     for id in ids {
-        let points: Vec<(i64, i64, f64)> = db.rows(
-            "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 ORDER BY step, seq",
-            args![id],
-            |r| Ok((r.get(0)?, r.get(1)?, value_from_db(r.get(2)?))),
-        )?;
-        for chunk in points.chunks(1 << 20) {
-            record(db, id, chunk)?;
+        // Keyset pages in (step, seq) order: the points after the last one read.
+        let mut after = (i64::MIN, i64::MIN);
+        loop {
+            let page: Vec<(i64, i64, i64, f64)> = db.rows(
+                "SELECT step, seq, timestamp, value FROM metric_points
+                 WHERE series_id = ?1 AND (step > ?2 OR (step = ?2 AND seq > ?3))
+                 ORDER BY step, seq LIMIT ?4",
+                args![id, after.0, after.1, CHUNK],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, value_from_db(r.get(3)?))),
+            )?;
+            let Some(&(step, seq, _, _)) = page.last() else { break };
+            after = (step, seq);
+            let points: Vec<(i64, i64, f64)> = page.iter().map(|&(step, _, ts, v)| (step, ts, v)).collect();
+            record(db, id, &points)?;
+            if (page.len() as i64) < CHUNK {
+                break;
+            }
         }
     }
     Ok(())

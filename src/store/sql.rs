@@ -298,17 +298,25 @@ impl Db<'_> {
         Ok(out)
     }
 
-    /// The first row of a query made into a `T`, or None when there is none.
+    /// The first row of a query made into a `T`, or None when there is none; the rest are not read.
     pub fn row<T>(&self, sql: &str, args: &[&dyn Arg], f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<Option<T>> {
-        let mut f = Some(f);
-        let mut out = None;
-        self.each(sql, args, |r| {
-            if let Some(f) = f.take() {
-                out = Some(f(r)?);
+        let values: Vec<Value> = args.iter().map(|a| a.value()).collect();
+        match self {
+            Db::Sqlite(c) => {
+                let mut stmt = c.prepare_cached(sql)?;
+                let mut rows = stmt.query(rusqlite::params_from_iter(values.iter().map(sqlite_arg)))?;
+                rows.next()?.map(|r| f(&Row::Sqlite(r))).transpose()
             }
-            Ok(())
-        })?;
-        Ok(out)
+            Db::Postgres(c) => {
+                let mut c = c.borrow_mut();
+                let stmt = c.statement(sql)?;
+                let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                let first = postgres::fallible_iterator::FallibleIterator::next(
+                    &mut c.client.query_raw(&stmt, params.iter().copied())?,
+                )?;
+                first.map(|r| f(&Row::Postgres(&r))).transpose()
+            }
+        }
     }
 
     /// The first column of the first row, or None when there is no row.
