@@ -57,6 +57,11 @@ pub enum Command {
         /// folder every server over the database sees (default: the store folder).
         #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
         artifacts: Option<String>,
+        /// How many connections to --database this server opens at most; requests beyond them
+        /// wait for one. Keep replicas x this under the database's max_connections.
+        #[arg(long, env = "RUNHISTORY_DATABASE_CONNECTIONS", default_value_t = 16,
+              value_parser = clap::value_parser!(u16).range(1..=1000))]
+        database_connections: u16,
     },
     /// List runs, newest first.
     List {

@@ -17,7 +17,11 @@ use std::sync::Arc;
 /// a folder every server over it sees.
 pub enum Rows {
     Folder(PathBuf),
-    Postgres { url: String, files: PathBuf },
+    Postgres {
+        url: String,
+        files: PathBuf,
+        connections: usize,
+    },
 }
 
 impl Rows {
@@ -42,11 +46,24 @@ impl Rows {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Ok(Rows::Postgres {
                 url: url.to_string(),
                 files,
+                connections: crate::store::pg_pool::DEFAULT_MAX_CONNECTIONS,
             }),
             Some(other) => Err(CliError::Usage(format!(
                 "--database takes a PostgreSQL URL (postgres://USER@HOST:PORT/DB); got '{}'",
                 other.split('@').next_back().unwrap_or(other)
             ))),
+        }
+    }
+
+    /// A team database opened with at most `n` connections.
+    pub fn with_connections(self, n: usize) -> Rows {
+        match self {
+            Rows::Postgres { url, files, .. } => Rows::Postgres {
+                url,
+                files,
+                connections: n,
+            },
+            folder => folder,
         }
     }
 
@@ -58,7 +75,11 @@ impl Rows {
                     source,
                 })
             }),
-            Rows::Postgres { url, files } => Store::open_postgres(url, files)
+            Rows::Postgres {
+                url,
+                files,
+                connections,
+            } => Store::open_postgres_with(url, files, *connections)
                 .map_err(|e| CliError::Usage(format!("cannot open the database {}: {e}", without_password(url)))),
         }
     }
@@ -67,7 +88,7 @@ impl Rows {
     fn describe(&self) -> String {
         match self {
             Rows::Folder(dir) => format!("the store {}", dir.display()),
-            Rows::Postgres { url, files } => {
+            Rows::Postgres { url, files, .. } => {
                 format!(
                     "the database {} with files in {}",
                     without_password(url),

@@ -104,9 +104,11 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         port,
         database,
         artifacts,
+        database_connections,
     } = command
     {
-        let rows = commands::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?;
+        let rows = commands::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?
+            .with_connections(usize::from(*database_connections));
         return commands::serve(&cli, &rows, host, *port).map(|_| 0);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -5,6 +5,7 @@
 //! `read` and `write` hand out SQLite's own connection, for SQLite's migrations and for tests
 //! that look at its files.
 
+use super::pg_pool::PgPool;
 use super::sql::{Db, PgConn};
 use super::{Result, Store, StoreError};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -22,10 +23,7 @@ pub(super) enum Backend {
         writer: Mutex<Connection>,
         readers: Mutex<Vec<Connection>>,
     },
-    Postgres {
-        url: String,
-        idle: Mutex<Vec<PgConn>>,
-    },
+    Postgres(PgPool),
 }
 
 fn open_connection(path: &Path) -> Result<Connection> {
@@ -54,14 +52,11 @@ impl Backend {
         })
     }
 
-    /// The PostgreSQL database at `url`, migrated if needed.
-    pub(super) fn postgres(url: &str) -> Result<Backend> {
+    /// The PostgreSQL database at `url`, migrated if needed, with at most `max_connections` open.
+    pub(super) fn postgres(url: &str, max_connections: usize) -> Result<Backend> {
         let mut conn = PgConn::connect(url)?;
         super::schema_pg::migrate(&mut conn)?;
-        Ok(Backend::Postgres {
-            url: url.to_string(),
-            idle: Mutex::new(vec![conn]),
-        })
+        Ok(Backend::Postgres(PgPool::new(url, conn, max_connections)))
     }
 }
 
@@ -100,51 +95,55 @@ impl Store {
         Ok(out)
     }
 
-    /// Runs `f` over a read connection of either database.
-    pub(super) fn read_db<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+    /// Runs `f` over a read connection of either database. On PostgreSQL a read that found its
+    /// pooled connection lost (the database restarted since) is run once more on a new one.
+    pub(super) fn read_db<T>(&self, f: impl Fn(&Db<'_>) -> Result<T>) -> Result<T> {
         match &self.backend {
             Backend::Sqlite { .. } => self.read(|c| f(&Db::Sqlite(c))),
-            Backend::Postgres { .. } => self.with_pg(|conn| f(&Db::Postgres(RefCell::new(conn)))),
+            Backend::Postgres(pool) => {
+                let mut lent = pool.take()?;
+                let mut out = f(&Db::Postgres(RefCell::new(&mut lent.conn)));
+                if matches!(out, Err(StoreError::Unavailable(_))) && !lent.fresh && lent.conn.is_closed() {
+                    pool.give(lent.conn);
+                    lent = pool.take()?;
+                    out = f(&Db::Postgres(RefCell::new(&mut lent.conn)));
+                }
+                pool.give(lent.conn);
+                out
+            }
         }
     }
 
-    /// Runs `f` in one transaction of either database: all of it is stored, or none of it.
+    /// Runs `f` in one transaction of either database: all of it is stored, or none of it. On
+    /// PostgreSQL a pooled connection found lost at BEGIN (nothing done yet) is replaced by a new one.
     pub(super) fn write_db<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
         match &self.backend {
             Backend::Sqlite { .. } => self.write(|tx| f(&Db::Sqlite(tx))),
-            Backend::Postgres { .. } => self.with_pg(|conn| {
-                conn.batch("BEGIN")?;
-                match f(&Db::Postgres(RefCell::new(&mut *conn))) {
-                    Ok(out) => {
-                        conn.batch("COMMIT")?;
-                        Ok(out)
-                    }
-                    Err(e) => {
-                        // A lost connection is dropped by `with_pg`; a refused change is undone.
-                        let _ = conn.batch("ROLLBACK");
-                        Err(e)
-                    }
+            Backend::Postgres(pool) => {
+                let mut lent = pool.take()?;
+                let mut begun = lent.conn.batch("BEGIN");
+                if begun.is_err() && !lent.fresh && lent.conn.is_closed() {
+                    pool.give(lent.conn);
+                    lent = pool.take()?;
+                    begun = lent.conn.batch("BEGIN");
                 }
-            }),
+                let out = begun.and_then(|()| {
+                    let conn = &mut lent.conn;
+                    match f(&Db::Postgres(RefCell::new(&mut *conn))) {
+                        Ok(out) => {
+                            conn.batch("COMMIT")?;
+                            Ok(out)
+                        }
+                        Err(e) => {
+                            // A lost connection is forgotten by the pool; a refused change is undone.
+                            let _ = conn.batch("ROLLBACK");
+                            Err(e)
+                        }
+                    }
+                });
+                pool.give(lent.conn);
+                out
+            }
         }
-    }
-
-    /// Lends a pooled PostgreSQL connection (a new one when none is idle); a connection that was
-    /// lost is not put back.
-    fn with_pg<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T>) -> Result<T> {
-        let Backend::Postgres { url, idle } = &self.backend else {
-            return Err(not_yet());
-        };
-        let pooled = idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut conn = match pooled {
-            Some(c) if !c.is_closed() => c,
-            _ => PgConn::connect(url)?,
-        };
-        let out = f(&mut conn);
-        let mut idle = idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < MAX_IDLE && !conn.is_closed() {
-            idle.push(conn);
-        }
-        out
     }
 }

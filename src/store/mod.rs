@@ -12,6 +12,7 @@ mod metrics;
 mod model_source;
 mod model_version_rows;
 mod model_versions;
+pub mod pg_pool;
 #[doc(hidden)]
 pub mod pg_testing;
 mod prefilter;
@@ -99,10 +100,15 @@ impl Store {
     /// Opens a team store: rows in the PostgreSQL database at `url` (migrated if needed), files
     /// under `root`. What of the store runs on PostgreSQL so far is listed in backend.rs.
     pub fn open_postgres(url: &str, root: impl AsRef<Path>) -> Result<Store> {
+        Self::open_postgres_with(url, root, pg_pool::DEFAULT_MAX_CONNECTIONS)
+    }
+
+    /// `open_postgres` with at most `max_connections` database connections open at once.
+    pub fn open_postgres_with(url: &str, root: impl AsRef<Path>, max_connections: usize) -> Result<Store> {
         let root = root.as_ref().to_path_buf();
         std::fs::create_dir_all(root.join("artifacts"))?;
         Ok(Store {
-            backend: backend::Backend::postgres(url)?,
+            backend: backend::Backend::postgres(url, max_connections)?,
             root,
         })
     }
@@ -118,6 +124,8 @@ mod both_databases_models_tests;
 mod both_databases_tests;
 #[cfg(test)]
 mod inputs_tests;
+#[cfg(test)]
+mod pg_pool_tests;
 #[cfg(test)]
 mod pyramid_tests;
 #[cfg(test)]

@@ -63,6 +63,18 @@ impl TestDatabase {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// The database's name on its server.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A connection to the server's administrative database (to watch or cut this one's
+    /// connections); panics if the server went away.
+    #[allow(clippy::expect_used, reason = "a test helper")]
+    pub fn admin(&self) -> postgres::Client {
+        postgres::Client::connect(&self.admin, postgres::NoTls).expect("the test's PostgreSQL server answers")
+    }
 }
 
 impl Drop for TestDatabase {

@@ -277,10 +277,15 @@ impl Db<'_> {
                 Ok(())
             }
             Db::Postgres(c) => {
-                let mut c = c.borrow_mut();
-                let stmt = c.statement(sql)?;
-                let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                for r in c.client.query(&stmt, &params)? {
+                // The rows are read whole and the connection let go before `f` runs, so `f` may
+                // query again (on SQLite a statement may run inside another's loop).
+                let rows = {
+                    let mut c = c.borrow_mut();
+                    let stmt = c.statement(sql)?;
+                    let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                    c.client.query(&stmt, &params)?
+                };
+                for r in rows {
                     f(&Row::Postgres(&r))?;
                 }
                 Ok(())
@@ -308,12 +313,14 @@ impl Db<'_> {
                 rows.next()?.map(|r| f(&Row::Sqlite(r))).transpose()
             }
             Db::Postgres(c) => {
-                let mut c = c.borrow_mut();
-                let stmt = c.statement(sql)?;
-                let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                let first = postgres::fallible_iterator::FallibleIterator::next(
-                    &mut c.client.query_raw(&stmt, params.iter().copied())?,
-                )?;
+                let first = {
+                    let mut c = c.borrow_mut();
+                    let stmt = c.statement(sql)?;
+                    let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                    postgres::fallible_iterator::FallibleIterator::next(
+                        &mut c.client.query_raw(&stmt, params.iter().copied())?,
+                    )?
+                };
                 first.map(|r| f(&Row::Postgres(&r))).transpose()
             }
         }

@@ -79,8 +79,11 @@ impl From<postgres::Error> for StoreError {
                     || s == SqlState::DISK_FULL
                     || s == SqlState::TOO_MANY_CONNECTIONS =>
             {
+                let why = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_string());
                 StoreError::Unavailable(format!(
-                    "The database cannot take this now ({e}): nothing was written. Retry."
+                    "The database cannot take this now ({why}): nothing was written. Retry."
                 ))
             }
             _ => StoreError::Internal(match e.as_db_error() {
@@ -136,7 +139,12 @@ pub struct PgConn {
 
 impl PgConn {
     pub fn connect(url: &str) -> Result<PgConn> {
-        let client = postgres::Client::connect(url, postgres::NoTls)?;
+        // Any failure to connect is the database being out of reach for now: 503, retry.
+        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "The database cannot be reached ({e}): nothing was written. Retry."
+            ))
+        })?;
         Ok(PgConn {
             client,
             statements: HashMap::new(),

@@ -45,6 +45,21 @@ fn round_trip(db: &Db<'_>) {
         rows,
         vec![(2, "b".into(), None, None), (3, "c'?".into(), Some(-1e300), None)]
     );
+    // A query inside another's rows, and inside a first row, as SQLite allows.
+    let mut nested = Vec::new();
+    db.each("SELECT id FROM t ORDER BY id", args![], |r| {
+        let id: i64 = r.get(0)?;
+        nested.push(db.value::<String>("SELECT name FROM t WHERE id = ?1", args![id])?);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(nested, vec![Some("a".into()), Some("b".into()), Some("c'?".into())]);
+    let inner = db
+        .row("SELECT id FROM t WHERE id = ?1", args![2i64], |r| {
+            db.value::<i64>("SELECT COUNT(*) FROM t WHERE id <= ?1", args![r.get::<i64>(0)?])
+        })
+        .unwrap();
+    assert_eq!(inner, Some(Some(2)));
     let count: Option<i64> = db.value("SELECT COUNT(*) FROM t", args![]).unwrap();
     assert_eq!(count, Some(3));
     let one: Option<i64> = db.value("SELECT 1 FROM t WHERE id = ?1", args![1i64]).unwrap();
