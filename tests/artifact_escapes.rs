@@ -1,6 +1,7 @@
 //! Artifact paths that try to leave the run's folder, sent raw (no client normalises them) to every
 //! artifact verb: upload, append, download, list and delete. All are refused with a JSON 4xx, and
-//! nothing outside the run's folder is written, read or removed, symbolic links included.
+//! nothing outside the run's folder is written, read or removed, symbolic links included; with the
+//! rows on SQLite and on PostgreSQL.
 
 #![allow(
     clippy::unwrap_used,
@@ -8,12 +9,13 @@
     reason = "a test stops at its first failure"
 )]
 
+mod common;
+
+use common::Rows;
 use runhistory::server::EmbeddedServer;
-use runhistory::store::Store;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::sync::Arc;
 
 /// Sends one request exactly as written and returns the status and the JSON body.
 fn raw(server: &EmbeddedServer, method: &str, target: &str, body: &[u8]) -> (u16, Value) {
@@ -53,13 +55,15 @@ fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-#[test]
-fn escapes_are_refused_on_every_artifact_verb() {
+fn escapes_are_refused_on_every_artifact_verb(rows: Rows) {
     let dir = tempfile::tempdir().unwrap();
     let outside = dir.path().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("secret.txt"), "do not touch").unwrap();
-    let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
+    let Some(test_store) = common::store(rows, &dir.path().join("store"), "escapes") else {
+        return;
+    };
+    let store = test_store.store.clone();
     let run = store
         .create_run(&runhistory::api::ext::CreateRunExt {
             experiment_name: Some("esc".into()),
@@ -138,10 +142,12 @@ fn escapes_are_refused_on_every_artifact_verb() {
     );
 }
 
-#[test]
-fn a_download_never_writes_through_a_link_in_its_destination() {
+fn a_download_never_writes_through_a_link_in_its_destination(rows: Rows) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
+    let Some(test_store) = common::store(rows, &dir.path().join("store"), "download_links") else {
+        return;
+    };
+    let store = test_store.store.clone();
     let run = store
         .create_run(&runhistory::api::ext::CreateRunExt {
             experiment_name: Some("dl".into()),
@@ -169,3 +175,8 @@ fn a_download_never_writes_through_a_link_in_its_destination() {
         "nothing written outside"
     );
 }
+
+on_both_databases!(
+    escapes_are_refused_on_every_artifact_verb,
+    a_download_never_writes_through_a_link_in_its_destination,
+);

@@ -1,7 +1,7 @@
 //! Sixteen writers and the workbench's reads at once on one store, through two servers over the
 //! same database file (as a CLI run and the workbench each start their own): no write or read is
 //! refused ("database is locked" never reaches a client) and every point is stored once. Read
-//! latencies are printed, not asserted.
+//! latencies are printed, not asserted. On PostgreSQL the same, as two replicas over one database.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,10 +9,12 @@
     reason = "a test stops at its first failure"
 )]
 
+mod common;
+
+use common::Rows;
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::HistoryClient;
 use runhistory::server::EmbeddedServer;
-use runhistory::store::Store;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -21,12 +23,14 @@ const WRITERS: usize = 16;
 const BATCHES: usize = 40;
 const POINTS: usize = 2_000;
 
-#[test]
-fn sixteen_writers_and_readers_share_a_store_without_refusals() {
+fn sixteen_writers_and_readers_share_a_store_without_refusals(rows: Rows) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("store");
-    let a = Arc::new(Store::open(&path).unwrap());
-    let b = Arc::new(Store::open(&path).unwrap());
+    let Some(test_store) = common::store(rows, &path, "concurrency") else {
+        return;
+    };
+    let a = test_store.store.clone();
+    let b = test_store.replica(&path);
     let runs: Vec<String> = (0..WRITERS)
         .map(|i| {
             a.create_run(&CreateRunExt {
@@ -113,7 +117,7 @@ fn sixteen_writers_and_readers_share_a_store_without_refusals() {
     latencies.sort();
     let pick = |q: f64| latencies[((latencies.len() as f64 * q) as usize).min(latencies.len() - 1)];
     println!(
-        "{WRITERS} writers x {BATCHES} batches x {POINTS} points in {:.2} s; {} reads (summary + series) p50 {:?} p95 {:?}",
+        "{rows:?}: {WRITERS} writers x {BATCHES} batches x {POINTS} points in {:.2} s; {} reads (summary + series) p50 {:?} p95 {:?}",
         write_time.as_secs_f64(),
         latencies.len(),
         pick(0.5),
@@ -121,3 +125,5 @@ fn sixteen_writers_and_readers_share_a_store_without_refusals() {
     );
     assert!(!latencies.is_empty(), "the readers read while the writers wrote");
 }
+
+on_both_databases!(sixteen_writers_and_readers_share_a_store_without_refusals);

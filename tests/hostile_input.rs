@@ -1,7 +1,8 @@
 //! Generated hostile input: filters the query parser must refuse or accept without panicking, and
 //! requests (wrong types, broken JSON, odd methods and parameters) against the running server,
 //! which must answer each with a 2xx or a JSON 4xx, never a 5xx. RUNHISTORY_FUZZ_REQUESTS sets how
-//! many requests (the full run is 100,000); the counts are printed.
+//! many requests (the full run is 100,000); the counts are printed. The requests run on
+//! SQLite and on PostgreSQL.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,12 +10,13 @@
     reason = "a test stops at its first failure"
 )]
 
+mod common;
+
+use common::Rows;
 use runhistory::query::{Field, FieldValue, Subject, parse_filter, parse_order_by};
 use runhistory::server::EmbeddedServer;
-use runhistory::store::Store;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 /// xorshift64*: a fixed seed gives the same inputs on every run.
 struct Rng(u64);
@@ -277,14 +279,16 @@ const GETS: &[&str] = &[
     "/model-versions/get-artifact",
 ];
 
-#[test]
-fn generated_requests_get_json_4xx_or_success_never_5xx() {
+fn generated_requests_get_json_4xx_or_success_never_5xx(rows: Rows) {
     let total: usize = std::env::var("RUNHISTORY_FUZZ_REQUESTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(5_000);
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
+    let Some(test_store) = common::store(rows, &dir.path().join("store"), "hostile") else {
+        return;
+    };
+    let store = test_store.store.clone();
     let run = store
         .create_run(&runhistory::api::ext::CreateRunExt {
             experiment_name: Some("fuzz".into()),
@@ -347,6 +351,8 @@ fn generated_requests_get_json_4xx_or_success_never_5xx() {
             );
         }
     }
-    println!("{total} generated requests: by status {counts:?}; 0 panics, 0 5xx");
+    println!("{total} generated requests on {rows:?}: by status {counts:?}; 0 panics, 0 5xx");
     assert!(counts.keys().any(|s| *s < 300), "some requests were accepted");
 }
+
+on_both_databases!(generated_requests_get_json_4xx_or_success_never_5xx);

@@ -1,4 +1,5 @@
-//! End to end over real HTTP on 127.0.0.1:0 with a real store: MLflow shapes, errors, artifacts, auth.
+//! End to end over real HTTP on 127.0.0.1:0 with a real store, each test on SQLite and on
+//! PostgreSQL: MLflow shapes, errors, artifacts, auth.
 
 #![allow(
     clippy::unwrap_used,
@@ -6,26 +7,30 @@
     reason = "a test stops at its first failure"
 )]
 
+mod common;
+
+use common::{Rows, TestStore};
 use runhistory::server::EmbeddedServer;
-use runhistory::store::Store;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 struct Env {
-    _dir: tempfile::TempDir,
     server: EmbeddedServer,
+    _store: TestStore,
+    _dir: tempfile::TempDir,
     http: reqwest::blocking::Client,
 }
 
-fn start(token: Option<&str>) -> Env {
+/// A server over a new store of `rows`' kind; None where PostgreSQL is skipped.
+fn start(rows: Rows, token: Option<&str>) -> Option<Env> {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("store")).unwrap();
-    let server = EmbeddedServer::start(Arc::new(store), token.map(String::from)).unwrap();
-    Env {
-        _dir: dir,
+    let store = common::store(rows, &dir.path().join("store"), "http_api")?;
+    let server = EmbeddedServer::start(store.store.clone(), token.map(String::from)).unwrap();
+    Some(Env {
         server,
+        _store: store,
+        _dir: dir,
         http: reqwest::blocking::Client::new(),
-    }
+    })
 }
 
 impl Env {
@@ -70,9 +75,10 @@ fn assert_error(status: u16, body: &Value, want_status: u16, code: &str) {
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
 }
 
-#[test]
-fn runs_metrics_and_mlflow_shapes() {
-    let env = start(None);
+fn runs_metrics_and_mlflow_shapes(rows: Rows) {
+    let Some(env) = start(rows, None) else {
+        return;
+    };
     let (exp, run) = env.new_run();
     let (s, _) = env.post(
         "/api/2.0/mlflow/runs/log-batch",
@@ -138,9 +144,10 @@ fn runs_metrics_and_mlflow_shapes() {
     assert_eq!(bulk["metrics"][0]["run_id"], run);
 }
 
-#[test]
-fn bad_requests_are_4xx_json_and_store_nothing() {
-    let env = start(None);
+fn bad_requests_are_4xx_json_and_store_nothing(rows: Rows) {
+    let Some(env) = start(rows, None) else {
+        return;
+    };
     let (_, run) = env.new_run();
     let raw = env
         .http
@@ -223,9 +230,10 @@ fn bad_requests_are_4xx_json_and_store_nothing() {
     assert_error(s, &b, 400, "INVALID_PARAMETER_VALUE");
 }
 
-#[test]
-fn artifacts_round_trip_and_escapes_are_refused() {
-    let env = start(None);
+fn artifacts_round_trip_and_escapes_are_refused(rows: Rows) {
+    let Some(env) = start(rows, None) else {
+        return;
+    };
     let (exp, run) = env.new_run();
     let base = format!("/api/2.0/mlflow-artifacts/artifacts/{exp}/{run}/artifacts");
     let put = env
@@ -336,9 +344,10 @@ fn artifacts_round_trip_and_escapes_are_refused() {
     assert_eq!(env.http.delete(env.url(free)).send().unwrap().status().as_u16(), 200);
 }
 
-#[test]
-fn a_token_is_required_when_configured() {
-    let env = start(Some("s3cret"));
+fn a_token_is_required_when_configured(rows: Rows) {
+    let Some(env) = start(rows, Some("s3cret")) else {
+        return;
+    };
     let (s, b) = env.get("/api/2.0/mlflow/experiments/get?experiment_id=0");
     assert_error(s, &b, 401, "UNAUTHENTICATED");
     let wrong = env.http.get(env.url("/health")).bearer_auth("nope").send().unwrap();
@@ -352,9 +361,10 @@ fn a_token_is_required_when_configured() {
     assert_eq!(ok.status().as_u16(), 200);
 }
 
-#[test]
-fn extensions_ingest_downsample_summary_and_heartbeats() {
-    let env = start(None);
+fn extensions_ingest_downsample_summary_and_heartbeats(rows: Rows) {
+    let Some(env) = start(rows, None) else {
+        return;
+    };
     let p = runhistory::api::routes::PREFIX;
     let (s, r) = env.post(
         &format!("{p}/runs/create"),
@@ -411,9 +421,10 @@ fn r_exp(env: &Env, run: &str) -> String {
     r["run"]["experiment_id"].as_str().unwrap().to_string()
 }
 
-#[test]
-fn the_ui_upload_takes_up_to_ten_megabytes_and_refuses_escapes() {
-    let env = start(None);
+fn the_ui_upload_takes_up_to_ten_megabytes_and_refuses_escapes(rows: Rows) {
+    let Some(env) = start(rows, None) else {
+        return;
+    };
     let (exp, run) = env.new_run();
     let upload = |path: &str, bytes: Vec<u8>| {
         env.http
@@ -453,3 +464,12 @@ fn the_ui_upload_takes_up_to_ten_megabytes_and_refuses_escapes() {
     assert_eq!(r.status().as_u16(), 400);
     assert_eq!(r.json::<Value>().unwrap()["message"], "Invalid path");
 }
+
+on_both_databases!(
+    runs_metrics_and_mlflow_shapes,
+    bad_requests_are_4xx_json_and_store_nothing,
+    artifacts_round_trip_and_escapes_are_refused,
+    a_token_is_required_when_configured,
+    extensions_ingest_downsample_summary_and_heartbeats,
+    the_ui_upload_takes_up_to_ten_megabytes_and_refuses_escapes,
+);

@@ -1,5 +1,6 @@
 //! The snapshot and append endpoints over real HTTP: contents are checked against their address,
-//! refusals are 4xx JSON errors that store nothing, and appends grow an artifact in order.
+//! refusals are 4xx JSON errors that store nothing, and appends grow an artifact in order; on
+//! SQLite and on PostgreSQL.
 
 #![allow(
     clippy::unwrap_used,
@@ -7,6 +8,9 @@
     reason = "a test stops at its first failure"
 )]
 
+mod common;
+
+use common::{Rows, TestStore};
 use runhistory::api::ext::CreateRunExt;
 use runhistory::api::snapshot::{CreateSnapshot, SnapshotFile};
 use runhistory::client::HistoryClient;
@@ -16,25 +20,29 @@ use runhistory::store::Store;
 use std::sync::Arc;
 
 struct Api {
-    _dir: tempfile::TempDir,
     store: Arc<Store>,
     server: EmbeddedServer,
+    _test_store: TestStore,
+    _dir: tempfile::TempDir,
     client: HistoryClient,
     rt: tokio::runtime::Runtime,
 }
 
-fn api() -> Api {
+/// A server over a new store of `rows`' kind; None where PostgreSQL is skipped.
+fn api(rows: Rows) -> Option<Api> {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
+    let test_store = common::store(rows, &dir.path().join("store"), "snapshot_api")?;
+    let store = test_store.store.clone();
     let server = EmbeddedServer::start(store.clone(), None).unwrap();
     let client = HistoryClient::new(&server.url(), None).unwrap();
-    Api {
-        _dir: dir,
+    Some(Api {
         store,
         server,
+        _test_store: test_store,
+        _dir: dir,
         client,
         rt: tokio::runtime::Runtime::new().unwrap(),
-    }
+    })
 }
 
 fn put(api: &Api, hash: &str, body: &'static [u8]) -> (u16, serde_json::Value) {
@@ -50,9 +58,10 @@ fn put(api: &Api, hash: &str, body: &'static [u8]) -> (u16, serde_json::Value) {
     })
 }
 
-#[test]
-fn a_content_is_stored_only_under_its_own_hash() {
-    let api = api();
+fn a_content_is_stored_only_under_its_own_hash(rows: Rows) {
+    let Some(api) = api(rows) else {
+        return;
+    };
     let right = hash_bytes(b"print(1)\n");
     let wrong = hash_bytes(b"something else");
     let (status, body) = put(&api, &wrong, b"print(1)\n");
@@ -75,9 +84,10 @@ fn a_content_is_stored_only_under_its_own_hash() {
     assert_eq!(api.rt.block_on(api.client.get_blob(&right)).unwrap(), b"print(1)\n");
 }
 
-#[test]
-fn a_snapshot_needs_its_contents_and_a_run_without_one_is_a_404() {
-    let api = api();
+fn a_snapshot_needs_its_contents_and_a_run_without_one_is_a_404(rows: Rows) {
+    let Some(api) = api(rows) else {
+        return;
+    };
     let run = api
         .store
         .create_run(&CreateRunExt {
@@ -103,9 +113,10 @@ fn a_snapshot_needs_its_contents_and_a_run_without_one_is_a_404() {
     assert!(err.to_string().contains("has no snapshot"), "{err}");
 }
 
-#[test]
-fn appends_grow_an_artifact_in_order() {
-    let api = api();
+fn appends_grow_an_artifact_in_order(rows: Rows) {
+    let Some(api) = api(rows) else {
+        return;
+    };
     let run = api
         .store
         .create_run(&CreateRunExt {
@@ -144,3 +155,9 @@ fn appends_grow_an_artifact_in_order() {
         "{body}"
     );
 }
+
+on_both_databases!(
+    a_content_is_stored_only_under_its_own_hash,
+    a_snapshot_needs_its_contents_and_a_run_without_one_is_a_404,
+    appends_grow_an_artifact_in_order,
+);

@@ -1,6 +1,10 @@
-"""Starts the real `runhistory serve` binary on 127.0.0.1:0 over a temporary store."""
+"""Starts the real `runhistory serve` binary on 127.0.0.1:0 over a temporary store: the store
+folder's SQLite, and a PostgreSQL database of the test's own (the `server` fixture runs each test on
+both). PostgreSQL is RUNHISTORY_TEST_POSTGRES, else the local server; where none answers its tests
+are skipped, except under CI (CI=true), where they fail."""
 
 import os
+import random
 import subprocess
 import pathlib
 
@@ -8,13 +12,44 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("RUNHISTORY_BIN", str(ROOT / "target" / "debug" / "runhistory"))
+POSTGRES = os.environ.get("RUNHISTORY_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+class ScratchDatabase:
+    """A PostgreSQL database made for one test and dropped after it."""
+
+    def __init__(self):
+        import psycopg2
+
+        self.name = "rh_pytest_%d_%d" % (os.getpid(), random.getrandbits(40))
+        self._admin = psycopg2.connect(POSTGRES)
+        self._admin.autocommit = True
+        with self._admin.cursor() as c:
+            c.execute("CREATE DATABASE " + self.name)
+        self.url = POSTGRES.rsplit("/", 1)[0] + "/" + self.name
+
+    def drop(self):
+        with self._admin.cursor() as c:
+            c.execute("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
+        self._admin.close()
+
+
+def scratch_database():
+    """A new database, or a skip (a failure under CI) when no PostgreSQL answers."""
+    try:
+        return ScratchDatabase()
+    except Exception as e:  # psycopg2 missing, or no server: the same skip
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the PostgreSQL tests, and %s cannot be reached: %s" % (POSTGRES, e))
+        pytest.skip("skipped: no PostgreSQL (%s)" % e)
 
 
 class Server:
-    def __init__(self, store, token=None, port=0):
+    def __init__(self, store, token=None, port=0, database=None):
         self.store = store
         self.token = token
         self.port = port
+        self.database = database
         self.proc = None
         self.url = None
 
@@ -22,6 +57,9 @@ class Server:
         args = [BIN, "serve", "--port", str(self.port), "--store", str(self.store)]
         env = dict(os.environ)
         env.pop("RUNHISTORY_SERVER", None)
+        env.pop("RUNHISTORY_DATABASE", None)
+        if self.database:
+            args += ["--database", self.database]
         if self.token:
             args += ["--token", self.token]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)
@@ -37,9 +75,20 @@ class Server:
             self.proc = None
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request):
+    """None (the store folder's SQLite) or the URL of a test database of PostgreSQL."""
+    if request.param == "sqlite":
+        yield None
+        return
+    db = scratch_database()
+    yield db.url
+    db.drop()
+
+
 @pytest.fixture
-def server(tmp_path):
-    s = Server(tmp_path / "store").start()
+def server(tmp_path, database):
+    s = Server(tmp_path / "store", database=database).start()
     yield s
     s.stop()
 

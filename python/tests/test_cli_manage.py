@@ -15,7 +15,7 @@ import pytest
 mlflow = pytest.importorskip("mlflow")
 
 from mlflow import MlflowClient  # noqa: E402
-from conftest import BIN, Server  # noqa: E402
+from conftest import BIN, Server, scratch_database  # noqa: E402
 
 
 def free_port():
@@ -44,12 +44,15 @@ def stock_mlflow_server(folder):
             time.sleep(0.2)
 
 
-@pytest.fixture(params=["runhistory", "mlflow"])
+@pytest.fixture(params=["runhistory", "runhistory-postgres", "mlflow"])
 def url(request, tmp_path):
-    if request.param == "runhistory":
-        s = Server(tmp_path / "store").start()
+    if request.param.startswith("runhistory"):
+        db = scratch_database() if request.param == "runhistory-postgres" else None
+        s = Server(tmp_path / "store", database=db and db.url).start()
         yield s.url
         s.stop()
+        if db:
+            db.drop()
         return
     proc, url = stock_mlflow_server(tmp_path)
     yield url

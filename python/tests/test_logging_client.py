@@ -132,9 +132,9 @@ def test_bad_input_never_raises_in_the_training_loop(server, tmp_path):
     assert "cannot log a object" in out.stderr
 
 
-def test_server_down_spools_and_restart_ingests_without_duplicates(tmp_path):
+def test_server_down_spools_and_restart_ingests_without_duplicates(tmp_path, database):
     store = tmp_path / "store"
-    s = Server(store).start()
+    s = Server(store, database=database).start()
     url = s.url
     s.stop()  # nothing listens there now
     started = time.time()
@@ -158,7 +158,7 @@ def test_server_down_spools_and_restart_ingests_without_duplicates(tmp_path):
     assert "saved to" in out.stderr
     run_id = out.stdout.strip().splitlines()[-1]
     for _ in range(2):  # the second start must not add anything again
-        s = Server(store).start()
+        s = Server(store, database=database).start()
         try:
             run = json.load(urllib.request.urlopen(s.url + "/api/2.0/runhistory/runs/get?run_id=" + run_id))["run"]
         finally:
@@ -182,7 +182,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_an_outage_spills_to_disk_past_the_limit_and_everything_arrives_when_the_server_returns(tmp_path):
+def test_an_outage_spills_to_disk_past_the_limit_and_everything_arrives_when_the_server_returns(tmp_path, database):
     store = tmp_path / "store"
     port = _free_port()
     ready, go = tmp_path / "ready", tmp_path / "go"
@@ -229,7 +229,7 @@ def test_an_outage_spills_to_disk_past_the_limit_and_everything_arrives_when_the
         assert proc.poll() is None, proc.communicate()
         assert time.time() < deadline, "the script never finished logging"
         time.sleep(0.05)
-    s = Server(store, port=port).start()
+    s = Server(store, port=port, database=database).start()
     try:
         go.touch()
         out, err = proc.communicate(timeout=90)

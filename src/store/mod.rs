@@ -98,7 +98,7 @@ impl Store {
     }
 
     /// Opens a team store: rows in the PostgreSQL database at `url` (migrated if needed), files
-    /// under `root`. What of the store runs on PostgreSQL so far is listed in backend.rs.
+    /// under `root`; replays any batches spooled under `root`, as `open` does.
     pub fn open_postgres(url: &str, root: impl AsRef<Path>) -> Result<Store> {
         Self::open_postgres_with(url, root, pg_pool::DEFAULT_MAX_CONNECTIONS)
     }
@@ -107,10 +107,12 @@ impl Store {
     pub fn open_postgres_with(url: &str, root: impl AsRef<Path>, max_connections: usize) -> Result<Store> {
         let root = root.as_ref().to_path_buf();
         std::fs::create_dir_all(root.join("artifacts"))?;
-        Ok(Store {
+        let store = Store {
             backend: backend::Backend::postgres(url, max_connections)?,
             root,
-        })
+        };
+        spool::replay(&store)?;
+        Ok(store)
     }
 
     pub fn root(&self) -> &Path {

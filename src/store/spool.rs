@@ -1,5 +1,6 @@
 //! Spool files: batches a client could not deliver, written into `<store>/spool/*.jsonl` and
-//! replayed when the server opens the store. Batch ids make a replay never store anything twice.
+//! replayed when the server opens the store (either database; replicas over one folder may race
+//! for a file). Batch ids make a replay never store anything twice.
 
 use super::{Result, Store};
 use crate::api::ext::SpoolRecord;
@@ -30,7 +31,11 @@ pub fn replay(store: &Store) -> Result<ReplayReport> {
     let dir = store.root().join(SPOOL_DIR);
     let mut report = ReplayReport::default();
     for path in crate::api::layout::spool_files(&dir) {
-        let file = std::fs::File::open(&path)?;
+        // Replicas over one folder replay at start alike: a file another has taken is skipped.
+        let file = match std::fs::File::open(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            opened => opened?,
+        };
         let mut failed_lines = Vec::new();
         for line in std::io::BufReader::new(file).lines() {
             let line = line?;
@@ -57,7 +62,10 @@ pub fn replay(store: &Store) -> Result<ReplayReport> {
                 .unwrap_or_default();
             std::fs::write(dir.join(format!("failed-{name}")), failed_lines.join("\n") + "\n")?;
         }
-        std::fs::remove_file(&path)?;
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            removed => removed?,
+        }
         report.files += 1;
     }
     Ok(report)

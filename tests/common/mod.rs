@@ -1,6 +1,6 @@
 //! What the integration tests share: the `runhistory` binary and a `serve` process started from
-//! it; a headless workbench window over a real embedded server and store, stepped until the data
-//! has arrived.
+//! it; stores on either database, and tests run on both; a headless workbench window over a real
+//! embedded server and store, stepped until the data has arrived.
 
 #![allow(
     clippy::unwrap_used,
@@ -11,11 +11,14 @@
 
 use egui_kittest::Harness;
 use runhistory::connect::Source;
+use runhistory::store::Store;
+use runhistory::store::pg_testing::TestDatabase;
 use runhistory::ui::WorkbenchApp;
 use runhistory::ui::settings::Settings;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The `runhistory` binary of this build.
@@ -39,6 +42,67 @@ pub fn serve(args: &[&std::ffi::OsStr]) -> (Child, String, BufReader<ChildStdout
     assert!(line.starts_with("Listening on http://127.0.0.1:"), "{line}");
     let url = line.trim().trim_start_matches("Listening on ").to_string();
     (child, url, out)
+}
+
+/// The database a test's store keeps its rows in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    Sqlite,
+    Postgres,
+}
+
+/// A store for a test, with the PostgreSQL database it lives in (dropped after the store).
+pub struct TestStore {
+    pub store: Arc<Store>,
+    pub database: Option<TestDatabase>,
+}
+
+impl TestStore {
+    /// Another store over the same rows and files, as a second server replica opens them.
+    pub fn replica(&self, dir: &Path) -> Arc<Store> {
+        Arc::new(match &self.database {
+            None => Store::open(dir).unwrap(),
+            Some(db) => Store::open_postgres(db.url(), dir).unwrap(),
+        })
+    }
+}
+
+/// A store of `rows`' kind with its files in `dir` (SQLite's file too). None, said on stdout,
+/// where no PostgreSQL answers outside CI (under CI it must).
+pub fn store(rows: Rows, dir: &Path, what: &str) -> Option<TestStore> {
+    match rows {
+        Rows::Sqlite => Some(TestStore {
+            store: Arc::new(Store::open(dir).unwrap()),
+            database: None,
+        }),
+        Rows::Postgres => {
+            let database = TestDatabase::create(what)?;
+            let store = Arc::new(Store::open_postgres(database.url(), dir).unwrap());
+            Some(TestStore {
+                store,
+                database: Some(database),
+            })
+        }
+    }
+}
+
+/// Makes each named test `fn(Rows)` into two tests, `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {
+        $(
+            mod $test {
+                #[test]
+                fn sqlite() {
+                    super::$test($crate::common::Rows::Sqlite)
+                }
+                #[test]
+                fn postgres() {
+                    super::$test($crate::common::Rows::Postgres)
+                }
+            }
+        )*
+    };
 }
 
 /// The workbench over the store folder `dir` (made if new), in a 1400x900 window.
