@@ -2,6 +2,7 @@
 calls, and reading a whole metric history back to count what arrived."""
 
 import json
+import random
 import socket
 import subprocess
 import urllib.request
@@ -13,12 +14,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_runhistory(binary, store, port=0):
-    """Starts `runhistory serve` and returns (process, url) once it listens."""
+def start_runhistory(binary, store, port=0, database=None, log=None):
+    """Starts `runhistory serve` (over `database` when given, a PostgreSQL URL, with its files in
+    `store`; its stderr appended to the file `log` if given) and returns (process, url) once it
+    listens."""
+    extra = ["--database", database] if database else []
     proc = subprocess.Popen(
-        [binary, "serve", "--store", store, "--port", str(port)],
+        [binary, "serve", "--store", store, "--port", str(port)] + extra,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=open(log, "a") if log else subprocess.DEVNULL,
         text=True,
     )
     line = proc.stdout.readline().strip()
@@ -60,3 +64,16 @@ def lost_and_duplicated(steps, sent):
     lost = sum(1 for s in range(sent) if s not in steps)
     duplicated = sum(c - 1 for c in steps.values() if c > 1)
     return lost, duplicated
+
+
+class ScratchDatabase:
+    """A new PostgreSQL database on the server of `admin_url` (made and dropped with psql)."""
+
+    def __init__(self, admin_url):
+        self.admin_url = admin_url
+        self.name = "rh_bench_%d" % random.getrandbits(40)
+        subprocess.run(["psql", admin_url, "-qc", "CREATE DATABASE " + self.name], check=True)
+        self.url = admin_url.rsplit("/", 1)[0] + "/" + self.name
+
+    def drop(self):
+        subprocess.run(["psql", self.admin_url, "-qc", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name])

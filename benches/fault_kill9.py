@@ -1,7 +1,12 @@
-"""The kill -9 fault run of issue 5: eight writers (four Python loggers, four Rust loggers) log
-1,000,000 points in all while the server is killed with SIGKILL three times and restarted on the
-same port; afterwards every point must be in the store exactly once. Prints points sent, stored,
-lost and duplicated. Run through scripts/fault-kill9, which builds what it needs.
+"""The kill -9 fault run: eight writers (four Python loggers, four Rust loggers) log 1,000,000
+points in all while the server is killed with SIGKILL three times and restarted on the same port;
+afterwards every point must be in the store exactly once. Prints points sent, stored, lost and
+duplicated. Run through scripts/fault-kill9, which builds what it needs.
+
+With --postgres ADMIN_URL the store is a new database on that server behind two replicas, the
+writers spread over both; each kill takes one replica (in turn), restarted on its port. With
+--restart-postgres CMD as well, the database server itself is restarted by CMD between the kills:
+writes get a 503 while it is away and the loggers retry.
 
     python3 benches/fault_kill9.py --runhistory target/release/runhistory --writer target/release/examples/fault_writer
 """
@@ -14,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import call, free_port, history, lost_and_duplicated, start_runhistory, step_counts
+from benchlib import ScratchDatabase, call, free_port, history, lost_and_duplicated, start_runhistory, step_counts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WRITERS = 8
@@ -36,12 +41,27 @@ def main():
     ap.add_argument("--runhistory", required=True)
     ap.add_argument("--writer", required=True, help="the fault_writer example binary")
     ap.add_argument("--kills", type=int, default=3)
+    ap.add_argument("--postgres", help="a PostgreSQL server's URL: the store is a new database there, behind two replicas")
+    ap.add_argument("--restart-postgres", help="a shell command that restarts that PostgreSQL server, run between kills")
     args = ap.parse_args()
+    database = ScratchDatabase(args.postgres) if args.postgres else None
+    try:
+        run(args, database)
+    finally:
+        if database:
+            database.drop()
+
+
+def run(args, database):
+    db_url = database.url if database else None
     with tempfile.TemporaryDirectory(prefix="rh-fault-") as folder:
         store = os.path.join(folder, "store")
         spool = os.path.join(store, "spool")
-        port = free_port()
-        server, url = start_runhistory(args.runhistory, store, port)
+        log = os.path.join(folder, "servers.log")  # every server's stderr, to look for panics
+        ports = [free_port() for _ in range(2 if database else 1)]
+        replicas = [start_runhistory(args.runhistory, store, p, db_url, log) for p in ports]
+        servers, urls = [r[0] for r in replicas], [r[1] for r in replicas]
+        url = urls[0]
         runs = [
             call(url, "POST", "/api/2.0/runhistory/runs/create", {"experiment_name": "fault", "run_name": "w%d" % w})["run"]["run_id"]
             for w in range(WRITERS)
@@ -51,29 +71,38 @@ def main():
             f.write(PY_WRITER)
         writers = []
         for w, run_id in enumerate(runs):
-            env = dict(os.environ, RUNHISTORY_SERVER=url, RUNHISTORY_RUN_ID=run_id, RUNHISTORY_STORE=store,
+            # Writers 0, 1 to the first replica, 2, 3 to the second, and so on: Python and Rust on each.
+            to = urls[(w // 2) % len(urls)]
+            env = dict(os.environ, RUNHISTORY_SERVER=to, RUNHISTORY_RUN_ID=run_id, RUNHISTORY_STORE=store,
                        RUNHISTORY_FLUSH_TIMEOUT="60", PYTHONPATH=os.path.join(ROOT, "python"))
             if w % 2 == 0:
                 cmd = [sys.executable, script, str(w), str(POINTS)]
             else:
-                cmd = [args.writer, url, run_id, str(w), str(POINTS), spool]
+                cmd = [args.writer, to, run_id, str(w), str(POINTS), spool]
             writers.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
         started = time.monotonic()
-        kills = []
+        kills, restarts = [], []
         for k in range(args.kills):
             time.sleep(0.8)
             if all(p.poll() is not None for p in writers):
                 break
-            server.send_signal(signal.SIGKILL)
-            server.wait()
-            kills.append(round(time.monotonic() - started, 2))
+            r = k % len(servers)
+            servers[r].send_signal(signal.SIGKILL)
+            servers[r].wait()
+            kills.append((r, round(time.monotonic() - started, 2)))
             time.sleep(0.5)  # down for half a second, then back on the same port
-            server, _ = start_runhistory(args.runhistory, store, port)
+            servers[r], _ = start_runhistory(args.runhistory, store, ports[r], db_url, log)
+            if args.restart_postgres and not all(p.poll() is not None for p in writers):
+                time.sleep(0.4)
+                t = time.monotonic()
+                subprocess.run(args.restart_postgres, shell=True, check=True)
+                restarts.append((round(t - started, 2), round(time.monotonic() - t, 2)))
         codes = [p.wait(timeout=600) for p in writers]
         elapsed = time.monotonic() - started
-        server.send_signal(signal.SIGKILL)
-        server.wait()
-        server, _ = start_runhistory(args.runhistory, store, port)  # replays any spool left at exit
+        for s in servers:
+            s.send_signal(signal.SIGKILL)
+            s.wait()
+        server, _ = start_runhistory(args.runhistory, store, ports[0], db_url, log)  # replays any spool left at exit
         sent = stored = lost = duplicated = wrong = 0
         for w, run_id in enumerate(runs):
             pts = history(url, run_id, "v")
@@ -85,13 +114,22 @@ def main():
             duplicated += extra
         server.terminate()
         server.wait()
-        print("kill -9 of the server at %s s (restarted 0.5 s later each time); writers done in %.1f s, exit codes %s"
-              % (kills, elapsed, codes))
-        print("points sent %d, stored %d, lost %d, duplicated %d, wrong value %d" % (sent, stored, lost, duplicated, wrong))
+        if database:
+            print("two replicas over one PostgreSQL database; kill -9 of replica (number, at s) %s, each restarted"
+                  " 0.5 s later; writers done in %.1f s, exit codes %s" % (kills, elapsed, codes))
+        else:
+            print("kill -9 of the server at %s s (restarted 0.5 s later each time); writers done in %.1f s, exit codes %s"
+                  % ([t for _, t in kills], elapsed, codes))
+        if args.restart_postgres:
+            print("PostgreSQL restarted at (s, taking s) %s" % restarts)
+        with open(log) as f:
+            panics = sum(1 for line in f if "panicked" in line)
+        print("points sent %d, stored %d, lost %d, duplicated %d, wrong value %d; server panics %d"
+              % (sent, stored, lost, duplicated, wrong, panics))
         failed = [p for p in writers if p.returncode != 0]
         for p in failed:
             print("writer stderr:", p.stderr.read()[-500:])
-        ok = lost == 0 and duplicated == 0 and wrong == 0 and len(kills) == args.kills
+        ok = lost == 0 and duplicated == 0 and wrong == 0 and panics == 0 and len(kills) == args.kills
         print("OK: every point exactly once" if ok else "FAILED")
         sys.exit(0 if ok else 1)
 

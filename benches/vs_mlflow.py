@@ -3,7 +3,17 @@
 on both and the ratio (MLflow's time / ours). Then the cost of one Python `log()` call of our
 client. Run it through scripts/bench-vs-mlflow, which builds the binary and the virtualenv.
 
+With --postgres ADMIN_URL both servers run over PostgreSQL instead, each over a new database made on
+that server (and dropped at the end): ours as `runhistory serve --database`, MLflow's with
+`--backend-store-uri postgresql+psycopg2://`. Besides the same workload it then measures, on both,
+the throughput of 1 and of N concurrent clients (each its own process) doing log_batch and
+search_runs, through the MLflow client and as bare REST calls; and a filtered search over
+--search-runs runs (100,000 by default), made on both through MLflow's REST API by the same client
+processes; on MLflow's server only the first ones are (at its rate 100,000 would take most of an
+hour) and the rest are copies of those, made in SQL in its tables.
+
     python benches/vs_mlflow.py --runhistory target/release/runhistory [--quick]
+        [--postgres postgres://postgres@127.0.0.1:5432/postgres] [--search-runs N] [--clients N]
 """
 
 import argparse
@@ -19,7 +29,7 @@ import threading
 import time
 import urllib.request
 
-from benchlib import free_port, start_runhistory
+from benchlib import ScratchDatabase, free_port, start_runhistory
 from mlflow.entities import Metric, Param, RunTag
 from mlflow.tracking import MlflowClient
 
@@ -48,20 +58,25 @@ def wait_healthy(url, proc, timeout=120.0):
     raise RuntimeError("server at %s not healthy within %ss" % (url, timeout))
 
 
-def start_ours(binary, folder):
-    proc, url = start_runhistory(binary, os.path.join(folder, "store"))
+def start_ours(binary, folder, database=None):
+    log = os.path.join(folder, "server.log") if database else None
+    proc, url = start_runhistory(binary, os.path.join(folder, "store"), database=database, log=log)
     threading.Thread(target=proc.stdout.read, daemon=True).start()  # keep its pipe drained
     wait_healthy(url, proc)
     return proc, url
 
 
-def start_mlflow(folder):
+def start_mlflow(folder, database=None):
     port = free_port()
+    if database:  # SQLAlchemy 2.1 takes a bare postgresql:// for psycopg 3: name psycopg2
+        backend = "postgresql+psycopg2://" + database.split("://", 1)[1]
+    else:
+        backend = "sqlite:///" + os.path.join(folder, "mlflow.db")
     mlflow_bin = os.path.join(os.path.dirname(sys.executable), "mlflow")
     proc = subprocess.Popen(
         [
             mlflow_bin, "server",
-            "--backend-store-uri", "sqlite:///" + os.path.join(folder, "mlflow.db"),
+            "--backend-store-uri", backend,
             "--artifacts-destination", os.path.join(folder, "mlartifacts"),
             "--host", "127.0.0.1", "--port", str(port),
         ],
@@ -263,30 +278,189 @@ def log_call_cost(url):
     return ours, n
 
 
+CONCURRENT = (  # (kind in mlflow_load.closed_loop, label, the issue's target)
+    ("client_batch", "log_batch of %d (MLflow client)", 3.0),
+    ("rest_batch", "  REST only: log-batch of %d", 3.0),
+    ("client_search", "search_runs, 1 page (MLflow client)", 10.0),
+    ("rest_search", "  REST only: runs/search, 1 page", 10.0),
+)
+BATCH = 100  # metrics in one concurrent log_batch call
+SEARCH_FILTER = "params.lr = '0.01' and metrics.acc > 0.9"
+
+
+def postgres_phases(pool, name, url, database, args):
+    """The PostgreSQL mode's measurements against one server: concurrent throughput, then the
+    filtered search over args.search_runs runs."""
+    from mlflow_load import TEMPLATES, Rest, clone_mlflow_runs, fill, matching, throughput
+
+    rest = Rest(url)
+    out = {"concurrent": {}, "wrong": [], "fill_errors": []}
+
+    def experiment(label):
+        return rest.post("/api/2.0/mlflow/experiments/create", {"name": "%s-%d" % (label, time.time_ns())})["experiment_id"]
+
+    def made(indexes, seconds, exp):
+        done, took, errors = fill(pool, url, exp, indexes, seconds)
+        out["fill_errors"] += errors
+        return done, took
+
+    # Concurrent clients: searches over an experiment of 1,000 runs (98 found, one page of 100);
+    # batches each into a run of its own.
+    sexp = experiment("bench-concurrent-search")
+    made(list(range(1000)), 3600, sexp)
+    sflt = "params.lr = '0.01' and metrics.acc > 0.5"
+    got, want = len(rest_search_all(url, sexp, sflt)), matching(range(1000), "0.01", 0.5)
+    if got != want:
+        out["wrong"].append("runs/search %r over 1,000 runs found %d, expected %d" % (sflt, got, want))
+    bexp = experiment("bench-concurrent-batch")
+    seconds = 3.0 if args.quick else 10.0
+    out["seconds"] = seconds
+    for kind, label, _ in CONCURRENT:
+        for n in (1, args.clients):
+            if kind.endswith("batch"):
+                body = {"experiment_id": bexp, "start_time": int(time.time() * 1000)}
+                targets = [rest.post("/api/2.0/mlflow/runs/create", body)["run"]["info"]["run_id"] for _ in range(n)]
+            else:
+                targets = [(sexp, sflt)] * n
+            out["concurrent"][(kind, n)] = throughput(pool, kind, url, targets, seconds, BATCH)
+
+    # The big search. Every run through REST on ours; on MLflow's, the first TEMPLATES runs and
+    # whatever more it makes in a time box, the rest copied from those in SQL.
+    n = args.search_runs
+    exp = experiment("bench-search")
+    if name == "mlflow":
+        first, t1 = made(list(range(min(n, TEMPLATES))), 3600, exp)
+        more, t2 = made(list(range(min(n, TEMPLATES), n)), 20 if args.quick else 60, exp)
+        done, took = first + more, t1 + t2
+        copied = sorted(set(range(n)) - set(done))
+        if len(first) < min(n, TEMPLATES):
+            raise RuntimeError("MLflow's server failed to make the template runs: %s" % out["fill_errors"][:3])
+        if copied:
+            clone_mlflow_runs(database, exp, copied)
+    else:
+        done, took = made(list(range(n)), 3600, exp)
+        copied = []
+    out["fill"] = (len(done), took, len(copied))
+    # Statistics as autovacuum would leave them after such a load, for both alike.
+    subprocess.run(["psql", database, "-qc", "ANALYZE"], check=True)
+    got, want = len(rest_search_all(url, exp, SEARCH_FILTER)), matching(range(n), "0.01", 0.9)
+    out["search_found"] = (got, want)
+    if got != want:
+        out["wrong"].append("runs/search %r over %d runs found %d, expected %d" % (SEARCH_FILTER, n, got, want))
+    client = MlflowClient(tracking_uri=url)
+    body = {"experiment_ids": [exp], "max_results": 100}
+    out["search"] = {
+        "search_runs, filtered (MLflow client)": timed(lambda: search_all(client, exp, SEARCH_FILTER), 3),
+        "  REST only: filtered": timed(lambda: rest_search_all(url, exp, SEARCH_FILTER), 3),
+        "  REST only: first 100, no filter": timed(lambda: rest.post("/api/2.0/mlflow/runs/search", body), 3),
+    }
+    return out
+
+
+def print_postgres(pg, args):
+    ours, theirs = pg["runhistory"], pg["mlflow"]
+    print()
+    print("Concurrent clients, each its own process, back-to-back calls for %.0f s: calls/s (median latency)"
+          % ours["seconds"])
+    print("%-38s %7s %21s %21s %8s %8s" % ("operation", "clients", "runhistory", "mlflow", "ratio", "target"))
+    short, rows, errors = 0, 0, []
+    for kind, label, want in CONCURRENT:
+        label = label % BATCH if "%d" in label else label
+        for n in (1, args.clients):
+            a, b = ours["concurrent"][(kind, n)], theirs["concurrent"][(kind, n)]
+            ratio = a[0] / b[0] if b[0] else float("inf")
+            mark = "" if ratio >= want else "  below target"
+            short += ratio < want
+            rows += 1
+            print("%-38s %7d %8.1f/s (%6.1f ms) %8.1f/s (%6.1f ms) %7.1fx %7.0fx%s"
+                  % (label, n, a[0], a[1] * 1e3, b[0], b[1] * 1e3, ratio, want, mark))
+            for server, r in (("runhistory", a), ("mlflow", b)):
+                if r[2]:
+                    errors.append("%s, %s, %d clients: %d failed calls, first: %s" % (label.strip(), server, n, r[2], r[3]))
+                if r[4]:
+                    errors.append("%s, %s, %d clients: %d clients started late" % (label.strip(), server, n, r[4]))
+    print("%d of %d concurrent rows below target" % (short, rows))
+    for e in errors:
+        print("  " + e)
+
+    (n_ours, s_ours, _), (n_theirs, s_theirs, copied) = ours["fill"], theirs["fill"]
+    print()
+    print("Making the runs of the search, runs/create + runs/log-batch over REST by %d processes:" % args.clients)
+    print("  runhistory: %d runs in %.1f s, %.0f runs/s" % (n_ours, s_ours, n_ours / s_ours))
+    print("  mlflow:     %d runs in %.1f s, %.0f runs/s%s" % (
+        n_theirs, s_theirs, n_theirs / s_theirs, ", %d more copied from them in SQL" % copied if copied else ""))
+    print("  ratio %.1fx" % ((n_ours / s_ours) / (n_theirs / s_theirs)))
+    for server, r in (("runhistory", ours), ("mlflow", theirs)):
+        if r["fill_errors"]:
+            print("  errors: %s, %d failed runs, first: %s" % (server, len(r["fill_errors"]), r["fill_errors"][0]))
+    print()
+    print("Search over %d runs (then ANALYZE), filter %s: found %d on runhistory, %d on mlflow, expected %d"
+          % (args.search_runs, SEARCH_FILTER, ours["search_found"][0], theirs["search_found"][0], ours["search_found"][1]))
+    print("%-38s %12s %12s %8s" % ("operation", "runhistory", "mlflow", "ratio"))
+    for op, t_ours in ours["search"].items():
+        t_theirs = theirs["search"][op]
+        print("%-38s %9.1f ms %9.1f ms %7.1fx" % (op, t_ours * 1e3, t_theirs * 1e3, t_theirs / t_ours))
+    for server, r in (("runhistory", ours), ("mlflow", theirs)):
+        for w in r["wrong"]:
+            print("WRONG (%s): %s" % (server, w))
+    log = [line for line in pg.get("server_log", []) if line.strip()]
+    print()
+    print("runhistory's stderr: %d lines%s" % (len(log), "" if not log else ", the first ones:"))
+    for line in log[:20]:
+        print("  " + line[:300])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runhistory", required=True, help="the runhistory binary (release)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    ap.add_argument("--postgres", metavar="ADMIN_URL", help="run both servers over new databases on this PostgreSQL server")
+    ap.add_argument("--search-runs", type=int, help="runs of the big search (--postgres; 100,000, 10,000 with --quick)")
+    ap.add_argument("--clients", type=int, default=20, help="concurrent clients (--postgres)")
     args = ap.parse_args()
+    if args.search_runs is None:
+        args.search_runs = 10_000 if args.quick else 100_000
 
     import mlflow
 
-    results = {}
-    with tempfile.TemporaryDirectory(prefix="rh-bench-") as folder:
-        for name, start in (("runhistory", lambda d: start_ours(args.runhistory, d)), ("mlflow", start_mlflow)):
-            sub = os.path.join(folder, name)
-            os.makedirs(sub)
-            proc, url = start(sub)
-            try:
-                results[name] = workload(url, sub, args.quick)
-                if name == "runhistory":
-                    results["log_cost"] = log_call_cost(url)
-            finally:
-                stop(proc)
+    results, pg = {}, {}
+    pool = None
+    if args.postgres:
+        from mlflow_load import Pool
+
+        pool = Pool(args.clients)
+    try:
+        with tempfile.TemporaryDirectory(prefix="rh-bench-") as folder:
+            for name, start in (
+                ("runhistory", lambda d, db=None: start_ours(args.runhistory, d, db)),
+                ("mlflow", start_mlflow),
+            ):
+                sub = os.path.join(folder, name)
+                os.makedirs(sub)
+                db = ScratchDatabase(args.postgres) if args.postgres else None
+                try:
+                    proc, url = start(sub, db.url) if db else start(sub)
+                    try:
+                        results[name] = workload(url, sub, args.quick)
+                        if name == "runhistory":
+                            results["log_cost"] = log_call_cost(url)
+                        if db:
+                            pg[name] = postgres_phases(pool, name, url, db.url, args)
+                    finally:
+                        stop(proc)
+                    if db and name == "runhistory":
+                        pg["server_log"] = open(os.path.join(sub, "server.log")).read().splitlines()
+                finally:
+                    if db:
+                        db.drop()
+    finally:
+        if pool:
+            pool.close()
 
     ours, theirs = results["runhistory"], results["mlflow"]
-    print("MLflow client %s against runhistory and a stock `mlflow server` %s (SQLite, loopback)"
-          % (mlflow.__version__, mlflow.__version__))
+    store = "PostgreSQL %s" % postgres_version(args.postgres) if args.postgres else "SQLite"
+    print("MLflow client %s against runhistory and a stock `mlflow server` %s (%s, loopback)"
+          % (mlflow.__version__, mlflow.__version__, store))
     print("%-34s %12s %12s %8s %8s" % ("operation", "runhistory", "mlflow", "ratio", "target"))
     short = 0
     for op, t_ours in ours.items():
@@ -299,6 +473,13 @@ def main():
     cost, n = results["log_cost"]
     print("Python log() call, %d calls: %.2f us each (target <= 10 us)" % (n, cost * 1e6))
     print("%d of %d operations below target" % (short, len(ours)))
+    if args.postgres:
+        print_postgres(pg, args)
+
+
+def postgres_version(admin_url):
+    out = subprocess.run(["psql", admin_url, "-Atc", "SHOW server_version"], capture_output=True, text=True)
+    return out.stdout.split()[0] if out.returncode == 0 and out.stdout.strip() else "?"
 
 
 if __name__ == "__main__":

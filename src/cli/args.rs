@@ -63,6 +63,19 @@ pub enum Command {
               value_parser = clap::value_parser!(u16).range(1..=1000))]
         database_connections: u16,
     },
+    /// Copy a store into another: a local store folder into a team database, or back, files
+    /// included. Run it again to bring the copy up to date; nothing is doubled.
+    Migrate {
+        /// The store to copy: a store folder, or a PostgreSQL URL (postgres://USER@HOST:PORT/DB).
+        #[arg(long)]
+        from: String,
+        /// Where to copy it: a store folder (made if new), or a PostgreSQL URL.
+        #[arg(long)]
+        to: String,
+        /// The files of the side that is a database: file:///folder, the folder its servers share.
+        #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
+        artifacts: Option<String>,
+    },
     /// List runs, newest first.
     List {
         #[arg(short, long, value_enum, default_value = "json")]

@@ -67,7 +67,7 @@ impl Rows {
         }
     }
 
-    fn open(&self) -> Result<Store, CliError> {
+    pub fn open(&self) -> Result<Store, CliError> {
         match self {
             Rows::Folder(dir) => Store::open(dir).map_err(|source| {
                 CliError::from(crate::connect::ConnectError::Store {
@@ -85,7 +85,7 @@ impl Rows {
     }
 
     /// What the server says it serves, with no password in it.
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Rows::Folder(dir) => format!("the store {}", dir.display()),
             Rows::Postgres { url, files, .. } => {
@@ -147,9 +147,12 @@ pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16) -> Result<(), CliErr
 
 pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), CliError> {
     match command {
-        Command::Serve { .. } | Command::Ui | Command::Run(_) | Command::Restore { .. } | Command::Demo { .. } => {
-            Err(CliError::Usage("handled before connecting".into()))
-        }
+        Command::Serve { .. }
+        | Command::Migrate { .. }
+        | Command::Ui
+        | Command::Run(_)
+        | Command::Restore { .. }
+        | Command::Demo { .. } => Err(CliError::Usage("handled before connecting".into())),
         Command::List {
             output,
             experiment,

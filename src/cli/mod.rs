@@ -4,6 +4,7 @@ mod args;
 mod commands;
 pub mod format;
 mod manage;
+mod migrate;
 mod tracked;
 
 use crate::api::layout::DEFAULT_STORE_DIR;
@@ -111,6 +112,9 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             .with_connections(usize::from(*database_connections));
         return commands::serve(&cli, &rows, host, *port).map(|_| 0);
     }
+    if let Command::Migrate { from, to, artifacts } = command {
+        return migrate::migrate(from, to, artifacts.as_deref());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -172,7 +176,9 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             }
             Ok(0)
         }
-        Command::Ui | Command::Serve { .. } => Err(CliError::Usage("handled before connecting".into())),
+        Command::Ui | Command::Serve { .. } | Command::Migrate { .. } => {
+            Err(CliError::Usage("handled before connecting".into()))
+        }
         Command::List { .. }
         | Command::Last { .. }
         | Command::Info { .. }

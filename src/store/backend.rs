@@ -6,7 +6,7 @@
 //! that look at its files.
 
 use super::pg_pool::PgPool;
-use super::sql::{Db, PgConn};
+use super::sql::{Db, PgConn, Row, Value};
 use super::{Result, Store, StoreError};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use std::cell::RefCell;
@@ -141,6 +141,63 @@ impl Store {
                         }
                     }
                 });
+                pool.give(lent.conn);
+                out
+            }
+        }
+    }
+}
+
+impl Store {
+    /// Reads every row of `sql` (with `columns` columns) in chunks of up to `chunk` rows, handing
+    /// each to `f` in order; PostgreSQL through a cursor, so a table of any size reads in bounded
+    /// memory. For copying whole tables out.
+    pub(super) fn scan(
+        &self,
+        sql: &str,
+        columns: usize,
+        chunk: usize,
+        mut f: impl FnMut(&[Vec<Value>]) -> Result<()>,
+    ) -> Result<()> {
+        let mut rows: Vec<Vec<Value>> = Vec::with_capacity(chunk);
+        let read = |r: &Row<'_>| (0..columns).map(|i| r.get::<Value>(i)).collect::<Result<Vec<Value>>>();
+        match &self.backend {
+            Backend::Sqlite { .. } => self.read(|c| {
+                Db::Sqlite(c).each(sql, &[], |r| {
+                    rows.push(read(r)?);
+                    if rows.len() >= chunk {
+                        f(&rows)?;
+                        rows.clear();
+                    }
+                    Ok(())
+                })?;
+                if !rows.is_empty() {
+                    f(&rows)?;
+                }
+                Ok(())
+            }),
+            Backend::Postgres(pool) => {
+                let mut lent = pool.take()?;
+                let conn = &mut lent.conn;
+                let out = (|| {
+                    conn.batch("BEGIN READ ONLY")?;
+                    conn.batch(&format!("DECLARE copy_out NO SCROLL CURSOR FOR {sql}"))?;
+                    loop {
+                        let fetched = conn.client().query(&format!("FETCH {chunk} FROM copy_out"), &[])?;
+                        if fetched.is_empty() {
+                            break;
+                        }
+                        rows.clear();
+                        for r in &fetched {
+                            rows.push(read(&Row::Postgres(r))?);
+                        }
+                        f(&rows)?;
+                    }
+                    conn.batch("COMMIT")
+                })();
+                if out.is_err() {
+                    let _ = conn.batch("ROLLBACK");
+                }
                 pool.give(lent.conn);
                 out
             }

@@ -2,6 +2,7 @@
 
 mod artifacts;
 mod backend;
+mod copy;
 mod experiments;
 mod ingest;
 mod inputs;
@@ -29,6 +30,7 @@ pub mod sql;
 mod sql_pg;
 
 pub use artifacts::{ArtifactPath, safe_segments as safe_artifact_segments};
+pub use copy::{CopyProgress, CopyReport};
 pub use metrics::XAxis;
 pub use search::{Page, RunQuery, ViewType};
 
@@ -124,6 +126,8 @@ impl Store {
 mod both_databases_models_tests;
 #[cfg(test)]
 mod both_databases_tests;
+#[cfg(test)]
+mod copy_tests;
 #[cfg(test)]
 mod inputs_tests;
 #[cfg(test)]

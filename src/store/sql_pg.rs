@@ -64,9 +64,12 @@ impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
         use postgres::error::SqlState;
         let state = e.code().cloned();
+        let why = e
+            .as_db_error()
+            .map_or_else(|| e.to_string(), |d| d.message().to_string());
         if e.is_closed() || state.is_none() && e.as_db_error().is_none() {
             return StoreError::Unavailable(format!(
-                "The database cannot be reached ({e}): nothing was written. Retry."
+                "The database cannot be reached ({why}): nothing was written. Retry."
             ));
         }
         match state {
