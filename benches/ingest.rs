@@ -1,6 +1,7 @@
 //! Native bulk ingest rate: points per second into the store through `Store::ingest`, and through
 //! the HTTP bulk path on loopback, beside a bare SQLite insert loop into a table of the same shape
-//! with the same pragmas (the baseline: what SQLite itself allows on this machine).
+//! with the same pragmas (the baseline: what SQLite itself allows on this machine). Then the same on
+//! PostgreSQL (RUNHISTORY_TEST_POSTGRES, else the local server) beside a bare binary COPY loop.
 //!
 //! `cargo bench --bench ingest` (release). Prints figures; asserts nothing about time.
 
@@ -14,6 +15,7 @@ use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::HistoryClient;
 use runhistory::server::EmbeddedServer;
 use runhistory::store::Store;
+use runhistory::store::pg_testing::TestDatabase;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -98,6 +100,50 @@ fn bare_sqlite_rate(dir: &std::path::Path) -> f64 {
     POINTS as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Points per second through `Store::ingest` into a team store on PostgreSQL.
+fn postgres_store_rate(url: &str, dir: &std::path::Path) -> f64 {
+    let store = Store::open_postgres(url, dir.join("pg-store")).expect("open the PostgreSQL store");
+    let run_id = new_run(&store);
+    let batches: Vec<IngestBatch> = (0..POINTS / CHUNK).map(|b| chunk(&run_id, b * CHUNK, b)).collect();
+    let t = Instant::now();
+    for b in &batches {
+        store.ingest(b).expect("ingest");
+    }
+    POINTS as f64 / t.elapsed().as_secs_f64()
+}
+
+/// Points per second of a bare binary COPY loop into a table of the points' shape, one
+/// transaction per CHUNK rows: what PostgreSQL itself takes on this machine.
+fn bare_copy_rate(url: &str) -> f64 {
+    use postgres::binary_copy::BinaryCopyInWriter;
+    use postgres::types::Type;
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    client
+        .batch_execute(
+            "CREATE TABLE bare_points (series_id BIGINT NOT NULL, step BIGINT NOT NULL, seq BIGINT NOT NULL,
+                timestamp BIGINT NOT NULL, value DOUBLE PRECISION, PRIMARY KEY (series_id, step, seq))",
+        )
+        .expect("schema");
+    let t = Instant::now();
+    for b in 0..POINTS / CHUNK {
+        let mut tx = client.transaction().expect("tx");
+        let sink = tx
+            .copy_in("COPY bare_points (series_id, step, seq, timestamp, value) FROM STDIN BINARY")
+            .expect("copy");
+        let types = [Type::INT8, Type::INT8, Type::INT8, Type::INT8, Type::FLOAT8];
+        let mut writer = BinaryCopyInWriter::new(sink, &types);
+        for i in b * CHUNK..(b + 1) * CHUNK {
+            let (step, value) = (i as i64, 1.0 / (1.0 + i as f64));
+            writer
+                .write(&[&1i64, &step, &step, &1_700_000_000_000i64, &value])
+                .expect("row");
+        }
+        writer.finish().expect("finish");
+        tx.commit().expect("commit");
+    }
+    POINTS as f64 / t.elapsed().as_secs_f64()
+}
+
 fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bare = bare_sqlite_rate(dir.path());
@@ -114,5 +160,23 @@ fn main() {
         "  HTTP bulk ingest, loopback  {:>12.0} points/s  ({:.2}x the bare loop)",
         http,
         http / bare
+    );
+    let Some(pg) = TestDatabase::create("ingest_bench") else {
+        println!("PostgreSQL: skipped: no PostgreSQL");
+        return;
+    };
+    let bare_copy = bare_copy_rate(pg.url());
+    let pg_store = postgres_store_rate(pg.url(), dir.path());
+    println!("On PostgreSQL (target: within 2x of the bare COPY loop)");
+    println!("  bare binary COPY loop       {:>12.0} points/s  (baseline)", bare_copy);
+    println!(
+        "  Store::ingest               {:>12.0} points/s  ({:.2}x the bare loop: {})",
+        pg_store,
+        pg_store / bare_copy,
+        if pg_store * 2.0 >= bare_copy {
+            "within 2x"
+        } else {
+            "MISSED"
+        }
     );
 }

@@ -142,8 +142,16 @@ pub(super) fn insert_points(
             });
         }
     }
-    db.exec_many(
-        "INSERT INTO metric_points (series_id, step, seq, timestamp, value) VALUES (?1, ?2, ?3, ?4, ?5)",
+    use sql::Column::{Int, Real};
+    db.insert_many(
+        "metric_points",
+        &[
+            ("series_id", Int),
+            ("step", Int),
+            ("seq", Int),
+            ("timestamp", Int),
+            ("value", Real),
+        ],
         summarised.len(),
         |i, row| {
             let (step, timestamp, value) = summarised[i];

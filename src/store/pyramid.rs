@@ -79,6 +79,9 @@ fn merge_into(level: &mut Level, block: i64, s: &Summary) {
     level.entry(block).and_modify(|e| e.merge(s)).or_insert(*s);
 }
 
+/// Blocks from which PostgreSQL's pyramid update goes through a staging table.
+const STAGE_FROM: usize = 64;
+
 /// Adds points `(step, timestamp, value)` of a series to its pyramid (one upsert per touched block).
 pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) -> Result<()> {
     if points.is_empty() {
@@ -89,10 +92,27 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
         Dialect::Sqlite => ("MIN", "MAX"),
         Dialect::Postgres => ("LEAST", "GREATEST"),
     };
+    let rows: Vec<(Axis, u32, i64, Summary)> = summarise(points)
+        .into_iter()
+        .flat_map(|(axis, level, blocks)| blocks.into_iter().map(move |(b, s)| (axis, level, b, s)))
+        .collect();
+    // On PostgreSQL many blocks go in by COPY into a staging table and one merging INSERT, not a
+    // round trip each.
+    let staged = db.dialect() == Dialect::Postgres && rows.len() >= STAGE_FROM;
+    let source = if staged {
+        db.exec(
+            "CREATE TEMP TABLE IF NOT EXISTS series_blocks_in (LIKE series_blocks) ON COMMIT DELETE ROWS",
+            args![],
+        )?;
+        "SELECT series_id, axis, level, block, x_first, x_last, min, max, last, count, x_min, x_max,
+                min_positive, non_positive FROM series_blocks_in"
+    } else {
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+    };
     let upsert = format!(
         "INSERT INTO series_blocks AS b (series_id, axis, level, block, x_first, x_last, min, max, last, count,
                                          x_min, x_max, min_positive, non_positive)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         {source}
          ON CONFLICT (series_id, axis, level, block) DO UPDATE SET
             x_first = {least}(b.x_first, excluded.x_first),
             x_last = {greatest}(b.x_last, excluded.x_last),
@@ -113,11 +133,7 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
             sql::Value::Real(v)
         }
     };
-    let rows: Vec<(Axis, u32, i64, Summary)> = summarise(points)
-        .into_iter()
-        .flat_map(|(axis, level, blocks)| blocks.into_iter().map(move |(b, s)| (axis, level, b, s)))
-        .collect();
-    db.exec_many(&upsert, rows.len(), |i, row| {
+    let fill = |i: usize, row: &mut Vec<sql::Value>| {
         let (axis, level, block, s) = rows[i];
         row.extend([
             sql::Value::Int(series_id),
@@ -135,7 +151,35 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
             real(s.min_positive),
             sql::Value::Int(s.non_positive as i64),
         ]);
-    })?;
+    };
+    if staged {
+        use sql::Column::{Int, Real};
+        db.insert_many(
+            "series_blocks_in",
+            &[
+                ("series_id", Int),
+                ("axis", Int),
+                ("level", Int),
+                ("block", Int),
+                ("x_first", Int),
+                ("x_last", Int),
+                ("min", Real),
+                ("max", Real),
+                ("last", Real),
+                ("count", Int),
+                ("x_min", Int),
+                ("x_max", Int),
+                ("min_positive", Real),
+                ("non_positive", Int),
+            ],
+            rows.len(),
+            fill,
+        )?;
+        db.exec(&upsert, args![])?;
+        db.exec("DELETE FROM series_blocks_in", args![])?;
+    } else {
+        db.exec_many(&upsert, rows.len(), fill)?;
+    }
     Ok(())
 }
 

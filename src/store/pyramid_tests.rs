@@ -10,16 +10,14 @@ use crate::api::{LogBatch, Metric};
 /// Points `(x, value)` of the series' whole history on one axis.
 fn raw(s: &Store, run: &str, key: &str, x: XAxis) -> Vec<(i64, f64)> {
     let col = if x == XAxis::Step { "step" } else { "timestamp" };
-    s.read(|c| {
-        let sql = format!(
-            "SELECT p.{col}, p.value FROM metric_points p JOIN series s USING (series_id)
-             WHERE s.run_id = ?1 AND s.key = ?2"
-        );
-        let mut stmt = c.prepare(&sql)?;
-        let rows = stmt.query_map([run, key], |r| {
-            Ok((r.get(0)?, r.get::<_, Option<f64>>(1)?.unwrap_or(f64::NAN)))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let sql = format!(
+        "SELECT p.{col}, p.value FROM metric_points p JOIN series s USING (series_id)
+         WHERE s.run_id = ?1 AND s.key = ?2"
+    );
+    s.read_db(|db| {
+        db.rows(&sql, super::sql::args![run, key], |r| {
+            Ok((r.get(0)?, r.get::<Option<f64>>(1)?.unwrap_or(f64::NAN)))
+        })
     })
     .unwrap()
 }
@@ -206,4 +204,34 @@ fn a_store_from_before_the_pyramid_gets_one_when_opened() {
     assert!(blocks > 2_500, "backfilled: {blocks} blocks");
     let after = s.downsample(&run, "loss", XAxis::Step, 64, None, None).unwrap();
     assert_eq!(before, after);
+}
+
+#[test]
+fn on_postgres_the_pyramid_is_as_exact() {
+    let Some(pg) = super::pg_testing::TestDatabase::create("pyramid") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s = Store::open_postgres(pg.url(), dir.path()).unwrap();
+    let run = run_in(&s, "p");
+    // Big pieces go through the staging table, small ones row by row; out of order, a step twice.
+    ingest(&s, &run, (50_000..102_400).collect(), vec![]);
+    ingest(&s, &run, (0..50_000).collect(), vec![]);
+    ingest(&s, &run, vec![4_096, 99_999], vec![]);
+    let points = raw(&s, &run, "loss", XAxis::Step);
+    assert_eq!(points.len(), 102_402);
+    for (lo, hi, n) in [
+        (0, 102_399, 100),
+        (1_234, 98_765, 333),
+        (7, 70_001, 1000),
+        (60_001, 60_900, 3),
+    ] {
+        let d = s.downsample(&run, "loss", XAxis::Step, n, Some(lo), Some(hi)).unwrap();
+        assert_exact(&d.buckets, d.total_points, &points, lo, hi);
+    }
+    let blocks: i64 = s
+        .read_db(|db| db.value("SELECT COUNT(*) FROM series_blocks", super::sql::args![]))
+        .unwrap()
+        .unwrap();
+    assert!(blocks > 6_000, "the pyramid was kept: {blocks} blocks");
 }

@@ -194,6 +194,27 @@ fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Value {
     }
 }
 
+/// Rows from which `insert_many` uses COPY on PostgreSQL (below it, its set-up costs more).
+const COPY_FROM: usize = 64;
+
+/// A column's type, for `insert_many`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Int,
+    Real,
+    Text,
+}
+
+impl Column {
+    fn postgres(self) -> postgres::types::Type {
+        match self {
+            Column::Int => postgres::types::Type::INT8,
+            Column::Real => postgres::types::Type::FLOAT8,
+            Column::Text => postgres::types::Type::TEXT,
+        }
+    }
+}
+
 /// A connection (or transaction) of either database, as the store's logic uses it.
 pub enum Db<'c> {
     Sqlite(&'c rusqlite::Connection),
@@ -262,6 +283,34 @@ impl Db<'_> {
             }
         }
         Ok(changed)
+    }
+
+    /// Inserts rows `0..n` into `table`'s `columns`, `fill` giving row `i`'s values: one prepared
+    /// INSERT per row on SQLite, binary COPY on PostgreSQL (a few rows go as INSERTs there too).
+    pub fn insert_many(
+        &self,
+        table: &str,
+        columns: &[(&str, Column)],
+        n: usize,
+        fill: impl FnMut(usize, &mut Vec<Value>),
+    ) -> Result<u64> {
+        match self {
+            Db::Postgres(c) if n >= COPY_FROM => {
+                let typed: Vec<(&str, postgres::types::Type)> =
+                    columns.iter().map(|(name, kind)| (*name, kind.postgres())).collect();
+                c.borrow_mut().copy_in(table, &typed, n, fill)
+            }
+            _ => {
+                let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    names.join(", "),
+                    marks.join(", ")
+                );
+                self.exec_many(&sql, n, fill)
+            }
+        }
     }
 
     /// Calls `f` on each row of a query, in order.

@@ -45,6 +45,36 @@ fn round_trip(db: &Db<'_>) {
         rows,
         vec![(2, "b".into(), None, None), (3, "c'?".into(), Some(-1e300), None)]
     );
+    // Many rows at once (COPY on PostgreSQL) and a few (INSERTs), NULLs among them.
+    use super::sql::Column::{Int, Real, Text};
+    for n in [100usize, 3] {
+        let first = if n == 100 { 1_000i64 } else { 2_000 };
+        let put = db
+            .insert_many("t", &[("id", Int), ("name", Text), ("score", Real)], n, |i, row| {
+                row.push(Value::Int(first + i as i64));
+                row.push(Value::Text(format!("row {i}")));
+                row.push(if i % 10 == 0 {
+                    Value::Null
+                } else {
+                    Value::Real(i as f64)
+                });
+            })
+            .unwrap();
+        assert_eq!(put, n as u64);
+    }
+    let (bulk, nulls, sum): (i64, i64, f64) = db
+        .row(
+            "SELECT COUNT(*), COUNT(*) - COUNT(score), SUM(score) FROM t WHERE id >= 1000",
+            args![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!((bulk, nulls, sum), (103, 11, (4950.0 - 450.0) + 3.0));
+    let name: Option<String> = db.value("SELECT name FROM t WHERE id = 1042", args![]).unwrap();
+    assert_eq!(name.as_deref(), Some("row 42"));
+    db.exec("DELETE FROM t WHERE id >= 1000", args![]).unwrap();
+
     // A query inside another's rows, and inside a first row, as SQLite allows.
     let mut nested = Vec::new();
     db.each("SELECT id FROM t ORDER BY id", args![], |r| {
