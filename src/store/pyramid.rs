@@ -96,9 +96,12 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
         .into_iter()
         .flat_map(|(axis, level, blocks)| blocks.into_iter().map(move |(b, s)| (axis, level, b, s)))
         .collect();
-    // On PostgreSQL many blocks go in by COPY into a staging table and one merging INSERT, not a
-    // round trip each.
-    let staged = db.dialect() == Dialect::Postgres && rows.len() >= STAGE_FROM;
+    // On PostgreSQL, where each statement is a round trip, the blocks go in with one statement: a
+    // few as one multi-row VALUES, many by COPY into a staging table merged in one INSERT. SQLite
+    // runs one prepared statement per block.
+    let postgres = db.dialect() == Dialect::Postgres;
+    let staged = postgres && rows.len() >= STAGE_FROM;
+    let tuples = if postgres { rows.len() } else { 1 };
     let source = if staged {
         db.exec(
             "CREATE TEMP TABLE IF NOT EXISTS series_blocks_in (LIKE series_blocks) ON COMMIT DELETE ROWS",
@@ -106,8 +109,15 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
         )?;
         "SELECT series_id, axis, level, block, x_first, x_last, min, max, last, count, x_min, x_max,
                 min_positive, non_positive FROM series_blocks_in"
+            .to_string()
     } else {
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+        let marks: Vec<String> = (0..tuples)
+            .map(|t| {
+                let row: Vec<String> = (1..=14).map(|c| format!("?{}", t * 14 + c)).collect();
+                format!("({})", row.join(", "))
+            })
+            .collect();
+        format!("VALUES {}", marks.join(", "))
     };
     let upsert = format!(
         "INSERT INTO series_blocks AS b (series_id, axis, level, block, x_first, x_last, min, max, last, count,
@@ -177,6 +187,13 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
         )?;
         db.exec(&upsert, args![])?;
         db.exec("DELETE FROM series_blocks_in", args![])?;
+    } else if postgres {
+        let mut values = Vec::with_capacity(rows.len() * 14);
+        for i in 0..rows.len() {
+            fill(i, &mut values);
+        }
+        let args: Vec<&dyn sql::Arg> = values.iter().map(|v| v as &dyn sql::Arg).collect();
+        db.exec(&upsert, &args)?;
     } else {
         db.exec_many(&upsert, rows.len(), fill)?;
     }
