@@ -79,9 +79,12 @@ fn timed(mut f: impl FnMut(usize)) -> (Duration, Duration) {
     (times[REPEAT / 2], times[REPEAT * 95 / 100])
 }
 
+/// Builds call `i`'s request: (client, server URL, experiment id, run id, i).
+type Send = Box<dyn Fn(&reqwest::blocking::Client, &str, &str, &str, usize) -> reqwest::blocking::RequestBuilder>;
+
 struct Call {
     name: &'static str,
-    send: Box<dyn Fn(&reqwest::blocking::Client, &str, &str, &str, usize) -> reqwest::blocking::RequestBuilder>,
+    send: Send,
 }
 
 fn calls() -> Vec<Call> {
