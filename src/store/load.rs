@@ -59,7 +59,19 @@ pub(super) fn load_runs(db: &Db<'_>, where_sql: &str, args: &[&dyn Arg]) -> Resu
         return Ok(runs);
     }
     let index: HashMap<String, usize> = runs.iter().enumerate().map(|(i, r)| (r.run_id.clone(), i)).collect();
-    let subset = format!("SELECT r.run_id FROM runs r WHERE {where_sql}");
+    // Runs chosen by plain SQL (a whole experiment) are chosen again in each table's query; runs
+    // chosen by a list of ids are named by the ids loaded, so PostgreSQL reads the list once
+    // instead of comparing it with every run of the experiment.
+    let loaded_ids;
+    let by_ids: [&dyn Arg; 1];
+    let (subset, args) = if args.is_empty() {
+        (format!("SELECT r.run_id FROM runs r WHERE {where_sql}"), args)
+    } else {
+        let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
+        loaded_ids = serde_json::to_string(&ids).map_err(|e| super::StoreError::Internal(e.to_string()))?;
+        by_ids = [&loaded_ids];
+        (db.json_strings(1), &by_ids[..])
+    };
 
     for (table, slot) in [("run_properties", 0), ("params", 1), ("tags", 2)] {
         db.each(
