@@ -1,11 +1,10 @@
 //! Narrowing a run search in SQL: the simple comparisons at the top of a filter (a metric against a
-//! number, a param or tag equal to a string) give the runs that can match. Only a superset: the
-//! full filter is still evaluated over what is loaded.
+//! number, a param or tag equal to a string) become one subquery of the runs that can match, the
+//! intersection of each comparison's. Only a superset: the full filter is still evaluated over
+//! what is loaded.
 
-use super::Result;
-use super::sql::{self, Db, args};
+use super::sql;
 use crate::query::{Expr, Field, Op, Value};
-use std::collections::HashSet;
 
 /// The top-level conjuncts of a filter.
 fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
@@ -18,11 +17,13 @@ fn conjuncts<'a>(e: &'a Expr, out: &mut Vec<&'a Expr>) {
     }
 }
 
-/// The SQL and argument of one comparison that can be answered from an index, if it is one.
-fn as_sql(e: &Expr) -> Option<(String, String, sql::Value)> {
+/// The SQL of one comparison that can be answered from an index (its key and value bound as
+/// arguments `k` and `k + 1`), with those two arguments, if it is one.
+fn as_sql(e: &Expr, k: usize) -> Option<(String, [sql::Value; 2])> {
     let Expr::Cmp { field, op, value } = e else { return None };
+    let v = k + 1;
     match (field, op, value) {
-        (Field::Metric(k), op, Value::Num(n)) => {
+        (Field::Metric(key), op, Value::Num(n)) => {
             let sql_op = match op {
                 Op::Eq => "=",
                 Op::Lt => "<",
@@ -34,42 +35,35 @@ fn as_sql(e: &Expr) -> Option<(String, String, sql::Value)> {
             Some((
                 format!(
                     "SELECT s.run_id FROM series s JOIN latest_metrics l ON l.series_id = s.series_id
-                     WHERE s.key = ?1 AND l.value {sql_op} ?2"
+                     WHERE s.key = ?{k} AND l.value {sql_op} ?{v}"
                 ),
-                k.clone(),
-                sql::Value::Real(*n),
+                [sql::Value::Text(key.clone()), sql::Value::Real(*n)],
             ))
         }
-        (Field::Param(k), Op::Eq, Value::Str(v)) => Some((
-            "SELECT run_id FROM params WHERE key = ?1 AND value = ?2".into(),
-            k.clone(),
-            sql::Value::Text(v.clone()),
+        (Field::Param(key), Op::Eq, Value::Str(s)) => Some((
+            format!("SELECT run_id FROM params WHERE key = ?{k} AND value = ?{v}"),
+            [sql::Value::Text(key.clone()), sql::Value::Text(s.clone())],
         )),
-        (Field::Tag(k), Op::Eq, Value::Str(v)) => Some((
-            "SELECT run_id FROM tags WHERE key = ?1 AND value = ?2".into(),
-            k.clone(),
-            sql::Value::Text(v.clone()),
+        (Field::Tag(key), Op::Eq, Value::Str(s)) => Some((
+            format!("SELECT run_id FROM tags WHERE key = ?{k} AND value = ?{v}"),
+            [sql::Value::Text(key.clone()), sql::Value::Text(s.clone())],
         )),
         _ => None,
     }
 }
 
-/// The run ids that can match, or None when the filter has nothing SQL can narrow by.
-pub(super) fn candidates(db: &Db<'_>, expr: &Expr) -> Result<Option<Vec<String>>> {
+/// A subquery of the run ids that can match, its arguments numbered from `first`, with those
+/// arguments; None when the filter has nothing SQL can narrow by.
+pub(super) fn candidates(expr: &Expr, first: usize) -> Option<(String, Vec<sql::Value>)> {
     let mut parts = Vec::new();
     conjuncts(expr, &mut parts);
-    let mut result: Option<HashSet<String>> = None;
+    let mut queries = Vec::new();
+    let mut values = Vec::new();
     for part in parts {
-        let Some((sql, key, arg)) = as_sql(part) else { continue };
-        let ids: HashSet<String> = db.rows(&sql, args![key, arg], |r| r.get(0))?.into_iter().collect();
-        result = Some(match result {
-            Some(prev) => prev.intersection(&ids).cloned().collect(),
-            None => ids,
-        });
+        if let Some((query, args)) = as_sql(part, first + values.len()) {
+            queries.push(query);
+            values.extend(args);
+        }
     }
-    Ok(result.map(|set| {
-        let mut v: Vec<String> = set.into_iter().collect();
-        v.sort();
-        v
-    }))
+    (!queries.is_empty()).then(|| (queries.join(" INTERSECT "), values))
 }

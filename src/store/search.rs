@@ -163,16 +163,15 @@ impl Store {
         let default_order = orders.is_empty() && expr == query::Expr::True;
         let (runs, next) = self.read_db(|db| {
             // Simple comparisons narrow the runs in SQL first; the full filter still decides.
-            let narrowed = prefilter::candidates(db, &expr)?;
             let mut where_sql = where_base.clone();
-            let json = match narrowed {
-                Some(ids) => {
-                    where_sql.push_str(&format!(" AND r.run_id IN ({})", db.json_strings(1)));
-                    Some(serde_json::to_string(&ids).map_err(|e| StoreError::Internal(e.to_string()))?)
-                }
-                None => None,
-            };
-            let a: Vec<&dyn Arg> = json.iter().map(|j| j as &dyn Arg).collect();
+            let narrowed = prefilter::candidates(&expr, 1);
+            if let Some((subquery, _)) = &narrowed {
+                where_sql.push_str(&format!(" AND r.run_id IN ({subquery})"));
+            }
+            let a: Vec<&dyn Arg> = narrowed
+                .iter()
+                .flat_map(|(_, v)| v.iter().map(|v| v as &dyn Arg))
+                .collect();
             if !default_order {
                 return Ok((load_runs(db, &where_sql, &a)?, None));
             }
