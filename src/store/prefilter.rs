@@ -52,18 +52,34 @@ fn as_sql(e: &Expr, k: usize) -> Option<(String, [sql::Value; 2])> {
     }
 }
 
-/// A subquery of the run ids that can match, its arguments numbered from `first`, with those
-/// arguments; None when the filter has nothing SQL can narrow by.
-pub(super) fn candidates(expr: &Expr, first: usize) -> Option<(String, Vec<sql::Value>)> {
+/// The runs a filter's simple comparisons allow: a subquery of their ids, with its arguments.
+pub(super) struct Candidates {
+    pub sql: String,
+    pub args: Vec<sql::Value>,
+    /// Every comparison of the filter is in the subquery: its runs are exactly the matches.
+    pub exact: bool,
+}
+
+/// The candidates of `expr`, arguments numbered from `first`; None when the filter has nothing
+/// SQL can narrow by.
+pub(super) fn candidates(expr: &Expr, first: usize) -> Option<Candidates> {
     let mut parts = Vec::new();
     conjuncts(expr, &mut parts);
     let mut queries = Vec::new();
-    let mut values = Vec::new();
+    let mut args = Vec::new();
+    let mut exact = true;
     for part in parts {
-        if let Some((query, args)) = as_sql(part, first + values.len()) {
-            queries.push(query);
-            values.extend(args);
+        match as_sql(part, first + args.len()) {
+            Some((query, values)) => {
+                queries.push(query);
+                args.extend(values);
+            }
+            None => exact = false,
         }
     }
-    (!queries.is_empty()).then(|| (queries.join(" INTERSECT "), values))
+    (!queries.is_empty()).then(|| Candidates {
+        sql: queries.join(" INTERSECT "),
+        args,
+        exact,
+    })
 }

@@ -160,17 +160,19 @@ impl Store {
             ViewType::All => "",
         };
         let where_base = format!("r.experiment_id IN ({list}){stage}");
-        let default_order = orders.is_empty() && expr == query::Expr::True;
+        // Simple comparisons narrow the runs in SQL first; the full filter still decides, unless
+        // SQL answered all of it.
+        let narrowed = prefilter::candidates(&expr, 1);
+        let answered = expr == query::Expr::True || narrowed.as_ref().is_some_and(|c| c.exact);
+        let default_order = orders.is_empty() && answered;
+        let mut where_sql = where_base;
+        if let Some(c) = &narrowed {
+            where_sql.push_str(&format!(" AND r.run_id IN ({})", c.sql));
+        }
         let (runs, next) = self.read_db(|db| {
-            // Simple comparisons narrow the runs in SQL first; the full filter still decides.
-            let mut where_sql = where_base.clone();
-            let narrowed = prefilter::candidates(&expr, 1);
-            if let Some((subquery, _)) = &narrowed {
-                where_sql.push_str(&format!(" AND r.run_id IN ({subquery})"));
-            }
             let a: Vec<&dyn Arg> = narrowed
                 .iter()
-                .flat_map(|(_, v)| v.iter().map(|v| v as &dyn Arg))
+                .flat_map(|c| c.args.iter().map(|v| v as &dyn Arg))
                 .collect();
             if !default_order {
                 return Ok((load_runs(db, &where_sql, &a)?, None));
