@@ -62,9 +62,14 @@ pub(super) fn load_runs(db: &Db<'_>, where_sql: &str, args: &[&dyn Arg]) -> Resu
     // Runs chosen by plain SQL (a whole experiment) are chosen again in each table's query; runs
     // chosen by a list of ids are named by the ids loaded, so PostgreSQL reads the list once
     // instead of comparing it with every run of the experiment.
-    let loaded_ids;
+    let (loaded_ids, only_id);
     let by_ids: [&dyn Arg; 1];
-    let (subset, args) = if args.is_empty() {
+    let (subset, args) = if runs.len() == 1 {
+        // One run (a get, a create): its id, which every table's key is looked up by.
+        only_id = runs[0].run_id.clone();
+        by_ids = [&only_id];
+        ("?1".to_string(), &by_ids[..])
+    } else if args.is_empty() {
         (format!("SELECT r.run_id FROM runs r WHERE {where_sql}"), args)
     } else {
         let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();

@@ -112,8 +112,9 @@ impl Store {
                             "Invalid run id '{id}': expected 32 lowercase hex characters"
                         )));
                     }
-                    if let Ok(existing) = get_in(tx, id) {
-                        return Ok(existing);
+                    let exists: Option<i64> = tx.value("SELECT 1 FROM runs WHERE run_id = ?1", args![id])?;
+                    if exists.is_some() {
+                        return Ok(id.clone());
                     }
                     id.clone()
                 }
@@ -185,8 +186,10 @@ impl Store {
                 "UPDATE experiments SET last_update_time = ?1 WHERE experiment_id = ?2",
                 args![now, exp_id],
             )?;
-            get_in(tx, &run_id)
+            Ok(run_id)
         })
+        // Read back once committed, so the experiment's row is held no longer than the writes.
+        .and_then(|run_id| self.get_run(&run_id))
     }
 
     pub fn get_run(&self, run_id: &str) -> Result<RunDetail> {
