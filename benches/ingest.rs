@@ -44,10 +44,9 @@ fn new_run(store: &Store) -> String {
     store.create_run(&req).expect("create run").run_id
 }
 
-/// Points per second through `Store::ingest`, batches of CHUNK.
-fn store_rate(dir: &std::path::Path) -> f64 {
-    let store = Store::open(dir.join("store")).expect("open store");
-    let run_id = new_run(&store);
+/// Points per second through `Store::ingest` into `store`, batches of CHUNK.
+fn store_rate(store: &Store) -> f64 {
+    let run_id = new_run(store);
     let batches: Vec<IngestBatch> = (0..POINTS / CHUNK).map(|b| chunk(&run_id, b * CHUNK, b)).collect();
     let t = Instant::now();
     for b in &batches {
@@ -100,18 +99,6 @@ fn bare_sqlite_rate(dir: &std::path::Path) -> f64 {
     POINTS as f64 / t.elapsed().as_secs_f64()
 }
 
-/// Points per second through `Store::ingest` into a team store on PostgreSQL.
-fn postgres_store_rate(url: &str, dir: &std::path::Path) -> f64 {
-    let store = Store::open_postgres(url, dir.join("pg-store")).expect("open the PostgreSQL store");
-    let run_id = new_run(&store);
-    let batches: Vec<IngestBatch> = (0..POINTS / CHUNK).map(|b| chunk(&run_id, b * CHUNK, b)).collect();
-    let t = Instant::now();
-    for b in &batches {
-        store.ingest(b).expect("ingest");
-    }
-    POINTS as f64 / t.elapsed().as_secs_f64()
-}
-
 /// Points per second of a bare binary COPY loop into a table of the points' shape, one
 /// transaction per CHUNK rows: what PostgreSQL itself takes on this machine.
 fn bare_copy_rate(url: &str) -> f64 {
@@ -147,7 +134,7 @@ fn bare_copy_rate(url: &str) -> f64 {
 fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bare = bare_sqlite_rate(dir.path());
-    let store = store_rate(dir.path());
+    let store = store_rate(&Store::open(dir.path().join("store")).expect("open store"));
     let http = http_rate(dir.path());
     println!("Bulk ingest of {POINTS} points in batches of {CHUNK} (target >= 1,000,000 points/s into the store)");
     println!("  bare SQLite insert loop     {:>12.0} points/s  (baseline)", bare);
@@ -166,7 +153,8 @@ fn main() {
         return;
     };
     let bare_copy = bare_copy_rate(pg.url());
-    let pg_store = postgres_store_rate(pg.url(), dir.path());
+    let pg_store =
+        store_rate(&Store::open_postgres(pg.url(), dir.path().join("pg-store")).expect("open the PostgreSQL store"));
     println!("On PostgreSQL (target: within 2x of the bare COPY loop)");
     println!("  bare binary COPY loop       {:>12.0} points/s  (baseline)", bare_copy);
     println!(

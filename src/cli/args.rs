@@ -59,7 +59,7 @@ pub enum Command {
         artifacts: Option<String>,
         /// How many connections to --database this server opens at most; requests beyond them
         /// wait for one. Keep replicas x this under the database's max_connections.
-        #[arg(long, env = "RUNHISTORY_DATABASE_CONNECTIONS", default_value_t = 16,
+        #[arg(long, env = "RUNHISTORY_DATABASE_CONNECTIONS", default_value_t = crate::store::pg_pool::DEFAULT_MAX_CONNECTIONS,
               value_parser = clap::value_parser!(u16).range(1..=1000))]
         database_connections: u16,
     },

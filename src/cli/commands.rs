@@ -46,7 +46,7 @@ impl Rows {
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Ok(Rows::Postgres {
                 url: url.to_string(),
                 files,
-                connections: crate::store::pg_pool::DEFAULT_MAX_CONNECTIONS,
+                connections: usize::from(crate::store::pg_pool::DEFAULT_MAX_CONNECTIONS),
             }),
             Some(other) => Err(CliError::Usage(format!(
                 "--database takes a PostgreSQL URL (postgres://USER@HOST:PORT/DB); got '{}'",

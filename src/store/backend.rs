@@ -103,9 +103,8 @@ impl Store {
             Backend::Postgres(pool) => {
                 let mut lent = pool.take()?;
                 let mut out = f(&Db::Postgres(RefCell::new(&mut lent.conn)));
-                if matches!(out, Err(StoreError::Unavailable(_))) && !lent.fresh && lent.conn.is_closed() {
-                    pool.give(lent.conn);
-                    lent = pool.take()?;
+                if matches!(out, Err(StoreError::Unavailable(_))) && lent.lost() {
+                    lent = pool.renew(lent)?;
                     out = f(&Db::Postgres(RefCell::new(&mut lent.conn)));
                 }
                 pool.give(lent.conn);
@@ -122,9 +121,8 @@ impl Store {
             Backend::Postgres(pool) => {
                 let mut lent = pool.take()?;
                 let mut begun = lent.conn.batch("BEGIN");
-                if begun.is_err() && !lent.fresh && lent.conn.is_closed() {
-                    pool.give(lent.conn);
-                    lent = pool.take()?;
+                if begun.is_err() && lent.lost() {
+                    lent = pool.renew(lent)?;
                     begun = lent.conn.batch("BEGIN");
                 }
                 let out = begun.and_then(|()| {

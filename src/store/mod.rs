@@ -102,7 +102,7 @@ impl Store {
     /// Opens a team store: rows in the PostgreSQL database at `url` (migrated if needed), files
     /// under `root`; replays any batches spooled under `root`, as `open` does.
     pub fn open_postgres(url: &str, root: impl AsRef<Path>) -> Result<Store> {
-        Self::open_postgres_with(url, root, pg_pool::DEFAULT_MAX_CONNECTIONS)
+        Self::open_postgres_with(url, root, usize::from(pg_pool::DEFAULT_MAX_CONNECTIONS))
     }
 
     /// `open_postgres` with at most `max_connections` database connections open at once.

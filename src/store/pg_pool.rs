@@ -8,7 +8,7 @@ use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// Connections a server process opens at most, unless told otherwise (`serve --database-connections`).
-pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
+pub const DEFAULT_MAX_CONNECTIONS: u16 = 16;
 
 /// How long a request waits for a connection when all are busy before it is told to retry.
 const WAIT: Duration = Duration::from_secs(30);
@@ -30,6 +30,14 @@ struct PoolState {
 pub(super) struct Lent {
     pub conn: PgConn,
     pub fresh: bool,
+}
+
+impl Lent {
+    /// A pooled connection the database dropped since it was last used (a restart): whatever
+    /// failed on it did nothing, and may be tried again on a new one.
+    pub(super) fn lost(&self) -> bool {
+        !self.fresh && self.conn.is_closed()
+    }
 }
 
 impl PgPool {
@@ -82,6 +90,12 @@ impl PgPool {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
+    }
+
+    /// A new loan for `lent`, a pooled connection the database dropped (see `Lent::lost`).
+    pub(super) fn renew(&self, lent: Lent) -> Result<Lent> {
+        self.give(lent.conn);
+        self.take()
     }
 
     /// Takes a connection back: kept if it still works, else forgotten. A lost connection means

@@ -9,14 +9,23 @@ use super::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-fn connections_to(pg: &TestDatabase, admin: &mut postgres::Client) -> i64 {
+/// Connections open to the database named `name`.
+fn connections_to(name: &str, admin: &mut postgres::Client) -> i64 {
     admin
-        .query_one(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
-            &[&pg.name()],
-        )
+        .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", &[&name])
         .unwrap()
         .get(0)
+}
+
+/// What a restart of the database does to the connections to it: all of them end.
+fn cut_connections(pg: &TestDatabase, admin: &mut postgres::Client) {
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+            &[&pg.name()],
+        )
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
 }
 
 fn pool_open(s: &Store) -> usize {
@@ -42,11 +51,7 @@ fn many_threads_share_no_more_connections_than_the_bound() {
         let pg_name = pg.name().to_string();
         std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                let n: i64 = admin
-                    .query_one("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", &[&pg_name])
-                    .unwrap()
-                    .get(0);
-                most.fetch_max(n, Ordering::Relaxed);
+                most.fetch_max(connections_to(&pg_name, &mut admin), Ordering::Relaxed);
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
         })
@@ -103,16 +108,10 @@ fn a_database_that_dropped_every_connection_costs_no_request() {
         }
     });
     let mut admin = pg.admin();
-    assert!(connections_to(&pg, &mut admin) >= 1);
+    assert!(connections_to(pg.name(), &mut admin) >= 1);
 
     // What a restart of the database does to the server's connections.
-    admin
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-            &[&pg.name()],
-        )
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    cut_connections(&pg, &mut admin);
     s.set_tag(&run, &tag("after", "restart"))
         .expect("a write after the restart");
     assert_eq!(
@@ -120,13 +119,7 @@ fn a_database_that_dropped_every_connection_costs_no_request() {
         Some("restart")
     );
 
-    admin
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-            &[&pg.name()],
-        )
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    cut_connections(&pg, &mut admin);
     assert_eq!(s.get_run(&run).expect("a read after the restart").run_id, run);
 }
 
@@ -143,13 +136,7 @@ fn a_database_refusing_connections_is_a_retry_and_the_store_comes_back() {
     admin
         .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false"))
         .unwrap();
-    admin
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
-            &[&name],
-        )
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    cut_connections(&pg, &mut admin);
 
     let refused = s.set_tag(&run, &tag("during", "outage"));
     assert!(
