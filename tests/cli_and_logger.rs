@@ -248,10 +248,11 @@ fn compare_marks_differences() {
 fn serve_prints_its_address_and_answers() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s");
-    let (mut child, url, _) = common::serve(&["--store".as_ref(), store.as_os_str()]);
-    let body = reqwest::blocking::get(format!("{url}/health")).unwrap().text().unwrap();
-    child.kill().unwrap();
-    let _ = child.wait();
+    let server = common::serve(&["--store".as_ref(), store.as_os_str()]);
+    let body = reqwest::blocking::get(format!("{}/health", server.url))
+        .unwrap()
+        .text()
+        .unwrap();
     assert_eq!(body, "OK");
 }
 

@@ -16,16 +16,6 @@ use runhistory::store::Store;
 use runhistory::store::pg_testing::TestDatabase;
 use std::path::Path;
 
-/// A server process, killed when the test ends (also when it fails).
-struct Stopped(std::process::Child);
-
-impl Drop for Stopped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn migrate(from: &str, to: &str, artifacts: Option<&Path>) -> std::process::Output {
     let mut cmd = bin();
     cmd.args(["migrate", "--from", from, "--to", to])
@@ -83,13 +73,13 @@ fn a_local_store_moves_into_a_team_database_and_back() {
     );
 
     // Served from the database: the run, its points and its artifact.
-    let (server, url, _out) = common::serve(&[
+    let server = common::serve(&[
         "--database".as_ref(),
         db.url().as_ref(),
         "--artifacts".as_ref(),
         format!("file://{}", team_files.display()).as_ref(),
     ]);
-    let server = Stopped(server);
+    let url = server.url.clone();
     let listed = bin()
         .args(["--server", &url, "list", "-e", "moving", "-o", "json"])
         .output()

@@ -39,7 +39,8 @@ fn bytes_of(byte: u8) -> axum::body::Bytes {
 fn oversized_bodies_are_refused_while_streaming_and_memory_stays_flat() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let (mut server, url, _) = common::serve(&["--store".as_ref(), store.as_os_str()]);
+    let server = common::serve(&["--store".as_ref(), store.as_os_str()]);
+    let url = server.url.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = reqwest::Client::new();
     let (status, run) = rt.block_on(async {
@@ -56,7 +57,7 @@ fn oversized_bodies_are_refused_while_streaming_and_memory_stays_flat() {
         run["run"]["run_id"].as_str().unwrap().to_string(),
         run["run"]["experiment_id"].as_str().unwrap().to_string(),
     );
-    let before = peak_rss_kb(server.id());
+    let before = peak_rss_kb(server.process.id());
 
     let cases: Vec<(&str, String, Option<u64>, usize)> = vec![
         // A JSON body eight times its 32 MB limit, streamed without a length.
@@ -98,14 +99,13 @@ fn oversized_bodies_are_refused_while_streaming_and_memory_stays_flat() {
         assert_eq!(status, 413, "{method} {target}: {body}");
         assert!(body["message"].is_string(), "{method} {target}: {body}");
     }
-    let after = peak_rss_kb(server.id());
+    let after = peak_rss_kb(server.process.id());
     println!(
         "server peak memory {} MB before, {} MB after refusing 1.1 GB of oversized bodies",
         before / 1024,
         after / 1024
     );
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert!(
         after.saturating_sub(before) < 160 * 1024,
         "peak memory grew by {} MB",
@@ -125,4 +125,37 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// A client still sending when its body is refused reads the 413, not a reset connection: the
+/// server reads and drops the rest of the body instead of closing on unread data.
+#[test]
+fn a_client_still_sending_a_refused_body_reads_the_refusal() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let server = common::serve(&["--store".as_ref(), store.as_os_str()]);
+    let url = server.url.clone();
+    let addr = url.trim_start_matches("http://").to_string();
+    let mut sock = std::net::TcpStream::connect(&addr).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    let total: usize = 40 << 20; // past the 32 MB limit of an ordinary call
+    write!(
+        sock,
+        "POST /api/2.0/mlflow/runs/log-batch HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {total}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let chunk = vec![b' '; 1 << 20];
+    let mut sent = 0;
+    while sent < total {
+        // Without the draining, the server's close resets the connection and this write fails.
+        sock.write_all(&chunk)
+            .unwrap_or_else(|e| panic!("reset after {} MB sent: {e}", sent >> 20));
+        sent += chunk.len();
+    }
+    let mut answer = Vec::new();
+    sock.read_to_end(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("RESOURCE_EXHAUSTED"), "{answer}");
 }

@@ -10,38 +10,25 @@
 
 mod common;
 
-use common::{bin, serve};
+use common::{Served, bin, serve};
 use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
 use runhistory::client::HistoryClient;
 use runhistory::store::pg_testing::TestDatabase;
 use std::io::BufRead;
-use std::process::Child;
 
-/// A replica over the database, and its URL; killed when dropped.
-struct Replica {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn replica(database: &str, files: &std::path::Path) -> Replica {
+/// A replica over the database (stopped when dropped), once it has said which database it serves.
+fn replica(database: &str, files: &std::path::Path) -> Served {
     let artifacts = format!("file://{}", files.display());
-    let (child, url, mut out) = serve(&[
+    let mut served = serve(&[
         "--database".as_ref(),
         database.as_ref(),
         "--artifacts".as_ref(),
         artifacts.as_ref(),
     ]);
     let mut said = String::new();
-    out.read_line(&mut said).unwrap();
+    served.out.read_line(&mut said).unwrap();
     assert!(said.starts_with("Serving the database postgres://"), "{said}");
-    Replica { child, url }
+    served
 }
 
 #[test]

@@ -226,6 +226,8 @@ async fn stream_body_to(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_ARTIFACT_BYTES) {
+        let (parts, body) = req.into_parts();
+        super::body::refuse_unread(&parts.headers, body);
         return Err(too_big());
     }
     let mut file = tokio::fs::File::create(temp).await.map_err(io_error)?;
@@ -235,6 +237,7 @@ async fn stream_body_to(
         let chunk = chunk.map_err(|e| ApiError::invalid(format!("Upload interrupted: {e}")))?;
         written += chunk.len() as u64;
         if written > MAX_ARTIFACT_BYTES {
+            super::body::discard(stream);
             return Err(too_big());
         }
         inspect(&chunk);
@@ -251,9 +254,10 @@ pub async fn append_by_run(
     Path((run_id, path)): Path<(String, String)>,
     req: Request,
 ) -> ApiResult<Json<Value>> {
-    let bytes = axum::body::to_bytes(req.into_body(), MAX_APPEND_BYTES)
-        .await
-        .map_err(|_| ApiError::too_large(format!("An append takes at most {MAX_APPEND_BYTES} bytes")))?;
+    let bytes = super::body::bytes_up_to(req.into_body(), MAX_APPEND_BYTES, || {
+        ApiError::too_large(format!("An append takes at most {MAX_APPEND_BYTES} bytes"))
+    })
+    .await?;
     let size = s
         .run(move |st| {
             let p = st.run_artifact_path(&run_id, &path)?;

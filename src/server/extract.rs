@@ -24,9 +24,10 @@ pub async fn read_json<T: DeserializeOwned>(req: Request, limit: usize) -> Resul
             "Bad Request. Content-Type header is missing or is not application/json.",
         ));
     }
-    let bytes = axum::body::to_bytes(req.into_body(), limit)
-        .await
-        .map_err(|_| ApiError::too_large(format!("Request body larger than {limit} bytes")))?;
+    let bytes = super::body::bytes_up_to(req.into_body(), limit, || {
+        ApiError::too_large(format!("Request body larger than {limit} bytes"))
+    })
+    .await?;
     let bytes = if bytes.iter().all(u8::is_ascii_whitespace) {
         axum::body::Bytes::from_static(b"{}")
     } else {

@@ -2,6 +2,7 @@
 
 mod artifacts;
 mod auth;
+mod body;
 mod convert;
 pub mod error;
 mod experiments;

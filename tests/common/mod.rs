@@ -26,22 +26,37 @@ pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_runhistory"))
 }
 
-/// `runhistory serve --port 0` with `args`: the process, its URL (from its first line) and the
-/// rest of its output.
-pub fn serve(args: &[&std::ffi::OsStr]) -> (Child, String, BufReader<ChildStdout>) {
-    let mut child = bin()
+/// A `runhistory serve` process, stopped when dropped: a test that fails half-way leaves no server
+/// behind holding its output pipe open.
+pub struct Served {
+    pub process: Child,
+    pub url: String,
+    /// The rest of its output, after the line with its address.
+    pub out: BufReader<ChildStdout>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// `runhistory serve --port 0` with `args`, its URL read from its first line.
+pub fn serve(args: &[&std::ffi::OsStr]) -> Served {
+    let mut process = bin()
         .args(["serve", "--port", "0"])
         .args(args)
         .env_remove("RUNHISTORY_SERVER")
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut out = BufReader::new(process.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert!(line.starts_with("Listening on http://127.0.0.1:"), "{line}");
     let url = line.trim().trim_start_matches("Listening on ").to_string();
-    (child, url, out)
+    Served { process, url, out }
 }
 
 /// The database a test's store keeps its rows in.
