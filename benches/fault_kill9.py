@@ -40,10 +40,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runhistory", required=True)
     ap.add_argument("--writer", required=True, help="the fault_writer example binary")
-    ap.add_argument("--kills", type=int, default=3)
+    ap.add_argument("--kills", type=int, help="replica kills (3; 2 with --restart-postgres, whose restarts take"
+                    " about 2.5 s each and the writers finish in about 9 s)")
     ap.add_argument("--postgres", help="a PostgreSQL server's URL: the store is a new database there, behind two replicas")
     ap.add_argument("--restart-postgres", help="a shell command that restarts that PostgreSQL server, run between kills")
     args = ap.parse_args()
+    if args.kills is None:
+        args.kills = 2 if args.restart_postgres else 3
     database = ScratchDatabase(args.postgres) if args.postgres else None
     try:
         run(args, database)
