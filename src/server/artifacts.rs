@@ -339,11 +339,7 @@ pub async fn get_run_artifact(State(s): State<AppState>, q: Params) -> ApiResult
 pub(super) const MAX_UI_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 
 /// `POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=`: a small file from MLflow's UI.
-pub async fn upload_run_artifact(
-    State(s): State<AppState>,
-    q: Params,
-    body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+pub async fn upload_run_artifact(State(s): State<AppState>, q: Params, req: Request) -> ApiResult<Json<Value>> {
     let run_id = q
         .get("run_uuid")
         .filter(|r| !r.is_empty())
@@ -354,9 +350,10 @@ pub async fn upload_run_artifact(
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ApiError::invalid("Request must specify path."))?;
     let rel = safe_rel(rel)?;
-    if body.len() > MAX_UI_UPLOAD_BYTES {
-        return Err(ApiError::invalid("Artifact size is too large. Max size is 10MB."));
-    }
+    let body = super::body::bytes_up_to(req.into_body(), MAX_UI_UPLOAD_BYTES, || {
+        ApiError::too_large("Artifact size is too large. Max size is 10MB.")
+    })
+    .await?;
     if body.is_empty() {
         return Err(ApiError::invalid("Request must specify data."));
     }

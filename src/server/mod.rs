@@ -149,11 +149,7 @@ fn api_router(state: AppState) -> Router {
         .route(r::ARTIFACTS, get(artifacts::list))
         .route(r::RUN_ARTIFACTS_LIST, get(artifacts::list_run))
         .route(r::GET_ARTIFACT, get(artifacts::get_run_artifact))
-        .route(
-            r::UPLOAD_ARTIFACT,
-            post(artifacts::upload_run_artifact)
-                .layer(axum::extract::DefaultBodyLimit::max(artifacts::MAX_UI_UPLOAD_BYTES + 1)),
-        )
+        .route(r::UPLOAD_ARTIFACT, post(artifacts::upload_run_artifact))
         .route(
             r::ARTIFACTS_FILE_ROUTE,
             get(artifacts::download)

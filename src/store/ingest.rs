@@ -3,7 +3,7 @@
 use super::runs::{check_active, set_tag_in};
 use super::sql::{self, Db, args};
 use super::{Result, Store, StoreError};
-use crate::api::ext::{IngestBatch, IngestResponse, LoggedValue, SeriesChunk, TableRow};
+use crate::api::ext::{IngestBatch, IngestResponse, LoggedValue, TableRow};
 use crate::api::ids::now_ms;
 use crate::api::limits::{
     MAX_BATCH_ENTITIES, MAX_BATCH_METRICS, MAX_BATCH_PARAMS_TAGS, MAX_KEY_LEN, MAX_PARAM_VALUE_LEN, MAX_TAG_VALUE_LEN,
@@ -75,73 +75,126 @@ impl Latest {
     }
 }
 
-/// Appends points to one series; `steps` None continues after the series' latest step.
-pub(super) fn insert_points(
-    db: &Db<'_>,
-    run_id: &str,
-    key: &str,
-    values: &[f64],
-    steps: Option<&[i64]>,
-    timestamps: &[i64],
-) -> Result<u64> {
-    validate_key("Metric", key)?;
-    if steps.is_some_and(|s| s.len() != values.len()) {
-        return Err(StoreError::Invalid(format!(
-            "Series '{key}': steps and values differ in length"
-        )));
+/// New points of one series as a call gives them; `steps` None continues after its latest step.
+pub(super) struct NewPoints<'a> {
+    pub key: &'a str,
+    pub values: &'a [f64],
+    pub steps: Option<&'a [i64]>,
+    pub timestamps: &'a [i64],
+}
+
+impl NewPoints<'_> {
+    fn check(&self) -> Result<()> {
+        validate_key("Metric", self.key)?;
+        if self.steps.is_some_and(|s| s.len() != self.values.len()) {
+            return Err(StoreError::Invalid(format!(
+                "Series '{}': steps and values differ in length",
+                self.key
+            )));
+        }
+        let t = self.timestamps.len();
+        if !(t == 0 || t == 1 || t == self.values.len()) {
+            return Err(StoreError::Invalid(format!(
+                "Series '{}': give one timestamp per value, a single one, or none",
+                self.key
+            )));
+        }
+        Ok(())
     }
-    if !(timestamps.is_empty() || timestamps.len() == 1 || timestamps.len() == values.len()) {
-        return Err(StoreError::Invalid(format!(
-            "Series '{key}': give one timestamp per value, a single one, or none"
-        )));
-    }
-    if values.is_empty() {
+}
+
+/// One series of a run as a write finds it and leaves it.
+struct SeriesWrite {
+    series_id: i64,
+    /// Points it held before this write (the next point's `seq`).
+    held: i64,
+    latest: Option<Latest>,
+    points: Vec<(i64, i64, f64)>,
+}
+
+/// Appends points to a run's series, every series of the call together: a few statements
+/// whatever the number of keys (on PostgreSQL each statement is a round trip).
+pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>]) -> Result<u64> {
+    chunks.iter().try_for_each(NewPoints::check)?;
+    // Sorted, so that concurrent writers to one run take the series' rows in one order.
+    let keys: std::collections::BTreeSet<&str> =
+        chunks.iter().filter(|c| !c.values.is_empty()).map(|c| c.key).collect();
+    if keys.is_empty() {
         return Ok(0);
     }
+    let keys_json = serde_json::to_string(&keys).map_err(|e| StoreError::Internal(e.to_string()))?;
     db.exec(
-        "INSERT INTO series (run_id, key) VALUES (?1, ?2) ON CONFLICT (run_id, key) DO NOTHING",
-        args![run_id, key],
+        &format!(
+            "INSERT INTO series (run_id, key) SELECT CAST(?1 AS TEXT), k.* FROM ({}) k WHERE true
+             ORDER BY 2 ON CONFLICT (run_id, key) DO NOTHING",
+            db.json_strings(2)
+        ),
+        args![run_id, keys_json],
     )?;
-    let series_id: i64 = db
-        .value(
-            "SELECT series_id FROM series WHERE run_id = ?1 AND key = ?2",
-            args![run_id, key],
-        )?
-        .ok_or_else(|| StoreError::Internal(format!("series '{key}' was not made")))?;
-    let previous: Option<Latest> = db.row(
-        "SELECT step, timestamp, value, point_count FROM latest_metrics WHERE series_id = ?1",
-        args![series_id],
+    let mut series: HashMap<String, SeriesWrite> = HashMap::with_capacity(keys.len());
+    db.each(
+        &format!(
+            "SELECT s.key, s.series_id, l.step, l.timestamp, l.value, l.point_count
+             FROM series s LEFT JOIN latest_metrics l ON l.series_id = s.series_id
+             WHERE s.run_id = ?1 AND s.key IN ({})",
+            db.json_strings(2)
+        ),
+        args![run_id, keys_json],
         |r| {
-            Ok(Latest {
-                step: r.get(0)?,
-                timestamp: r.get(1)?,
-                value: super::load::value_from_db(r.get(2)?),
-                count: r.get(3)?,
-            })
+            let latest = match (r.get::<Option<i64>>(2)?, r.get::<Option<i64>>(5)?) {
+                (Some(step), Some(count)) => Some(Latest {
+                    step,
+                    timestamp: r.get(3)?,
+                    value: super::load::value_from_db(r.get(4)?),
+                    count,
+                }),
+                _ => None,
+            };
+            let write = SeriesWrite {
+                series_id: r.get(1)?,
+                held: latest.map_or(0, |l| l.count),
+                latest,
+                points: Vec::new(),
+            };
+            series.insert(r.get(0)?, write);
+            Ok(())
         },
     )?;
-    let first_auto_step = previous.map_or(0, |p| p.step + 1);
-    let base_seq = previous.map_or(0, |p| p.count);
     let now = now_ms();
-    let mut latest = previous;
-    let mut summarised = Vec::with_capacity(values.len());
-    for (i, &value) in values.iter().enumerate() {
-        let step = steps.map_or(first_auto_step + i as i64, |s| s[i]);
-        let timestamp = match timestamps.len() {
-            0 => now,
-            1 => timestamps[0],
-            _ => timestamps[i],
-        };
-        summarised.push((step, timestamp, value));
-        if latest.is_none_or(|l| l.is_before(step, timestamp, value)) {
-            latest = Some(Latest {
-                step,
-                timestamp,
-                value,
-                count: 0,
-            });
+    for chunk in chunks.iter().filter(|c| !c.values.is_empty()) {
+        let s = series
+            .get_mut(chunk.key)
+            .ok_or_else(|| StoreError::Internal(format!("series '{}' was not made", chunk.key)))?;
+        // Steps not given continue after the latest, counting what this write added before.
+        let first_auto_step = s.latest.map_or(0, |l| l.step + 1);
+        for (i, &value) in chunk.values.iter().enumerate() {
+            let step = chunk.steps.map_or(first_auto_step + i as i64, |st| st[i]);
+            let timestamp = match chunk.timestamps.len() {
+                0 => now,
+                1 => chunk.timestamps[0],
+                _ => chunk.timestamps[i],
+            };
+            s.points.push((step, timestamp, value));
+            if s.latest.is_none_or(|l| l.is_before(step, timestamp, value)) {
+                s.latest = Some(Latest {
+                    step,
+                    timestamp,
+                    value,
+                    count: 0,
+                });
+            }
         }
     }
+    let writes: Vec<&SeriesWrite> = keys.iter().filter_map(|k| series.get(*k)).collect();
+    let rows: Vec<(i64, i64, (i64, i64, f64))> = writes
+        .iter()
+        .flat_map(|w| {
+            w.points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (w.series_id, w.held + i as i64, *p))
+        })
+        .collect();
     use sql::Column::{Int, Real};
     db.insert_many(
         "metric_points",
@@ -152,33 +205,52 @@ pub(super) fn insert_points(
             ("timestamp", Int),
             ("value", Real),
         ],
-        summarised.len(),
+        rows.len(),
         |i, row| {
-            let (step, timestamp, value) = summarised[i];
+            let (series_id, seq, (step, timestamp, value)) = rows[i];
             row.extend([
                 sql::Value::Int(series_id),
                 sql::Value::Int(step),
-                sql::Value::Int(base_seq + i as i64),
+                sql::Value::Int(seq),
                 sql::Value::Int(timestamp),
-                if value.is_nan() {
-                    sql::Value::Null
-                } else {
-                    sql::Value::Real(value)
-                },
+                stored_real(value),
             ]);
         },
     )?;
-    super::pyramid::record(db, series_id, &summarised)?;
-    if let Some(l) = latest {
-        let stored = if l.value.is_nan() { None } else { Some(l.value) };
-        db.exec(
-            "INSERT INTO latest_metrics (series_id, step, timestamp, value, point_count) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(series_id) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
-                value = excluded.value, point_count = excluded.point_count",
-            args![series_id, l.step, l.timestamp, stored, base_seq + values.len() as i64],
-        )?;
+    let blocks: Vec<(i64, &[super::pyramid::Point])> =
+        writes.iter().map(|w| (w.series_id, w.points.as_slice())).collect();
+    super::pyramid::record(db, &blocks)?;
+    let latest: Vec<(i64, Latest, i64)> = writes
+        .iter()
+        .filter_map(|w| w.latest.map(|l| (w.series_id, l, w.held + w.points.len() as i64)))
+        .collect();
+    db.exec_rows(
+        "INSERT INTO latest_metrics (series_id, step, timestamp, value, point_count)",
+        "ON CONFLICT(series_id) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
+            value = excluded.value, point_count = excluded.point_count",
+        5,
+        latest.len(),
+        |i, row| {
+            let (series_id, l, count) = latest[i];
+            row.extend([
+                sql::Value::Int(series_id),
+                sql::Value::Int(l.step),
+                sql::Value::Int(l.timestamp),
+                stored_real(l.value),
+                sql::Value::Int(count),
+            ]);
+        },
+    )?;
+    Ok(rows.len() as u64)
+}
+
+/// A value as the database keeps it: NaN as NULL (SQLite has no NaN).
+fn stored_real(v: f64) -> sql::Value {
+    if v.is_nan() {
+        sql::Value::Null
+    } else {
+        sql::Value::Real(v)
     }
-    Ok(values.len() as u64)
 }
 
 /// MLflow's rule: a param, once logged, keeps its value.
@@ -209,6 +281,17 @@ struct KeyPoints<'a> {
     values: Vec<f64>,
     steps: Vec<i64>,
     timestamps: Vec<i64>,
+}
+
+impl KeyPoints<'_> {
+    fn as_new(&self) -> NewPoints<'_> {
+        NewPoints {
+            key: self.key,
+            values: &self.values,
+            steps: Some(&self.steps),
+            timestamps: &self.timestamps,
+        }
+    }
 }
 
 /// Groups metrics by key, for one insert per series.
@@ -351,9 +434,8 @@ impl Store {
             for p in &batch.params {
                 log_param_in(tx, run_id, p)?;
             }
-            for g in group_metrics(&batch.metrics) {
-                insert_points(tx, run_id, g.key, &g.values, Some(&g.steps), &g.timestamps)?;
-            }
+            let groups = group_metrics(&batch.metrics);
+            insert_points(tx, run_id, &groups.iter().map(KeyPoints::as_new).collect::<Vec<_>>())?;
             super::logged_models::record_model_metrics(tx, run_id, &batch.metrics)?;
             for t in &batch.tags {
                 set_tag_in(tx, run_id, t)?;
@@ -385,20 +467,25 @@ impl Store {
             for p in &batch.params {
                 log_param_in(tx, &batch.run_id, p)?;
             }
-            let mut points = 0;
-            for SeriesChunk {
-                key,
-                values,
-                steps,
-                timestamps,
-            } in &batch.series
-            {
-                let raw: Vec<f64> = values.iter().map(|n| n.0).collect();
-                points += insert_points(tx, &batch.run_id, key, &raw, steps.as_deref(), timestamps)?;
-            }
-            for g in group_metrics(&batch.metrics) {
-                points += insert_points(tx, &batch.run_id, g.key, &g.values, Some(&g.steps), &g.timestamps)?;
-            }
+            let raw: Vec<Vec<f64>> = batch
+                .series
+                .iter()
+                .map(|c| c.values.iter().map(|n| n.0).collect())
+                .collect();
+            let groups = group_metrics(&batch.metrics);
+            let chunks: Vec<NewPoints<'_>> = batch
+                .series
+                .iter()
+                .zip(&raw)
+                .map(|(c, values)| NewPoints {
+                    key: &c.key,
+                    values,
+                    steps: c.steps.as_deref(),
+                    timestamps: &c.timestamps,
+                })
+                .chain(groups.iter().map(KeyPoints::as_new))
+                .collect();
+            let points = insert_points(tx, &batch.run_id, &chunks)?;
             for t in &batch.tags {
                 set_tag_in(tx, &batch.run_id, t)?;
             }

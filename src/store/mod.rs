@@ -125,6 +125,8 @@ impl Store {
 #[cfg(test)]
 mod both_databases_models_tests;
 #[cfg(test)]
+mod both_databases_points_tests;
+#[cfg(test)]
 mod both_databases_search_tests;
 #[cfg(test)]
 mod both_databases_tests;

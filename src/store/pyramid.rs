@@ -82,48 +82,42 @@ fn merge_into(level: &mut Level, block: i64, s: &Summary) {
 /// Blocks from which PostgreSQL's pyramid update goes through a staging table.
 const STAGE_FROM: usize = 64;
 
-/// Adds points `(step, timestamp, value)` of a series to its pyramid (one upsert per touched block).
-pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) -> Result<()> {
-    if points.is_empty() {
-        return Ok(());
-    }
+/// A point as the pyramid takes it: `(step, timestamp, value)`.
+pub(super) type Point = (i64, i64, f64);
+
+/// Adds points `(step, timestamp, value)` of series to their pyramids, each series once in
+/// `series` (one upsert per touched block).
+pub(super) fn record(db: &Db<'_>, series: &[(i64, &[Point])]) -> Result<()> {
     // SQLite's two-argument MIN and MAX are PostgreSQL's LEAST and GREATEST.
     let (least, greatest) = match db.dialect() {
         Dialect::Sqlite => ("MIN", "MAX"),
         Dialect::Postgres => ("LEAST", "GREATEST"),
     };
-    let rows: Vec<(Axis, u32, i64, Summary)> = summarise(points)
-        .into_iter()
-        .flat_map(|(axis, level, blocks)| blocks.into_iter().map(move |(b, s)| (axis, level, b, s)))
+    let rows: Vec<(i64, Axis, u32, i64, Summary)> = series
+        .iter()
+        .filter(|(_, points)| !points.is_empty())
+        .flat_map(|&(id, points)| {
+            summarise(points)
+                .into_iter()
+                .flat_map(move |(axis, level, blocks)| blocks.into_iter().map(move |(b, s)| (id, axis, level, b, s)))
+        })
         .collect();
-    // On PostgreSQL, where each statement is a round trip, the blocks go in with one statement: a
-    // few as one multi-row VALUES, many by COPY into a staging table merged in one INSERT. SQLite
-    // runs one prepared statement per block.
-    let postgres = db.dialect() == Dialect::Postgres;
-    let staged = postgres && rows.len() >= STAGE_FROM;
-    let tuples = if postgres { rows.len() } else { 1 };
-    let source = if staged {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // On PostgreSQL, where each statement is a round trip, many blocks are COPYed into a staging
+    // table and merged by one INSERT; fewer go as multi-row statements.
+    let staged = db.dialect() == Dialect::Postgres && rows.len() >= STAGE_FROM;
+    if staged {
         db.exec(
             "CREATE TEMP TABLE IF NOT EXISTS series_blocks_in (LIKE series_blocks) ON COMMIT DELETE ROWS",
             args![],
         )?;
-        "SELECT series_id, axis, level, block, x_first, x_last, min, max, last, count, x_min, x_max,
-                min_positive, non_positive FROM series_blocks_in"
-            .to_string()
-    } else {
-        let marks: Vec<String> = (0..tuples)
-            .map(|t| {
-                let row: Vec<String> = (1..=14).map(|c| format!("?{}", t * 14 + c)).collect();
-                format!("({})", row.join(", "))
-            })
-            .collect();
-        format!("VALUES {}", marks.join(", "))
-    };
-    let upsert = format!(
-        "INSERT INTO series_blocks AS b (series_id, axis, level, block, x_first, x_last, min, max, last, count,
-                                         x_min, x_max, min_positive, non_positive)
-         {source}
-         ON CONFLICT (series_id, axis, level, block) DO UPDATE SET
+    }
+    let head = "INSERT INTO series_blocks AS b (series_id, axis, level, block, x_first, x_last, min, max, last,
+                                                count, x_min, x_max, min_positive, non_positive)";
+    let conflict = format!(
+        "ON CONFLICT (series_id, axis, level, block) DO UPDATE SET
             x_first = {least}(b.x_first, excluded.x_first),
             x_last = {greatest}(b.x_last, excluded.x_last),
             x_min = CASE WHEN b.min IS NULL OR excluded.min < b.min THEN excluded.x_min ELSE b.x_min END,
@@ -144,7 +138,7 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
         }
     };
     let fill = |i: usize, row: &mut Vec<sql::Value>| {
-        let (axis, level, block, s) = rows[i];
+        let (series_id, axis, level, block, s) = rows[i];
         row.extend([
             sql::Value::Int(series_id),
             sql::Value::Int(axis as i64),
@@ -185,17 +179,16 @@ pub(super) fn record(db: &Db<'_>, series_id: i64, points: &[(i64, i64, f64)]) ->
             rows.len(),
             fill,
         )?;
-        db.exec(&upsert, args![])?;
+        db.exec(
+            &format!(
+                "{head} SELECT series_id, axis, level, block, x_first, x_last, min, max, last, count, x_min,
+                               x_max, min_positive, non_positive FROM series_blocks_in {conflict}"
+            ),
+            args![],
+        )?;
         db.exec("DELETE FROM series_blocks_in", args![])?;
-    } else if postgres {
-        let mut values = Vec::with_capacity(rows.len() * 14);
-        for i in 0..rows.len() {
-            fill(i, &mut values);
-        }
-        let args: Vec<&dyn sql::Arg> = values.iter().map(|v| v as &dyn sql::Arg).collect();
-        db.exec(&upsert, &args)?;
     } else {
-        db.exec_many(&upsert, rows.len(), fill)?;
+        db.exec_rows(head, &conflict, 14, rows.len(), fill)?;
     }
     Ok(())
 }
@@ -219,7 +212,7 @@ pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
             let Some(&(step, seq, _, _)) = page.last() else { break };
             after = (step, seq);
             let points: Vec<(i64, i64, f64)> = page.iter().map(|&(step, _, ts, v)| (step, ts, v)).collect();
-            record(db, id, &points)?;
+            record(db, &[(id, &points)])?;
             if (page.len() as i64) < CHUNK {
                 break;
             }

@@ -90,8 +90,10 @@ impl Store {
                     args![created, req.label, req.run_id],
                 )?
                 .ok_or_else(|| StoreError::Internal("the new snapshot has no id".into()))?;
-            tx.exec_many(
-                "INSERT INTO snapshot_files (snapshot_id, path, hash, size, executable) VALUES (?1, ?2, ?3, ?4, ?5)",
+            tx.exec_rows(
+                "INSERT INTO snapshot_files (snapshot_id, path, hash, size, executable)",
+                "",
+                5,
                 req.files.len(),
                 |i, row| {
                     let f = &req.files[i];

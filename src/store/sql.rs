@@ -197,6 +197,14 @@ fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Value {
 /// Rows from which `insert_many` uses COPY on PostgreSQL (below it, its set-up costs more).
 const COPY_FROM: usize = 64;
 
+/// Values PostgreSQL binds in one statement at most.
+const MAX_PG_BINDS: usize = 65_535;
+
+/// The largest power of two not above `n` (n >= 1).
+fn largest_power_of_two_upto(n: usize) -> usize {
+    1 << (usize::BITS - 1 - n.max(1).leading_zeros())
+}
+
 /// A column's type, for `insert_many`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Column {
@@ -254,14 +262,32 @@ impl Db<'_> {
         }
     }
 
-    /// Runs one statement `n` times, prepared once, `fill` giving row `i`'s arguments into a buffer
-    /// reused for every row (the hot path of ingest).
-    pub fn exec_many(&self, sql: &str, n: usize, mut fill: impl FnMut(usize, &mut Vec<Value>)) -> Result<u64> {
+    /// Runs `head VALUES (…) tail` for rows `0..n` of `width` values each, `fill` giving row `i`'s.
+    /// SQLite runs one prepared statement per row (a statement there is a call); PostgreSQL, where
+    /// each statement is a round trip, gets the rows as few multi-row statements, of 2^k rows each
+    /// so that a connection keeps few shapes of the statement prepared.
+    pub fn exec_rows(
+        &self,
+        head: &str,
+        tail: &str,
+        width: usize,
+        n: usize,
+        mut fill: impl FnMut(usize, &mut Vec<Value>),
+    ) -> Result<u64> {
+        let statement = |rows: usize| {
+            let tuples: Vec<String> = (0..rows)
+                .map(|r| {
+                    let marks: Vec<String> = (1..=width).map(|c| format!("?{}", r * width + c)).collect();
+                    format!("({})", marks.join(", "))
+                })
+                .collect();
+            format!("{head} VALUES {} {tail}", tuples.join(", "))
+        };
         let mut changed = 0;
         let mut row = Vec::new();
         match self {
             Db::Sqlite(c) => {
-                let mut stmt = c.prepare_cached(sql)?;
+                let mut stmt = c.prepare_cached(&statement(1))?;
                 for i in 0..n {
                     row.clear();
                     fill(i, &mut row);
@@ -272,13 +298,19 @@ impl Db<'_> {
                 }
             }
             Db::Postgres(c) => {
+                let most = (MAX_PG_BINDS / width.max(1)).max(1);
                 let mut c = c.borrow_mut();
-                let stmt = c.statement(sql)?;
-                for i in 0..n {
+                let mut start = 0;
+                while start < n {
+                    let rows = largest_power_of_two_upto((n - start).min(most));
+                    let stmt = c.statement(&statement(rows))?;
                     row.clear();
-                    fill(i, &mut row);
+                    for i in start..start + rows {
+                        fill(i, &mut row);
+                    }
                     let params: Vec<&(dyn ToSql + Sync)> = row.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
                     changed += c.client.execute(&stmt, &params)?;
+                    start += rows;
                 }
             }
         }
@@ -302,13 +334,8 @@ impl Db<'_> {
             }
             _ => {
                 let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
-                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
-                let sql = format!(
-                    "INSERT INTO {table} ({}) VALUES ({})",
-                    names.join(", "),
-                    marks.join(", ")
-                );
-                self.exec_many(&sql, n, fill)
+                let head = format!("INSERT INTO {table} ({})", names.join(", "));
+                self.exec_rows(&head, "", columns.len(), n, fill)
             }
         }
     }
