@@ -16,6 +16,7 @@ mod model_versions;
 pub mod pg_pool;
 #[doc(hidden)]
 pub mod pg_testing;
+mod points;
 mod prefilter;
 mod pyramid;
 mod registry;
