@@ -58,6 +58,21 @@ fn narrowed_searches_find_exactly_the_matching_runs_on_both_databases() {
         let (rest, end) = search(filter, &[], 2, token);
         assert_eq!([names(first), names(rest)].concat(), newest_first[..4], "{db}");
         assert!(end.is_some(), "{db}: {} runs, a third page", newest_first.len());
+        // Every page size walks every match once, and the last page says it is the last.
+        for max in [1, 3, newest_first.len() as i64, newest_first.len() as i64 + 1] {
+            let (mut walked, mut pages, mut token) = (Vec::new(), 0, None);
+            loop {
+                let (page, next) = search(filter, &[], max, token);
+                walked.extend(names(page));
+                pages += 1;
+                token = next;
+                if token.is_none() {
+                    break;
+                }
+            }
+            assert_eq!(walked, newest_first, "{db}: pages of {max}");
+            assert_eq!(pages, newest_first.len().div_ceil(max as usize), "{db}: pages of {max}");
+        }
 
         let by_acc = names(search(filter, &["metrics.acc ASC"], 100, None).0);
         assert_eq!(by_acc, expected, "{db}: ordered by the metric");

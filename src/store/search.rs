@@ -63,15 +63,20 @@ pub(super) fn decode_offset(token: Option<&str>) -> Result<i64> {
     v["offset"].as_i64().filter(|o| *o >= 0).ok_or_else(bad)
 }
 
-/// Cuts one page out of an ordered list.
-pub(super) fn paginate<T>(all: Vec<T>, page: &Page) -> Result<(Vec<T>, Option<String>)> {
+/// A page's size and first item, checked.
+fn page_bounds(page: &Page) -> Result<(i64, i64)> {
     let limit = page.max_results.unwrap_or(1000);
     if !(1..=MAX_RUNS_PAGE).contains(&limit) {
         return Err(StoreError::Invalid(format!(
             "Invalid value {limit} for parameter 'max_results' supplied. It must be between 1 and {MAX_RUNS_PAGE}."
         )));
     }
-    let offset = decode_offset(page.token.as_deref())?;
+    Ok((limit, decode_offset(page.token.as_deref())?))
+}
+
+/// Cuts one page out of an ordered list.
+pub(super) fn paginate<T>(all: Vec<T>, page: &Page) -> Result<(Vec<T>, Option<String>)> {
+    let (limit, offset) = page_bounds(page)?;
     let total = all.len() as i64;
     let items: Vec<T> = all.into_iter().skip(offset as usize).take(limit as usize).collect();
     let next = (offset + limit < total).then(|| encode_offset(offset + limit));
@@ -177,16 +182,24 @@ impl Store {
             if !default_order {
                 return Ok((load_runs(db, &where_sql, &a)?, None));
             }
-            // MLflow's default order, from SQL: only the page's runs are loaded.
-            let ordered: Vec<String> = db.rows(
+            // MLflow's default order, from SQL: only the page's ids are read and its runs loaded.
+            let (limit, offset) = page_bounds(&q.page)?;
+            let (more, after) = (limit + 1, offset);
+            let mut a = a;
+            a.push(&more);
+            a.push(&after);
+            let mut page: Vec<String> = db.rows(
                 &format!(
                     "SELECT r.run_id FROM runs r WHERE {where_sql}
-                     ORDER BY r.start_time IS NULL, r.start_time DESC, r.run_id"
+                     ORDER BY r.start_time IS NULL, r.start_time DESC, r.run_id LIMIT ?{} OFFSET ?{}",
+                    a.len() - 1,
+                    a.len()
                 ),
                 &a,
                 |r| r.get(0),
             )?;
-            let (page, next) = paginate(ordered, &q.page)?;
+            let next = (page.len() as i64 > limit).then(|| encode_offset(offset + limit));
+            page.truncate(limit as usize);
             let page_json = serde_json::to_string(&page).map_err(|e| StoreError::Internal(e.to_string()))?;
             let mut runs = load_runs(db, &format!("r.run_id IN ({})", db.json_strings(1)), args![page_json])?;
             let position: std::collections::HashMap<&str, usize> =
