@@ -291,9 +291,44 @@ BATCH = 100  # metrics in one concurrent log_batch call
 SEARCH_FILTER = "params.lr = '0.01' and metrics.acc > 0.9"
 
 
-def postgres_phases(pool, name, url, database, args):
-    """The PostgreSQL mode's measurements against one server: concurrent throughput, then the
-    filtered search over args.search_runs runs."""
+def cpu_seconds(pids):
+    """CPU time (user + system) used so far by these processes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+def serving_pids(server_pid):
+    """The server's process and its descendants (MLflow's workers), and PostgreSQL's processes:
+    what answering a call costs, without the clients."""
+    children, names = {}, {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    head, rest = f.read().rsplit(")", 1)
+                children.setdefault(int(rest.split()[1]), []).append(int(entry))
+                names[int(entry)] = head.split("(", 1)[1]
+            except (OSError, IndexError, ValueError):
+                pass
+    tree, todo = [], [server_pid]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree + [pid for pid, name in names.items() if name == "postgres"]
+
+
+def postgres_phases(pool, name, url, database, args, server_pid):
+    """The PostgreSQL mode's measurements against one server: concurrent throughput (with the CPU
+    the server and PostgreSQL spend per call), then the filtered search over args.search_runs runs."""
     from mlflow_load import TEMPLATES, Rest, clone_mlflow_runs, fill, matching, throughput
 
     rest = Rest(url)
@@ -328,7 +363,12 @@ def postgres_phases(pool, name, url, database, args):
                 targets = [rest.post("/api/2.0/mlflow/runs/create", body)["run"]["info"]["run_id"] for _ in range(n)]
             else:
                 targets = [(sexp, sflt)] * n
-            out["concurrent"][(kind, n)] = throughput(pool, kind, url, targets, seconds, BATCH)
+            pids = serving_pids(server_pid)
+            cpu = cpu_seconds(pids)
+            result = throughput(pool, kind, url, targets, seconds, BATCH)
+            calls = result[0] * seconds + n  # the measured calls, and each client's warm-up call
+            out["concurrent"][(kind, n)] = result
+            out.setdefault("cpu", {})[(kind, n)] = (cpu_seconds(pids) - cpu) / calls
 
     # The big search. Every run through REST on ours; on MLflow's, the first TEMPLATES runs and
     # whatever more it makes in a time box, the rest copied from those in SQL.
@@ -379,6 +419,9 @@ def print_postgres(pg, args):
             rows += 1
             print("%-38s %7d %8.1f/s (%6.1f ms) %8.1f/s (%6.1f ms) %7.1fx %7.0fx%s"
                   % (label, n, a[0], a[1] * 1e3, b[0], b[1] * 1e3, ratio, want, mark))
+            cpu_a, cpu_b = ours["cpu"][(kind, n)], theirs["cpu"][(kind, n)]
+            print("%-38s %7s %10.2f ms CPU %13.2f ms CPU %7.1fx" % (
+                "  server + PostgreSQL CPU per call", "", cpu_a * 1e3, cpu_b * 1e3, cpu_b / cpu_a if cpu_a else float("inf")))
             for server, r in (("runhistory", a), ("mlflow", b)):
                 if r[2]:
                     errors.append("%s, %s, %d clients: %d failed calls, first: %s" % (label.strip(), server, n, r[2], r[3]))
@@ -455,7 +498,7 @@ def main():
                         if name == "runhistory":
                             results["log_cost"] = log_call_cost(url)
                         if db:
-                            pg[name] = postgres_phases(pool, name, url, db.url, args)
+                            pg[name] = postgres_phases(pool, name, url, db.url, args, proc.pid)
                     finally:
                         stop(proc)
                     if db and name == "runhistory":
