@@ -292,14 +292,15 @@ SEARCH_FILTER = "params.lr = '0.01' and metrics.acc > 0.9"
 
 
 def cpu_seconds(pids):
-    """CPU time (user + system) used so far by these processes."""
+    """CPU time (user + system) used so far by these processes and by their children that have
+    ended (a worker or database backend that exits is counted in its parent's)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
         try:
             with open("/proc/%d/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
         except (OSError, IndexError, ValueError):
             pass
     return total / tick
@@ -363,12 +364,12 @@ def postgres_phases(pool, name, url, database, args, server_pid):
                 targets = [rest.post("/api/2.0/mlflow/runs/create", body)["run"]["info"]["run_id"] for _ in range(n)]
             else:
                 targets = [(sexp, sflt)] * n
-            pids = serving_pids(server_pid)
-            cpu = cpu_seconds(pids)
+            # The processes are listed again after: workers and backends come and go.
+            cpu = cpu_seconds(serving_pids(server_pid))
             result = throughput(pool, kind, url, targets, seconds, BATCH)
             calls = result[0] * seconds + n  # the measured calls, and each client's warm-up call
             out["concurrent"][(kind, n)] = result
-            out.setdefault("cpu", {})[(kind, n)] = (cpu_seconds(pids) - cpu) / calls
+            out.setdefault("cpu", {})[(kind, n)] = (cpu_seconds(serving_pids(server_pid)) - cpu) / calls
 
     # The big search. Every run through REST on ours; on MLflow's, the first TEMPLATES runs and
     # whatever more it makes in a time box, the rest copied from those in SQL.

@@ -93,7 +93,7 @@ pub(super) fn record(db: &Db<'_>, series: &[(i64, &[Point])]) -> Result<()> {
         Dialect::Sqlite => ("MIN", "MAX"),
         Dialect::Postgres => ("LEAST", "GREATEST"),
     };
-    let rows: Vec<(i64, Axis, u32, i64, Summary)> = series
+    let mut rows: Vec<(i64, Axis, u32, i64, Summary)> = series
         .iter()
         .filter(|(_, points)| !points.is_empty())
         .flat_map(|&(id, points)| {
@@ -105,6 +105,9 @@ pub(super) fn record(db: &Db<'_>, series: &[(i64, &[Point])]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
+    // In one order, so that two writers to the same series on PostgreSQL lock its blocks in the
+    // same order and cannot deadlock (summaries come out of hash maps in no order).
+    rows.sort_unstable_by_key(|&(id, axis, level, block, _)| (id, axis as u8, level, block));
     // On PostgreSQL, where each statement is a round trip, many blocks are COPYed into a staging
     // table and merged by one INSERT; fewer go as multi-row statements.
     let staged = db.dialect() == Dialect::Postgres && rows.len() >= STAGE_FROM;
@@ -182,7 +185,8 @@ pub(super) fn record(db: &Db<'_>, series: &[(i64, &[Point])]) -> Result<()> {
         db.exec(
             &format!(
                 "{head} SELECT series_id, axis, level, block, x_first, x_last, min, max, last, count, x_min,
-                               x_max, min_positive, non_positive FROM series_blocks_in {conflict}"
+                               x_max, min_positive, non_positive FROM series_blocks_in
+                 ORDER BY series_id, axis, level, block {conflict}"
             ),
             args![],
         )?;
