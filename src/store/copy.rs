@@ -140,6 +140,11 @@ impl Store {
             }
             Ok(())
         })?;
+        if self.read_db(|db| Ok(db.dialect()))? == Dialect::Postgres {
+            // Fresh planner statistics for the rows that came in, as after a restore: without
+            // them a search plans blind until autovacuum looks (about 3x slower just after).
+            self.read_db(|db| db.exec("ANALYZE", &[]))?;
+        }
         for folder in ["artifacts", "blobs"] {
             let (files, bytes) = copy_tree(&from.root().join(folder), &self.root().join(folder), &mut progress)?;
             report.files += files;

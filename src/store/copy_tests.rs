@@ -128,6 +128,16 @@ fn a_store_copied_into_postgres_and_back_holds_the_same_history() {
     assert_eq!(contents(&team), contents(&local), "every table's rows arrived equal");
     let rows: BTreeMap<_, _> = report.rows.iter().cloned().collect();
     assert_eq!(rows["metric_points"], 20_001, "the series and the model's metric");
+    let analyzed: Option<i64> = team
+        .read_db(|db| {
+            db.value(
+                "SELECT COUNT(*) FROM pg_stat_user_tables WHERE relname IN ('runs', 'metric_points')
+                 AND last_analyze IS NOT NULL",
+                &[],
+            )
+        })
+        .unwrap();
+    assert_eq!(analyzed, Some(2), "the copied tables' statistics are fresh");
     assert_eq!(
         (report.files, report.bytes),
         (2, 7 + 11),
