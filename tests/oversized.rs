@@ -35,11 +35,15 @@ fn bytes_of(byte: u8) -> axum::body::Bytes {
     axum::body::Bytes::from(vec![byte; 1024 * 1024])
 }
 
+/// A server over a store in `dir`'s `store` folder.
+fn serve_in(dir: &std::path::Path) -> common::Served {
+    common::serve(&["--store".as_ref(), dir.join("store").as_os_str()])
+}
+
 #[test]
 fn oversized_bodies_are_refused_while_streaming_and_memory_stays_flat() {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let server = common::serve(&["--store".as_ref(), store.as_os_str()]);
+    let server = serve_in(dir.path());
     let url = server.url.clone();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let http = reqwest::Client::new();
@@ -133,10 +137,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn a_client_still_sending_a_refused_body_reads_the_refusal() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("store");
-    let server = common::serve(&["--store".as_ref(), store.as_os_str()]);
-    let url = server.url.clone();
-    let addr = url.trim_start_matches("http://").to_string();
+    let server = serve_in(dir.path());
+    let addr = server.url.trim_start_matches("http://").to_string();
     let mut sock = std::net::TcpStream::connect(&addr).unwrap();
     sock.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
     let total: usize = 40 << 20; // past the 32 MB limit of an ordinary call

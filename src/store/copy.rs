@@ -140,7 +140,7 @@ impl Store {
             }
             Ok(())
         })?;
-        if self.read_db(|db| Ok(db.dialect()))? == Dialect::Postgres {
+        if !sqlite(self) {
             // Fresh planner statistics for the rows that came in, as after a restore: without
             // them a search plans blind until autovacuum looks (about 3x slower just after).
             self.read_db(|db| db.exec("ANALYZE", &[]))?;

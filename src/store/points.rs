@@ -2,6 +2,7 @@
 //! whatever the number of keys, with each series' latest value and summary pyramid kept.
 
 use super::ingest::validate_key;
+use super::pyramid::Point;
 use super::sql::{self, Db, args};
 use super::{Result, StoreError};
 use crate::api::ids::now_ms;
@@ -58,7 +59,7 @@ struct SeriesWrite {
     /// Points it held before this write (the next point's `seq`).
     held: i64,
     latest: Option<Latest>,
-    points: Vec<(i64, i64, f64)>,
+    points: Vec<Point>,
 }
 
 /// Appends points to a run's series, every series of the call together: a few statements
@@ -162,12 +163,11 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
                 sql::Value::Int(step),
                 sql::Value::Int(seq),
                 sql::Value::Int(timestamp),
-                stored_real(value),
+                sql::Value::real(value),
             ]);
         },
     )?;
-    let blocks: Vec<(i64, &[super::pyramid::Point])> =
-        writes.iter().map(|w| (w.series_id, w.points.as_slice())).collect();
+    let blocks: Vec<(i64, &[Point])> = writes.iter().map(|w| (w.series_id, w.points.as_slice())).collect();
     super::pyramid::record(db, &blocks)?;
     let latest: Vec<(i64, Latest, i64)> = writes
         .iter()
@@ -185,19 +185,10 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
                 sql::Value::Int(series_id),
                 sql::Value::Int(l.step),
                 sql::Value::Int(l.timestamp),
-                stored_real(l.value),
+                sql::Value::real(l.value),
                 sql::Value::Int(count),
             ]);
         },
     )?;
     Ok(rows.len() as u64)
-}
-
-/// A value as the database keeps it: NaN as NULL (SQLite has no NaN).
-fn stored_real(v: f64) -> sql::Value {
-    if v.is_nan() {
-        sql::Value::Null
-    } else {
-        sql::Value::Real(v)
-    }
 }

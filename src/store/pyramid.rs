@@ -133,13 +133,6 @@ pub(super) fn record(db: &Db<'_>, series: &[(i64, &[Point])]) -> Result<()> {
                                 THEN excluded.min_positive ELSE b.min_positive END,
             non_positive = b.non_positive + excluded.non_positive"
     );
-    let real = |v: f64| {
-        if v.is_nan() {
-            sql::Value::Null
-        } else {
-            sql::Value::Real(v)
-        }
-    };
     let fill = |i: usize, row: &mut Vec<sql::Value>| {
         let (series_id, axis, level, block, s) = rows[i];
         row.extend([
@@ -149,13 +142,13 @@ pub(super) fn record(db: &Db<'_>, series: &[(i64, &[Point])]) -> Result<()> {
             sql::Value::Int(block),
             sql::Value::Int(s.x_first as i64),
             sql::Value::Int(s.x_last as i64),
-            real(s.min),
-            real(s.max),
-            real(s.last),
+            sql::Value::real(s.min),
+            sql::Value::real(s.max),
+            sql::Value::real(s.last),
             sql::Value::Int(s.count as i64),
             sql::Value::Int(s.x_min as i64),
             sql::Value::Int(s.x_max as i64),
-            real(s.min_positive),
+            sql::Value::real(s.min_positive),
             sql::Value::Int(s.non_positive as i64),
         ]);
     };
@@ -215,7 +208,7 @@ pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
             )?;
             let Some(&(step, seq, _, _)) = page.last() else { break };
             after = (step, seq);
-            let points: Vec<(i64, i64, f64)> = page.iter().map(|&(step, _, ts, v)| (step, ts, v)).collect();
+            let points: Vec<Point> = page.iter().map(|&(step, _, ts, v)| (step, ts, v)).collect();
             record(db, &[(id, &points)])?;
             if (page.len() as i64) < CHUNK {
                 break;

@@ -184,10 +184,10 @@ impl Store {
             }
             // MLflow's default order, from SQL: only the page's ids are read and its runs loaded.
             let (limit, offset) = page_bounds(&q.page)?;
-            let (more, after) = (limit + 1, offset);
+            let more = limit + 1;
             let mut a = a;
             a.push(&more);
-            a.push(&after);
+            a.push(&offset);
             let mut page: Vec<String> = db.rows(
                 &format!(
                     "SELECT r.run_id FROM runs r WHERE {where_sql}

@@ -24,6 +24,13 @@ pub enum Value {
     Blob(Vec<u8>),
 }
 
+impl Value {
+    /// A real as the database keeps it: NaN as NULL (SQLite has no NaN).
+    pub fn real(v: f64) -> Value {
+        if v.is_nan() { Value::Null } else { Value::Real(v) }
+    }
+}
+
 /// Anything the store binds to a statement.
 pub trait Arg {
     fn value(&self) -> Value;
