@@ -388,6 +388,38 @@ fn extensions_ingest_downsample_summary_and_heartbeats(rows: Rows) {
     let (_, d) = env.get(&format!("{p}/metrics/downsample?run_id={run}&key=wave&buckets=500"));
     assert_eq!(d["total_points"], 20_000);
     assert_eq!(d["buckets"].as_array().unwrap().len(), 500);
+    let (s, c) = env.post(
+        &format!("{p}/metrics/downsample-runs"),
+        json!({"key": "wave", "run_ids": [run, "gone"], "buckets": 100}),
+    );
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(
+        (c["x"].as_str(), c["series"].as_array().unwrap().len()),
+        (Some("step"), 1)
+    );
+    assert_eq!(
+        (
+            c["series"][0]["total_points"].as_u64(),
+            c["series"][0]["max"].as_array().unwrap().len()
+        ),
+        (Some(20_000), 100)
+    );
+    for (body, why) in [
+        (json!({"key": "wave", "run_ids": [run], "buckets": 0}), "no buckets"),
+        (
+            json!({"key": "wave", "run_ids": [run], "buckets": 10, "x": "epoch"}),
+            "an unknown x",
+        ),
+        (json!({"run_ids": [run], "buckets": 10}), "no key"),
+        (
+            json!({"key": "wave", "run_ids": "not a list", "buckets": 10}),
+            "a malformed body",
+        ),
+    ] {
+        let (s, e) = env.post(&format!("{p}/metrics/downsample-runs"), body);
+        assert_eq!(s, 400, "{why}: {e}");
+        assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{why}: {e}");
+    }
     let (_, summary) = env.get(&format!("{p}/experiments/summary?experiment_id={}", r_exp(&env, &run)));
     assert_eq!(summary["runs"][0]["metrics"]["wave"]["count"], 20_000);
     assert_eq!(summary["runs"][0]["values"]["note"]["value"], "hi");

@@ -108,4 +108,24 @@ async fn compare(url: &str) {
         .await
         .unwrap();
     assert_eq!(ranged.total_points, 100);
+
+    // Every run's curve in one read, or run by run from a stock server: the same buckets, in the
+    // order asked, a run that is gone left out.
+    let mut asked: Vec<String> = ids.iter().rev().cloned().collect();
+    asked.insert(1, "0123456789abcdef0123456789abcdef".into());
+    let bulk = ours.curves("loss", &asked, "step", 40, None).await.unwrap();
+    let by_run = plain.curves("loss", &asked, "step", 40, None).await.unwrap();
+    let order: Vec<&str> = bulk.iter().map(|s| s.run_id.as_str()).collect();
+    assert_eq!(order, [&ids[2], &ids[1], &ids[0]]);
+    assert_eq!(by_run.iter().map(|s| s.run_id.as_str()).collect::<Vec<_>>(), order);
+    for (a, b) in bulk.iter().zip(&by_run) {
+        assert_eq!((a.total_points, a.buckets.len()), (500, 40));
+        assert_eq!(b.total_points, 500);
+        for (x, y) in a.buckets.iter().zip(&b.buckets) {
+            assert_eq!(
+                (x.x_first, x.x_last, x.count, x.min, x.max, x.last),
+                (y.x_first, y.x_last, y.count, y.min, y.max, y.last)
+            );
+        }
+    }
 }

@@ -21,3 +21,9 @@ pub const MAX_RUNS_PAGE: i64 = 50_000;
 pub const MAX_SNAPSHOT_FILES: usize = 100_000;
 /// A run's heartbeat interval when its client names none.
 pub const DEFAULT_HEARTBEAT_SECS: f64 = 10.0;
+/// Most runs one bulk curve read takes.
+pub const MAX_CURVE_RUNS: usize = 10_000;
+/// Most buckets one bulk curve read returns over all its runs (runs x buckets per run).
+pub const MAX_CURVE_BUCKETS: usize = 4_000_000;
+/// Most buckets per run a bulk curve read returns (a chart's width in pixels).
+pub const MAX_CURVE_BUCKETS_PER_RUN: usize = 4_000;

@@ -1,5 +1,6 @@
 //! Wire types of the history API (MLflow REST 2.0 shapes plus our extensions), shared by server and client.
 
+pub mod curves;
 pub mod ext;
 pub mod ids;
 pub mod layout;

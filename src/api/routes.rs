@@ -108,6 +108,8 @@ paths!("/api/2.0/runhistory" {
     SNAPSHOTS_CREATE = "/snapshots/create";
     SNAPSHOTS_GET = "/snapshots/get";
     METRICS_DOWNSAMPLE = "/metrics/downsample";
+    /// One key's buckets for many runs at once (POST).
+    METRICS_DOWNSAMPLE_RUNS = "/metrics/downsample-runs";
     EXPERIMENTS_SUMMARY = "/experiments/summary";
 });
 

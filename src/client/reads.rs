@@ -2,6 +2,7 @@
 //! MLflow tracking server, so the CLI and the workbench can open either.
 
 use super::{ClientError, HistoryClient, Result, all_pages, encode_segment};
+use crate::api::curves::{Curves, CurvesRequest};
 use crate::api::ext::{DownsampledSeries, ExperimentSummary, LatestMetric, Num, RunDetail, RunStatus};
 use crate::api::routes as r;
 use crate::api::{Experiment, ListArtifactsResponse, Run, SearchRunsResponse};
@@ -235,6 +236,56 @@ impl HistoryClient {
             total_points: in_range as u64,
             buckets: bucket_points(&points, buckets, range),
         })
+    }
+
+    /// One key's series for many runs, each in at most `buckets` buckets: one bulk read on our
+    /// server; on a stock MLflow server each run's whole history, a few runs at a time, bucketed
+    /// here. Runs that no longer exist are left out.
+    pub async fn curves(
+        &self,
+        key: &str,
+        run_ids: &[String],
+        x: &str,
+        buckets: usize,
+        range: Option<(i64, i64)>,
+    ) -> Result<Vec<DownsampledSeries>> {
+        if self.flavor().await? == Flavor::RunHistory {
+            let req = CurvesRequest {
+                key: key.into(),
+                run_ids: run_ids.to_vec(),
+                x: x.into(),
+                buckets,
+                min: range.map(|r| r.0),
+                max: range.map(|r| r.1),
+            };
+            let got: Curves = self.post_json(r::METRICS_DOWNSAMPLE_RUNS, &req).await?;
+            return got
+                .series
+                .into_iter()
+                .map(|c| c.into_series(&got.key, &got.x))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ClientError::Decode("a curve's columns differ in length".into()));
+        }
+        let mut out = Vec::with_capacity(run_ids.len());
+        for chunk in run_ids.chunks(8) {
+            let mut set = tokio::task::JoinSet::new();
+            for (i, run) in chunk.iter().enumerate() {
+                let (client, run, key, x) = (self.clone(), run.clone(), key.to_string(), x.to_string());
+                set.spawn(async move { (i, client.series(&run, &key, &x, buckets, range).await) });
+            }
+            let mut got: Vec<(usize, DownsampledSeries)> = Vec::with_capacity(chunk.len());
+            while let Some(done) = set.join_next().await {
+                let (i, series) = done.map_err(|e| ClientError::Decode(e.to_string()))?;
+                match series {
+                    Ok(s) => got.push((i, s)),
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            got.sort_by_key(|(i, _)| *i);
+            out.extend(got.into_iter().map(|(_, s)| s));
+        }
+        Ok(out)
     }
 
     /// The URL path of one artifact of a run, on either kind of server.

@@ -3,6 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, MAX_INGEST_BODY, Params, read_json};
 use super::{AppState, VERSION};
+use crate::api::curves::{Curves, CurvesRequest};
 use crate::api::ext::{
     CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, ServerInfo,
     UpdateRunExt,
@@ -88,6 +89,18 @@ pub async fn downsample(State(s): State<AppState>, q: Params) -> ApiResult<Json<
     Ok(Json(
         s.run(move |st| st.downsample(&id, &key, x, buckets, lo, hi)).await?,
     ))
+}
+
+/// One key's buckets for many runs (the learning-curve charts): a POST, since a thousand run ids
+/// do not fit a query string.
+pub async fn downsample_runs(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<CurvesRequest>,
+) -> ApiResult<Json<Curves>> {
+    if req.key.is_empty() {
+        return Err(ApiError::missing("key"));
+    }
+    Ok(Json(s.run(move |st| st.downsample_runs(&req)).await?))
 }
 
 pub async fn experiment_summary(State(s): State<AppState>, q: Params) -> ApiResult<Json<ExperimentSummary>> {

@@ -177,6 +177,7 @@ fn api_router(state: AppState) -> Router {
         .route(r::SNAPSHOTS_CREATE, post(snapshots::create_snapshot))
         .route(r::SNAPSHOTS_GET, get(snapshots::get_snapshot))
         .route(r::METRICS_DOWNSAMPLE, get(ext::downsample))
+        .route(r::METRICS_DOWNSAMPLE_RUNS, post(ext::downsample_runs))
         .route(r::EXPERIMENTS_SUMMARY, get(ext::experiment_summary));
     mlflow
         .merge(registry::routes())

@@ -40,7 +40,7 @@ impl XAxis {
         }
     }
 
-    fn column(self) -> &'static str {
+    pub(super) fn column(self) -> &'static str {
         match self {
             XAxis::Step => "step",
             XAxis::Time => "timestamp",
@@ -197,43 +197,7 @@ impl Store {
                 "buckets must be between 1 and {MAX_BUCKETS}"
             )));
         }
-        self.read_db(|db| {
-            let mut result =
-                DownsampledSeries { run_id: run_id.into(), key: key.into(), x: x.column().into(), total_points: 0, buckets: vec![] };
-            let Some(sid) = series_id(db, run_id, key)? else { return Ok(result) };
-            if let Some(read) = pyramid::read(db, sid, x.pyramid_axis(), buckets, lo, hi)? {
-                result.total_points = read.total_points;
-                result.buckets = read.buckets;
-                return Ok(result);
-            }
-            let col = x.column();
-            let (min_x, max_x, total): (Option<i64>, Option<i64>, i64) = db
-                .row(
-                    &format!(
-                        "SELECT MIN({col}), MAX({col}), COUNT(*) FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
-                    ),
-                    args![sid, lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX)],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )?
-                .unwrap_or((None, None, 0));
-            let (Some(min_x), Some(max_x)) = (min_x, max_x) else { return Ok(result) };
-            result.total_points = total as u64;
-            let lo = lo.unwrap_or(min_x).max(min_x);
-            let hi = hi.unwrap_or(max_x).min(max_x);
-            // Integer x: bucket i covers [lo + i*w, lo + (i+1)*w) over [lo, hi + 1).
-            let mut acc = Bucketer::new(lo as f64, hi as f64 + 1.0, buckets);
-            db.each(
-                &format!("SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"),
-                args![sid, lo, hi],
-                |row| {
-                    let xv: i64 = row.get(0)?;
-                    acc.add(xv as f64, value_from_db(row.get(1)?));
-                    Ok(())
-                },
-            )?;
-            result.buckets = acc.finish();
-            Ok(result)
-        })
+        self.read_db(|db| downsample_in(db, run_id, key, x, buckets, lo, hi))
     }
 
     /// Whether a run exists (for endpoints that answer 404 before doing anything else).
@@ -243,6 +207,79 @@ impl Store {
             Ok(found.is_some())
         })
     }
+}
+
+/// One series in `buckets` min/max buckets over [lo, hi] of x (see `Store::downsample`).
+pub(super) fn downsample_in(
+    db: &Db<'_>,
+    run_id: &str,
+    key: &str,
+    x: XAxis,
+    buckets: usize,
+    lo: Option<i64>,
+    hi: Option<i64>,
+) -> Result<DownsampledSeries> {
+    let sid = series_id(db, run_id, key)?;
+    downsample_series(db, sid, run_id, key, x, buckets, lo, hi)
+}
+
+/// The same for a series found already (None: the run has no such key, so no buckets).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the read's coordinates, named as the API names them"
+)]
+pub(super) fn downsample_series(
+    db: &Db<'_>,
+    sid: Option<i64>,
+    run_id: &str,
+    key: &str,
+    x: XAxis,
+    buckets: usize,
+    lo: Option<i64>,
+    hi: Option<i64>,
+) -> Result<DownsampledSeries> {
+    let mut result = DownsampledSeries {
+        run_id: run_id.into(),
+        key: key.into(),
+        x: x.column().into(),
+        total_points: 0,
+        buckets: vec![],
+    };
+    let Some(sid) = sid else { return Ok(result) };
+    if let Some(read) = pyramid::read(db, sid, x.pyramid_axis(), buckets, lo, hi)? {
+        result.total_points = read.total_points;
+        result.buckets = read.buckets;
+        return Ok(result);
+    }
+    let col = x.column();
+    let (min_x, max_x, total): (Option<i64>, Option<i64>, i64) = db
+            .row(
+                &format!(
+                    "SELECT MIN({col}), MAX({col}), COUNT(*) FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
+                ),
+                args![sid, lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?
+            .unwrap_or((None, None, 0));
+    let (Some(min_x), Some(max_x)) = (min_x, max_x) else {
+        return Ok(result);
+    };
+    result.total_points = total as u64;
+    let lo = lo.unwrap_or(min_x).max(min_x);
+    let hi = hi.unwrap_or(max_x).min(max_x);
+    // Integer x: bucket i covers [lo + i*w, lo + (i+1)*w) over [lo, hi + 1).
+    let mut acc = Bucketer::new(lo as f64, hi as f64 + 1.0, buckets);
+    db.each(
+        &format!("SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"),
+        args![sid, lo, hi],
+        |row| {
+            let xv: i64 = row.get(0)?;
+            acc.add(xv as f64, value_from_db(row.get(1)?));
+            Ok(())
+        },
+    )?;
+    result.buckets = acc.finish();
+    Ok(result)
 }
 
 /// A point read as `step, timestamp, value`.

@@ -3,6 +3,7 @@
 mod artifacts;
 mod backend;
 mod copy;
+mod curves;
 mod experiments;
 mod ingest;
 mod inputs;
@@ -123,6 +124,8 @@ impl Store {
     }
 }
 
+#[cfg(test)]
+mod both_databases_curves_tests;
 #[cfg(test)]
 mod both_databases_models_tests;
 #[cfg(test)]

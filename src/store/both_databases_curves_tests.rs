@@ -1,0 +1,140 @@
+//! The bulk curve read answers, run for run, what one downsampled read per run answers, on both
+//! databases: long series from the pyramid, short ones from their points, ranges, a run without
+//! the key, a run that does not exist, and the limits.
+
+use super::both_databases_tests::{new_run, stores};
+use super::*;
+use crate::api::curves::CurvesRequest;
+use crate::api::ext::{IngestBatch, Num, SeriesChunk};
+
+fn log(s: &Store, run: &str, key: &str, values: Vec<f64>) {
+    s.ingest(&IngestBatch {
+        run_id: run.into(),
+        series: vec![SeriesChunk {
+            key: key.into(),
+            values: values.into_iter().map(Num).collect(),
+            steps: None,
+            timestamps: vec![1_000],
+        }],
+        ..Default::default()
+    })
+    .unwrap();
+}
+
+#[test]
+fn one_bulk_read_answers_as_one_read_per_run_on_both_databases() {
+    for (db, s, _dir, _pg) in stores() {
+        let long = new_run(&s, "curves", "long", 1_000);
+        let short = new_run(&s, "curves", "short", 1_000);
+        let other_key = new_run(&s, "curves", "other", 1_000);
+        log(
+            &s,
+            &long,
+            "loss",
+            (0..5_000)
+                .map(|i| 1.0 / (1.0 + i as f64) + (i % 7) as f64 * 0.01)
+                .collect(),
+        );
+        log(&s, &short, "loss", vec![3.0, f64::NAN, 1.0, 0.5]);
+        log(&s, &other_key, "acc", vec![0.5, 0.6]);
+        let asked = vec![
+            short.clone(),
+            "no-such-run".to_string(),
+            long.clone(),
+            other_key.clone(),
+            long.clone(),
+        ];
+        for (x, buckets, min, max) in [
+            ("step", 50, None, None),
+            ("step", 20, Some(1_000), Some(1_200)),
+            ("time", 10, None, None),
+        ] {
+            let got = s
+                .downsample_runs(&CurvesRequest {
+                    key: "loss".into(),
+                    run_ids: asked.clone(),
+                    x: x.into(),
+                    buckets,
+                    min,
+                    max,
+                })
+                .unwrap();
+            let ids: Vec<&str> = got.series.iter().map(|c| c.run_id.as_str()).collect();
+            assert_eq!(
+                ids,
+                [&short, &long, &other_key],
+                "{db}: asked order, missing and repeated runs left out"
+            );
+            for c in got.series {
+                let axis = metrics::XAxis::parse(x).unwrap();
+                let one = s.downsample(&c.run_id, "loss", axis, buckets, min, max).unwrap();
+                let bulk = c.into_series("loss", &got.x).unwrap();
+                assert_eq!(bulk.total_points, one.total_points, "{db} {x} {min:?}");
+                assert_eq!(bulk.buckets.len(), one.buckets.len(), "{db} {x} {min:?}");
+                for (a, b) in bulk.buckets.iter().zip(&one.buckets) {
+                    let same = |p: f64, q: f64| p == q || (p.is_nan() && q.is_nan());
+                    assert!(
+                        same(a.min.0, b.min.0) && same(a.max.0, b.max.0) && same(a.last.0, b.last.0),
+                        "{db}: {a:?} vs {b:?}"
+                    );
+                    assert_eq!((a.x_first, a.x_last, a.count), (b.x_first, b.x_last, b.count), "{db}");
+                    assert_eq!(a.x_min, Some(b.x_min.unwrap_or(b.x_first)), "{db}");
+                }
+            }
+        }
+        let whole = s
+            .downsample_runs(&CurvesRequest {
+                key: "loss".into(),
+                run_ids: vec![long.clone(), other_key.clone()],
+                x: String::new(),
+                buckets: 100,
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(whole.series[0].total_points, 5_000, "{db}");
+        assert_eq!(whole.series[0].x_first.len(), 100, "{db}: the pyramid's buckets");
+        assert!(
+            whole.series[1].x_first.is_empty(),
+            "{db}: a run without the key has no buckets"
+        );
+
+        let refused = |req: CurvesRequest| match s.downsample_runs(&req) {
+            Err(StoreError::Invalid(m)) => m,
+            other => panic!("{db}: expected a refusal, got {other:?}"),
+        };
+        let base = CurvesRequest {
+            key: "loss".into(),
+            run_ids: vec![long.clone()],
+            buckets: 10,
+            ..Default::default()
+        };
+        assert!(
+            refused(CurvesRequest {
+                buckets: 0,
+                ..base.clone()
+            })
+            .contains("buckets")
+        );
+        assert!(
+            refused(CurvesRequest {
+                x: "epoch".into(),
+                ..base.clone()
+            })
+            .contains("epoch")
+        );
+        assert!(
+            refused(CurvesRequest {
+                min: Some(5),
+                max: Some(1),
+                ..base.clone()
+            })
+            .contains("above")
+        );
+        let many = CurvesRequest {
+            run_ids: vec![long.clone(); 2_000],
+            buckets: 4_000,
+            ..base.clone()
+        };
+        assert!(refused(many).contains("buckets one read returns"));
+    }
+}

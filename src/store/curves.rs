@@ -1,0 +1,69 @@
+//! The bulk curve read: one key's min/max buckets for many runs in one read, so a chart of a
+//! thousand learning curves costs one request and one database transaction, not a thousand.
+
+use super::metrics::{XAxis, downsample_series};
+use super::sql::args;
+use super::{Result, Store, StoreError};
+use crate::api::curves::{CurveColumns, Curves, CurvesRequest};
+use crate::api::limits::{MAX_CURVE_BUCKETS, MAX_CURVE_BUCKETS_PER_RUN, MAX_CURVE_RUNS};
+use std::collections::HashMap;
+
+impl Store {
+    /// Each asked run's series of `req.key` in `req.buckets` buckets over [min, max] of x, in the
+    /// order asked. Runs that do not exist (deleted since the caller listed them) are left out.
+    pub fn downsample_runs(&self, req: &CurvesRequest) -> Result<Curves> {
+        let x = XAxis::parse(&req.x)?;
+        if req.buckets == 0 || req.buckets > MAX_CURVE_BUCKETS_PER_RUN {
+            return Err(StoreError::Invalid(format!(
+                "buckets must be between 1 and {MAX_CURVE_BUCKETS_PER_RUN} (a chart's width in pixels)"
+            )));
+        }
+        if req.run_ids.len() > MAX_CURVE_RUNS {
+            return Err(StoreError::Invalid(format!(
+                "{} runs asked: one read takes at most {MAX_CURVE_RUNS}",
+                req.run_ids.len()
+            )));
+        }
+        if req.run_ids.len() * req.buckets > MAX_CURVE_BUCKETS {
+            return Err(StoreError::Invalid(format!(
+                "{} runs x {} buckets is more than the {MAX_CURVE_BUCKETS} buckets one read returns",
+                req.run_ids.len(),
+                req.buckets
+            )));
+        }
+        if let (Some(lo), Some(hi)) = (req.min, req.max)
+            && lo > hi
+        {
+            return Err(StoreError::Invalid(format!("min ({lo}) is above max ({hi})")));
+        }
+        let ids = serde_json::to_string(&req.run_ids).map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.read_db(|db| {
+            // Which runs exist, and their series of this key, in one query.
+            let mut found: HashMap<String, Option<i64>> = HashMap::with_capacity(req.run_ids.len());
+            db.each(
+                &format!(
+                    "SELECT r.run_id, s.series_id FROM runs r LEFT JOIN series s ON s.run_id = r.run_id AND s.key = ?2
+                     WHERE r.run_id IN ({})",
+                    db.json_strings(1)
+                ),
+                args![ids, req.key],
+                |row| {
+                    found.insert(row.get(0)?, row.get(1)?);
+                    Ok(())
+                },
+            )?;
+            let mut series = Vec::with_capacity(found.len());
+            for run_id in &req.run_ids {
+                // A run asked twice is answered once.
+                let Some(sid) = found.remove(run_id) else { continue };
+                let s = downsample_series(db, sid, run_id, &req.key, x, req.buckets, req.min, req.max)?;
+                series.push(CurveColumns::from_series(&s));
+            }
+            Ok(Curves {
+                key: req.key.clone(),
+                x: x.column().into(),
+                series,
+            })
+        })
+    }
+}
