@@ -120,6 +120,9 @@ fn clicking_a_chart_point_opens_that_runs_details() {
         store: dir.path().into(),
         create: true,
     });
+    settle(&mut h, loaded);
+    // Loss has curves, so the dashboard opens on them: the values over runs are one click away.
+    h.get_by_label("Values over runs").click();
     settle(&mut h, |a| {
         a.view.chart_frames.contains_key(&ChartKey::Metric("Accuracy".into()))
     });

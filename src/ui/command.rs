@@ -5,6 +5,7 @@
 use super::model::columns::ColumnKey;
 use super::model::dashboard::{ChartKey, RunAxis};
 use super::model::series::SeriesOptions;
+use super::settings::ChartsMode;
 use super::state_manage::RunChange;
 use std::path::PathBuf;
 
@@ -54,6 +55,16 @@ pub enum Command {
     /// Sort the grid by a column; again on the same column reverses.
     SortBy(ColumnKey),
     ToggleChart(ChartKey),
+    /// Show values over runs or learning curves above the grid (this experiment).
+    SetChartsMode(ChartsMode),
+    /// A learning-curve chart came on screen or its view changed: read its curves for it.
+    ViewCurves(String, ChartView),
+    /// Pin a curve chart first (again: unpin).
+    ToggleCurvePin(String),
+    /// Hide a curve chart (again: show it).
+    ToggleCurveHidden(String),
+    /// x axis, smoothing and log scale of this experiment's curve charts.
+    SetCurveOptions(SeriesOptions),
     SetDark(bool),
     SetRunAxis(RunAxis),
     SetSeriesOptions(SeriesOptions),

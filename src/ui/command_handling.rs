@@ -95,6 +95,31 @@ impl Workbench {
                     }
                 }
             }
+            Command::SetChartsMode(mode) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.mode = Some(mode);
+                }
+            }
+            Command::ViewCurves(key, view) => self.view_curves(&key, view),
+            Command::ToggleCurvePin(key) => {
+                if let Some(c) = self.curve_settings_mut()
+                    && !c.pinned.remove(&key)
+                {
+                    c.pinned.insert(key);
+                }
+            }
+            Command::ToggleCurveHidden(key) => {
+                if let Some(c) = self.curve_settings_mut()
+                    && !c.hidden.remove(&key)
+                {
+                    c.hidden.insert(key);
+                }
+            }
+            Command::SetCurveOptions(o) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.options = o;
+                }
+            }
             Command::SetDark(dark) => self.settings.dark = dark,
             Command::SetRunAxis(a) => self.settings.run_axis = a,
             Command::SetSeriesOptions(o) => self.settings.series = o,

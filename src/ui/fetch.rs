@@ -134,6 +134,11 @@ impl<T> Fetch<T> {
         self.error.as_ref()
     }
 
+    /// Takes the value out, for a caller that merges each read into what it holds.
+    pub fn take_value(&mut self) -> Option<T> {
+        self.value.take()
+    }
+
     pub fn is_loading(&self) -> bool {
         self.pending.is_some()
     }

@@ -5,6 +5,7 @@
 pub mod command;
 mod command_handling;
 pub mod compare_state;
+pub mod curves_state;
 pub mod details_state;
 pub mod feed;
 pub mod fetch;
@@ -17,6 +18,7 @@ pub mod restore_state;
 pub mod route;
 pub mod settings;
 pub mod state;
+mod state_dashboard;
 mod state_manage;
 mod state_tracked;
 pub mod trash_state;

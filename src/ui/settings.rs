@@ -16,6 +16,8 @@ pub struct Settings {
     /// Dashboard charts hidden, by store (or server) and experiment id, as columns are.
     pub hidden_charts: BTreeMap<String, BTreeSet<ChartKey>>,
     pub run_axis: RunAxis,
+    /// The dashboard's charts of learning curves, by store (or server) and experiment id.
+    pub curves: BTreeMap<String, CurveSettings>,
     /// How series charts draw (x, smoothing, log scale): for this session only, so a smoothing
     /// chosen for one run does not come back on another after a restart.
     #[serde(skip)]
@@ -32,11 +34,33 @@ impl Default for Settings {
             columns: BTreeMap::new(),
             hidden_charts: BTreeMap::new(),
             run_axis: RunAxis::Number,
+            curves: BTreeMap::new(),
             series: SeriesOptions::default(),
             last_experiment: None,
             project_folder: None,
         }
     }
+}
+
+/// Which charts the dashboard shows above the grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChartsMode {
+    /// A chart per value over the runs (the seed's dashboard).
+    OverRuns,
+    /// A chart per metric with one line per run over steps or time.
+    Curves,
+}
+
+/// One experiment's learning-curve charts: what they show and how.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CurveSettings {
+    /// None: curves when the runs logged any metric more than once, else values over runs.
+    pub mode: Option<ChartsMode>,
+    pub pinned: BTreeSet<String>,
+    pub hidden: BTreeSet<String>,
+    /// x axis, smoothing and log scale of every curve chart of the experiment.
+    pub options: SeriesOptions,
 }
 
 /// The key eframe stores the settings under.

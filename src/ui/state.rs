@@ -3,11 +3,12 @@
 
 use super::command::Command;
 use super::compare_state::CompareState;
+use super::curves_state::CurvesState;
 use super::details_state::DetailsState;
 use super::fetch::{Fetch, FetchError, Spawner};
 use super::jobs_state::JobsState;
 use super::model::columns::{ColumnKey, default_columns};
-use super::model::dashboard::{DashboardInputs, DashboardModel, dashboard_model};
+use super::model::dashboard::{DashboardInputs, DashboardModel};
 use super::restore_state::RestoreState;
 use super::route::Route;
 use super::settings::Settings;
@@ -57,7 +58,9 @@ pub struct Workbench {
     pub(super) changing: Fetch<super::state_manage::ChangeDone>,
     /// What the last change did (or why it was not made).
     pub(super) notice: Option<super::state_manage::Notice>,
-    dashboard: Option<(DashboardInputs, std::sync::Arc<DashboardModel>)>,
+    pub(super) dashboard: Option<(DashboardInputs, std::sync::Arc<DashboardModel>)>,
+    /// The dashboard's learning curves.
+    pub(super) curves: CurvesState,
     started: bool,
     last_runs_request: Option<Instant>,
     last_experiments_request: Option<Instant>,
@@ -90,6 +93,7 @@ impl Workbench {
             notice: None,
             demo_dir: std::env::current_dir().unwrap_or_default().join("runhistory-demo"),
             dashboard: None,
+            curves: CurvesState::default(),
             started: false,
             last_runs_request: None,
             last_experiments_request: None,
@@ -216,35 +220,6 @@ impl Workbench {
             .unwrap_or_else(|| default_columns(self.runs()))
     }
 
-    /// The dashboard's model as the logic last built it.
-    pub fn dashboard_model(&self) -> Option<std::sync::Arc<DashboardModel>> {
-        self.dashboard.as_ref().map(|(_, m)| m.clone())
-    }
-
-    /// Rebuilds the dashboard's model, only when the runs or the choices it depends on changed.
-    fn rebuild_dashboard(&mut self, now_ms: i64) -> std::sync::Arc<DashboardModel> {
-        let live = self.runs().iter().any(|r| !r.status.is_terminal());
-        let inputs = DashboardInputs {
-            runs_generation: self.runs.generation(),
-            script: self.script.clone(),
-            columns: self
-                .experiment_key()
-                .and_then(|e| self.settings.columns.get(&e).cloned()),
-            sort: self.sort.clone(),
-            axis: self.settings.run_axis,
-            hidden: self.hidden_charts().clone(),
-            live_second: if live { now_ms / 1000 } else { 0 },
-        };
-        match &self.dashboard {
-            Some((i, m)) if *i == inputs => m.clone(),
-            _ => {
-                let m = std::sync::Arc::new(dashboard_model(self.runs(), &inputs, now_ms));
-                self.dashboard = Some((inputs, m.clone()));
-                m
-            }
-        }
-    }
-
     pub fn is_busy(&self) -> bool {
         self.jobs.is_starting()
             || self.experiments.is_loading()
@@ -253,6 +228,7 @@ impl Workbench {
             || self.route.details().is_some_and(DetailsState::is_loading)
             || self.route.compare().is_some_and(CompareState::is_loading)
             || self.changing.is_loading()
+            || self.curves.is_loading()
             || matches!(&self.route, Route::Models(m) if m.is_loading())
             || matches!(&self.route, Route::Trash(t) if t.runs.is_loading())
     }
@@ -311,6 +287,7 @@ impl Workbench {
         let now_ms = crate::api::ids::now_ms();
         if matches!(self.route, Route::Dashboard) {
             self.rebuild_dashboard(now_ms);
+            self.poll_curves();
         }
         if let Some(d) = self.route.details_mut() {
             d.poll(&sp, &c, &opts, now_ms);
@@ -393,6 +370,7 @@ impl Workbench {
         self.scripts.clear();
         self.selected.clear();
         self.runs.clear();
+        self.curves.clear();
         self.route = Route::Dashboard;
         self.request_runs(now);
     }

@@ -47,6 +47,17 @@ pub struct ViewState {
     pub chart_frames: BTreeMap<ChartKey, egui_plot::PlotTransform>,
     /// Series charts asked to show their whole series again (drawn reset on the next frame).
     pub reset_charts: std::collections::BTreeSet<String>,
+    /// The learning-curve charts' search box.
+    pub curve_search: String,
+    /// Where each learning-curve chart was last drawn, by metric key (tests hover and click them).
+    pub curve_frames: BTreeMap<String, egui_plot::PlotTransform>,
+    /// Each curve chart's texture of many lines, with the stamp of what it was drawn from.
+    pub curve_textures: BTreeMap<String, (String, egui::TextureHandle)>,
+    /// The run under the pointer last frame (a curve or a grid row): every chart and the grid
+    /// highlight it.
+    pub hovered_run: Option<String>,
+    /// The same, found while drawing this frame.
+    pub hovered_next: Option<String>,
     /// Where each series chart was last drawn, by chart id (the benchmark zooms them).
     pub series_frames: BTreeMap<String, egui_plot::PlotTransform>,
 }

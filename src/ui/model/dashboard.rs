@@ -179,6 +179,8 @@ pub struct DashboardModel {
     pub charts: Vec<RunChart>,
     /// Every chart key, the hidden ones included (the chooser lists them).
     pub all_chart_keys: Vec<ChartKey>,
+    /// The metrics with learning curves (logged more than once by some run in view).
+    pub curve_keys: Vec<String>,
     /// Every column the runs offer, and every chosen one (the chooser lists them).
     pub catalog: Vec<ColumnKey>,
     /// The columns chosen (ticked in the chooser), drawn or not.
@@ -217,6 +219,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         .into_iter()
         .collect();
     let all_chart_keys = chart_keys(&runs);
+    let curve_keys = super::curves::curve_keys(&runs);
     let charts = all_chart_keys
         .iter()
         .filter(|k| !inputs.hidden.contains(k))
@@ -226,6 +229,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         run_count: runs.len(),
         charts,
         all_chart_keys,
+        curve_keys,
         catalog,
         chosen,
         grid: grid(&runs, &columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),

@@ -4,12 +4,14 @@ pub mod axes;
 pub mod columns;
 pub mod compare;
 pub mod compare_page;
+pub mod curves;
 pub mod dashboard;
 pub mod details;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
 pub mod jobs;
+pub mod raster;
 pub mod registry;
 pub mod run_page;
 pub mod series;

@@ -121,7 +121,7 @@ pub struct SeriesLine<'a> {
 }
 
 /// Grid marks a person reads (see `model::axes`), for the plot.
-fn spacer(kind: AxisKind, along: Along) -> impl Fn(GridInput) -> Vec<GridMark> {
+pub(super) fn spacer(kind: AxisKind, along: Along) -> impl Fn(GridInput) -> Vec<GridMark> {
     move |input: GridInput| {
         axes::ticks(kind, along, input.bounds, input.base_step_size)
             .into_iter()
@@ -130,7 +130,7 @@ fn spacer(kind: AxisKind, along: Along) -> impl Fn(GridInput) -> Vec<GridMark> {
     }
 }
 
-fn formatter(kind: AxisKind) -> impl Fn(GridMark, &std::ops::RangeInclusive<f64>) -> String {
+pub(super) fn formatter(kind: AxisKind) -> impl Fn(GridMark, &std::ops::RangeInclusive<f64>) -> String {
     move |mark: GridMark, range: &std::ops::RangeInclusive<f64>| {
         axes::tick_label(kind, mark.value, mark.step_size, range.end() - range.start())
     }

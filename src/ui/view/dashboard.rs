@@ -2,12 +2,14 @@
 //! grid of runs, and the column chooser.
 
 use super::super::command::Command;
+use super::super::curves_state::CurvesState;
 use super::super::fetch::FetchError;
 use super::super::model::columns::ColumnKey;
 use super::super::model::dashboard::{ChartKey, DashboardModel, RunAxis};
+use super::super::settings::{ChartsMode, CurveSettings};
 use super::super::state::{MAX_COMPARE, Workbench};
 use super::super::view_state::ViewState;
-use super::{Ctx, chart, grid as grid_view};
+use super::{Ctx, chart, curves, grid as grid_view};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -24,6 +26,10 @@ pub struct Page<'a> {
     pub sort: Option<&'a (ColumnKey, bool)>,
     pub chooser_open: bool,
     pub hidden: &'a BTreeSet<ChartKey>,
+    /// The learning curves read so far (None: none, as in a test of the page alone).
+    pub curves: Option<&'a CurvesState>,
+    pub curve_settings: &'a CurveSettings,
+    pub runs_stamp: u64,
 }
 
 impl<'a> Page<'a> {
@@ -39,6 +45,9 @@ impl<'a> Page<'a> {
             sort: wb.sort(),
             chooser_open: wb.chooser_open(),
             hidden: wb.hidden_charts(),
+            curves: Some(wb.curves()),
+            curve_settings: wb.curve_settings(),
+            runs_stamp: wb.runs_stamp(),
         }
     }
 }
@@ -60,16 +69,84 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
         return;
     };
     let width = ui.available_width();
-    toolbar(ui, ctx, page, model.run_count);
+    let mode = charts_mode(page, &model);
+    toolbar(ui, ctx, page, model.run_count, mode);
     if page.chooser_open {
         column_chooser(ui, ctx, page, &model, vs);
     }
+    charts_switch(ui, ctx, mode, model.curve_keys.len());
+    let max_height = ui.available_height() * 0.55;
+    match mode {
+        ChartsMode::OverRuns => over_runs(ui, ctx, page, &model, vs, width.min(ui.available_width()), max_height),
+        ChartsMode::Curves => {
+            let cp = curves::CurvesPage {
+                keys: &model.curve_keys,
+                state: page.curves,
+                settings: page.curve_settings,
+                runs_stamp: page.runs_stamp,
+                selected: page.selected,
+            };
+            curves::show(ui, ctx, &cp, vs, max_height);
+        }
+    }
+    ui.separator();
+    let scroll_to = vs.grid_cursor.filter(|_| std::mem::take(&mut vs.grid_cursor_moved));
+    let hovered = vs.hovered_run.clone();
+    let rows = grid_view::Rows {
+        selected: page.selected,
+        cursor: vs.grid_cursor,
+        hovered: hovered.as_deref(),
+        swatches: mode == ChartsMode::Curves,
+    };
+    if let Some(id) = grid_view::show(ui, ctx, &model.grid, &rows, page.sort, scroll_to) {
+        vs.hovered_next = Some(id);
+    }
+}
+
+/// The mode chosen for this experiment, or by default curves when some metric has them.
+fn charts_mode(page: &Page<'_>, model: &DashboardModel) -> ChartsMode {
+    page.curve_settings.mode.unwrap_or(if model.curve_keys.is_empty() {
+        ChartsMode::OverRuns
+    } else {
+        ChartsMode::Curves
+    })
+}
+
+fn charts_switch(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, mode: ChartsMode, curves: usize) {
+    ui.horizontal(|ui| {
+        ui.label("Charts:");
+        if ui
+            .selectable_label(mode == ChartsMode::Curves, format!("Learning curves ({curves})"))
+            .on_hover_text("A chart per metric logged at several steps, a line per run")
+            .clicked()
+        {
+            ctx.push(Command::SetChartsMode(ChartsMode::Curves));
+        }
+        if ui
+            .selectable_label(mode == ChartsMode::OverRuns, "Values over runs")
+            .on_hover_text("A chart per value, a point per run (its latest value)")
+            .clicked()
+        {
+            ctx.push(Command::SetChartsMode(ChartsMode::OverRuns));
+        }
+    });
+}
+
+/// A chart per value over the runs: the seed's dashboard.
+fn over_runs(
+    ui: &mut egui::Ui,
+    ctx: &mut Ctx<'_>,
+    page: &Page<'_>,
+    model: &DashboardModel,
+    vs: &mut ViewState,
+    width: f32,
+    max_height: f32,
+) {
     let axis = ctx.settings.run_axis;
-    let width = width.min(ui.available_width());
     let per_row = ((width / CHART_MIN_WIDTH).floor() as usize).max(1);
     let w = width / per_row as f32 - 8.0;
     let rows = model.charts.len().div_ceil(per_row);
-    let charts_height = ((CHART_HEIGHT + 30.0) * rows as f32).min(ui.available_height() * 0.55);
+    let charts_height = ((CHART_HEIGHT + 30.0) * rows as f32).min(max_height);
     egui::ScrollArea::vertical()
         .id_salt("charts_scroll")
         .max_height(charts_height)
@@ -90,20 +167,9 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
                 });
             }
         });
-    ui.separator();
-    let scroll_to = vs.grid_cursor.filter(|_| std::mem::take(&mut vs.grid_cursor_moved));
-    grid_view::show(
-        ui,
-        ctx,
-        &model.grid,
-        page.selected,
-        page.sort,
-        vs.grid_cursor,
-        scroll_to,
-    );
 }
 
-fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize) {
+fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize, mode: ChartsMode) {
     // Wraps in a narrow window instead of widening the page past its panel.
     ui.horizontal_wrapped(|ui| {
         let name = &page.experiment_name;
@@ -135,6 +201,9 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize) 
         }
         if ui.selectable_label(page.chooser_open, "Columns…").clicked() {
             ctx.push(Command::ToggleChooser);
+        }
+        if mode == ChartsMode::Curves {
+            return;
         }
         ui.separator();
         ui.label("Charts over:");

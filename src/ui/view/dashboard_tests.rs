@@ -42,6 +42,7 @@ struct Fixture {
     chooser_open: bool,
     empty: bool,
     hidden: BTreeSet<ChartKey>,
+    curve_settings: crate::ui::settings::CurveSettings,
     vs: ViewState,
     cmds: Vec<Command>,
 }
@@ -63,6 +64,7 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
         chooser_open,
         empty,
         hidden: BTreeSet::new(),
+        curve_settings: Default::default(),
         vs: ViewState::default(),
         cmds: Vec::new(),
     };
@@ -85,6 +87,9 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
                 sort: None,
                 chooser_open: f.chooser_open,
                 hidden: &f.hidden,
+                curves: None,
+                curve_settings: &f.curve_settings,
+                runs_stamp: 0,
             };
             egui::CentralPanel::default().show(ui, |ui| show(ui, &mut ctx, &page, &mut f.vs));
             f.cmds.extend(cmds);

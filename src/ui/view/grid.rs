@@ -9,37 +9,51 @@ use egui_extras::{Column, TableBuilder};
 
 const ROW_HEIGHT: f32 = 22.0;
 
-/// The grid; `cursor` is the row the arrow keys are on (drawn hovered), `scroll_to` a row to
-/// bring into view.
+/// How the rows are marked this frame.
+pub struct Rows<'a> {
+    /// Ticked for compare (drawn selected).
+    pub selected: &'a [String],
+    /// The row the arrow keys are on (drawn hovered).
+    pub cursor: Option<usize>,
+    /// The run hovered in a chart (drawn hovered).
+    pub hovered: Option<&'a str>,
+    /// Each row shows its run's colour in the charts.
+    pub swatches: bool,
+}
+
+/// The grid; `scroll_to` is a row to bring into view. Returns the run of the row under the
+/// pointer, so the charts can highlight it.
 pub fn show(
     ui: &mut egui::Ui,
     ctx: &mut Ctx<'_>,
     grid: &Grid,
-    selected: &[String],
+    rows: &Rows<'_>,
     sort: Option<&(ColumnKey, bool)>,
-    cursor: Option<usize>,
     scroll_to: Option<usize>,
-) {
+) -> Option<String> {
     egui::ScrollArea::horizontal()
         .id_salt("grid_hscroll")
-        .show(ui, |ui| table(ui, ctx, grid, selected, sort, (cursor, scroll_to)));
+        .show(ui, |ui| table(ui, ctx, grid, rows, sort, scroll_to))
+        .inner
 }
 
 fn table(
     ui: &mut egui::Ui,
     ctx: &mut Ctx<'_>,
     grid: &Grid,
-    selected: &[String],
+    marks: &Rows<'_>,
     sort: Option<&(ColumnKey, bool)>,
-    (cursor, scroll_to): (Option<usize>, Option<usize>),
-) {
+    scroll_to: Option<usize>,
+) -> Option<String> {
+    let selected = marks.selected;
+    let mut hovered_row = None;
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
         .id_salt("runs_grid")
         .striped(true)
         .resizable(true)
         .sense(egui::Sense::click())
-        .column(Column::exact(56.0));
+        .column(Column::exact(if marks.swatches { 70.0 } else { 56.0 }));
     if let Some(c) = scroll_to {
         table = table.scroll_to_row(c, None);
     }
@@ -68,17 +82,28 @@ fn table(
             body.rows(ROW_HEIGHT, grid.rows.len(), |mut row| {
                 let r = &grid.rows[row.index()];
                 row.set_selected(selected.contains(&r.run_id));
-                if cursor == Some(row.index()) {
+                if marks.cursor == Some(row.index()) || marks.hovered == Some(r.run_id.as_str()) {
                     row.set_hovered(true);
                 }
+                // The row under the pointer (its labels take the hover from the row's response).
+                let mut under_pointer = false;
                 row.col(|ui| {
-                    let mut on = selected.contains(&r.run_id);
-                    if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {
-                        ctx.push(Command::ToggleSelected(r.run_id.clone()));
-                    }
+                    under_pointer |= pointer_in(ui);
+                    ui.horizontal(|ui| {
+                        if marks.swatches {
+                            let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
+                            ui.painter()
+                                .rect_filled(rect, 2.0, super::curves::run_color(r.run_number));
+                        }
+                        let mut on = selected.contains(&r.run_id);
+                        if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {
+                            ctx.push(Command::ToggleSelected(r.run_id.clone()));
+                        }
+                    });
                 });
                 for (col, text) in grid.columns.iter().zip(&r.cells) {
                     row.col(|ui| {
+                        under_pointer |= pointer_in(ui);
                         if *col == ColumnKey::Attr(Attr::Status) {
                             ui.colored_label(super::status_color(r.status), text);
                         } else {
@@ -86,9 +111,24 @@ fn table(
                         }
                     });
                 }
-                if row.response().clicked() {
+                let response = row.response();
+                if response.clicked() {
                     ctx.push(Command::OpenRun(r.run_id.clone()));
+                }
+                if under_pointer {
+                    hovered_row = Some(r.run_id.clone());
                 }
             });
         });
+    hovered_row
+}
+
+/// Whether the pointer is over this cell (its labels would take a widget's hover).
+fn pointer_in(ui: &egui::Ui) -> bool {
+    // Half the spacing around the cell: no gap between cells where no row is under the pointer.
+    let cell = ui
+        .max_rect()
+        .expand2(ui.spacing().item_spacing * 0.5)
+        .intersect(ui.clip_rect().expand2(ui.spacing().item_spacing * 0.5));
+    ui.input(|i| i.pointer.hover_pos()).is_some_and(|p| cell.contains(p))
 }

@@ -3,6 +3,7 @@
 
 mod chart;
 mod compare;
+pub mod curves;
 mod dashboard;
 mod details;
 mod frame;
@@ -44,6 +45,12 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         cmds: &mut cmds,
     };
     let dashboard = wb.dashboard_model();
+    // The run hovered in the last frame is highlighted in this one; a change draws once more.
+    let hovered = vs.hovered_next.take();
+    if hovered != vs.hovered_run {
+        ui.ctx().request_repaint();
+        vs.hovered_run = hovered;
+    }
     keys::handle(ui, &mut ctx, wb.route(), dashboard.as_deref(), vs);
     keys::help(ui, vs);
     frame::top_bar(ui, &mut ctx, &frame::TopBar::of(wb), vs);

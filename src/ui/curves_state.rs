@@ -1,0 +1,241 @@
+//! The dashboard's learning curves: for each chart on screen, the buckets of its metric for every
+//! run in view, read in one bulk request. A new view (zoom, width, x axis) reads every run again;
+//! otherwise only the runs whose point count changed since the last read (live runs) are read.
+
+use super::command::ChartView;
+use super::fetch::{Fetch, FetchError, Spawner};
+use super::model::curves::{CurveChart, curve_chart};
+use super::model::series::{SeriesOptions, XMode};
+use crate::api::ext::{DownsampledSeries, RunDetail};
+use crate::api::limits::{MAX_CURVE_BUCKETS, MAX_CURVE_BUCKETS_PER_RUN};
+use crate::client::HistoryClient;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// What a read covers: the x mode, the chart's visible x range (None: whole series) and width.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Window {
+    x: XMode,
+    view: ChartView,
+}
+
+/// One finished read: its window, whether it replaces what is held, and each run's count asked.
+struct Read {
+    window: Window,
+    whole: bool,
+    asked: Vec<(String, i64)>,
+    series: Vec<DownsampledSeries>,
+    runs_generation: u64,
+}
+
+/// What a refresh read, for the benchmark and the status line: runs, buckets.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ReadSize {
+    pub runs: usize,
+    pub buckets: usize,
+}
+
+/// One chart's curves.
+#[derive(Default)]
+pub struct CurveFeed {
+    fetch: Fetch<Read>,
+    window: Option<Window>,
+    held: HashMap<String, DownsampledSeries>,
+    counts: HashMap<String, i64>,
+    synced: Option<u64>,
+    merged: u64,
+    chart: Arc<CurveChart>,
+    chart_of: Option<(u64, SeriesOptions, u64)>,
+    pub last_read: ReadSize,
+}
+
+impl CurveFeed {
+    /// Whether a chart showing `view` needs a read: a different window, or runs refreshed since
+    /// the last read. None while a read is in flight (the last lines stay drawn). Pure: the view
+    /// asks this every frame, the logic reads.
+    pub fn wants(&self, x: XMode, view: ChartView, runs_generation: u64) -> Option<ChartView> {
+        if self.fetch.is_loading() {
+            return None;
+        }
+        let want = Window { x, view };
+        let same = self.window.is_some_and(|w| close_enough(&w, &want));
+        (!same || self.synced != Some(runs_generation)).then_some(view)
+    }
+
+    pub fn chart(&self) -> &Arc<CurveChart> {
+        &self.chart
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.fetch.is_loading()
+    }
+
+    /// Nothing read yet (the chart says it is reading rather than show empty axes).
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
+    pub fn error(&self) -> Option<&FetchError> {
+        self.fetch.error()
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "the read's inputs, each named for what it is")]
+    fn read(
+        &mut self,
+        key: &str,
+        x: XMode,
+        view: ChartView,
+        runs: &[&RunDetail],
+        runs_generation: u64,
+        spawner: &Spawner,
+        client: &HistoryClient,
+    ) {
+        if self.fetch.is_loading() {
+            return;
+        }
+        let window = Window { x, view };
+        let whole = !self.window.is_some_and(|w| close_enough(&w, &window));
+        let asked: Vec<(String, i64)> = runs
+            .iter()
+            .filter_map(|r| Some((r.run_id.clone(), r.metrics.get(key)?.count)))
+            .filter(|(id, count)| whole || self.counts.get(id) != Some(count))
+            .collect();
+        if asked.is_empty() && !whole {
+            self.synced = Some(runs_generation);
+            return;
+        }
+        let buckets = view
+            .px
+            .clamp(16, MAX_CURVE_BUCKETS_PER_RUN)
+            .min(MAX_CURVE_BUCKETS / asked.len().max(1))
+            .max(1);
+        let range = view
+            .range
+            .filter(|(lo, hi)| hi > lo)
+            .map(|(lo, hi)| server_range(x, lo, hi, runs));
+        self.last_read = ReadSize {
+            runs: asked.len(),
+            buckets: 0,
+        };
+        let (client, key, ids) = (
+            client.clone(),
+            key.to_string(),
+            asked.iter().map(|a| a.0.clone()).collect::<Vec<_>>(),
+        );
+        let axis = x.server_axis();
+        self.fetch.request(spawner, async move {
+            let series = client.curves(&key, &ids, axis, buckets, range).await?;
+            Ok::<_, crate::client::ClientError>(Read {
+                window,
+                whole,
+                asked,
+                series,
+                runs_generation,
+            })
+        });
+    }
+
+    /// Takes a finished read into what is held and rebuilds the chart when its inputs changed;
+    /// true when something changed.
+    fn poll(&mut self, key: &str, runs: &[&RunDetail], runs_generation: u64, opts: &SeriesOptions) -> bool {
+        let mut changed = self.fetch.poll();
+        if let Some(read) = self.fetch.take_value() {
+            if read.whole {
+                self.held.clear();
+                self.counts.clear();
+            }
+            self.last_read.buckets = read.series.iter().map(|s| s.buckets.len()).sum();
+            self.counts.extend(read.asked);
+            for s in read.series {
+                self.held.insert(s.run_id.clone(), s);
+            }
+            self.window = Some(read.window);
+            self.synced = Some(read.runs_generation);
+            self.merged += 1;
+            changed = true;
+        }
+        let stamp = (self.merged, *opts, runs_generation);
+        if self.chart_of != Some(stamp) {
+            self.chart = Arc::new(curve_chart(key, runs, &self.held, opts));
+            self.chart_of = Some(stamp);
+            changed = true;
+        }
+        changed
+    }
+}
+
+/// The server's x range for a visible chart range. With relative time each run has its own
+/// start, and one read has one range: it covers every run's window.
+fn server_range(x: XMode, lo: f64, hi: f64, runs: &[&RunDetail]) -> (i64, i64) {
+    if x != XMode::Relative {
+        return x.server_range(lo, hi, 0);
+    }
+    let starts = runs.iter().map(|r| r.start_time.unwrap_or(r.created_time));
+    let (first, last) = starts.fold((i64::MAX, i64::MIN), |(a, b), s| (a.min(s), b.max(s)));
+    if first > last {
+        return x.server_range(lo, hi, 0);
+    }
+    (x.server_range(lo, hi, first).0, x.server_range(lo, hi, last).1)
+}
+
+/// Windows whose ranges differ by less than half a bucket (and widths by under a tenth) need no new read.
+fn close_enough(a: &Window, b: &Window) -> bool {
+    if a.x != b.x || a.view.px.abs_diff(b.view.px) > a.view.px / 10 {
+        return false;
+    }
+    match (a.view.range, b.view.range) {
+        (None, None) => true,
+        (Some((a0, a1)), Some((b0, b1))) => {
+            let tol = (a1 - a0).abs() / a.view.px.max(1) as f64 / 2.0;
+            (a0 - b0).abs() <= tol && (a1 - b1).abs() <= tol
+        }
+        _ => false,
+    }
+}
+
+/// Every chart's feed, by metric key; a feed is made when its chart first comes on screen.
+#[derive(Default)]
+pub struct CurvesState {
+    feeds: BTreeMap<String, CurveFeed>,
+}
+
+impl CurvesState {
+    pub fn feed(&self, key: &str) -> Option<&CurveFeed> {
+        self.feeds.get(key)
+    }
+
+    /// Forgets every chart (another experiment was chosen).
+    pub fn clear(&mut self) {
+        self.feeds.clear();
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.feeds.values().any(CurveFeed::is_loading)
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "the read's inputs, each named for what it is")]
+    pub fn read(
+        &mut self,
+        key: &str,
+        x: XMode,
+        view: ChartView,
+        runs: &[&RunDetail],
+        runs_generation: u64,
+        spawner: &Spawner,
+        client: &HistoryClient,
+    ) {
+        self.feeds
+            .entry(key.to_string())
+            .or_default()
+            .read(key, x, view, runs, runs_generation, spawner, client);
+    }
+
+    /// Takes finished reads and rebuilds the charts whose inputs changed.
+    pub fn poll(&mut self, runs: &[&RunDetail], runs_generation: u64, opts: &SeriesOptions) -> bool {
+        let mut changed = false;
+        for (key, feed) in &mut self.feeds {
+            changed |= feed.poll(key, runs, runs_generation, opts);
+        }
+        changed
+    }
+}

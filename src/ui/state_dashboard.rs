@@ -1,0 +1,85 @@
+//! The dashboard's models, built by the logic: the grid and the charts over runs (rebuilt only
+//! when their inputs change), and the learning curves (read for the charts on screen).
+
+use super::command::ChartView;
+use super::curves_state::CurvesState;
+use super::model::dashboard::{DashboardInputs, DashboardModel, dashboard_model, runs_of_script};
+use super::settings::CurveSettings;
+use super::state::Workbench;
+use std::hash::{Hash, Hasher};
+
+impl Workbench {
+    /// The dashboard's model as the logic last built it.
+    pub fn dashboard_model(&self) -> Option<std::sync::Arc<DashboardModel>> {
+        self.dashboard.as_ref().map(|(_, m)| m.clone())
+    }
+
+    /// Rebuilds the dashboard's model, only when the runs or the choices it depends on changed.
+    pub(super) fn rebuild_dashboard(&mut self, now_ms: i64) -> std::sync::Arc<DashboardModel> {
+        let live = self.runs().iter().any(|r| !r.status.is_terminal());
+        let inputs = DashboardInputs {
+            runs_generation: self.runs.generation(),
+            script: self.script.clone(),
+            columns: self
+                .experiment_key()
+                .and_then(|e| self.settings.columns.get(&e).cloned()),
+            sort: self.sort.clone(),
+            axis: self.settings.run_axis,
+            hidden: self.hidden_charts().clone(),
+            live_second: if live { now_ms / 1000 } else { 0 },
+        };
+        match &self.dashboard {
+            Some((i, m)) if *i == inputs => m.clone(),
+            _ => {
+                let m = std::sync::Arc::new(dashboard_model(self.runs(), &inputs, now_ms));
+                self.dashboard = Some((inputs, m.clone()));
+                m
+            }
+        }
+    }
+
+    /// A stamp of the runs the dashboard shows: it changes when the runs were read again or
+    /// another script was chosen.
+    pub fn runs_stamp(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (self.runs.generation(), &self.script).hash(&mut h);
+        h.finish()
+    }
+
+    pub fn curves(&self) -> &CurvesState {
+        &self.curves
+    }
+
+    /// The chosen experiment's learning-curve settings.
+    pub fn curve_settings(&self) -> &CurveSettings {
+        static DEFAULT: std::sync::LazyLock<CurveSettings> = std::sync::LazyLock::new(CurveSettings::default);
+        self.experiment_key()
+            .and_then(|e| self.settings.curves.get(&e))
+            .unwrap_or(&DEFAULT)
+    }
+
+    /// The same, to change (None before an experiment is chosen).
+    pub(super) fn curve_settings_mut(&mut self) -> Option<&mut CurveSettings> {
+        let e = self.experiment_key()?;
+        Some(self.settings.curves.entry(e).or_default())
+    }
+
+    /// A curve chart came on screen or its view changed: read its runs' buckets for it.
+    pub(super) fn view_curves(&mut self, key: &str, view: ChartView) {
+        let stamp = self.runs_stamp();
+        let x = self.curve_settings().options.x;
+        let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
+        let runs = runs_of_script(all, self.script.as_deref());
+        self.curves
+            .read(key, x, view, &runs, stamp, &self.spawner, &self.client);
+    }
+
+    /// Takes finished curve reads and rebuilds the charts whose runs, reads or options changed.
+    pub(super) fn poll_curves(&mut self) {
+        let stamp = self.runs_stamp();
+        let opts = self.curve_settings().options;
+        let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
+        let runs = runs_of_script(all, self.script.as_deref());
+        self.curves.poll(&runs, stamp, &opts);
+    }
+}

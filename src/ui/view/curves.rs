@@ -1,0 +1,363 @@
+//! Learning curves on the dashboard: a chart per metric with one line per run in view, each run
+//! in its own colour everywhere. Many runs are drawn into one texture; hovered and ticked runs on
+//! top as lines. Only charts on screen draw and ask for their curves.
+
+use super::super::command::{ChartView, Command};
+use super::super::curves_state::{CurveFeed, CurvesState};
+use super::super::model::axes::{self, Along, AxisKind};
+use super::super::model::curves::{CurveChart, nearest_curve, shown_keys};
+use super::super::model::raster::{RasterLine, raster};
+use super::super::settings::CurveSettings;
+use super::super::view_state::ViewState;
+use super::Ctx;
+use super::chart::{formatter, series_options, spacer, x_kind};
+use egui_plot::{Plot, PlotPoint, PlotTransform};
+use std::sync::Arc;
+
+/// Run colours: distinct hues in a fixed order; run n takes colour n (mod the count), so a run
+/// keeps its colour in every chart, the grid and every launch.
+const PALETTE: [egui::Color32; 20] = [
+    egui::Color32::from_rgb(31, 119, 180),
+    egui::Color32::from_rgb(255, 127, 14),
+    egui::Color32::from_rgb(44, 160, 44),
+    egui::Color32::from_rgb(214, 39, 40),
+    egui::Color32::from_rgb(148, 103, 189),
+    egui::Color32::from_rgb(140, 86, 75),
+    egui::Color32::from_rgb(227, 119, 194),
+    egui::Color32::from_rgb(127, 127, 127),
+    egui::Color32::from_rgb(188, 189, 34),
+    egui::Color32::from_rgb(23, 190, 207),
+    egui::Color32::from_rgb(57, 59, 121),
+    egui::Color32::from_rgb(230, 85, 13),
+    egui::Color32::from_rgb(49, 163, 84),
+    egui::Color32::from_rgb(173, 73, 74),
+    egui::Color32::from_rgb(107, 110, 207),
+    egui::Color32::from_rgb(189, 158, 57),
+    egui::Color32::from_rgb(206, 109, 189),
+    egui::Color32::from_rgb(82, 84, 163),
+    egui::Color32::from_rgb(99, 121, 57),
+    egui::Color32::from_rgb(158, 218, 229),
+];
+
+pub fn run_color(run_number: i64) -> egui::Color32 {
+    PALETTE[(run_number - 1).rem_euclid(PALETTE.len() as i64) as usize]
+}
+
+/// Above this many points in a chart, the lines not in focus are drawn into a texture.
+const RASTER_ABOVE_POINTS: usize = 20_000;
+const CHART_HEIGHT: f32 = 200.0;
+const CHART_MIN_WIDTH: f32 = 360.0;
+const HOVER_PX: f32 = 8.0;
+
+/// What the curves section reads for one frame.
+pub struct CurvesPage<'a> {
+    pub keys: &'a [String],
+    pub state: Option<&'a CurvesState>,
+    pub settings: &'a CurveSettings,
+    pub runs_stamp: u64,
+    pub selected: &'a [String],
+}
+
+/// The options bar, the chart search and the charts, in at most `max_height`.
+pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mut ViewState, max_height: f32) {
+    let s = page.settings;
+    ui.horizontal_wrapped(|ui| {
+        ui.add(
+            egui::TextEdit::singleline(&mut vs.curve_search)
+                .hint_text("Search charts (regex)")
+                .desired_width(180.0),
+        );
+        if !s.hidden.is_empty() {
+            ui.menu_button(format!("Hidden ({})", s.hidden.len()), |ui| {
+                for key in &s.hidden {
+                    if ui.button(format!("Show {key}")).clicked() {
+                        ctx.push(Command::ToggleCurveHidden(key.clone()));
+                    }
+                }
+            });
+        }
+        ui.separator();
+        if let Some(o) = series_options(ui, &s.options) {
+            ctx.push(Command::SetCurveOptions(o));
+        }
+    });
+    let (keys, search_error) = shown_keys(page.keys, &vs.curve_search, &s.pinned, &s.hidden);
+    if let Some(e) = search_error {
+        ui.colored_label(ui.visuals().warn_fg_color, e);
+    }
+    if keys.is_empty() {
+        ui.weak(if page.keys.is_empty() {
+            "No metric was logged more than once: no learning curves yet."
+        } else {
+            "No chart matches the search."
+        });
+        return;
+    }
+    let width = ui.available_width();
+    let per_row = ((width / CHART_MIN_WIDTH).floor() as usize).max(1);
+    let w = width / per_row as f32 - 8.0;
+    egui::ScrollArea::vertical()
+        .id_salt("curves_scroll")
+        .max_height(max_height)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            for row in keys.chunks(per_row) {
+                ui.horizontal(|ui| {
+                    for key in row {
+                        ui.vertical(|ui| {
+                            ui.set_width(w);
+                            let size = egui::vec2(w, CHART_HEIGHT + 24.0);
+                            // A chart scrolled out of sight only keeps its place: no drawing, no read.
+                            let place = egui::Rect::from_min_size(ui.cursor().min, size);
+                            if !ui.is_rect_visible(place) {
+                                ui.allocate_space(size);
+                                return;
+                            }
+                            chart_header(ui, ctx, key, s);
+                            let feed = page.state.and_then(|st| st.feed(key));
+                            curve_chart(ui, ctx, page, key, feed, egui::vec2(w, CHART_HEIGHT), vs);
+                        });
+                    }
+                });
+            }
+        });
+}
+
+fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSettings) {
+    ui.horizontal(|ui| {
+        ui.strong(key);
+        let pinned = s.pinned.contains(key);
+        if ui
+            .selectable_label(pinned, if pinned { "Pinned" } else { "Pin" })
+            .on_hover_text(if pinned { "Unpin" } else { "Show this chart first" })
+            .clicked()
+        {
+            ctx.push(Command::ToggleCurvePin(key.to_string()));
+        }
+        if ui
+            .small_button("Hide")
+            .on_hover_text("Hide this chart (the Hidden menu brings it back)")
+            .clicked()
+        {
+            ctx.push(Command::ToggleCurveHidden(key.to_string()));
+        }
+    });
+}
+
+/// One chart: axes and zoom from egui_plot, the lines painted over its frame.
+fn curve_chart(
+    ui: &mut egui::Ui,
+    ctx: &mut Ctx<'_>,
+    page: &CurvesPage<'_>,
+    key: &str,
+    feed: Option<&CurveFeed>,
+    size: egui::Vec2,
+    vs: &mut ViewState,
+) {
+    let opts = page.settings.options;
+    let empty = Arc::new(CurveChart::default());
+    let chart = feed.map_or(&empty, CurveFeed::chart).clone();
+    let (xk, yk) = (
+        x_kind(opts.x),
+        if opts.log_y { AxisKind::Log10 } else { AxisKind::Plain },
+    );
+    let mut plot = Plot::new(("curves", key))
+        .width(size.x)
+        .height(size.y)
+        .allow_scroll(false)
+        .x_axis_label(opts.x.label())
+        .x_grid_spacer(spacer(xk, Along::X))
+        .x_axis_formatter(formatter(xk))
+        .y_grid_spacer(spacer(yk, Along::Y))
+        .y_axis_formatter(formatter(yk))
+        .label_formatter(|_| None);
+    if let Some((x, y)) = chart.extent {
+        plot = plot.include_x(x[0]).include_x(x[1]).include_y(y[0]).include_y(y[1]);
+    }
+    let resp = plot.show(ui, |p| (p.plot_bounds(), p.auto_bounds().x));
+    let (bounds, whole) = resp.inner;
+    let transform = resp.transform;
+    vs.curve_frames.insert(key.to_string(), transform);
+    let frame = *transform.frame();
+    let to_screen = |p: [f64; 2]| {
+        let s = transform.position_from_point(&PlotPoint::new(p[0], p[1]));
+        [s.x, s.y]
+    };
+    let focus: Vec<usize> = chart
+        .lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| page.selected.contains(&l.run_id) || vs.hovered_run.as_deref() == Some(l.run_id.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let dim = !page.selected.is_empty();
+    let painter = ui.painter_at(frame);
+    let points: usize = chart.lines.iter().map(|l| l.line.points().count()).sum();
+    if points > RASTER_ABOVE_POINTS {
+        paint_raster(ui, &painter, key, &chart, &transform, &focus, dim, vs);
+    } else {
+        let alpha = if dim { 0.2 } else { 0.85 };
+        for (i, l) in chart.lines.iter().enumerate() {
+            if focus.contains(&i) {
+                continue;
+            }
+            let color = run_color(l.run_number).gamma_multiply(alpha);
+            for seg in &l.line.segments {
+                let pts: Vec<egui::Pos2> = seg.iter().map(|p| to_screen(*p).into()).collect();
+                painter.add(egui::Shape::line(pts, egui::Stroke::new(1.2, color)));
+            }
+        }
+    }
+    for &i in &focus {
+        let l = &chart.lines[i];
+        let hovered = vs.hovered_run.as_deref() == Some(l.run_id.as_str());
+        for seg in &l.line.segments {
+            let pts: Vec<egui::Pos2> = seg.iter().map(|p| to_screen(*p).into()).collect();
+            painter.add(egui::Shape::line(
+                pts,
+                egui::Stroke::new(if hovered { 3.0 } else { 2.0 }, run_color(l.run_number)),
+            ));
+        }
+    }
+    status_line(ui, feed, &chart, frame, points);
+    if let Some(pos) = resp.response.hover_pos() {
+        let lo = transform.value_from_position(pos - egui::vec2(HOVER_PX, 0.0)).x;
+        let hi = transform.value_from_position(pos + egui::vec2(HOVER_PX, 0.0)).x;
+        if let Some((i, p)) = nearest_curve(&chart, [pos.x, pos.y], HOVER_PX, (lo.min(hi), lo.max(hi)), to_screen) {
+            let l = &chart.lines[i];
+            vs.hovered_next = Some(l.run_id.clone());
+            ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
+            painter.circle_filled(to_screen(p).into(), 4.0, run_color(l.run_number));
+            let span = bounds.max()[0] - bounds.min()[0];
+            let x = match xk {
+                AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, p[0], 1.0, span),
+                AxisKind::Integer if p[0] >= 0.0 => crate::format::count(p[0].round() as u64),
+                _ => crate::format::g(p[0]),
+            };
+            let y = if opts.log_y { 10f64.powf(p[1]) } else { p[1] };
+            let mut text = format!("{}\n{}: {x}\n{key}: {}", l.label, opts.x.label(), crate::format::g(y));
+            for param in &l.params {
+                text.push('\n');
+                text.push_str(param);
+            }
+            text.push_str("\n(click to open)");
+            if resp.response.clicked() {
+                ctx.push(Command::OpenRun(l.run_id.clone()));
+            }
+            resp.response.on_hover_text_at_pointer(text);
+        }
+    }
+    let view = ChartView {
+        range: (!whole).then(|| (bounds.min()[0], bounds.max()[0])),
+        px: frame.width().max(1.0) as usize,
+    };
+    let x = opts.x;
+    if feed.is_none_or(|f| f.wants(x, view, page.runs_stamp).is_some()) {
+        ctx.push(Command::ViewCurves(key.to_string(), view));
+    }
+}
+
+/// The lines out of focus, drawn into a texture the size of the chart's frame; drawn again only
+/// when the chart, its view or its focus changed.
+#[allow(clippy::too_many_arguments, reason = "the frame's parts the texture is drawn from")]
+fn paint_raster(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    key: &str,
+    chart: &Arc<CurveChart>,
+    transform: &PlotTransform,
+    focus: &[usize],
+    dim: bool,
+    vs: &mut ViewState,
+) {
+    let frame = *transform.frame();
+    let size = [
+        frame.width().round().max(1.0) as usize,
+        frame.height().round().max(1.0) as usize,
+    ];
+    let b = transform.bounds();
+    let stamp = format!(
+        "{:p}|{size:?}|{:?}|{:?}|{focus:?}|{dim}",
+        Arc::as_ptr(chart),
+        b.min(),
+        b.max()
+    );
+    if vs.curve_textures.get(key).is_none_or(|(s, _)| *s != stamp) {
+        let to_px = |p: &[f64; 2]| {
+            let s = transform.position_from_point(&PlotPoint::new(p[0], p[1]));
+            [s.x - frame.min.x, s.y - frame.min.y]
+        };
+        let n = chart.lines.len().max(1) as f32;
+        let alpha = (8.0 / n).clamp(0.12, 0.9) * if dim { 0.3 } else { 1.0 };
+        let pts: Vec<Vec<Vec<[f32; 2]>>> = chart
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                if focus.contains(&i) {
+                    return Vec::new();
+                }
+                l.line.segments.iter().map(|s| s.iter().map(to_px).collect()).collect()
+            })
+            .collect();
+        let lines: Vec<RasterLine<'_>> = chart
+            .lines
+            .iter()
+            .zip(&pts)
+            .flat_map(|(l, segs)| {
+                segs.iter().map(move |s| RasterLine {
+                    points: s,
+                    color: run_color(l.run_number),
+                    alpha,
+                })
+            })
+            .collect();
+        let image = egui::ColorImage::new(size, raster(size, &lines));
+        let name = format!("curves:{key}");
+        match vs.curve_textures.get_mut(key) {
+            Some((s, tex)) => {
+                tex.set(image, egui::TextureOptions::NEAREST);
+                *s = stamp;
+            }
+            None => {
+                let tex = ui.ctx().load_texture(name, image, egui::TextureOptions::NEAREST);
+                vs.curve_textures.insert(key.to_string(), (stamp, tex));
+            }
+        }
+    }
+    if let Some((_, tex)) = vs.curve_textures.get(key) {
+        let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+        painter.image(tex.id(), frame, uv, egui::Color32::WHITE);
+    }
+}
+
+/// Under the chart: reading, an error, or how many runs and points it shows.
+fn status_line(ui: &mut egui::Ui, feed: Option<&CurveFeed>, chart: &CurveChart, frame: egui::Rect, points: usize) {
+    if feed.is_none_or(|f| f.is_empty() && f.is_loading()) {
+        ui.painter().text(
+            frame.center(),
+            egui::Align2::CENTER_CENTER,
+            "Reading curves…",
+            egui::FontId::proportional(14.0),
+            ui.visuals().weak_text_color(),
+        );
+    }
+    ui.horizontal(|ui| {
+        if let Some(e) = feed.and_then(CurveFeed::error) {
+            ui.colored_label(ui.visuals().error_fg_color, &e.message);
+        }
+        let logged: u64 = chart.lines.iter().map(|l| l.total_points).sum();
+        ui.weak(format!(
+            "{} · {} points logged, {} drawn",
+            crate::format::runs(chart.lines.len()),
+            crate::format::count(logged),
+            crate::format::count(points as u64)
+        ));
+        if chart.hidden > 0 {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("{} at or below 0 not on a log axis", chart.hidden),
+            );
+        }
+    });
+}

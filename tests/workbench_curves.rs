@@ -1,0 +1,194 @@
+//! Learning curves on the dashboard, driven headlessly (egui_kittest) over a real embedded server
+//! and store: hovering a curve highlights its run in the grid, clicking one opens the run, the
+//! chart search and pins, only charts on screen read, and a refresh reads only the runs that logged.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
+mod common;
+
+use common::{harness, settle};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use runhistory::api::KeyValue;
+use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
+use runhistory::store::Store;
+use runhistory::ui::WorkbenchApp;
+use runhistory::ui::command::Command;
+use runhistory::ui::route::Route;
+use runhistory::ui::settings::Settings;
+use std::path::Path;
+
+/// Runs 1..=n of experiment "curves", each logging `keys` series of 200 steps; run i's values
+/// sit near 10 * i, so the lines lie far apart.
+fn seed(dir: &Path, n: usize, keys: &[&str]) -> Vec<String> {
+    let store = Store::open(dir).unwrap();
+    (0..n)
+        .map(|i| {
+            let run = store
+                .create_run(&CreateRunExt {
+                    experiment_name: Some("curves".into()),
+                    run_name: Some(format!("run-{i}")),
+                    start_time: Some(1_700_000_000_000 + i as i64 * 1000),
+                    ..Default::default()
+                })
+                .unwrap();
+            store
+                .ingest(&IngestBatch {
+                    run_id: run.run_id.clone(),
+                    series: keys
+                        .iter()
+                        .map(|k| SeriesChunk {
+                            key: (*k).into(),
+                            values: (0..200)
+                                .map(|s| Num(10.0 * i as f64 + 1.0 / (s as f64 + 1.0)))
+                                .collect(),
+                            ..Default::default()
+                        })
+                        .collect(),
+                    params: vec![KeyValue {
+                        key: "lr".into(),
+                        value: format!("0.{}", i + 1),
+                    }],
+                    ..Default::default()
+                })
+                .unwrap();
+            run.run_id
+        })
+        .collect()
+}
+
+fn curves_drawn(key: &str) -> impl Fn(&WorkbenchApp) -> bool + '_ {
+    move |a| {
+        a.view.curve_frames.contains_key(key) && a.wb.curves().feed(key).is_some_and(|f| !f.chart().lines.is_empty())
+    }
+}
+
+/// Where run `i`'s line passes at step 100, on screen.
+fn point_of_run(h: &Harness<'static, WorkbenchApp>, key: &str, i: usize) -> egui::Pos2 {
+    let frame = h.state().view.curve_frames[key];
+    frame.position_from_point(&egui_plot::PlotPoint::new(100.0, 10.0 * i as f64 + 1.0 / 101.0))
+}
+
+#[test]
+fn hovering_a_curve_highlights_its_run_and_clicking_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path(), 3, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the loss curves drawn", curves_drawn("loss"));
+    assert_eq!(h.state().wb.curves().feed("loss").unwrap().chart().lines.len(), 3);
+    h.get_by_label("Learning curves (1)");
+
+    let pos = point_of_run(&h, "loss", 1);
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    h.step();
+    assert_eq!(
+        h.state().view.hovered_run.as_deref(),
+        Some(ids[1].as_str()),
+        "the grid highlights the hovered run"
+    );
+    // The tooltip names the run and its params.
+    h.get_by_label_contains("Run 2 · run-1");
+
+    // Hovering a grid row highlights that run in the charts.
+    let row = h.get_by_label("3").rect();
+    h.event(egui::Event::PointerMoved(row.center() + egui::vec2(200.0, 0.0)));
+    h.step();
+    h.step();
+    assert_eq!(h.state().view.hovered_run.as_deref(), Some(ids[2].as_str()));
+
+    let pos = point_of_run(&h, "loss", 0);
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+    settle(&mut h, "the clicked run's details", |a| {
+        matches!(a.wb.route(), Route::Details(_))
+    });
+    assert_eq!(h.state().wb.route().details().unwrap().run_id, ids[0]);
+}
+
+#[test]
+fn the_search_pins_and_hides_charts_and_only_charts_on_screen_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys: Vec<String> = (0..12).map(|k| format!("m{k:02}")).collect();
+    let key_refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    seed(dir.path(), 2, &key_refs);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the first curves drawn", curves_drawn("m00"));
+    let read: Vec<bool> = keys.iter().map(|k| h.state().wb.curves().feed(k).is_some()).collect();
+    assert!(read[0] && !read[11], "charts below the fold read nothing: {read:?}");
+
+    // A regex search narrows the charts; the last one comes on screen and reads.
+    h.state_mut().view.curve_search = "1[01]$".into();
+    settle(&mut h, "m11 drawn", curves_drawn("m11"));
+    assert!(h.state().wb.curves().feed("m11").is_some());
+
+    // Hide m10: it leaves; pin it back from the Hidden menu is not needed: the search shows m11 alone.
+    h.state_mut().wb.apply(Command::ToggleCurveHidden("m10".into()));
+    h.state_mut().view.curve_frames.clear();
+    settle(&mut h, "m11 drawn again", curves_drawn("m11"));
+    assert!(
+        !h.state().view.curve_frames.contains_key("m10"),
+        "a hidden chart is not drawn"
+    );
+    h.get_by_label("Hidden (1)");
+
+    // Pinning puts a chart first: with the search cleared, m07 is drawn before m00.
+    h.state_mut().view.curve_search.clear();
+    h.state_mut().wb.apply(Command::ToggleCurvePin("m07".into()));
+    settle(&mut h, "m07 drawn", curves_drawn("m07"));
+    let (pinned, first) = (h.state().view.curve_frames["m07"], h.state().view.curve_frames["m00"]);
+    assert!(
+        pinned.frame().min.y < first.frame().min.y
+            || (pinned.frame().min.y == first.frame().min.y && pinned.frame().min.x < first.frame().min.x),
+        "the pinned chart comes first"
+    );
+}
+
+#[test]
+fn a_refresh_reads_only_the_runs_that_logged_since() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path(), 4, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the loss curves drawn", curves_drawn("loss"));
+    let first = h.state().wb.curves().feed("loss").unwrap().last_read;
+    assert_eq!(first.runs, 4);
+
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .ingest(&IngestBatch {
+            run_id: ids[2].clone(),
+            series: vec![SeriesChunk {
+                key: "loss".into(),
+                values: vec![Num(99.0); 50],
+                ..Default::default()
+            }],
+            ..Default::default()
+        })
+        .unwrap();
+    h.state_mut().wb.apply(Command::Refresh);
+    settle(&mut h, "the grown run re-read", |a| {
+        a.wb.curves()
+            .feed("loss")
+            .unwrap()
+            .chart()
+            .lines
+            .iter()
+            .any(|l| l.total_points == 250)
+    });
+    let again = h.state().wb.curves().feed("loss").unwrap().last_read;
+    assert_eq!(again.runs, 1, "only the run that logged is read again");
+    assert_eq!(h.state().wb.curves().feed("loss").unwrap().chart().lines.len(), 4);
+}
