@@ -2,7 +2,8 @@
 //! tessellation per frame for the dashboard (1,000 runs, 12 charts), details of a 10,000,000-point
 //! series (settled and while zooming), compare of 3 runs with 1,000,000 points each; the time from
 //! opening a run with a 1,000,000- or 10,000,000-point series to its chart drawn, and from a zoom
-//! of the 10,000,000-point series to its re-read buckets.
+//! of the 10,000,000-point series to its re-read buckets; learning curves of 1,000 runs and an
+//! experiment of 3,000 metric keys (`curves`).
 //!
 //! `cargo bench --bench workbench_frames` (release). Prints figures; asserts nothing about time.
 
@@ -20,6 +21,9 @@ use runhistory::ui::WorkbenchApp;
 use runhistory::ui::command::{ChartView, Command, FeedId};
 use runhistory::ui::settings::Settings;
 use std::time::{Duration, Instant};
+
+#[path = "workbench_frames/curves.rs"]
+mod curves;
 
 const SIZE: [f32; 2] = [1600.0, 900.0];
 
@@ -258,6 +262,8 @@ fn main() {
     let big_ms = b.open_to_drawn(&id_of("long"), &big);
     report_median("open a run with 10,000,000 points to chart drawn", big_ms, 300.0);
     report_median("zoom re-read, 10,000,000 points", b.zoom_rereads(), 100.0);
+
+    curves::scenes(&mut b, &store, id_of);
 }
 
 fn report_median(what: &str, mut times: Vec<f64>, target: f64) {

@@ -1,0 +1,177 @@
+//! The learning-curves scenes: 1,000 runs x 5 metrics x 2,000 steps opened to every chart drawn
+//! (one bulk read per chart), frames settled and while hovering, and what a refresh reads while
+//! 10 of the runs log; then one experiment of 3,000 metric keys over 20 runs.
+
+use super::{Bench, finish, report, report_median};
+use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
+use runhistory::store::Store;
+use runhistory::ui::command::Command;
+use std::time::{Duration, Instant};
+
+const METRICS: usize = 5;
+const STEPS: usize = 2_000;
+
+/// `runs` runs of `keys` metrics, each `steps` points; returns the run ids.
+pub fn seed(store: &Store, experiment: &str, runs: usize, keys: usize, steps: usize) -> Vec<String> {
+    (0..runs)
+        .map(|i| {
+            let run = store
+                .create_run(&CreateRunExt {
+                    experiment_name: Some(experiment.into()),
+                    start_time: Some(1_700_000_000_000 + i as i64 * 60_000),
+                    ..Default::default()
+                })
+                .expect("run");
+            let rate = 1.0 + (i % 10) as f64 / 5.0;
+            let series = (0..keys)
+                .map(|k| SeriesChunk {
+                    key: format!("metric_{k:04}"),
+                    values: (0..steps)
+                        .map(|s| {
+                            let t = s as f64 / steps as f64;
+                            Num((-(rate * 3.0 * t)).exp() + 0.05 * ((s * 7 + i * 13 + k) % 17) as f64 / 17.0)
+                        })
+                        .collect(),
+                    timestamps: vec![1_700_000_000_000 + i as i64 * 60_000],
+                    ..Default::default()
+                })
+                .collect();
+            store
+                .ingest(&IngestBatch {
+                    run_id: run.run_id.clone(),
+                    series,
+                    params: vec![runhistory::api::KeyValue {
+                        key: "lr".into(),
+                        value: format!("{}", (i % 10 + 1) as f64 / 1000.0),
+                    }],
+                    ..Default::default()
+                })
+                .expect("ingest");
+            finish(store, &run.run_id);
+            run.run_id
+        })
+        .collect()
+}
+
+fn all_drawn(b: &Bench, keys: usize, runs: usize) -> bool {
+    let shown: Vec<&String> = b.app.view.curve_frames.keys().collect();
+    shown.len() >= keys
+        && shown.iter().all(|k| {
+            b.app
+                .wb
+                .curves()
+                .feed(k)
+                .is_some_and(|f| f.chart().lines.len() == runs && !f.is_loading())
+        })
+}
+
+/// Opens the experiment and steps frames until every chart on screen has all its runs' lines.
+fn open_to_drawn(b: &mut Bench, experiment: &str, keys: usize, runs: usize) -> f64 {
+    b.app.wb.apply(Command::ShowDashboard);
+    b.app.wb.apply(Command::SelectExperiment(experiment.into()));
+    b.app.view.curve_frames.clear();
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(120) {
+        b.frame(vec![]);
+        if b.app.wb.runs().len() == runs && all_drawn(b, keys, runs) {
+            b.frame(vec![]);
+            return t.elapsed().as_secs_f64() * 1000.0;
+        }
+        std::thread::sleep(Duration::from_micros(500));
+    }
+    panic!("the curves were never drawn");
+}
+
+pub fn scenes(b: &mut Bench, store: &Store, id_of: impl Fn(&str) -> String) {
+    let t = Instant::now();
+    let ids = seed(store, "curves", 1_000, METRICS, STEPS);
+    println!(
+        "seeded 1,000 runs x {METRICS} metrics x {STEPS} steps in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let exp = id_of("curves");
+    let mut opens = Vec::new();
+    for _ in 0..3 {
+        b.app.wb.apply(Command::SelectExperiment(id_of("dashboard")));
+        b.settle(|a| a.wb.runs().len() == 1000);
+        opens.push(open_to_drawn(b, &exp, METRICS, 1_000));
+    }
+    report_median("learning curves, 1,000 runs: opened to all drawn", opens, 1000.0);
+    b.settle(|_| true);
+    report("learning curves, 1,000 runs, settled", b.measure(200, |_| vec![]), 16.0);
+    let frame = b.app.view.curve_frames["metric_0000"];
+    let r = *frame.frame();
+    let hover = move |i: usize| {
+        let x = r.left() + 10.0 + (i % 60) as f32 * (r.width() - 20.0) / 60.0;
+        let y = r.top() + r.height() * (0.2 + 0.6 * ((i / 60) % 5) as f32 / 5.0);
+        vec![egui::Event::PointerMoved(egui::pos2(x, y))]
+    };
+    report("learning curves, 1,000 runs, hovering", b.measure(300, hover), 16.0);
+
+    // 10 runs log 100 more points of every metric; a refresh reads those runs alone.
+    for id in ids.iter().take(10) {
+        store
+            .ingest(&IngestBatch {
+                run_id: id.clone(),
+                series: (0..METRICS)
+                    .map(|k| SeriesChunk {
+                        key: format!("metric_{k:04}"),
+                        values: vec![Num(0.01); 100],
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            })
+            .expect("ingest");
+    }
+    b.app.wb.apply(Command::Refresh);
+    b.settle(|a| {
+        a.wb.curves()
+            .feed("metric_0000")
+            .is_some_and(|f| f.chart().lines.iter().filter(|l| l.total_points == (STEPS + 100) as u64).count() == 10)
+    });
+    let read = b.app.wb.curves().feed("metric_0000").expect("feed").last_read;
+    let summary = reqwest::blocking::get(format!(
+        "{}/api/2.0/runhistory/experiments/summary?experiment_id={exp}",
+        b.app.wb.base_url()
+    ))
+    .and_then(|r| r.bytes())
+    .map_or(0, |b| b.len());
+    let px = b.app.view.curve_frames["metric_0000"].frame().width() as usize;
+    let changed: Vec<&String> = ids.iter().take(10).collect();
+    let curves = reqwest::blocking::Client::new()
+        .post(format!("{}/api/2.0/runhistory/metrics/downsample-runs", b.app.wb.base_url()))
+        .json(&serde_json::json!({"key": "metric_0000", "run_ids": changed, "buckets": px}))
+        .send()
+        .and_then(|r| r.bytes())
+        .map_or(0, |b| b.len());
+    println!(
+        "  a refresh with 10 of 1,000 runs live: each chart re-reads {} runs ({} buckets, {} KB), \
+         plus the runs' summary ({} KB) once; {} charts: {} KB in all",
+        read.runs,
+        read.buckets,
+        curves / 1024,
+        summary / 1024,
+        METRICS,
+        (curves * METRICS + summary) / 1024
+    );
+
+    let t = Instant::now();
+    seed(store, "keys", 20, 3_000, 20);
+    println!("seeded 20 runs x 3,000 keys in {:.1} s", t.elapsed().as_secs_f64());
+    let keys_exp = id_of("keys");
+    let mut opens = Vec::new();
+    for _ in 0..3 {
+        b.app.wb.apply(Command::SelectExperiment(id_of("dashboard")));
+        b.settle(|a| a.wb.runs().len() == 1000);
+        opens.push(open_to_drawn(b, &keys_exp, 2, 20));
+    }
+    report_median("3,000 metric keys: opened to charts drawn", opens, 1000.0);
+    b.settle(|_| true);
+    report("3,000 metric keys, settled", b.measure(200, |_| vec![]), 16.0);
+    b.app.view.curve_search = "metric_2999".into();
+    let t = Instant::now();
+    b.frame(vec![]);
+    let search_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!("  the chart search over 3,000 keys answered in one frame of {search_ms:.1} ms");
+}
