@@ -126,9 +126,14 @@ pub fn scenes(b: &mut Bench, store: &Store, id_of: impl Fn(&str) -> String) {
     }
     b.app.wb.apply(Command::Refresh);
     b.settle(|a| {
-        a.wb.curves()
-            .feed("metric_0000")
-            .is_some_and(|f| f.chart().lines.iter().filter(|l| l.total_points == (STEPS + 100) as u64).count() == 10)
+        a.wb.curves().feed("metric_0000").is_some_and(|f| {
+            f.chart()
+                .lines
+                .iter()
+                .filter(|l| l.total_points == (STEPS + 100) as u64)
+                .count()
+                == 10
+        })
     });
     let read = b.app.wb.curves().feed("metric_0000").expect("feed").last_read;
     let summary = reqwest::blocking::get(format!(
@@ -140,7 +145,10 @@ pub fn scenes(b: &mut Bench, store: &Store, id_of: impl Fn(&str) -> String) {
     let px = b.app.view.curve_frames["metric_0000"].frame().width() as usize;
     let changed: Vec<&String> = ids.iter().take(10).collect();
     let curves = reqwest::blocking::Client::new()
-        .post(format!("{}/api/2.0/runhistory/metrics/downsample-runs", b.app.wb.base_url()))
+        .post(format!(
+            "{}/api/2.0/runhistory/metrics/downsample-runs",
+            b.app.wb.base_url()
+        ))
         .json(&serde_json::json!({"key": "metric_0000", "run_ids": changed, "buckets": px}))
         .send()
         .and_then(|r| r.bytes())
