@@ -83,6 +83,24 @@ pub fn fmt_duration(ms: i64) -> String {
     }
 }
 
+/// Rows as CSV (RFC 4180): a field with a comma, quote or line break is quoted, quotes doubled.
+pub fn csv(headers: &[String], rows: &[Vec<String>]) -> String {
+    let field = |f: &str| {
+        if f.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", f.replace('"', "\"\""))
+        } else {
+            f.to_string()
+        }
+    };
+    let mut out = String::new();
+    for line in std::iter::once(headers).chain(rows.iter().map(Vec::as_slice)) {
+        let fields: Vec<String> = line.iter().map(|f| field(f)).collect();
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

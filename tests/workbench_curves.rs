@@ -192,3 +192,30 @@ fn a_refresh_reads_only_the_runs_that_logged_since() {
     assert_eq!(again.runs, 1, "only the run that logged is read again");
     assert_eq!(h.state().wb.curves().feed("loss").unwrap().chart().lines.len(), 4);
 }
+
+#[test]
+fn grouping_by_a_param_draws_one_band_per_group() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 6, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the loss curves drawn", curves_drawn("loss"));
+    // Choose the grouping as a person does: the combo box, then the param.
+    h.get_by_value("Group: no grouping").click();
+    h.step();
+    h.step();
+    h.get_by_label("param lr").click();
+    settle(&mut h, "the groups drawn", |a| {
+        a.wb.curves().feed("loss").is_some_and(|f| !f.chart().groups.is_empty())
+    });
+    let chart = h.state().wb.curves().feed("loss").unwrap().chart().clone();
+    assert_eq!(chart.groups.len(), 6, "lr differs in every run: a group each");
+    assert!(chart.groups.iter().all(|g| g.runs == 1 && !g.points.is_empty()));
+    h.get_by_value("Group: param lr");
+    h.get_by_label("median").click();
+    settle(&mut h, "the median chosen", |a| {
+        a.wb.curve_settings()
+            .grouping
+            .as_ref()
+            .is_some_and(|g| g.aggregate == runhistory::ui::model::groups::Aggregate::Median)
+    });
+}

@@ -36,6 +36,8 @@ pub struct Cli {
 pub enum Output {
     Json,
     Table,
+    /// Comma-separated values with a header line (exact numbers), for a spreadsheet or pandas.
+    Csv,
 }
 
 #[derive(Subcommand, Debug)]

@@ -230,6 +230,7 @@ async fn models(client: &HistoryClient, name: Option<&str>, output: Output) -> R
     match (name, output) {
         (None, Output::Json) => println!("{}", pretty(&client.registered_models().await?)),
         (None, Output::Table) => println!("{}", format::models_table(&client.registered_models().await?)),
+        (None, Output::Csv) => print!("{}", format::models_csv(&client.registered_models().await?)),
         (Some(n), out) => {
             let versions = client.model_versions(n).await?;
             if versions.is_empty() {
@@ -241,6 +242,7 @@ async fn models(client: &HistoryClient, name: Option<&str>, output: Output) -> R
             match out {
                 Output::Json => println!("{}", pretty(&versions)),
                 Output::Table => println!("{}", format::versions_table(&versions)),
+                Output::Csv => print!("{}", format::versions_csv(&versions)),
             }
         }
     }
@@ -319,6 +321,7 @@ async fn list(
     let now = now_ms();
     match output {
         Output::Table => println!("{}", format::runs_table(&runs, now)),
+        Output::Csv => print!("{}", format::runs_csv(&runs, now)),
         Output::Json => {
             let all: Vec<Value> = runs.iter().map(|r| info_object(r, &[], now)).collect();
             println!("{}", pretty(&all));

@@ -129,8 +129,67 @@ pub fn runs_table(runs: &[RunDetail], now_ms: i64) -> String {
     table(&headers, &rows)
 }
 
+/// `list -o csv`: a line per run with its attributes, every param and every metric's latest value,
+/// numbers exact (a duration in seconds, times in UTC).
+pub fn runs_csv(runs: &[RunDetail], now_ms: i64) -> String {
+    let sorted = |keys: Vec<&String>| -> Vec<String> {
+        let set: std::collections::BTreeSet<&String> = keys.into_iter().collect();
+        set.into_iter().cloned().collect()
+    };
+    let params = sorted(runs.iter().flat_map(|r| r.params.keys()).collect());
+    let metrics = sorted(runs.iter().flat_map(|r| r.metrics.keys()).collect());
+    let mut headers: Vec<String> = [
+        "run_number",
+        "run_id",
+        "name",
+        "status",
+        "script_name",
+        "start_time_utc",
+        "duration_s",
+    ]
+    .map(String::from)
+    .to_vec();
+    headers.extend(params.iter().map(|k| format!("params.{k}")));
+    headers.extend(metrics.iter().map(|k| format!("metrics.{k}")));
+    let rows: Vec<Vec<String>> = runs
+        .iter()
+        .map(|r| {
+            let mut row = vec![
+                r.run_number.to_string(),
+                r.run_id.clone(),
+                r.name.clone(),
+                r.status.label().to_string(),
+                r.script_name.clone().unwrap_or_default(),
+                utc(r.start_time).as_str().unwrap_or("").to_string(),
+                r.duration_ms(now_ms)
+                    .map(|d| (d as f64 / 1000.0).to_string())
+                    .unwrap_or_default(),
+            ];
+            row.extend(params.iter().map(|k| r.params.get(k).cloned().unwrap_or_default()));
+            row.extend(
+                metrics
+                    .iter()
+                    .map(|k| r.metrics.get(k).map(|m| m.value.0.to_string()).unwrap_or_default()),
+            );
+            row
+        })
+        .collect();
+    crate::format::csv(&headers, &rows)
+}
+
 /// `models -o table`: each registered model with its newest version, stages and aliases.
 pub fn models_table(models: &[RegisteredModel]) -> String {
+    let (headers, rows) = models_rows(models);
+    table(&headers, &rows)
+}
+
+/// `models -o csv`.
+pub fn models_csv(models: &[RegisteredModel]) -> String {
+    let (headers, rows) = models_rows(models);
+    crate::format::csv(&headers, &rows)
+}
+
+fn models_rows(models: &[RegisteredModel]) -> (Vec<String>, Vec<Vec<String>>) {
     let headers = ["Name", "Latest", "Stages", "Aliases", "Updated_utc", "Description"].map(String::from);
     let rows: Vec<Vec<String>> = models
         .iter()
@@ -169,11 +228,22 @@ pub fn models_table(models: &[RegisteredModel]) -> String {
             ]
         })
         .collect();
-    table(&headers, &rows)
+    (headers.to_vec(), rows)
 }
 
 /// `models NAME -o table`: a model's versions, newest first, with where each came from.
 pub fn versions_table(versions: &[ModelVersion]) -> String {
+    let (headers, rows) = versions_rows(versions);
+    table(&headers, &rows)
+}
+
+/// `models NAME -o csv`.
+pub fn versions_csv(versions: &[ModelVersion]) -> String {
+    let (headers, rows) = versions_rows(versions);
+    crate::format::csv(&headers, &rows)
+}
+
+fn versions_rows(versions: &[ModelVersion]) -> (Vec<String>, Vec<Vec<String>>) {
     let headers = ["Version", "Stage", "Aliases", "Run_id", "Source", "Created_utc"].map(String::from);
     let rows: Vec<Vec<String>> = versions
         .iter()
@@ -188,7 +258,7 @@ pub fn versions_table(versions: &[ModelVersion]) -> String {
             ]
         })
         .collect();
-    table(&headers, &rows)
+    (headers.to_vec(), rows)
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 
 use super::model::columns::ColumnKey;
 use super::model::dashboard::{ChartKey, RunAxis};
+use super::model::groups::Grouping;
+use super::model::parallel::{AxisKey, Brush};
 use super::model::series::SeriesOptions;
 use super::settings::ChartsMode;
 use super::state_manage::RunChange;
@@ -65,6 +67,17 @@ pub enum Command {
     ToggleCurveHidden(String),
     /// x axis, smoothing and log scale of this experiment's curve charts.
     SetCurveOptions(SeriesOptions),
+    /// Draw curves per group of runs (None: a line per run).
+    SetGrouping(Option<Grouping>),
+    /// Keep only the runs in this range of an axis (None: clear the axis's range).
+    Brush(AxisKey, Option<Brush>),
+    /// Add an axis to the parallel coordinates, or take it away.
+    ToggleParallelAxis(AxisKey),
+    SetParallelColor(Option<String>),
+    /// Ask for a file (without blocking the window), then save the grid there as CSV.
+    PickCsvFile,
+    /// Save the grid as it is shown (columns, rows, order) as CSV.
+    SaveCsv(PathBuf),
     SetDark(bool),
     SetRunAxis(RunAxis),
     SetSeriesOptions(SeriesOptions),

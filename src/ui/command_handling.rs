@@ -120,6 +120,43 @@ impl Workbench {
                     c.options = o;
                 }
             }
+            Command::SetGrouping(g) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.grouping = g;
+                }
+            }
+            Command::Brush(axis, brush) => self.brush(axis, brush),
+            Command::ToggleParallelAxis(axis) => {
+                let current = self
+                    .dashboard_model()
+                    .map(|m| m.parallel.axes.iter().map(|a| a.key.clone()).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                if let Some(c) = self.curve_settings_mut() {
+                    let mut axes = c.parallel_axes.clone().unwrap_or(current);
+                    match axes.iter().position(|a| *a == axis) {
+                        Some(i) => {
+                            axes.remove(i);
+                        }
+                        None => axes.push(axis.clone()),
+                    }
+                    c.parallel_axes = Some(axes);
+                }
+                // A range on an axis no longer shown would narrow the runs unseen.
+                if self.brushes.contains_key(&axis) {
+                    self.brush(axis, None);
+                }
+            }
+            Command::SetParallelColor(m) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.color_by = m;
+                }
+            }
+            Command::PickCsvFile => {
+                let name = self.summary().map_or("runs".into(), |s| s.experiment.name.clone());
+                self.csv_pick
+                    .open_save(&sp, "Save the grid as CSV", format!("{name}-runs.csv"));
+            }
+            Command::SaveCsv(path) => self.save_csv(&path),
             Command::SetDark(dark) => self.settings.dark = dark,
             Command::SetRunAxis(a) => self.settings.run_axis = a,
             Command::SetSeriesOptions(o) => self.settings.series = o,

@@ -5,6 +5,7 @@
 use super::command::ChartView;
 use super::fetch::{Fetch, FetchError, Spawner};
 use super::model::curves::{CurveChart, curve_chart};
+use super::model::groups::Grouping;
 use super::model::series::{SeriesOptions, XMode};
 use crate::api::ext::{DownsampledSeries, RunDetail};
 use crate::api::limits::{MAX_CURVE_BUCKETS, MAX_CURVE_BUCKETS_PER_RUN};
@@ -28,6 +29,13 @@ struct Read {
     runs_generation: u64,
 }
 
+/// How the charts draw their curves: the series options, and the grouping if any.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CurveLook {
+    pub opts: SeriesOptions,
+    pub grouping: Option<Grouping>,
+}
+
 /// What a refresh read, for the benchmark and the status line: runs, buckets.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct ReadSize {
@@ -45,7 +53,7 @@ pub struct CurveFeed {
     synced: Option<u64>,
     merged: u64,
     chart: Arc<CurveChart>,
-    chart_of: Option<(u64, SeriesOptions, u64)>,
+    chart_of: Option<(u64, CurveLook, u64)>,
     pub last_read: ReadSize,
 }
 
@@ -137,7 +145,7 @@ impl CurveFeed {
 
     /// Takes a finished read into what is held and rebuilds the chart when its inputs changed;
     /// true when something changed.
-    fn poll(&mut self, key: &str, runs: &[&RunDetail], runs_generation: u64, opts: &SeriesOptions) -> bool {
+    fn poll(&mut self, key: &str, runs: &[&RunDetail], runs_generation: u64, look: &CurveLook) -> bool {
         let mut changed = self.fetch.poll();
         if let Some(read) = self.fetch.take_value() {
             if read.whole {
@@ -154,9 +162,9 @@ impl CurveFeed {
             self.merged += 1;
             changed = true;
         }
-        let stamp = (self.merged, *opts, runs_generation);
-        if self.chart_of != Some(stamp) {
-            self.chart = Arc::new(curve_chart(key, runs, &self.held, opts));
+        let stamp = (self.merged, look.clone(), runs_generation);
+        if self.chart_of.as_ref() != Some(&stamp) {
+            self.chart = Arc::new(curve_chart(key, runs, &self.held, &look.opts, look.grouping.as_ref()));
             self.chart_of = Some(stamp);
             changed = true;
         }
@@ -231,10 +239,10 @@ impl CurvesState {
     }
 
     /// Takes finished reads and rebuilds the charts whose inputs changed.
-    pub fn poll(&mut self, runs: &[&RunDetail], runs_generation: u64, opts: &SeriesOptions) -> bool {
+    pub fn poll(&mut self, runs: &[&RunDetail], runs_generation: u64, look: &CurveLook) -> bool {
         let mut changed = false;
         for (key, feed) in &mut self.feeds {
-            changed |= feed.poll(key, runs, runs_generation, opts);
+            changed |= feed.poll(key, runs, runs_generation, look);
         }
         changed
     }

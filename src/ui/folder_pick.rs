@@ -10,15 +10,33 @@ pub struct FolderPick {
     pending: Option<mpsc::Receiver<Option<PathBuf>>>,
     /// Why the last pick gave nothing.
     pub note: Option<String>,
+    /// What to say when the dialog gives nothing.
+    on_nothing: &'static str,
 }
 
 impl FolderPick {
     pub fn open(&mut self, spawner: &Spawner, title: &'static str) {
         self.note = None;
+        self.on_nothing = "No folder chosen (or no file dialog on this desktop): type a folder instead.";
         self.pending = Some(spawner.spawn(async move {
             rfd::AsyncFileDialog::new()
                 .set_title(title)
                 .pick_folder()
+                .await
+                .map(|h| h.path().to_path_buf())
+        }));
+    }
+
+    /// A save dialog for one file, proposing `file_name`.
+    pub fn open_save(&mut self, spawner: &Spawner, title: &'static str, file_name: String) {
+        self.note = None;
+        self.on_nothing =
+            "No file chosen (or no file dialog on this desktop): Copy CSV puts the grid on the clipboard instead.";
+        self.pending = Some(spawner.spawn(async move {
+            rfd::AsyncFileDialog::new()
+                .set_title(title)
+                .set_file_name(file_name)
+                .save_file()
                 .await
                 .map(|h| h.path().to_path_buf())
         }));
@@ -33,7 +51,7 @@ impl FolderPick {
         let answer = self.pending.as_ref()?.try_recv().ok()?;
         self.pending = None;
         if answer.is_none() {
-            self.note = Some("No folder chosen (or no file dialog on this desktop): type a folder instead.".into());
+            self.note = Some(self.on_nothing.into());
         }
         answer
     }

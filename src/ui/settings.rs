@@ -2,6 +2,8 @@
 
 use super::model::columns::ColumnKey;
 use super::model::dashboard::{ChartKey, RunAxis};
+use super::model::groups::Grouping;
+use super::model::parallel::AxisKey;
 use super::model::series::SeriesOptions;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,6 +51,8 @@ pub enum ChartsMode {
     OverRuns,
     /// A chart per metric with one line per run over steps or time.
     Curves,
+    /// An axis per param or metric, a line per run; brushing an axis narrows the runs.
+    Parallel,
 }
 
 /// One experiment's learning-curve charts: what they show and how.
@@ -61,6 +65,12 @@ pub struct CurveSettings {
     pub hidden: BTreeSet<String>,
     /// x axis, smoothing and log scale of every curve chart of the experiment.
     pub options: SeriesOptions,
+    /// Curves drawn per group of runs (None: a line per run).
+    pub grouping: Option<Grouping>,
+    /// The parallel coordinates' axes (None: the params that differ, then metrics).
+    pub parallel_axes: Option<Vec<AxisKey>>,
+    /// The metric that colours the parallel coordinates' lines.
+    pub color_by: Option<String>,
 }
 
 /// The key eframe stores the settings under.

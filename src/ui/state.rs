@@ -61,6 +61,12 @@ pub struct Workbench {
     pub(super) dashboard: Option<(DashboardInputs, std::sync::Arc<DashboardModel>)>,
     /// The dashboard's learning curves.
     pub(super) curves: CurvesState,
+    /// Ranges kept on parallel-coordinate axes: every view shows only the runs inside them.
+    pub(super) brushes: std::collections::BTreeMap<super::model::parallel::AxisKey, super::model::parallel::Brush>,
+    /// Counts changes of the brushes (the curves read again for the runs now in view).
+    pub(super) brush_epoch: u64,
+    /// The save dialog of a CSV export.
+    pub(super) csv_pick: super::folder_pick::FolderPick,
     started: bool,
     last_runs_request: Option<Instant>,
     last_experiments_request: Option<Instant>,
@@ -94,6 +100,9 @@ impl Workbench {
             demo_dir: std::env::current_dir().unwrap_or_default().join("runhistory-demo"),
             dashboard: None,
             curves: CurvesState::default(),
+            brushes: Default::default(),
+            brush_epoch: 0,
+            csv_pick: Default::default(),
             started: false,
             last_runs_request: None,
             last_experiments_request: None,
@@ -287,8 +296,9 @@ impl Workbench {
         let now_ms = crate::api::ids::now_ms();
         if matches!(self.route, Route::Dashboard) {
             self.rebuild_dashboard(now_ms);
-            self.poll_curves();
         }
+        // Always: a read that lands while another page is open is taken, not left pending.
+        self.poll_curves();
         if let Some(d) = self.route.details_mut() {
             d.poll(&sp, &c, &opts, now_ms);
             let running = d.run.value().is_some_and(|r| !r.status.is_terminal());
@@ -308,6 +318,11 @@ impl Workbench {
             Route::Dashboard | Route::Details(_) | Route::Compare(_) => {}
         }
         self.poll_change(now);
+        if let Some(path) = self.csv_pick.poll() {
+            self.save_csv(&path);
+        } else if let Some(note) = self.csv_pick.note.take() {
+            self.notice = Some(super::state_manage::Notice::info(note));
+        }
     }
 
     /// How soon the window should wake to refresh, with nothing else happening.
@@ -371,6 +386,8 @@ impl Workbench {
         self.selected.clear();
         self.runs.clear();
         self.curves.clear();
+        self.brushes.clear();
+        self.brush_epoch += 1;
         self.route = Route::Dashboard;
         self.request_runs(now);
     }

@@ -2,10 +2,13 @@
 //! when their inputs change), and the learning curves (read for the charts on screen).
 
 use super::command::ChartView;
-use super::curves_state::CurvesState;
-use super::model::dashboard::{DashboardInputs, DashboardModel, dashboard_model, runs_of_script};
+use super::curves_state::{CurveLook, CurvesState};
+use super::model::dashboard::{DashboardInputs, DashboardModel, Narrowing, dashboard_model, runs_in_view};
+use super::model::export::grid_csv;
+use super::model::parallel::{AxisKey, Brush};
 use super::settings::CurveSettings;
 use super::state::Workbench;
+use super::state_manage::Notice;
 use std::hash::{Hash, Hasher};
 
 impl Workbench {
@@ -27,6 +30,11 @@ impl Workbench {
             axis: self.settings.run_axis,
             hidden: self.hidden_charts().clone(),
             live_second: if live { now_ms / 1000 } else { 0 },
+            narrowing: Narrowing {
+                brushes: self.brushes.clone(),
+                axes: self.curve_settings().parallel_axes.clone(),
+                color_by: self.curve_settings().color_by.clone(),
+            },
         };
         match &self.dashboard {
             Some((i, m)) if *i == inputs => m.clone(),
@@ -42,7 +50,7 @@ impl Workbench {
     /// another script was chosen.
     pub fn runs_stamp(&self) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (self.runs.generation(), &self.script).hash(&mut h);
+        (self.runs.generation(), &self.script, self.brush_epoch).hash(&mut h);
         h.finish()
     }
 
@@ -69,7 +77,7 @@ impl Workbench {
         let stamp = self.runs_stamp();
         let x = self.curve_settings().options.x;
         let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
-        let runs = runs_of_script(all, self.script.as_deref());
+        let runs = runs_in_view(all, self.script.as_deref(), &self.brushes);
         self.curves
             .read(key, x, view, &runs, stamp, &self.spawner, &self.client);
     }
@@ -77,9 +85,37 @@ impl Workbench {
     /// Takes finished curve reads and rebuilds the charts whose runs, reads or options changed.
     pub(super) fn poll_curves(&mut self) {
         let stamp = self.runs_stamp();
-        let opts = self.curve_settings().options;
+        let look = CurveLook {
+            opts: self.curve_settings().options,
+            grouping: self.curve_settings().grouping.clone(),
+        };
         let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
-        let runs = runs_of_script(all, self.script.as_deref());
-        self.curves.poll(&runs, stamp, &opts);
+        let runs = runs_in_view(all, self.script.as_deref(), &self.brushes);
+        self.curves.poll(&runs, stamp, &look);
+    }
+
+    /// Keeps only the runs in a range of an axis (None: clears the axis).
+    pub(super) fn brush(&mut self, axis: AxisKey, brush: Option<Brush>) {
+        match brush {
+            Some(b) => self.brushes.insert(axis, b),
+            None => self.brushes.remove(&axis),
+        };
+        self.brush_epoch += 1;
+    }
+
+    /// The grid as shown, as CSV, written to `path`; the notice says how it went.
+    pub(super) fn save_csv(&mut self, path: &std::path::Path) {
+        let now = crate::api::ids::now_ms();
+        let model = self.rebuild_dashboard(now);
+        let text = grid_csv(&model.grid, self.runs(), now);
+        let notice = match std::fs::write(path, text) {
+            Ok(()) => Notice::info(format!(
+                "Saved {} to {}",
+                crate::format::runs(model.grid.rows.len()),
+                path.display()
+            )),
+            Err(e) => Notice::error(format!("Cannot write {}: {e}", path.display())),
+        };
+        self.notice = Some(notice);
     }
 }

@@ -47,6 +47,11 @@ pub struct ViewState {
     pub chart_frames: BTreeMap<ChartKey, egui_plot::PlotTransform>,
     /// Series charts asked to show their whole series again (drawn reset on the next frame).
     pub reset_charts: std::collections::BTreeSet<String>,
+    /// The parallel coordinates' plot area and its axes' top and bottom, last drawn (tests drag on it).
+    pub parallel_frame: Option<(egui::Rect, f32, f32)>,
+    /// A drag along a parallel-coordinates axis: (axis index, where it started and where it is
+    /// now, each from 0 at the bottom to 1 at the top).
+    pub parallel_drag: Option<(usize, f64, f64)>,
     /// The learning-curve charts' search box.
     pub curve_search: String,
     /// Where each learning-curve chart was last drawn, by metric key (tests hover and click them).

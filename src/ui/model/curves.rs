@@ -2,6 +2,7 @@
 //! each chart's lines (one per run in view, from its min/max buckets) with what hovering finds.
 
 use super::dashboard::key_params;
+use super::groups::{GroupCurve, Grouping, group_curve, group_runs};
 use super::series::{ChartLine, SeriesOptions, chart_line};
 use crate::api::ext::{DownsampledSeries, RunDetail};
 use std::collections::{BTreeSet, HashMap};
@@ -70,7 +71,12 @@ pub struct CurveChart {
     pub extent: Option<([f64; 2], [f64; 2])>,
     /// Points a log axis cannot show, over all runs.
     pub hidden: usize,
+    /// With a grouping, a curve per group (drawn instead of the runs' lines).
+    pub groups: Vec<GroupCurve>,
 }
+
+/// Columns a group's curve is resampled at.
+const GROUP_COLUMNS: usize = 400;
 
 /// Builds a chart from the series read for it: a line per run in view that has one.
 pub fn curve_chart(
@@ -78,6 +84,7 @@ pub fn curve_chart(
     runs: &[&RunDetail],
     series: &HashMap<String, DownsampledSeries>,
     opts: &SeriesOptions,
+    grouping: Option<&Grouping>,
 ) -> CurveChart {
     let params = key_params(runs);
     let mut chart = CurveChart {
@@ -108,10 +115,55 @@ pub fn curve_chart(
             total_points: s.total_points,
         });
     }
+    if let Some(g) = grouping {
+        let index: HashMap<&str, usize> = chart
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.run_id.as_str(), i))
+            .collect();
+        for (label, members) in group_runs(runs, &g.by) {
+            let lines: Vec<&ChartLine> = members
+                .iter()
+                .filter_map(|m| index.get(runs[*m].run_id.as_str()).map(|i| &chart.lines[*i].line))
+                .collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let curve = group_curve(&format!("{} = {label}", g.by.label()), &lines, g, GROUP_COLUMNS);
+            for p in &curve.points {
+                y = [y[0].min(p[2]), y[1].max(p[3])];
+            }
+            chart.groups.push(curve);
+        }
+    }
     if x[0] <= x[1] && y[0] <= y[1] {
         chart.extent = Some((x, y));
     }
     chart
+}
+
+/// The group line nearest a screen position within `max_px`, and its point there.
+pub fn nearest_group(
+    chart: &CurveChart,
+    pointer: [f32; 2],
+    max_px: f32,
+    to_screen: impl Fn([f64; 2]) -> [f32; 2],
+) -> Option<(usize, [f64; 4])> {
+    let mut best: Option<(usize, [f64; 4], f32)> = None;
+    for (i, g) in chart.groups.iter().enumerate() {
+        for w in g.points.windows(2) {
+            let (a, b) = (to_screen([w[0][0], w[0][1]]), to_screen([w[1][0], w[1][1]]));
+            if pointer[0] < a[0].min(b[0]) - max_px || pointer[0] > a[0].max(b[0]) + max_px {
+                continue;
+            }
+            let (d, t) = distance_to_segment(pointer, a, b);
+            if d <= max_px && best.is_none_or(|x| d < x.2) {
+                best = Some((i, if t < 0.5 { w[0] } else { w[1] }, d));
+            }
+        }
+    }
+    best.map(|(i, p, _)| (i, p))
 }
 
 /// The line nearest a screen position within `max_px`, and its point there: for each line the

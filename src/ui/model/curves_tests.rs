@@ -58,7 +58,7 @@ fn a_chart_has_a_line_per_run_in_view_in_order_with_the_params_that_differ() {
     let mut read = HashMap::new();
     read.insert("id1".to_string(), series("id1", &[1.0, 0.5, 0.25]));
     read.insert("id3".to_string(), series("id3", &[2.0, 1.0, -1.0, 0.5]));
-    let chart = curve_chart("loss", &refs, &read, &SeriesOptions::default());
+    let chart = curve_chart("loss", &refs, &read, &SeriesOptions::default(), None);
     let order: Vec<&str> = chart.lines.iter().map(|l| l.run_id.as_str()).collect();
     assert_eq!(order, ["id3", "id1"], "runs in view order; run 2 has no series");
     assert_eq!(chart.lines[0].label, "Run 3 · run-3");
@@ -72,6 +72,7 @@ fn a_chart_has_a_line_per_run_in_view_in_order_with_the_params_that_differ() {
             log_y: true,
             ..Default::default()
         },
+        None,
     );
     assert_eq!(log.hidden, 1, "the one value at or below zero");
 }
@@ -83,7 +84,7 @@ fn hovering_finds_the_nearest_line_between_its_points() {
     let mut read = HashMap::new();
     read.insert("id1".to_string(), series("id1", &[0.0, 0.0, 0.0, 0.0]));
     read.insert("id2".to_string(), series("id2", &[10.0, 10.0, 10.0, 10.0]));
-    let chart = curve_chart("loss", &refs, &read, &SeriesOptions::default());
+    let chart = curve_chart("loss", &refs, &read, &SeriesOptions::default(), None);
     // 100 px per step, 10 px per unit of y, y up.
     let to_screen = |p: [f64; 2]| [(p[0] * 100.0) as f32, (200.0 - p[1] * 10.0) as f32];
     let near = |x: f32, y: f32| {
@@ -106,5 +107,41 @@ fn hovering_finds_the_nearest_line_between_its_points() {
         near(290.0, 101.0).map(|n| n.1),
         Some([3.0, 10.0]),
         "the point nearer along the segment"
+    );
+}
+
+#[test]
+fn grouping_by_a_param_makes_one_curve_per_group() {
+    use crate::ui::model::groups::{Aggregate, Band, GroupBy};
+    let runs: Vec<RunDetail> = (1..=4)
+        .map(|n| {
+            let mut r = run(n);
+            r.params = strings(&[("lr", if n % 2 == 0 { "0.1" } else { "0.01" })]);
+            r
+        })
+        .collect();
+    let refs: Vec<&RunDetail> = runs.iter().collect();
+    let read: HashMap<String, DownsampledSeries> = (1..=4)
+        .map(|n| (format!("id{n}"), series(&format!("id{n}"), &[n as f64; 5])))
+        .collect();
+    let g = Grouping {
+        by: GroupBy::Param("lr".into()),
+        aggregate: Aggregate::Mean,
+        band: Band::MinMax,
+    };
+    let chart = curve_chart("loss", &refs, &read, &SeriesOptions::default(), Some(&g));
+    let labels: Vec<&str> = chart.groups.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["param lr = 0.01", "param lr = 0.1"]);
+    assert_eq!(
+        chart.groups[0].points[0],
+        [0.0, 2.0, 1.0, 3.0],
+        "runs 1 and 3: mean 2, band 1 to 3"
+    );
+    assert_eq!(chart.groups[1].runs, 2);
+    let to_screen = |p: [f64; 2]| [(p[0] * 100.0) as f32, (100.0 - p[1] * 10.0) as f32];
+    assert_eq!(
+        nearest_group(&chart, [150.0, 70.0], 5.0, to_screen).map(|n| n.0),
+        Some(1),
+        "y = 3 is group 0.1"
     );
 }

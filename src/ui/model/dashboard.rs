@@ -1,8 +1,10 @@
 //! The dashboard as plain data: the grid's rows and the chart of every scalar over the runs.
 
 use super::columns::{ColumnKey, catalog, cell, default_columns, has_value, sort_runs};
+use super::groups::GroupBy;
+use super::parallel::{AxisKey, Brush, Parallel, all_axes, default_axes, kept, parallel};
 use crate::api::ext::{RunDetail, RunStatus};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One row of the grid: cells already formatted, in column order.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,6 +101,33 @@ pub fn key_params(runs: &[&RunDetail]) -> Vec<String> {
         .collect()
 }
 
+/// What runs can be grouped by: the script when there are several, then each param and tag
+/// whose value differs between them (the tools' own `mlflow.*` tags left out).
+pub fn group_keys(runs: &[&RunDetail]) -> Vec<GroupBy> {
+    let differs = |values: BTreeSet<Option<&String>>| values.len() > 1;
+    let mut keys = Vec::new();
+    if differs(runs.iter().map(|r| r.script_name.as_ref()).collect()) {
+        keys.push(GroupBy::Script);
+    }
+    let params: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
+    for k in params {
+        if differs(runs.iter().map(|r| r.params.get(k)).collect()) {
+            keys.push(GroupBy::Param(k.clone()));
+        }
+    }
+    let tags: BTreeSet<&String> = runs
+        .iter()
+        .flat_map(|r| r.tags.keys())
+        .filter(|k| !k.starts_with("mlflow."))
+        .collect();
+    for k in tags {
+        if differs(runs.iter().map(|r| r.tags.get(k)).collect()) {
+            keys.push(GroupBy::Tag(k.clone()));
+        }
+    }
+    keys
+}
+
 /// Every chart key the runs offer: each metric, then duration.
 pub fn chart_keys(runs: &[&RunDetail]) -> Vec<ChartKey> {
     let metrics: BTreeSet<&String> = runs.iter().flat_map(|r| r.metrics.keys()).collect();
@@ -181,6 +210,11 @@ pub struct DashboardModel {
     pub all_chart_keys: Vec<ChartKey>,
     /// The metrics with learning curves (logged more than once by some run in view).
     pub curve_keys: Vec<String>,
+    /// Parallel coordinates over the script's runs (brushed ones left out), and every axis offered.
+    pub parallel: Parallel,
+    pub all_axes: Vec<AxisKey>,
+    /// The params and tags runs can be grouped by.
+    pub group_keys: Vec<GroupBy>,
     /// Every column the runs offer, and every chosen one (the chooser lists them).
     pub catalog: Vec<ColumnKey>,
     /// The columns chosen (ticked in the chooser), drawn or not.
@@ -200,11 +234,38 @@ pub struct DashboardInputs {
     pub hidden: BTreeSet<ChartKey>,
     /// The second the durations of live runs were computed at (0 when no run is live).
     pub live_second: i64,
+    pub narrowing: Narrowing,
+}
+
+/// The brushes that narrow the runs every view shows, and the parallel coordinates drawn over them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Narrowing {
+    pub brushes: BTreeMap<AxisKey, Brush>,
+    /// The chosen axes (None: the defaults).
+    pub axes: Option<Vec<AxisKey>>,
+    pub color_by: Option<String>,
+}
+
+/// The runs every view of the dashboard shows: those of the chosen script kept by every brush.
+pub fn runs_in_view<'a>(
+    runs: &'a [RunDetail],
+    script: Option<&str>,
+    brushes: &BTreeMap<AxisKey, Brush>,
+) -> Vec<&'a RunDetail> {
+    runs_of_script(runs, script)
+        .into_iter()
+        .filter(|r| kept(r, brushes))
+        .collect()
 }
 
 pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i64) -> DashboardModel {
     let chosen = inputs.columns.clone().unwrap_or_else(|| default_columns(all_runs));
-    let runs = runs_of_script(all_runs, inputs.script.as_deref());
+    let scripted = runs_of_script(all_runs, inputs.script.as_deref());
+    let n = &inputs.narrowing;
+    let axes = n.axes.clone().unwrap_or_else(|| default_axes(&scripted));
+    let parallel = parallel(&scripted, &axes, &n.brushes, n.color_by.as_deref());
+    let all_axes = all_axes(&scripted);
+    let runs = runs_in_view(all_runs, inputs.script.as_deref(), &n.brushes);
     // A chosen column that none of these runs has a value in is not drawn (the chooser still
     // lists it, ticked, so it can be taken away).
     let columns: Vec<ColumnKey> = chosen
@@ -220,6 +281,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         .collect();
     let all_chart_keys = chart_keys(&runs);
     let curve_keys = super::curves::curve_keys(&runs);
+    let group_keys = group_keys(&runs);
     let charts = all_chart_keys
         .iter()
         .filter(|k| !inputs.hidden.contains(k))
@@ -230,6 +292,9 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         charts,
         all_chart_keys,
         curve_keys,
+        parallel,
+        all_axes,
+        group_keys,
         catalog,
         chosen,
         grid: grid(&runs, &columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),

@@ -14,6 +14,7 @@ fn inputs(columns: Option<Vec<ColumnKey>>, script: Option<&str>) -> DashboardInp
         axis: RunAxis::Number,
         hidden: BTreeSet::new(),
         live_second: 0,
+        narrowing: Default::default(),
     }
 }
 

@@ -146,6 +146,7 @@ fn inputs(script: Option<&str>, hidden: &[ChartKey]) -> DashboardInputs {
         axis: RunAxis::Number,
         hidden: hidden.iter().cloned().collect(),
         live_second: 0,
+        narrowing: Default::default(),
     }
 }
 

@@ -7,10 +7,13 @@ pub mod compare_page;
 pub mod curves;
 pub mod dashboard;
 pub mod details;
+pub mod export;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod groups;
 pub mod jobs;
+pub mod parallel;
 pub mod raster;
 pub mod registry;
 pub mod run_page;

@@ -5,7 +5,8 @@
 use super::super::command::{ChartView, Command};
 use super::super::curves_state::{CurveFeed, CurvesState};
 use super::super::model::axes::{self, Along, AxisKind};
-use super::super::model::curves::{CurveChart, nearest_curve, shown_keys};
+use super::super::model::curves::{CurveChart, nearest_curve, nearest_group, shown_keys};
+use super::super::model::groups::{Aggregate, Band, GroupBy, Grouping};
 use super::super::model::raster::{RasterLine, raster};
 use super::super::settings::CurveSettings;
 use super::super::view_state::ViewState;
@@ -56,6 +57,8 @@ pub struct CurvesPage<'a> {
     pub settings: &'a CurveSettings,
     pub runs_stamp: u64,
     pub selected: &'a [String],
+    /// What the runs can be grouped by.
+    pub group_keys: &'a [GroupBy],
 }
 
 /// The options bar, the chart search and the charts, in at most `max_height`.
@@ -76,6 +79,8 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
                 }
             });
         }
+        ui.separator();
+        grouping_controls(ui, ctx, page);
         ui.separator();
         if let Some(o) = series_options(ui, &s.options) {
             ctx.push(Command::SetCurveOptions(o));
@@ -193,6 +198,30 @@ fn curve_chart(
     let dim = !page.selected.is_empty();
     let painter = ui.painter_at(frame);
     let points: usize = chart.lines.iter().map(|l| l.line.points().count()).sum();
+    if !chart.groups.is_empty() {
+        paint_groups(&painter, &chart, &to_screen);
+        status_line(ui, feed, &chart, frame, points);
+        if let Some(pos) = resp.response.hover_pos()
+            && let Some((i, p)) = nearest_group(&chart, [pos.x, pos.y], HOVER_PX, to_screen)
+        {
+            let g = &chart.groups[i];
+            painter.circle_filled(to_screen([p[0], p[1]]).into(), 4.0, group_color(i));
+            let y = |v: f64| crate::format::g(if opts.log_y { 10f64.powf(v) } else { v });
+            let text = format!(
+                "{} ({})\nx: {}\n{}: {} (band {} to {})",
+                g.label,
+                crate::format::runs(g.runs),
+                crate::format::g(p[0]),
+                key,
+                y(p[1]),
+                y(p[2]),
+                y(p[3])
+            );
+            resp.response.on_hover_text_at_pointer(text);
+        }
+        ask_for_curves(ctx, page, key, feed, bounds, whole, frame);
+        return;
+    }
     if points > RASTER_ABOVE_POINTS {
         paint_raster(ui, &painter, key, &chart, &transform, &focus, dim, vs);
     } else {
@@ -247,13 +276,99 @@ fn curve_chart(
             resp.response.on_hover_text_at_pointer(text);
         }
     }
+    ask_for_curves(ctx, page, key, feed, bounds, whole, frame);
+}
+
+/// Asks for the curves this view needs, when they differ from what the feed holds.
+fn ask_for_curves(
+    ctx: &mut Ctx<'_>,
+    page: &CurvesPage<'_>,
+    key: &str,
+    feed: Option<&CurveFeed>,
+    bounds: egui_plot::PlotBounds,
+    whole: bool,
+    frame: egui::Rect,
+) {
     let view = ChartView {
         range: (!whole).then(|| (bounds.min()[0], bounds.max()[0])),
         px: frame.width().max(1.0) as usize,
     };
-    let x = opts.x;
+    let x = page.settings.options.x;
     if feed.is_none_or(|f| f.wants(x, view, page.runs_stamp).is_some()) {
         ctx.push(Command::ViewCurves(key.to_string(), view));
+    }
+}
+
+/// Group colours: the palette in order, group i taking colour i.
+fn group_color(i: usize) -> egui::Color32 {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Each group's band (filled, faint) and line.
+fn paint_groups(painter: &egui::Painter, chart: &CurveChart, to_screen: &impl Fn([f64; 2]) -> [f32; 2]) {
+    for (i, g) in chart.groups.iter().enumerate() {
+        let color = group_color(i);
+        let fill = color.gamma_multiply(0.25);
+        let mut mesh = egui::Mesh::default();
+        for w in g.points.windows(2) {
+            let base = mesh.vertices.len() as u32;
+            for p in [
+                [w[0][0], w[0][2]],
+                [w[0][0], w[0][3]],
+                [w[1][0], w[1][3]],
+                [w[1][0], w[1][2]],
+            ] {
+                mesh.colored_vertex(to_screen(p).into(), fill);
+            }
+            mesh.add_triangle(base, base + 1, base + 2);
+            mesh.add_triangle(base, base + 2, base + 3);
+        }
+        painter.add(egui::Shape::mesh(mesh));
+        let line: Vec<egui::Pos2> = g.points.iter().map(|p| to_screen([p[0], p[1]]).into()).collect();
+        painter.add(egui::Shape::line(line, egui::Stroke::new(2.0, color)));
+    }
+}
+
+/// Group by, the group's line and its band.
+fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>) {
+    let current = page.settings.grouping.clone();
+    let label = current.as_ref().map_or("no grouping".to_string(), |g| g.by.label());
+    egui::ComboBox::from_id_salt("group_by")
+        .selected_text(format!("Group: {label}"))
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(current.is_none(), "no grouping").clicked() {
+                ctx.push(Command::SetGrouping(None));
+            }
+            for by in page.group_keys {
+                let on = current.as_ref().is_some_and(|g| g.by == *by);
+                if ui.selectable_label(on, by.label()).clicked() {
+                    let g = Grouping {
+                        by: by.clone(),
+                        aggregate: current.as_ref().map_or(Aggregate::Mean, |g| g.aggregate),
+                        band: current.as_ref().map_or(Band::MinMax, |g| g.band),
+                    };
+                    ctx.push(Command::SetGrouping(Some(g)));
+                }
+            }
+        });
+    if let Some(g) = current {
+        for a in Aggregate::ALL {
+            if ui.radio(g.aggregate == a, a.label()).clicked() {
+                ctx.push(Command::SetGrouping(Some(Grouping {
+                    aggregate: a,
+                    ..g.clone()
+                })));
+            }
+        }
+        egui::ComboBox::from_id_salt("group_band")
+            .selected_text(format!("band: {}", g.band.label()))
+            .show_ui(ui, |ui| {
+                for b in Band::ALL {
+                    if ui.selectable_label(g.band == b, b.label()).clicked() {
+                        ctx.push(Command::SetGrouping(Some(Grouping { band: b, ..g.clone() })));
+                    }
+                }
+            });
     }
 }
 

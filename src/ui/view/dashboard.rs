@@ -6,10 +6,11 @@ use super::super::curves_state::CurvesState;
 use super::super::fetch::FetchError;
 use super::super::model::columns::ColumnKey;
 use super::super::model::dashboard::{ChartKey, DashboardModel, RunAxis};
+use super::super::model::export::grid_csv;
 use super::super::settings::{ChartsMode, CurveSettings};
 use super::super::state::{MAX_COMPARE, Workbench};
 use super::super::view_state::ViewState;
-use super::{Ctx, chart, curves, grid as grid_view};
+use super::{Ctx, chart, curves, grid as grid_view, parallel};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -30,6 +31,8 @@ pub struct Page<'a> {
     pub curves: Option<&'a CurvesState>,
     pub curve_settings: &'a CurveSettings,
     pub runs_stamp: u64,
+    /// Every run fetched (Copy CSV looks the grid's rows up in them).
+    pub runs: &'a [crate::api::ext::RunDetail],
 }
 
 impl<'a> Page<'a> {
@@ -48,6 +51,7 @@ impl<'a> Page<'a> {
             curves: Some(wb.curves()),
             curve_settings: wb.curve_settings(),
             runs_stamp: wb.runs_stamp(),
+            runs: wb.runs(),
         }
     }
 }
@@ -85,8 +89,17 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
                 settings: page.curve_settings,
                 runs_stamp: page.runs_stamp,
                 selected: page.selected,
+                group_keys: &model.group_keys,
             };
             curves::show(ui, ctx, &cp, vs, max_height);
+        }
+        ChartsMode::Parallel => {
+            let pp = parallel::ParallelPage {
+                model: &model.parallel,
+                all_axes: &model.all_axes,
+                selected: page.selected,
+            };
+            parallel::show(ui, ctx, &pp, vs);
         }
     }
     ui.separator();
@@ -128,6 +141,13 @@ fn charts_switch(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, mode: ChartsMode, curves:
             .clicked()
         {
             ctx.push(Command::SetChartsMode(ChartsMode::OverRuns));
+        }
+        if ui
+            .selectable_label(mode == ChartsMode::Parallel, "Parallel coordinates")
+            .on_hover_text("An axis per param or metric, a line per run; drag along an axis to keep a range")
+            .clicked()
+        {
+            ctx.push(Command::SetChartsMode(ChartsMode::Parallel));
         }
     });
 }
@@ -201,6 +221,21 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize, 
         }
         if ui.selectable_label(page.chooser_open, "Columns…").clicked() {
             ctx.push(Command::ToggleChooser);
+        }
+        if ui
+            .button("Save CSV…")
+            .on_hover_text("The grid as shown (columns, rows, order) as a CSV file")
+            .clicked()
+        {
+            ctx.push(Command::PickCsvFile);
+        }
+        if ui
+            .button("Copy CSV")
+            .on_hover_text("The grid as shown, as CSV on the clipboard (paste it into a spreadsheet)")
+            .clicked()
+            && let Some(m) = &page.model
+        {
+            ui.ctx().copy_text(grid_csv(&m.grid, page.runs, ctx.now_ms));
         }
         if mode == ChartsMode::Curves {
             return;

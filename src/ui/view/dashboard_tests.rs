@@ -56,6 +56,7 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
         axis: RunAxis::Number,
         hidden: BTreeSet::new(),
         live_second: 0,
+        narrowing: Default::default(),
     };
     let fixture = Fixture {
         model: Arc::new(dashboard_model(&runs(), &inputs, 0)),
@@ -90,6 +91,7 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
                 curves: None,
                 curve_settings: &f.curve_settings,
                 runs_stamp: 0,
+                runs: &[],
             };
             egui::CentralPanel::default().show(ui, |ui| show(ui, &mut ctx, &page, &mut f.vs));
             f.cmds.extend(cmds);

@@ -11,6 +11,7 @@ mod grid;
 mod jobs;
 mod keys;
 mod models;
+mod parallel;
 mod run_edit;
 mod trash;
 

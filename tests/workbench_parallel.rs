@@ -1,0 +1,201 @@
+//! Parallel coordinates and the grid's CSV, driven headlessly (egui_kittest) over a real embedded
+//! server and store: a drag along an axis narrows the grid and the curves, a click on the axis
+//! clears it, and the CSV saved holds the rows in view; `list -o csv` from the CLI.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
+mod common;
+
+use common::{bin, harness, settle};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use runhistory::api::KeyValue;
+use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
+use runhistory::store::Store;
+use runhistory::ui::WorkbenchApp;
+use runhistory::ui::command::Command;
+use runhistory::ui::settings::{ChartsMode, Settings};
+use std::path::Path;
+
+/// Runs 1..=8 of "sweep": lr 0.001..0.008, acc rising with lr, a loss series.
+fn seed(dir: &Path) -> Vec<String> {
+    let store = Store::open(dir).unwrap();
+    (1..=8)
+        .map(|i| {
+            let run = store
+                .create_run(&CreateRunExt {
+                    experiment_name: Some("sweep".into()),
+                    run_name: Some(format!("r{i}")),
+                    start_time: Some(1_700_000_000_000 + i * 1000),
+                    ..Default::default()
+                })
+                .unwrap();
+            store
+                .ingest(&IngestBatch {
+                    run_id: run.run_id.clone(),
+                    series: vec![SeriesChunk {
+                        key: "loss".into(),
+                        values: (0..50).map(|s| Num(1.0 / (s as f64 + i as f64))).collect(),
+                        ..Default::default()
+                    }],
+                    metrics: vec![runhistory::api::Metric {
+                        key: "acc".into(),
+                        value: 0.5 + 0.05 * i as f64,
+                        timestamp: 1,
+                        step: 0,
+                        ..Default::default()
+                    }],
+                    params: vec![KeyValue {
+                        key: "lr".into(),
+                        value: format!("0.00{i}"),
+                    }],
+                    ..Default::default()
+                })
+                .unwrap();
+            run.run_id
+        })
+        .collect()
+}
+
+fn rows(h: &Harness<'static, WorkbenchApp>) -> usize {
+    h.state().wb.dashboard_model().map_or(0, |m| m.grid.rows.len())
+}
+
+fn drag(h: &mut Harness<'static, WorkbenchApp>, from: egui::Pos2, to: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(from));
+    h.step();
+    h.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: Default::default(),
+    });
+    h.step();
+    for k in 1..=6 {
+        h.event(egui::Event::PointerMoved(from + (to - from) * (k as f32 / 6.0)));
+        h.step();
+    }
+    h.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Default::default(),
+    });
+    h.step();
+}
+
+#[test]
+fn brushing_an_axis_narrows_the_grid_and_the_csv_holds_the_rows_in_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 8);
+    h.get_by_label("Parallel coordinates").click();
+    settle(&mut h, "the parallel coordinates drawn", |a| {
+        a.view.parallel_frame.is_some()
+    });
+    assert_eq!(h.state().wb.curve_settings().mode, Some(ChartsMode::Parallel));
+    let model = h.state().wb.dashboard_model().unwrap();
+    let labels: Vec<String> = model.parallel.axes.iter().map(|a| a.key.label()).collect();
+    assert_eq!(
+        labels,
+        ["lr", "acc", "loss"],
+        "the param that differs, then the metrics"
+    );
+    assert_eq!(model.parallel.lines.len(), 8);
+    h.get_by_label("8 runs shown");
+
+    // Drag along the lr axis (the first) over its top half: lr from 0.0045 up, runs 5 to 8.
+    let (rect, top, bottom) = h.state().view.parallel_frame.unwrap();
+    let x = rect.left() + 70.0;
+    let y = |pos: f32| bottom - (bottom - top) * pos;
+    drag(&mut h, egui::pos2(x, y(1.0)), egui::pos2(x, y(0.5)));
+    settle(&mut h, "the grid narrowed", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.grid.rows.len() == 4)
+    });
+    let shown: Vec<i64> = h
+        .state()
+        .wb
+        .dashboard_model()
+        .unwrap()
+        .grid
+        .rows
+        .iter()
+        .map(|r| r.run_number)
+        .collect();
+    assert_eq!(shown, [8, 7, 6, 5]);
+    h.get_by_label_contains("lr: 0.0045 to 0.008");
+
+    // The curves follow: only the kept runs have lines.
+    h.state_mut().wb.apply(Command::SetChartsMode(ChartsMode::Curves));
+    settle(&mut h, "the curves of the kept runs", |a| {
+        a.wb.curves().feed("loss").is_some_and(|f| f.chart().lines.len() == 4)
+    });
+
+    // The CSV holds the rows in view, in the grid's order.
+    let csv_path = dir.path().join("sweep.csv");
+    h.state_mut().wb.apply(Command::SaveCsv(csv_path.clone()));
+    // The notice floats in an area, drawn from its second frame.
+    h.step();
+    h.step();
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 5, "{csv}");
+    assert!(lines[0].starts_with("run_number,run_id,"), "{csv}");
+    assert!(lines[1].starts_with(&format!("8,{},", ids[7])), "{csv}");
+    assert!(
+        lines[0].contains("metrics.acc") && lines[1].contains(",0.9,") || lines[1].ends_with(",0.9"),
+        "exact values: {csv}"
+    );
+    h.get_by_label_contains("Saved 4 runs to");
+
+    // A click on the axis clears its range.
+    h.state_mut().wb.apply(Command::SetChartsMode(ChartsMode::Parallel));
+    settle(&mut h, "parallel again", |a| a.view.parallel_frame.is_some());
+    let pos = egui::pos2(x, y(0.2));
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+    settle(&mut h, "all runs back", |_| true);
+    assert_eq!(rows(&h), 8);
+}
+
+#[test]
+fn list_prints_csv_with_exact_values() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let out = bin()
+        .args(["list", "-o", "csv", "--store"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 9, "{text}");
+    assert_eq!(
+        lines[0],
+        "run_number,run_id,name,status,script_name,start_time_utc,duration_s,params.lr,metrics.acc,metrics.loss"
+    );
+    let newest: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!((newest[0], newest[2], newest[7]), ("8", "r8", "0.008"));
+    assert_eq!(
+        newest[8].parse::<f64>().unwrap(),
+        0.5 + 0.05 * 8.0,
+        "exact: {}",
+        lines[1]
+    );
+    assert_eq!(newest[9].parse::<f64>().unwrap(), 1.0 / 57.0);
+}
