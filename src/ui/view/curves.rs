@@ -6,43 +6,15 @@ use super::super::command::{ChartView, Command};
 use super::super::curves_state::{CurveFeed, CurvesState};
 use super::super::model::axes::{self, Along, AxisKind};
 use super::super::model::curves::{CurveChart, nearest_curve, nearest_group, shown_keys};
-use super::super::model::groups::{Aggregate, Band, GroupBy, Grouping};
+use super::super::model::groups::GroupBy;
 use super::super::model::raster::{RasterLine, raster};
 use super::super::settings::CurveSettings;
 use super::super::view_state::ViewState;
-use super::Ctx;
 use super::chart::{formatter, series_options, spacer, x_kind};
+use super::palette::run_color;
+use super::{Ctx, curve_groups};
 use egui_plot::{Plot, PlotPoint, PlotTransform};
 use std::sync::Arc;
-
-/// Run colours: distinct hues in a fixed order; run n takes colour n (mod the count), so a run
-/// keeps its colour in every chart, the grid and every launch.
-const PALETTE: [egui::Color32; 20] = [
-    egui::Color32::from_rgb(31, 119, 180),
-    egui::Color32::from_rgb(255, 127, 14),
-    egui::Color32::from_rgb(44, 160, 44),
-    egui::Color32::from_rgb(214, 39, 40),
-    egui::Color32::from_rgb(148, 103, 189),
-    egui::Color32::from_rgb(140, 86, 75),
-    egui::Color32::from_rgb(227, 119, 194),
-    egui::Color32::from_rgb(127, 127, 127),
-    egui::Color32::from_rgb(188, 189, 34),
-    egui::Color32::from_rgb(23, 190, 207),
-    egui::Color32::from_rgb(57, 59, 121),
-    egui::Color32::from_rgb(230, 85, 13),
-    egui::Color32::from_rgb(49, 163, 84),
-    egui::Color32::from_rgb(173, 73, 74),
-    egui::Color32::from_rgb(107, 110, 207),
-    egui::Color32::from_rgb(189, 158, 57),
-    egui::Color32::from_rgb(206, 109, 189),
-    egui::Color32::from_rgb(82, 84, 163),
-    egui::Color32::from_rgb(99, 121, 57),
-    egui::Color32::from_rgb(158, 218, 229),
-];
-
-pub fn run_color(run_number: i64) -> egui::Color32 {
-    PALETTE[(run_number - 1).rem_euclid(PALETTE.len() as i64) as usize]
-}
 
 /// Above this many points in a chart, the lines not in focus are drawn into a texture.
 const RASTER_ABOVE_POINTS: usize = 20_000;
@@ -80,7 +52,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
             });
         }
         ui.separator();
-        grouping_controls(ui, ctx, page);
+        curve_groups::grouping_controls(ui, ctx, page);
         ui.separator();
         if let Some(o) = series_options(ui, &s.options) {
             ctx.push(Command::SetCurveOptions(o));
@@ -199,13 +171,13 @@ fn curve_chart(
     let painter = ui.painter_at(frame);
     let points: usize = chart.lines.iter().map(|l| l.line.points().count()).sum();
     if !chart.groups.is_empty() {
-        paint_groups(&painter, &chart, &to_screen);
+        curve_groups::paint_groups(&painter, &chart, &to_screen);
         status_line(ui, feed, &chart, frame, points);
         if let Some(pos) = resp.response.hover_pos()
             && let Some((i, p)) = nearest_group(&chart, [pos.x, pos.y], HOVER_PX, to_screen)
         {
             let g = &chart.groups[i];
-            painter.circle_filled(to_screen([p[0], p[1]]).into(), 4.0, group_color(i));
+            painter.circle_filled(to_screen([p[0], p[1]]).into(), 4.0, curve_groups::group_color(i));
             let y = |v: f64| crate::format::g(if opts.log_y { 10f64.powf(v) } else { v });
             let text = format!(
                 "{} ({})\nx: {}\n{}: {} (band {} to {})",
@@ -296,79 +268,6 @@ fn ask_for_curves(
     let x = page.settings.options.x;
     if feed.is_none_or(|f| f.wants(x, view, page.runs_stamp).is_some()) {
         ctx.push(Command::ViewCurves(key.to_string(), view));
-    }
-}
-
-/// Group colours: the palette in order, group i taking colour i.
-fn group_color(i: usize) -> egui::Color32 {
-    PALETTE[i % PALETTE.len()]
-}
-
-/// Each group's band (filled, faint) and line.
-fn paint_groups(painter: &egui::Painter, chart: &CurveChart, to_screen: &impl Fn([f64; 2]) -> [f32; 2]) {
-    for (i, g) in chart.groups.iter().enumerate() {
-        let color = group_color(i);
-        let fill = color.gamma_multiply(0.25);
-        let mut mesh = egui::Mesh::default();
-        for w in g.points.windows(2) {
-            let base = mesh.vertices.len() as u32;
-            for p in [
-                [w[0][0], w[0][2]],
-                [w[0][0], w[0][3]],
-                [w[1][0], w[1][3]],
-                [w[1][0], w[1][2]],
-            ] {
-                mesh.colored_vertex(to_screen(p).into(), fill);
-            }
-            mesh.add_triangle(base, base + 1, base + 2);
-            mesh.add_triangle(base, base + 2, base + 3);
-        }
-        painter.add(egui::Shape::mesh(mesh));
-        let line: Vec<egui::Pos2> = g.points.iter().map(|p| to_screen([p[0], p[1]]).into()).collect();
-        painter.add(egui::Shape::line(line, egui::Stroke::new(2.0, color)));
-    }
-}
-
-/// Group by, the group's line and its band.
-fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>) {
-    let current = page.settings.grouping.clone();
-    let label = current.as_ref().map_or("no grouping".to_string(), |g| g.by.label());
-    egui::ComboBox::from_id_salt("group_by")
-        .selected_text(format!("Group: {label}"))
-        .show_ui(ui, |ui| {
-            if ui.selectable_label(current.is_none(), "no grouping").clicked() {
-                ctx.push(Command::SetGrouping(None));
-            }
-            for by in page.group_keys {
-                let on = current.as_ref().is_some_and(|g| g.by == *by);
-                if ui.selectable_label(on, by.label()).clicked() {
-                    let g = Grouping {
-                        by: by.clone(),
-                        aggregate: current.as_ref().map_or(Aggregate::Mean, |g| g.aggregate),
-                        band: current.as_ref().map_or(Band::MinMax, |g| g.band),
-                    };
-                    ctx.push(Command::SetGrouping(Some(g)));
-                }
-            }
-        });
-    if let Some(g) = current {
-        for a in Aggregate::ALL {
-            if ui.radio(g.aggregate == a, a.label()).clicked() {
-                ctx.push(Command::SetGrouping(Some(Grouping {
-                    aggregate: a,
-                    ..g.clone()
-                })));
-            }
-        }
-        egui::ComboBox::from_id_salt("group_band")
-            .selected_text(format!("band: {}", g.band.label()))
-            .show_ui(ui, |ui| {
-                for b in Band::ALL {
-                    if ui.selectable_label(g.band == b, b.label()).clicked() {
-                        ctx.push(Command::SetGrouping(Some(Grouping { band: b, ..g.clone() })));
-                    }
-                }
-            });
     }
 }
 

@@ -93,7 +93,7 @@ fn table(
                         if marks.swatches {
                             let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
                             ui.painter()
-                                .rect_filled(rect, 2.0, super::curves::run_color(r.run_number));
+                                .rect_filled(rect, 2.0, super::palette::run_color(r.run_number));
                         }
                         let mut on = selected.contains(&r.run_id);
                         if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {

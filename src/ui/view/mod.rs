@@ -3,6 +3,7 @@
 
 mod chart;
 mod compare;
+mod curve_groups;
 pub mod curves;
 mod dashboard;
 mod details;
@@ -11,6 +12,7 @@ mod grid;
 mod jobs;
 mod keys;
 mod models;
+pub mod palette;
 mod parallel;
 mod run_edit;
 mod trash;

@@ -1,0 +1,82 @@
+//! Grouped learning curves: the controls that choose a grouping, and each group drawn as its
+//! line with a filled band.
+
+use super::super::command::Command;
+use super::super::model::curves::CurveChart;
+use super::super::model::groups::{Aggregate, Band, Grouping};
+use super::Ctx;
+use super::curves::CurvesPage;
+use super::palette::PALETTE;
+
+/// Group colours: the palette in order, group i taking colour i.
+pub(super) fn group_color(i: usize) -> egui::Color32 {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Each group's band (filled, faint) and line.
+pub(super) fn paint_groups(painter: &egui::Painter, chart: &CurveChart, to_screen: &impl Fn([f64; 2]) -> [f32; 2]) {
+    for (i, g) in chart.groups.iter().enumerate() {
+        let color = group_color(i);
+        let fill = color.gamma_multiply(0.25);
+        let mut mesh = egui::Mesh::default();
+        for w in g.points.windows(2) {
+            let base = mesh.vertices.len() as u32;
+            for p in [
+                [w[0][0], w[0][2]],
+                [w[0][0], w[0][3]],
+                [w[1][0], w[1][3]],
+                [w[1][0], w[1][2]],
+            ] {
+                mesh.colored_vertex(to_screen(p).into(), fill);
+            }
+            mesh.add_triangle(base, base + 1, base + 2);
+            mesh.add_triangle(base, base + 2, base + 3);
+        }
+        painter.add(egui::Shape::mesh(mesh));
+        let line: Vec<egui::Pos2> = g.points.iter().map(|p| to_screen([p[0], p[1]]).into()).collect();
+        painter.add(egui::Shape::line(line, egui::Stroke::new(2.0, color)));
+    }
+}
+
+/// Group by, the group's line and its band.
+pub(super) fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>) {
+    let current = page.settings.grouping.clone();
+    let label = current.as_ref().map_or("no grouping".to_string(), |g| g.by.label());
+    egui::ComboBox::from_id_salt("group_by")
+        .selected_text(format!("Group: {label}"))
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(current.is_none(), "no grouping").clicked() {
+                ctx.push(Command::SetGrouping(None));
+            }
+            for by in page.group_keys {
+                let on = current.as_ref().is_some_and(|g| g.by == *by);
+                if ui.selectable_label(on, by.label()).clicked() {
+                    let g = Grouping {
+                        by: by.clone(),
+                        aggregate: current.as_ref().map_or(Aggregate::Mean, |g| g.aggregate),
+                        band: current.as_ref().map_or(Band::MinMax, |g| g.band),
+                    };
+                    ctx.push(Command::SetGrouping(Some(g)));
+                }
+            }
+        });
+    if let Some(g) = current {
+        for a in Aggregate::ALL {
+            if ui.radio(g.aggregate == a, a.label()).clicked() {
+                ctx.push(Command::SetGrouping(Some(Grouping {
+                    aggregate: a,
+                    ..g.clone()
+                })));
+            }
+        }
+        egui::ComboBox::from_id_salt("group_band")
+            .selected_text(format!("band: {}", g.band.label()))
+            .show_ui(ui, |ui| {
+                for b in Band::ALL {
+                    if ui.selectable_label(g.band == b, b.label()).clicked() {
+                        ctx.push(Command::SetGrouping(Some(Grouping { band: b, ..g.clone() })));
+                    }
+                }
+            });
+    }
+}
