@@ -199,3 +199,35 @@ fn list_prints_csv_with_exact_values() {
     );
     assert_eq!(newest[9].parse::<f64>().unwrap(), 1.0 / 57.0);
 }
+
+#[test]
+fn a_scatter_point_per_run_and_a_click_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 8);
+    h.get_by_label("Scatter").click();
+    settle(&mut h, "the scatter drawn", |a| a.view.scatter_frame.is_some());
+    let s = h.state().wb.dashboard_model().unwrap().scatter.clone().unwrap();
+    assert_eq!(
+        (s.x.key.label(), s.y.key.label(), s.points.len()),
+        ("lr".into(), "acc".into(), 8)
+    );
+    h.get_by_value("x: lr");
+    // Run 3: lr 0.003, acc 0.65.
+    let frame = h.state().view.scatter_frame.unwrap();
+    let pos = frame.position_from_point(&egui_plot::PlotPoint::new(0.003, 0.65));
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+    settle(&mut h, "the run opened", |a| a.wb.route().details().is_some());
+    assert_eq!(h.state().wb.route().details().unwrap().run_id, ids[2]);
+}

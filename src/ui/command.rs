@@ -74,6 +74,8 @@ pub enum Command {
     /// Add an axis to the parallel coordinates, or take it away.
     ToggleParallelAxis(AxisKey),
     SetParallelColor(Option<String>),
+    SetScatterX(AxisKey),
+    SetScatterY(AxisKey),
     /// Ask for a file (without blocking the window), then save the grid there as CSV.
     PickCsvFile,
     /// Save the grid as it is shown (columns, rows, order) as CSV.

@@ -151,6 +151,16 @@ impl Workbench {
                     c.color_by = m;
                 }
             }
+            Command::SetScatterX(k) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.scatter_x = Some(k);
+                }
+            }
+            Command::SetScatterY(k) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.scatter_y = Some(k);
+                }
+            }
             Command::PickCsvFile => {
                 let name = self.summary().map_or("runs".into(), |s| s.experiment.name.clone());
                 self.csv_pick

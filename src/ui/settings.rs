@@ -53,6 +53,8 @@ pub enum ChartsMode {
     Curves,
     /// An axis per param or metric, a line per run; brushing an axis narrows the runs.
     Parallel,
+    /// A point per run on two params or metrics, coloured by a third.
+    Scatter,
 }
 
 /// One experiment's learning-curve charts: what they show and how.
@@ -69,8 +71,11 @@ pub struct CurveSettings {
     pub grouping: Option<Grouping>,
     /// The parallel coordinates' axes (None: the params that differ, then metrics).
     pub parallel_axes: Option<Vec<AxisKey>>,
-    /// The metric that colours the parallel coordinates' lines.
+    /// The metric that colours the parallel coordinates' lines and the scatter's points.
     pub color_by: Option<String>,
+    /// The scatter's x and y (None: the first param that differs, the first metric).
+    pub scatter_x: Option<AxisKey>,
+    pub scatter_y: Option<AxisKey>,
 }
 
 /// The key eframe stores the settings under.

@@ -52,6 +52,8 @@ pub struct ViewState {
     /// A drag along a parallel-coordinates axis: (axis index, where it started and where it is
     /// now, each from 0 at the bottom to 1 at the top).
     pub parallel_drag: Option<(usize, f64, f64)>,
+    /// Where the scatter was last drawn (tests click its points).
+    pub scatter_frame: Option<egui_plot::PlotTransform>,
     /// The learning-curve charts' search box.
     pub curve_search: String,
     /// Where each learning-curve chart was last drawn, by metric key (tests hover and click them).

@@ -3,6 +3,7 @@
 use super::columns::{ColumnKey, catalog, cell, default_columns, has_value, sort_runs};
 use super::groups::GroupBy;
 use super::parallel::{AxisKey, Brush, Parallel, all_axes, default_axes, kept, parallel};
+use super::scatter::{Scatter, scatter};
 use crate::api::ext::{RunDetail, RunStatus};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -213,6 +214,8 @@ pub struct DashboardModel {
     /// Parallel coordinates over the script's runs (brushed ones left out), and every axis offered.
     pub parallel: Parallel,
     pub all_axes: Vec<AxisKey>,
+    /// The scatter of the runs in view (None: they have no param or metric).
+    pub scatter: Option<Scatter>,
     /// The params and tags runs can be grouped by.
     pub group_keys: Vec<GroupBy>,
     /// Every column the runs offer, and every chosen one (the chooser lists them).
@@ -244,6 +247,8 @@ pub struct Narrowing {
     /// The chosen axes (None: the defaults).
     pub axes: Option<Vec<AxisKey>>,
     pub color_by: Option<String>,
+    /// The scatter's x and y (None: the defaults).
+    pub scatter: (Option<AxisKey>, Option<AxisKey>),
 }
 
 /// The runs every view of the dashboard shows: those of the chosen script kept by every brush.
@@ -266,6 +271,16 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
     let parallel = parallel(&scripted, &axes, &n.brushes, n.color_by.as_deref());
     let all_axes = all_axes(&scripted);
     let runs = runs_in_view(all_runs, inputs.script.as_deref(), &n.brushes);
+    let scatter = {
+        let metric = all_axes.iter().find(|a| matches!(a, AxisKey::Metric(_))).cloned();
+        let first = axes.first().cloned().or_else(|| all_axes.first().cloned());
+        let x = n.scatter.0.clone().or(first);
+        let y = n.scatter.1.clone().or(metric).or_else(|| x.clone());
+        match (x, y) {
+            (Some(x), Some(y)) => Some(scatter(&runs, &x, &y, n.color_by.as_deref())),
+            _ => None,
+        }
+    };
     // A chosen column that none of these runs has a value in is not drawn (the chooser still
     // lists it, ticked, so it can be taken away).
     let columns: Vec<ColumnKey> = chosen
@@ -294,6 +309,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         curve_keys,
         parallel,
         all_axes,
+        scatter,
         group_keys,
         catalog,
         chosen,

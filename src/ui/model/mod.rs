@@ -17,4 +17,5 @@ pub mod parallel;
 pub mod raster;
 pub mod registry;
 pub mod run_page;
+pub mod scatter;
 pub mod series;

@@ -10,7 +10,7 @@ use super::super::model::export::grid_csv;
 use super::super::settings::{ChartsMode, CurveSettings};
 use super::super::state::{MAX_COMPARE, Workbench};
 use super::super::view_state::ViewState;
-use super::{Ctx, chart, curves, grid as grid_view, parallel};
+use super::{Ctx, chart, curves, grid as grid_view, parallel, scatter};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -101,6 +101,19 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
             };
             parallel::show(ui, ctx, &pp, vs);
         }
+        ChartsMode::Scatter => match &model.scatter {
+            Some(s) => {
+                let sp = scatter::ScatterPage {
+                    model: s,
+                    all_axes: &model.all_axes,
+                    selected: page.selected,
+                };
+                scatter::show(ui, ctx, &sp, vs);
+            }
+            None => {
+                ui.weak("The runs have no param or metric to place them by.");
+            }
+        },
     }
     ui.separator();
     let scroll_to = vs.grid_cursor.filter(|_| std::mem::take(&mut vs.grid_cursor_moved));
@@ -148,6 +161,13 @@ fn charts_switch(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, mode: ChartsMode, curves:
             .clicked()
         {
             ctx.push(Command::SetChartsMode(ChartsMode::Parallel));
+        }
+        if ui
+            .selectable_label(mode == ChartsMode::Scatter, "Scatter")
+            .on_hover_text("A point per run on two params or metrics, coloured by a third")
+            .clicked()
+        {
+            ctx.push(Command::SetChartsMode(ChartsMode::Scatter));
         }
     });
 }
@@ -237,7 +257,7 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize, 
         {
             ui.ctx().copy_text(grid_csv(&m.grid, page.runs, ctx.now_ms));
         }
-        if mode == ChartsMode::Curves {
+        if mode != ChartsMode::OverRuns {
             return;
         }
         ui.separator();

@@ -15,6 +15,7 @@ mod models;
 pub mod palette;
 mod parallel;
 mod run_edit;
+mod scatter;
 mod trash;
 
 use super::command::Command;

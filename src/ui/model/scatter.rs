@@ -1,0 +1,166 @@
+//! A scatter of runs as plain data: a point per run at (x, y) taken from two params or metrics,
+//! coloured by a third; text params are placed as categories.
+
+use super::parallel::{AxisKey, Scale};
+use crate::api::ext::RunDetail;
+
+/// One run's point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatterPoint {
+    pub run_id: String,
+    pub run_number: i64,
+    pub x: f64,
+    pub y: f64,
+    /// The colouring value from 0 to 1 (None: the run has none).
+    pub color: Option<f64>,
+    /// What hovering shows: the run and its three values.
+    pub hover: String,
+}
+
+/// How an axis of the scatter reads: numbers as they are, categories at 0, 1, 2, ... by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScatterAxis {
+    pub key: AxisKey,
+    /// The category names, in order, when the values are not all numbers.
+    pub categories: Vec<String>,
+}
+
+impl ScatterAxis {
+    fn of(runs: &[&RunDetail], key: &AxisKey) -> ScatterAxis {
+        let values: Vec<String> = runs.iter().filter_map(|r| key.value_of(r)).collect();
+        let numeric = values.iter().all(|v| v.trim().parse::<f64>().is_ok());
+        let categories = if numeric {
+            Vec::new()
+        } else {
+            let set: std::collections::BTreeSet<String> = values.into_iter().collect();
+            set.into_iter().collect()
+        };
+        ScatterAxis {
+            key: key.clone(),
+            categories,
+        }
+    }
+
+    fn place(&self, run: &RunDetail) -> Option<f64> {
+        let v = self.key.value_of(run)?;
+        if self.categories.is_empty() {
+            v.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+        } else {
+            self.categories.iter().position(|c| *c == v).map(|i| i as f64)
+        }
+    }
+
+    /// A tick's label: the category at an integer position, else the number.
+    pub fn label_at(&self, x: f64) -> Option<String> {
+        if self.categories.is_empty() {
+            return None;
+        }
+        let i = x.round();
+        if (x - i).abs() > 1e-6 || i < 0.0 {
+            return Some(String::new());
+        }
+        Some(self.categories.get(i as usize).cloned().unwrap_or_default())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scatter {
+    pub x: ScatterAxis,
+    pub y: ScatterAxis,
+    pub color_by: Option<String>,
+    pub points: Vec<ScatterPoint>,
+}
+
+/// The scatter of `runs` on (x, y), coloured by the metric `color_by`; runs without both values
+/// are left out.
+pub fn scatter(runs: &[&RunDetail], x: &AxisKey, y: &AxisKey, color_by: Option<&str>) -> Scatter {
+    let (ax, ay) = (ScatterAxis::of(runs, x), ScatterAxis::of(runs, y));
+    let color = |r: &RunDetail| {
+        color_by
+            .and_then(|m| r.metrics.get(m))
+            .map(|m| m.value.0)
+            .filter(|v| v.is_finite())
+    };
+    let values: Vec<f64> = runs.iter().filter_map(|r| color(r)).collect();
+    let scale = match values
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
+    {
+        (lo, hi) if lo <= hi => Some(Scale::Numeric { min: lo, max: hi }),
+        _ => None,
+    };
+    let points = runs
+        .iter()
+        .filter_map(|r| {
+            let (px, py) = (ax.place(r)?, ay.place(r)?);
+            let c = color(r);
+            let mut hover = format!(
+                "Run {} · {}\n{} = {}\n{} = {}",
+                r.run_number,
+                r.name,
+                x.label(),
+                x.value_of(r).unwrap_or_default(),
+                y.label(),
+                y.value_of(r).unwrap_or_default()
+            );
+            if let (Some(m), Some(v)) = (color_by, c) {
+                hover.push_str(&format!("\n{m} = {}", crate::format::g(v)));
+            }
+            Some(ScatterPoint {
+                run_id: r.run_id.clone(),
+                run_number: r.run_number,
+                x: px,
+                y: py,
+                color: c.and_then(|v| scale.as_ref()?.position(&v.to_string())),
+                hover,
+            })
+        })
+        .collect();
+    Scatter {
+        x: ax,
+        y: ay,
+        color_by: color_by.map(String::from),
+        points,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::model::fixtures::{metrics, run, strings};
+
+    #[test]
+    fn a_point_per_run_with_both_values_categories_placed_by_name() {
+        let mut runs: Vec<RunDetail> = (1..=4).map(run).collect();
+        for (i, r) in runs.iter_mut().enumerate() {
+            r.params = strings(&[
+                ("lr", &format!("0.{}", i + 1)),
+                ("opt", if i % 2 == 0 { "sgd" } else { "adam" }),
+            ]);
+            r.metrics = metrics(&[("acc", 0.5 + 0.1 * i as f64), ("loss", 1.0 - 0.2 * i as f64)]);
+        }
+        runs[3].metrics.remove("acc");
+        let refs: Vec<&RunDetail> = runs.iter().collect();
+        let s = scatter(
+            &refs,
+            &AxisKey::Param("lr".into()),
+            &AxisKey::Metric("acc".into()),
+            Some("loss"),
+        );
+        assert_eq!(s.points.len(), 3, "run 4 has no acc");
+        assert_eq!((s.points[0].x, s.points[0].y), (0.1, 0.5));
+        assert_eq!(s.points[0].color, Some(1.0), "the highest loss of all runs");
+        assert!(s.points[2].hover.contains("lr = 0.3") && s.points[2].hover.contains("loss = 0.6"));
+        let c = scatter(
+            &refs,
+            &AxisKey::Param("opt".into()),
+            &AxisKey::Metric("loss".into()),
+            None,
+        );
+        assert_eq!(c.x.categories, ["adam", "sgd"]);
+        assert_eq!(c.points.iter().map(|p| p.x).collect::<Vec<_>>(), [1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(c.x.label_at(1.0).as_deref(), Some("sgd"));
+        assert_eq!(c.x.label_at(0.5).as_deref(), Some(""));
+        assert!(s.x.label_at(0.5).is_none(), "a numeric axis labels itself");
+    }
+}
