@@ -148,7 +148,8 @@ impl Workbench {
             }
             Command::SetParallelColor(m) => {
                 if let Some(c) = self.curve_settings_mut() {
-                    c.color_by = m;
+                    // An empty name keeps "nothing" apart from "not chosen" (the default metric).
+                    c.color_by = Some(m.unwrap_or_default());
                 }
             }
             Command::SetScatterX(k) => {

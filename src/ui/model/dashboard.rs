@@ -268,7 +268,16 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
     let scripted = runs_of_script(all_runs, inputs.script.as_deref());
     let n = &inputs.narrowing;
     let axes = n.axes.clone().unwrap_or_else(|| default_axes(&scripted));
-    let parallel = parallel(&scripted, &axes, &n.brushes, n.color_by.as_deref());
+    // Not chosen: the last metric on the axes (what a sweep is usually judged by); "" is none.
+    let color_by: Option<String> = match n.color_by.as_deref() {
+        None => axes.iter().rev().find_map(|a| match a {
+            AxisKey::Metric(m) => Some(m.clone()),
+            AxisKey::Param(_) => None,
+        }),
+        Some("") => None,
+        Some(m) => Some(m.to_string()),
+    };
+    let parallel = parallel(&scripted, &axes, &n.brushes, color_by.as_deref());
     let all_axes = all_axes(&scripted);
     let runs = runs_in_view(all_runs, inputs.script.as_deref(), &n.brushes);
     let scatter = {
@@ -277,7 +286,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         let x = n.scatter.0.clone().or(first);
         let y = n.scatter.1.clone().or(metric).or_else(|| x.clone());
         match (x, y) {
-            (Some(x), Some(y)) => Some(scatter(&runs, &x, &y, n.color_by.as_deref())),
+            (Some(x), Some(y)) => Some(scatter(&runs, &x, &y, color_by.as_deref())),
             _ => None,
         }
     };

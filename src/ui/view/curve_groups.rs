@@ -80,3 +80,15 @@ pub(super) fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Cur
             });
     }
 }
+
+/// A swatch and name per group, with its run count.
+pub(super) fn legend(ui: &mut egui::Ui, chart: &CurveChart) {
+    ui.horizontal_wrapped(|ui| {
+        for (i, g) in chart.groups.iter().enumerate() {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 4.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 1.0, group_color(i));
+            ui.label(format!("{} ({})", g.label, g.runs));
+            ui.add_space(8.0);
+        }
+    });
+}

@@ -62,6 +62,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
     if let Some(e) = search_error {
         ui.colored_label(ui.visuals().warn_fg_color, e);
     }
+    // With a grouping, which colour is which group (the groups of the first chart read).
+    if s.grouping.is_some()
+        && let Some(chart) = keys.iter().find_map(|k| page.state?.feed(k)).map(|f| f.chart().clone())
+    {
+        curve_groups::legend(ui, &chart);
+    }
     if keys.is_empty() {
         ui.weak(if page.keys.is_empty() {
             "No metric was logged more than once: no learning curves yet."
@@ -180,10 +186,11 @@ fn curve_chart(
             painter.circle_filled(to_screen([p[0], p[1]]).into(), 4.0, curve_groups::group_color(i));
             let y = |v: f64| crate::format::g(if opts.log_y { 10f64.powf(v) } else { v });
             let text = format!(
-                "{} ({})\nx: {}\n{}: {} (band {} to {})",
+                "{} ({})\n{}: {}\n{}: {} (band {} to {})",
                 g.label,
                 crate::format::runs(g.runs),
-                crate::format::g(p[0]),
+                opts.x.label(),
+                x_text(xk, p[0], bounds.max()[0] - bounds.min()[0]),
                 key,
                 y(p[1]),
                 y(p[2]),
@@ -229,12 +236,7 @@ fn curve_chart(
             vs.hovered_next = Some(l.run_id.clone());
             ui.ctx().set_cursor_icon(egui::CursorIcon::PointingHand);
             painter.circle_filled(to_screen(p).into(), 4.0, run_color(l.run_number));
-            let span = bounds.max()[0] - bounds.min()[0];
-            let x = match xk {
-                AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, p[0], 1.0, span),
-                AxisKind::Integer if p[0] >= 0.0 => crate::format::count(p[0].round() as u64),
-                _ => crate::format::g(p[0]),
-            };
+            let x = x_text(xk, p[0], bounds.max()[0] - bounds.min()[0]);
             let y = if opts.log_y { 10f64.powf(p[1]) } else { p[1] };
             let mut text = format!("{}\n{}: {x}\n{key}: {}", l.label, opts.x.label(), crate::format::g(y));
             for param in &l.params {
@@ -249,6 +251,15 @@ fn curve_chart(
         }
     }
     ask_for_curves(ctx, page, key, feed, bounds, whole, frame);
+}
+
+/// An x as hovering shows it: a step whole, a time to the second.
+fn x_text(xk: AxisKind, x: f64, span: f64) -> String {
+    match xk {
+        AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, x, 1.0, span),
+        AxisKind::Integer if x >= 0.0 => crate::format::count(x.round() as u64),
+        _ => crate::format::g(x),
+    }
 }
 
 /// Asks for the curves this view needs, when they differ from what the feed holds.

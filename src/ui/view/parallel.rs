@@ -20,12 +20,12 @@ pub struct ParallelPage<'a> {
     pub selected: &'a [String],
 }
 
-/// A colour for a value from 0 to 1: dark blue through teal and green to yellow (viridis-like),
-/// grey when the run has no value.
+/// A colour for a value from 0 to 1: blue through teal and green to yellow (viridis-like, its
+/// darkest end lifted so low values stay visible on a dark background), grey without a value.
 pub fn ramp(t: Option<f64>) -> egui::Color32 {
     const STOPS: [[f32; 3]; 5] = [
-        [68.0, 1.0, 84.0],
-        [59.0, 82.0, 139.0],
+        [90.0, 90.0, 220.0],
+        [50.0, 120.0, 200.0],
         [33.0, 145.0, 140.0],
         [94.0, 201.0, 98.0],
         [253.0, 231.0, 37.0],
@@ -105,20 +105,19 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>, vs: &
                 [egui::pos2(x - 3.0, y), egui::pos2(x + 3.0, y)],
                 visuals.widgets.noninteractive.fg_stroke,
             );
-            painter.text(
-                egui::pos2(x + 5.0, y),
-                egui::Align2::LEFT_CENTER,
-                text,
-                egui::FontId::proportional(11.0),
-                visuals.weak_text_color(),
-            );
+            // On a backing of the panel's colour: the lines pass under the numbers, not through them.
+            let galley = painter.layout_no_wrap(text, egui::FontId::proportional(11.0), visuals.text_color());
+            let at = egui::Align2::LEFT_CENTER.anchor_size(egui::pos2(x + 5.0, y), galley.size());
+            painter.rect_filled(at.expand(1.5), 2.0, visuals.panel_fill.gamma_multiply(0.85));
+            painter.galley(at.min, galley, visuals.text_color());
         }
         if let Some(b) = &axis.brush {
             let (lo, hi) = brush_span(&axis.scale, b);
             let r = egui::Rect::from_x_y_ranges(x - 6.0..=x + 6.0, y_of(hi)..=y_of(lo));
             painter.rect_filled(r, 2.0, visuals.selection.bg_fill.gamma_multiply(0.5));
         }
-        let hit = egui::Rect::from_x_y_ranges(x - 12.0..=x + 12.0, top..=bottom);
+        // A little past each end, so a drag can start beyond the last value and keep it.
+        let hit = egui::Rect::from_x_y_ranges(x - 12.0..=x + 12.0, top - 12.0..=bottom + 12.0);
         let drag = ui.interact(
             hit,
             ui.scope_id().with(("parallel_axis", i)),

@@ -81,7 +81,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>, vs: &m
         crate::format::runs(s.points.len()),
         s.color_by
             .as_ref()
-            .map_or(String::new(), |m| format!(" · colour: {m}, dark low, yellow high"))
+            .map_or(String::new(), |m| format!(" · colour: {m}, blue low, yellow high"))
     ));
 }
 
