@@ -80,7 +80,7 @@ fn hovering_a_curve_highlights_its_run_and_clicking_opens_it() {
     let mut h = harness(dir.path(), Settings::default());
     settle(&mut h, "the loss curves drawn", curves_drawn("loss"));
     assert_eq!(h.state().wb.curves().feed("loss").unwrap().chart().lines.len(), 3);
-    h.get_by_label("Learning curves (1)");
+    h.get_by_label("Learning curves (1 metric)");
 
     let pos = point_of_run(&h, "loss", 1);
     h.event(egui::Event::PointerMoved(pos));

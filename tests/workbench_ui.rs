@@ -139,7 +139,7 @@ fn clicking_a_chart_point_opens_that_runs_details() {
 }
 
 #[test]
-fn the_column_chooser_adds_a_column() {
+fn the_column_chooser_takes_a_column_away_and_back() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), &["alpha", "beta"]);
     let mut h = harness(Source::Embedded {
@@ -147,12 +147,26 @@ fn the_column_chooser_adds_a_column() {
         create: true,
     });
     settle(&mut h, loaded);
-    assert!(h.query_by_label("param: lr").is_none(), "not a default column");
+    h.get_by_label("param: lr");
+    h.get_by_label("0.1");
     h.get_by_label("Columns…").click();
     settle(&mut h, |a| a.wb.chooser_open());
-    h.get_by_label("param: lr").click();
+    let tick = |h: &mut Harness<'static, WorkbenchApp>| {
+        h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "param: lr")
+            .click();
+    };
+    // lr differs between the runs, so it is a default column: untick it, then tick it again.
+    tick(&mut h);
+    settle(&mut h, |a| !a.wb.columns().contains(&ColumnKey::Param("lr".into())));
+    assert_eq!(
+        h.get_all_by_label("param: lr").count(),
+        1,
+        "the chooser's checkbox alone"
+    );
+    assert!(h.query_by_label("0.1").is_none());
+    tick(&mut h);
     settle(&mut h, |a| a.wb.columns().contains(&ColumnKey::Param("lr".into())));
-    // The chooser's checkbox and the grid's new header, with the values in the rows.
+    // The chooser's checkbox and the grid's header again, with the values in the rows.
     assert_eq!(h.get_all_by_label("param: lr").count(), 2);
     h.get_by_label("0.1");
     h.get_by_label("0.2");

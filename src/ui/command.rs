@@ -80,6 +80,8 @@ pub enum Command {
     PickCsvFile,
     /// Save the grid as it is shown (columns, rows, order) as CSV.
     SaveCsv(PathBuf),
+    /// Something was put on the clipboard: say what.
+    Copied(String),
     SetDark(bool),
     SetRunAxis(RunAxis),
     SetSeriesOptions(SeriesOptions),

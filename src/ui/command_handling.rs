@@ -168,6 +168,7 @@ impl Workbench {
                     .open_save(&sp, "Save the grid as CSV", format!("{name}-runs.csv"));
             }
             Command::SaveCsv(path) => self.save_csv(&path),
+            Command::Copied(what) => self.notice = Some(super::state_manage::Notice::info(format!("Copied {what}"))),
             Command::SetDark(dark) => self.settings.dark = dark,
             Command::SetRunAxis(a) => self.settings.run_axis = a,
             Command::SetSeriesOptions(o) => self.settings.series = o,

@@ -72,7 +72,7 @@ pub struct CurveSettings {
     /// The parallel coordinates' axes (None: the params that differ, then metrics).
     pub parallel_axes: Option<Vec<AxisKey>>,
     /// The metric that colours the parallel coordinates' lines and the scatter's points (None:
-    /// the last metric on the axes; empty: none).
+    /// the first metric on the axes; empty: none).
     pub color_by: Option<String>,
     /// The scatter's x and y (None: the first param that differs, the first metric).
     pub scatter_x: Option<AxisKey>,

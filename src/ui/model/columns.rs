@@ -175,8 +175,9 @@ pub fn catalog(runs: &[RunDetail]) -> Vec<ColumnKey> {
     keys.into_iter().collect()
 }
 
-/// The columns a grid starts with: the attributes a data scientist scans, then the metrics (the
-/// run number is always shown beside the tick that selects the row).
+/// The columns a grid starts with: the attributes a data scientist scans, the params that differ
+/// between the runs, then the metrics (the run number is always shown beside the tick that
+/// selects the row).
 pub fn default_columns(runs: &[RunDetail]) -> Vec<ColumnKey> {
     let mut cols: Vec<ColumnKey> = [
         Attr::Name,
@@ -189,6 +190,13 @@ pub fn default_columns(runs: &[RunDetail]) -> Vec<ColumnKey> {
     .into_iter()
     .map(ColumnKey::Attr)
     .collect();
+    // The params a sweep varies: those whose value differs between the runs.
+    let params: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
+    let varied = params.into_iter().filter(|k| {
+        let values: BTreeSet<Option<&String>> = runs.iter().map(|r| r.params.get(*k)).collect();
+        values.len() > 1
+    });
+    cols.extend(varied.take(8).map(|k| ColumnKey::Param(k.clone())));
     let metrics: BTreeSet<&String> = runs.iter().flat_map(|r| r.metrics.keys()).collect();
     cols.extend(metrics.into_iter().take(12).map(|k| ColumnKey::Metric(k.clone())));
     cols

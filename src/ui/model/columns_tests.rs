@@ -234,7 +234,7 @@ fn catalog_of_no_runs_is_the_attributes() {
 }
 
 #[test]
-fn default_columns_are_the_main_attributes_then_up_to_twelve_metrics() {
+fn default_columns_are_the_main_attributes_the_params_that_differ_then_up_to_twelve_metrics() {
     let attrs: Vec<ColumnKey> = [
         Attr::Name,
         Attr::Status,
@@ -272,6 +272,22 @@ fn default_columns_are_the_main_attributes_then_up_to_twelve_metrics() {
         want.extend(want_metrics.iter().map(|k| ColumnKey::Metric(k.to_string())));
         assert_eq!(default_columns(&runs), want, "{case}");
     }
+    // The params a sweep varies come before the metrics; one set alike everywhere does not.
+    let swept: Vec<RunDetail> = [("0.1", "32"), ("0.01", "32")]
+        .iter()
+        .enumerate()
+        .map(|(i, (lr, bs))| RunDetail {
+            params: crate::ui::model::fixtures::strings(&[("lr", lr), ("batch", bs), ("seed", &i.to_string())]),
+            ..with_metrics(i as i64 + 1, &["acc"])
+        })
+        .collect();
+    let mut want = attrs.clone();
+    want.extend([
+        ColumnKey::Param("lr".into()),
+        ColumnKey::Param("seed".into()),
+        ColumnKey::Metric("acc".into()),
+    ]);
+    assert_eq!(default_columns(&swept), want);
 }
 
 #[test]

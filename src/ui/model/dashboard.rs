@@ -268,9 +268,9 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
     let scripted = runs_of_script(all_runs, inputs.script.as_deref());
     let n = &inputs.narrowing;
     let axes = n.axes.clone().unwrap_or_else(|| default_axes(&scripted));
-    // Not chosen: the last metric on the axes (what a sweep is usually judged by); "" is none.
+    // Not chosen: the first metric on the axes (adding an axis leaves it be); "" is none.
     let color_by: Option<String> = match n.color_by.as_deref() {
-        None => axes.iter().rev().find_map(|a| match a {
+        None => axes.iter().find_map(|a| match a {
             AxisKey::Metric(m) => Some(m.clone()),
             AxisKey::Param(_) => None,
         }),

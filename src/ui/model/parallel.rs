@@ -156,7 +156,7 @@ pub fn default_axes(runs: &[&RunDetail]) -> Vec<AxisKey> {
         .map(AxisKey::Param)
         .collect();
     let metrics: BTreeSet<&String> = runs.iter().flat_map(|r| r.metrics.keys()).collect();
-    axes.extend(metrics.into_iter().take(3).map(|k| AxisKey::Metric(k.clone())));
+    axes.extend(metrics.into_iter().take(5).map(|k| AxisKey::Metric(k.clone())));
     axes
 }
 

@@ -94,14 +94,22 @@ pub fn scatter(runs: &[&RunDetail], x: &AxisKey, y: &AxisKey, color_by: Option<&
         .filter_map(|r| {
             let (px, py) = (ax.place(r)?, ay.place(r)?);
             let c = color(r);
+            // Numbers as the grid shows them (a metric's full precision is in the CSV).
+            let shown = |k: &AxisKey| {
+                let v = k.value_of(r).unwrap_or_default();
+                match (k, v.parse::<f64>()) {
+                    (AxisKey::Metric(_), Ok(n)) => crate::format::g(n),
+                    _ => v,
+                }
+            };
             let mut hover = format!(
                 "Run {} · {}\n{} = {}\n{} = {}",
                 r.run_number,
                 r.name,
                 x.label(),
-                x.value_of(r).unwrap_or_default(),
+                shown(x),
                 y.label(),
-                y.value_of(r).unwrap_or_default()
+                shown(y)
             );
             if let (Some(m), Some(v)) = (color_by, c) {
                 hover.push_str(&format!("\n{m} = {}", crate::format::g(v)));

@@ -53,11 +53,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
         }
         ui.separator();
         curve_groups::grouping_controls(ui, ctx, page);
-        ui.separator();
-        if let Some(o) = series_options(ui, &s.options) {
-            ctx.push(Command::SetCurveOptions(o));
-        }
     });
+    // The x axis, smoothing and scale on a row of their own: in a narrow window the first row
+    // wraps, and these keep their labels whole.
+    if let Some(o) = series_options(ui, &s.options) {
+        ctx.push(Command::SetCurveOptions(o));
+    }
     let (keys, search_error) = shown_keys(page.keys, &vs.curve_search, &s.pinned, &s.hidden);
     if let Some(e) = search_error {
         ui.colored_label(ui.visuals().warn_fg_color, e);
@@ -157,6 +158,9 @@ fn curve_chart(
     if let Some((x, y)) = chart.extent {
         plot = plot.include_x(x[0]).include_x(x[1]).include_y(y[0]).include_y(y[1]);
     }
+    if vs.reset_charts.remove(&format!("curves:{key}")) {
+        plot = plot.reset();
+    }
     let resp = plot.show(ui, |p| (p.plot_bounds(), p.auto_bounds().x));
     let (bounds, whole) = resp.inner;
     let transform = resp.transform;
@@ -179,6 +183,7 @@ fn curve_chart(
     if !chart.groups.is_empty() {
         curve_groups::paint_groups(&painter, &chart, &to_screen);
         status_line(ui, feed, &chart, frame, points);
+        show_all_button(ui, vs, key, whole);
         if let Some(pos) = resp.response.hover_pos()
             && let Some((i, p)) = nearest_group(&chart, [pos.x, pos.y], HOVER_PX, to_screen)
         {
@@ -202,7 +207,7 @@ fn curve_chart(
         return;
     }
     if points > RASTER_ABOVE_POINTS {
-        paint_raster(ui, &painter, key, &chart, &transform, &focus, dim, vs);
+        paint_raster(ui, &painter, key, &chart, &transform, dim, vs);
     } else {
         let alpha = if dim { 0.2 } else { 0.85 };
         for (i, l) in chart.lines.iter().enumerate() {
@@ -228,6 +233,7 @@ fn curve_chart(
         }
     }
     status_line(ui, feed, &chart, frame, points);
+    show_all_button(ui, vs, key, whole);
     if let Some(pos) = resp.response.hover_pos() {
         let lo = transform.value_from_position(pos - egui::vec2(HOVER_PX, 0.0)).x;
         let hi = transform.value_from_position(pos + egui::vec2(HOVER_PX, 0.0)).x;
@@ -251,6 +257,18 @@ fn curve_chart(
         }
     }
     ask_for_curves(ctx, page, key, feed, bounds, whole, frame);
+}
+
+/// Under a zoomed chart: back to every run's whole curve.
+fn show_all_button(ui: &mut egui::Ui, vs: &mut ViewState, key: &str, whole: bool) {
+    if !whole
+        && ui
+            .small_button("Show all")
+            .on_hover_text("Back to the whole curves (zoom: Ctrl+wheel or right-drag)")
+            .clicked()
+    {
+        vs.reset_charts.insert(format!("curves:{key}"));
+    }
 }
 
 /// An x as hovering shows it: a step whole, a time to the second.
@@ -282,8 +300,9 @@ fn ask_for_curves(
     }
 }
 
-/// The lines out of focus, drawn into a texture the size of the chart's frame; drawn again only
-/// when the chart, its view or its focus changed.
+/// Every line drawn into a texture the size of the chart's frame; drawn again only when the
+/// chart, its view or the dimming changed. The lines in focus (hovered, ticked) are painted over
+/// it, so hovering never redraws the texture.
 #[allow(clippy::too_many_arguments, reason = "the frame's parts the texture is drawn from")]
 fn paint_raster(
     ui: &egui::Ui,
@@ -291,7 +310,6 @@ fn paint_raster(
     key: &str,
     chart: &Arc<CurveChart>,
     transform: &PlotTransform,
-    focus: &[usize],
     dim: bool,
     vs: &mut ViewState,
 ) {
@@ -301,12 +319,7 @@ fn paint_raster(
         frame.height().round().max(1.0) as usize,
     ];
     let b = transform.bounds();
-    let stamp = format!(
-        "{:p}|{size:?}|{:?}|{:?}|{focus:?}|{dim}",
-        Arc::as_ptr(chart),
-        b.min(),
-        b.max()
-    );
+    let stamp = format!("{:p}|{size:?}|{:?}|{:?}|{dim}", Arc::as_ptr(chart), b.min(), b.max());
     if vs.curve_textures.get(key).is_none_or(|(s, _)| *s != stamp) {
         let to_px = |p: &[f64; 2]| {
             let s = transform.position_from_point(&PlotPoint::new(p[0], p[1]));
@@ -317,13 +330,7 @@ fn paint_raster(
         let pts: Vec<Vec<Vec<[f32; 2]>>> = chart
             .lines
             .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                if focus.contains(&i) {
-                    return Vec::new();
-                }
-                l.line.segments.iter().map(|s| s.iter().map(to_px).collect()).collect()
-            })
+            .map(|l| l.line.segments.iter().map(|s| s.iter().map(to_px).collect()).collect())
             .collect();
         let lines: Vec<RasterLine<'_>> = chart
             .lines
@@ -367,21 +374,23 @@ fn status_line(ui: &mut egui::Ui, feed: Option<&CurveFeed>, chart: &CurveChart, 
             ui.visuals().weak_text_color(),
         );
     }
-    ui.horizontal(|ui| {
+    // Wrapped within the chart's width: a long note must not widen the column past the window.
+    ui.horizontal_wrapped(|ui| {
+        ui.set_max_width(frame.width());
         if let Some(e) = feed.and_then(CurveFeed::error) {
             ui.colored_label(ui.visuals().error_fg_color, &e.message);
         }
-        let logged: u64 = chart.lines.iter().map(|l| l.total_points).sum();
+        let in_view: u64 = chart.lines.iter().map(|l| l.total_points).sum();
         ui.weak(format!(
-            "{} · {} points logged, {} drawn",
+            "{} · {} points in view, {} drawn",
             crate::format::runs(chart.lines.len()),
-            crate::format::count(logged),
+            crate::format::count(in_view),
             crate::format::count(points as u64)
         ));
         if chart.hidden > 0 {
             ui.colored_label(
                 ui.visuals().warn_fg_color,
-                format!("{} at or below 0 not on a log axis", chart.hidden),
+                format!("{} ≤ 0 not on a log axis", chart.hidden),
             );
         }
     });

@@ -79,6 +79,10 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
         column_chooser(ui, ctx, page, &model, vs);
     }
     charts_switch(ui, ctx, mode, model.curve_keys.len());
+    // Ranges kept on the parallel coordinates narrow every view: say so wherever one looks.
+    if mode != ChartsMode::Parallel {
+        parallel::kept_ranges(ui, ctx, &model.parallel);
+    }
     let max_height = ui.available_height() * 0.55;
     match mode {
         ChartsMode::OverRuns => over_runs(ui, ctx, page, &model, vs, width.min(ui.available_width()), max_height),
@@ -142,7 +146,13 @@ fn charts_switch(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, mode: ChartsMode, curves:
     ui.horizontal(|ui| {
         ui.label("Charts:");
         if ui
-            .selectable_label(mode == ChartsMode::Curves, format!("Learning curves ({curves})"))
+            .selectable_label(
+                mode == ChartsMode::Curves,
+                format!(
+                    "Learning curves ({curves} metric{})",
+                    if curves == 1 { "" } else { "s" }
+                ),
+            )
             .on_hover_text("A chart per metric logged at several steps, a line per run")
             .clicked()
         {
@@ -256,6 +266,10 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize, 
             && let Some(m) = &page.model
         {
             ui.ctx().copy_text(grid_csv(&m.grid, page.runs, ctx.now_ms));
+            ctx.push(Command::Copied(format!(
+                "{} as CSV",
+                crate::format::runs(m.grid.rows.len())
+            )));
         }
         if mode != ChartsMode::OverRuns {
             return;

@@ -150,7 +150,9 @@ fn its_controls_push_commands_and_change_nothing_themselves() {
 fn the_chooser_lists_every_key_and_an_empty_experiment_offers_the_demo() {
     let mut h = harness(true, false);
     h.run();
-    h.get_by_label("param: lr").click();
+    // The chooser's checkbox (lr differs between the runs, so it is a grid header too).
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "param: lr")
+        .click();
     h.run();
     assert_eq!(h.state().cmds, [Command::ToggleColumn(ColumnKey::Param("lr".into()))]);
     let mut h = harness(false, true);

@@ -43,6 +43,7 @@ pub fn ramp(t: Option<f64>) -> egui::Color32 {
 pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>, vs: &mut ViewState) {
     let p = page.model;
     controls(ui, ctx, page);
+    kept_ranges(ui, ctx, p);
     if p.axes.len() < 2 {
         ui.weak("Choose two axes or more (Axes…): params and metrics of the runs.");
         return;
@@ -225,7 +226,8 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
             });
         });
         let current = p.color_by.clone().unwrap_or_else(|| "nothing".into());
-        egui::ComboBox::from_label("colour by")
+        ui.label("Colour by:");
+        egui::ComboBox::from_id_salt("parallel_colour")
             .selected_text(current)
             .show_ui(ui, |ui| {
                 if ui.selectable_label(p.color_by.is_none(), "nothing").clicked() {
@@ -239,11 +241,21 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
                     }
                 }
             });
-        for a in p.axes.iter().filter(|a| a.brush.is_some()) {
+    });
+}
+
+/// The ranges kept on axes, each with a button that clears it (nothing when none is kept).
+pub(super) fn kept_ranges(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, p: &Parallel) {
+    if p.axes.iter().all(|a| a.brush.is_none()) {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Only runs with");
+        for a in &p.axes {
             if let Some(b) = &a.brush
                 && ui
                     .button(format!("{}: {} (clear)", a.key.label(), b.label()))
-                    .on_hover_text("Clear this range")
+                    .on_hover_text("Clear this range (set on the parallel coordinates)")
                     .clicked()
             {
                 ctx.push(Command::Brush(a.key.clone(), None));

@@ -129,7 +129,7 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>) {
                 });
         }
         egui::ComboBox::from_id_salt("scatter_colour")
-            .selected_text(format!("colour: {}", s.color_by.as_deref().unwrap_or("nothing")))
+            .selected_text(format!("colour by: {}", s.color_by.as_deref().unwrap_or("nothing")))
             .show_ui(ui, |ui| {
                 if ui.selectable_label(s.color_by.is_none(), "nothing").clicked() {
                     ctx.push(Command::SetParallelColor(None));
