@@ -189,11 +189,16 @@ fn report(what: &str, (mean, p95): (f64, f64), target: f64) {
 fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("store");
+    // `cargo bench --bench workbench_frames -- curves` runs the learning-curve scenes alone.
+    let only_curves = std::env::args().any(|a| a == "curves");
     let t = Instant::now();
     seed_runs(&store, "dashboard", 1000, 12);
-    let big = long_run(&store, "long", 10_000_000);
-    let million = long_run(&store, "million", 1_000_000);
-    let cmp: Vec<String> = (0..3).map(|_| long_run(&store, "compare", 1_000_000)).collect();
+    let long = (!only_curves).then(|| {
+        let big = long_run(&store, "long", 10_000_000);
+        let million = long_run(&store, "million", 1_000_000);
+        let cmp: Vec<String> = (0..3).map(|_| long_run(&store, "compare", 1_000_000)).collect();
+        (big, million, cmp)
+    });
     println!("seeded the store in {:.1} s", t.elapsed().as_secs_f64());
 
     let id_of = |name: &str| store.get_experiment_by_name(name).expect("experiment").experiment_id;
@@ -213,55 +218,57 @@ fn main() {
     };
 
     b.settle(|a| a.wb.experiments().is_some());
-    b.app.wb.apply(Command::SelectExperiment(id_of("dashboard")));
-    b.settle(|a| a.wb.runs().len() == 1000);
-    report(
-        "dashboard, 1,000 runs, 12 charts, settled",
-        b.measure(200, |_| vec![]),
-        8.0,
-    );
-    let scroll = |i: usize| {
-        vec![
-            egui::Event::PointerMoved(egui::pos2(800.0, 800.0)),
-            egui::Event::MouseWheel {
-                unit: egui::MouseWheelUnit::Point,
-                delta: egui::vec2(0.0, if (i / 30).is_multiple_of(2) { -40.0 } else { 40.0 }),
-                modifiers: Default::default(),
-                phase: egui::TouchPhase::Move,
-                source: egui::MouseWheelSource::Wheel,
-            },
-        ]
-    };
-    report("dashboard, scrolling the grid", b.measure(200, scroll), 16.0);
+    if let Some((big, million, cmp)) = long {
+        b.app.wb.apply(Command::SelectExperiment(id_of("dashboard")));
+        b.settle(|a| a.wb.runs().len() == 1000);
+        report(
+            "dashboard, 1,000 runs, 12 charts, settled",
+            b.measure(200, |_| vec![]),
+            8.0,
+        );
+        let scroll = |i: usize| {
+            vec![
+                egui::Event::PointerMoved(egui::pos2(800.0, 800.0)),
+                egui::Event::MouseWheel {
+                    unit: egui::MouseWheelUnit::Point,
+                    delta: egui::vec2(0.0, if (i / 30).is_multiple_of(2) { -40.0 } else { 40.0 }),
+                    modifiers: Default::default(),
+                    phase: egui::TouchPhase::Move,
+                    source: egui::MouseWheelSource::Wheel,
+                },
+            ]
+        };
+        report("dashboard, scrolling the grid", b.measure(200, scroll), 16.0);
 
-    b.app.wb.apply(Command::SelectExperiment(id_of("long")));
-    b.settle(|a| a.wb.runs().len() == 1);
-    b.app.wb.apply(Command::OpenRun(big.clone()));
-    b.settle(|a| a.view.series_frames.contains_key("series_loss"));
-    b.settled_and_zooming("details, 10,000,000-point series", "series_loss");
-    let shown = b
-        .app
-        .wb
-        .route()
-        .details()
-        .and_then(|d| d.series.get("loss"))
-        .and_then(|f| f.total_points());
-    println!("  after zooming, the chart shows {shown:?} of 10,000,000 points, re-read for the visible range");
+        b.app.wb.apply(Command::SelectExperiment(id_of("long")));
+        b.settle(|a| a.wb.runs().len() == 1);
+        b.app.wb.apply(Command::OpenRun(big.clone()));
+        b.settle(|a| a.view.series_frames.contains_key("series_loss"));
+        b.settled_and_zooming("details, 10,000,000-point series", "series_loss");
+        let shown = b
+            .app
+            .wb
+            .route()
+            .details()
+            .and_then(|d| d.series.get("loss"))
+            .and_then(|f| f.total_points());
+        println!("  after zooming, the chart shows {shown:?} of 10,000,000 points, re-read for the visible range");
 
-    b.app.wb.apply(Command::SelectExperiment(id_of("compare")));
-    b.settle(|a| a.wb.runs().len() == 3);
-    for id in &cmp {
-        b.app.wb.apply(Command::ToggleSelected(id.clone()));
+        b.app.wb.apply(Command::SelectExperiment(id_of("compare")));
+        b.settle(|a| a.wb.runs().len() == 3);
+        for id in &cmp {
+            b.app.wb.apply(Command::ToggleSelected(id.clone()));
+        }
+        b.app.wb.apply(Command::CompareSelected);
+        b.settle(|a| a.view.series_frames.contains_key("cmp_loss"));
+        b.settled_and_zooming("compare, 3 runs x 1,000,000 points", "cmp_loss");
+
+        let million_ms = b.open_to_drawn(&id_of("million"), &million);
+        report_median("open a run with 1,000,000 points to chart drawn", million_ms, 300.0);
+        let big_ms = b.open_to_drawn(&id_of("long"), &big);
+        report_median("open a run with 10,000,000 points to chart drawn", big_ms, 300.0);
+        report_median("zoom re-read, 10,000,000 points", b.zoom_rereads(), 100.0);
     }
-    b.app.wb.apply(Command::CompareSelected);
-    b.settle(|a| a.view.series_frames.contains_key("cmp_loss"));
-    b.settled_and_zooming("compare, 3 runs x 1,000,000 points", "cmp_loss");
-
-    let million_ms = b.open_to_drawn(&id_of("million"), &million);
-    report_median("open a run with 1,000,000 points to chart drawn", million_ms, 300.0);
-    let big_ms = b.open_to_drawn(&id_of("long"), &big);
-    report_median("open a run with 10,000,000 points to chart drawn", big_ms, 300.0);
-    report_median("zoom re-read, 10,000,000 points", b.zoom_rereads(), 100.0);
 
     curves::scenes(&mut b, &store, id_of);
 }

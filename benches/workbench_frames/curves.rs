@@ -97,6 +97,7 @@ pub fn scenes(b: &mut Bench, store: &Store, id_of: impl Fn(&str) -> String) {
         opens.push(open_to_drawn(b, &exp, METRICS, 1_000));
     }
     report_median("learning curves, 1,000 runs: opened to all drawn", opens, 1000.0);
+    bulk_read_cost(b, store, &ids);
     b.settle(|_| true);
     report("learning curves, 1,000 runs, settled", b.measure(200, |_| vec![]), 16.0);
     let frame = b.app.view.curve_frames["metric_0000"];
@@ -182,4 +183,60 @@ pub fn scenes(b: &mut Bench, store: &Store, id_of: impl Fn(&str) -> String) {
     b.frame(vec![]);
     let search_ms = t.elapsed().as_secs_f64() * 1000.0;
     println!("  the chart search over 3,000 keys answered in one frame of {search_ms:.1} ms");
+}
+
+/// Where the opening's time goes: one chart's bulk read of every run, timed as the server answers
+/// it (the body's bytes) and as the client decodes it.
+fn bulk_read_cost(b: &Bench, store: &Store, ids: &[String]) {
+    let px = b.app.view.curve_frames["metric_0000"].frame().width() as usize;
+    let url = format!("{}/api/2.0/runhistory/metrics/downsample-runs", b.app.wb.base_url());
+    let body = serde_json::json!({"key": "metric_0000", "run_ids": ids, "buckets": px});
+    let http = reqwest::blocking::Client::new();
+    // The store's read alone, and its JSON encoding, in this process.
+    let req = runhistory::api::curves::CurvesRequest {
+        key: "metric_0000".into(),
+        run_ids: ids.to_vec(),
+        x: "step".into(),
+        buckets: px,
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let read = store.downsample_runs(&req).expect("store read");
+    let store_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let encoded = serde_json::to_vec(&read).expect("encode").len();
+    let encode_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!("  of which the store's read {store_ms:.0} ms, its JSON encoding {encode_ms:.0} ms ({encoded} bytes)");
+    let mut served = Vec::new();
+    let mut decoded = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..3 {
+        let t = Instant::now();
+        let raw = http
+            .post(&url)
+            .json(&body)
+            .send()
+            .and_then(|r| r.bytes())
+            .expect("bulk read");
+        served.push(t.elapsed().as_secs_f64() * 1000.0);
+        bytes = raw.len();
+        let t = Instant::now();
+        let curves: runhistory::api::curves::Curves = serde_json::from_slice(&raw).expect("curves");
+        let n: usize = curves
+            .series
+            .into_iter()
+            .filter_map(|c| c.into_series("metric_0000", "step"))
+            .map(|s| s.buckets.len())
+            .sum();
+        decoded.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(n > 0);
+    }
+    served.sort_by(f64::total_cmp);
+    decoded.sort_by(f64::total_cmp);
+    println!(
+        "  one chart's bulk read, 1,000 runs x {px} buckets: {:.0} ms served and received, {:.1} MB, {:.0} ms decoded (medians)",
+        served[1],
+        bytes as f64 / 1e6,
+        decoded[1]
+    );
 }

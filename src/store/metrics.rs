@@ -47,7 +47,7 @@ impl XAxis {
         }
     }
 
-    fn pyramid_axis(self) -> pyramid::Axis {
+    pub(super) fn pyramid_axis(self) -> pyramid::Axis {
         match self {
             XAxis::Step => pyramid::Axis::Step,
             XAxis::Time => pyramid::Axis::Time,
