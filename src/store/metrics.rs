@@ -47,7 +47,7 @@ impl XAxis {
         }
     }
 
-    pub(super) fn pyramid_axis(self) -> pyramid::Axis {
+    fn pyramid_axis(self) -> pyramid::Axis {
         match self {
             XAxis::Step => pyramid::Axis::Step,
             XAxis::Time => pyramid::Axis::Time,
@@ -252,32 +252,27 @@ pub(super) fn downsample_series(
         return Ok(result);
     }
     let col = x.column();
-    let (min_x, max_x, total): (Option<i64>, Option<i64>, i64) = db
-            .row(
-                &format!(
-                    "SELECT MIN({col}), MAX({col}), COUNT(*) FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"
-                ),
-                args![sid, lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?
-            .unwrap_or((None, None, 0));
-    let (Some(min_x), Some(max_x)) = (min_x, max_x) else {
+    // One scan: the points in range are few here (the pyramid answers wherever a column spans
+    // many), so they are held while their extent is found, rather than scanned twice.
+    let points = db.rows(
+        &format!("SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"),
+        args![sid, lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX)],
+        |row| Ok((row.get::<i64>(0)?, value_from_db(row.get(1)?))),
+    )?;
+    let (min_x, max_x) = points
+        .iter()
+        .fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    if points.is_empty() {
         return Ok(result);
-    };
-    result.total_points = total as u64;
+    }
+    result.total_points = points.len() as u64;
     let lo = lo.unwrap_or(min_x).max(min_x);
     let hi = hi.unwrap_or(max_x).min(max_x);
     // Integer x: bucket i covers [lo + i*w, lo + (i+1)*w) over [lo, hi + 1).
     let mut acc = Bucketer::new(lo as f64, hi as f64 + 1.0, buckets);
-    db.each(
-        &format!("SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"),
-        args![sid, lo, hi],
-        |row| {
-            let xv: i64 = row.get(0)?;
-            acc.add(xv as f64, value_from_db(row.get(1)?));
-            Ok(())
-        },
-    )?;
+    for (xv, v) in points {
+        acc.add(xv as f64, v);
+    }
     result.buckets = acc.finish();
     Ok(result)
 }

@@ -16,32 +16,6 @@ fn width(level: u32) -> i64 {
     16 << (2 * level)
 }
 
-/// Whether `n` columns over [a, b] are finer than the pyramid's finest level: then a read
-/// buckets the points themselves.
-pub(super) fn needs_points(a: i64, b: i64, n: usize) -> bool {
-    (b - a + 1) / (n.max(1) as i64) < width(0) * BLOCKS_PER_COLUMN
-}
-
-/// Each series' x extent on an axis, from its pyramid's top level (series without blocks are
-/// left out): the series of `key` of the runs in the JSON list bound as argument 1.
-pub(super) fn extents_of_runs(db: &Db<'_>, runs_json: &str, key: &str, axis: Axis) -> Result<HashMap<i64, (i64, i64)>> {
-    let mut out = HashMap::new();
-    db.each(
-        &format!(
-            "SELECT b.series_id, MIN(b.x_first), MAX(b.x_last) FROM series_blocks b
-             WHERE b.series_id IN (SELECT series_id FROM series WHERE key = ?2 AND run_id IN ({}))
-               AND b.axis = ?3 AND b.level = ?4 GROUP BY b.series_id",
-            db.json_strings(1)
-        ),
-        args![runs_json, key, axis as i64, LEVELS - 1],
-        |r| {
-            out.insert(r.get(0)?, (r.get(1)?, r.get(2)?));
-            Ok(())
-        },
-    )?;
-    Ok(out)
-}
-
 /// The axis a pyramid is over: 0 by step, 1 by timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) enum Axis {
