@@ -200,7 +200,7 @@ fn grouping_by_a_param_draws_one_band_per_group() {
     let mut h = harness(dir.path(), Settings::default());
     settle(&mut h, "the loss curves drawn", curves_drawn("loss"));
     // Choose the grouping as a person does: the combo box, then the param.
-    h.get_by_value("Group: no grouping").click();
+    h.get_by_value("no grouping").click();
     h.step();
     h.step();
     h.get_by_label("param lr").click();
@@ -210,7 +210,7 @@ fn grouping_by_a_param_draws_one_band_per_group() {
     let chart = h.state().wb.curves().feed("loss").unwrap().chart().clone();
     assert_eq!(chart.groups.len(), 6, "lr differs in every run: a group each");
     assert!(chart.groups.iter().all(|g| g.runs == 1 && !g.points.is_empty()));
-    h.get_by_value("Group: param lr");
+    h.get_by_value("param lr");
     h.get_by_label("median").click();
     settle(&mut h, "the median chosen", |a| {
         a.wb.curve_settings()

@@ -213,7 +213,7 @@ fn a_scatter_point_per_run_and_a_click_opens_it() {
         (s.x.key.label(), s.y.key.label(), s.points.len()),
         ("lr".into(), "acc".into(), 8)
     );
-    h.get_by_value("x: lr");
+    h.get_by_value("lr");
     // Run 3: lr 0.003, acc 0.65.
     let frame = h.state().view.scatter_frame.unwrap();
     let pos = frame.position_from_point(&egui_plot::PlotPoint::new(0.003, 0.65));

@@ -42,8 +42,10 @@ pub(super) fn paint_groups(painter: &egui::Painter, chart: &CurveChart, to_scree
 pub(super) fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>) {
     let current = page.settings.grouping.clone();
     let label = current.as_ref().map_or("no grouping".to_string(), |g| g.by.label());
+    // Each box named by the label before it (screen readers, and the tests, find it by that).
+    let name = ui.label("Group by:");
     egui::ComboBox::from_id_salt("group_by")
-        .selected_text(format!("Group: {label}"))
+        .selected_text(label)
         .show_ui(ui, |ui| {
             if ui.selectable_label(current.is_none(), "no grouping").clicked() {
                 ctx.push(Command::SetGrouping(None));
@@ -59,7 +61,9 @@ pub(super) fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Cur
                     ctx.push(Command::SetGrouping(Some(g)));
                 }
             }
-        });
+        })
+        .response
+        .labelled_by(name.id);
     if let Some(g) = current {
         for a in Aggregate::ALL {
             if ui.radio(g.aggregate == a, a.label()).clicked() {
@@ -69,15 +73,18 @@ pub(super) fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Cur
                 })));
             }
         }
+        let name = ui.label("band:");
         egui::ComboBox::from_id_salt("group_band")
-            .selected_text(format!("band: {}", g.band.label()))
+            .selected_text(g.band.label())
             .show_ui(ui, |ui| {
                 for b in Band::ALL {
                     if ui.selectable_label(g.band == b, b.label()).clicked() {
                         ctx.push(Command::SetGrouping(Some(Grouping { band: b, ..g.clone() })));
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(name.id);
     }
 }
 

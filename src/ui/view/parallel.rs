@@ -226,7 +226,7 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
             });
         });
         let current = p.color_by.clone().unwrap_or_else(|| "nothing".into());
-        ui.label("Colour by:");
+        let name = ui.label("Colour by:");
         egui::ComboBox::from_id_salt("parallel_colour")
             .selected_text(current)
             .show_ui(ui, |ui| {
@@ -240,7 +240,9 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
                         ctx.push(Command::SetParallelColor(Some(m.clone())));
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(name.id);
     });
 }
 

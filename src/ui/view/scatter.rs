@@ -106,8 +106,9 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>) {
     let s = page.model;
     ui.horizontal_wrapped(|ui| {
         for (which, current) in [("x", &s.x.key), ("y", &s.y.key)] {
+            let name = ui.label(format!("{which}:"));
             egui::ComboBox::from_id_salt(("scatter_axis", which))
-                .selected_text(format!("{which}: {}", current.label()))
+                .selected_text(current.label())
                 .show_ui(ui, |ui| {
                     for key in page.all_axes {
                         let kind = if matches!(key, AxisKey::Param(_)) {
@@ -126,10 +127,13 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>) {
                             });
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(name.id);
         }
+        let name = ui.label("Colour by:");
         egui::ComboBox::from_id_salt("scatter_colour")
-            .selected_text(format!("colour by: {}", s.color_by.as_deref().unwrap_or("nothing")))
+            .selected_text(s.color_by.as_deref().unwrap_or("nothing"))
             .show_ui(ui, |ui| {
                 if ui.selectable_label(s.color_by.is_none(), "nothing").clicked() {
                     ctx.push(Command::SetParallelColor(None));
@@ -141,6 +145,8 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>) {
                         ctx.push(Command::SetParallelColor(Some(m.clone())));
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(name.id);
     });
 }
