@@ -219,3 +219,36 @@ fn grouping_by_a_param_draws_one_band_per_group() {
             .is_some_and(|g| g.aggregate == runhistory::ui::model::groups::Aggregate::Median)
     });
 }
+
+#[test]
+fn a_chart_takes_options_of_its_own_and_can_give_them_to_all() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 2, &["loss", "acc"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "both charts drawn", |a| {
+        curves_drawn("loss")(a) && curves_drawn("acc")(a)
+    });
+    let log = runhistory::ui::model::series::SeriesOptions {
+        log_y: true,
+        smoothing: 0.5,
+        ..Default::default()
+    };
+    h.state_mut()
+        .wb
+        .apply(Command::SetChartOptions("loss".into(), Some(log)));
+    settle(&mut h, "loss on a log scale", |a| {
+        a.wb.curves()
+            .feed("loss")
+            .is_some_and(|f| f.chart().lines.iter().all(|l| l.raw.is_some()))
+    });
+    // loss is drawn as log10 of its values with its raw line kept; acc is untouched.
+    let y_of = |a: &WorkbenchApp, key: &str| a.wb.curves().feed(key).unwrap().chart().lines[1].raw.is_some();
+    assert!(y_of(h.state(), "loss") && !y_of(h.state(), "acc"));
+    let top = h.state().wb.curves().feed("loss").unwrap().chart().extent.unwrap().1[1];
+    assert!(top < 1.2, "log10 of about 11: {top}");
+    h.get_by_label("Options*");
+    h.state_mut().wb.apply(Command::ApplyChartOptionsToAll("loss".into()));
+    settle(&mut h, "acc follows", |a| y_of(a, "acc"));
+    let s = h.state().wb.curve_settings();
+    assert!(s.options.log_y && s.per_chart.is_empty());
+}

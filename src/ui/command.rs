@@ -67,6 +67,10 @@ pub enum Command {
     ToggleCurveHidden(String),
     /// x axis, smoothing and log scale of this experiment's curve charts.
     SetCurveOptions(SeriesOptions),
+    /// One curve chart's own options (None: back to the experiment's).
+    SetChartOptions(String, Option<SeriesOptions>),
+    /// A chart's options for every curve chart of the experiment (the charts' own ones dropped).
+    ApplyChartOptionsToAll(String),
     /// Draw curves per group of runs (None: a line per run).
     SetGrouping(Option<Grouping>),
     /// Keep only the runs in this range of an axis (None: clear the axis's range).

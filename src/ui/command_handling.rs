@@ -120,6 +120,20 @@ impl Workbench {
                     c.options = o;
                 }
             }
+            Command::SetChartOptions(key, o) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    match o {
+                        Some(o) => c.per_chart.insert(key, o),
+                        None => c.per_chart.remove(&key),
+                    };
+                }
+            }
+            Command::ApplyChartOptionsToAll(key) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.options = c.options_for(&key);
+                    c.per_chart.clear();
+                }
+            }
             Command::SetGrouping(g) => {
                 if let Some(c) = self.curve_settings_mut() {
                     c.grouping = g;

@@ -34,6 +34,19 @@ struct Read {
 pub struct CurveLook {
     pub opts: SeriesOptions,
     pub grouping: Option<Grouping>,
+    /// Charts with options of their own, by key.
+    pub per_chart: BTreeMap<String, SeriesOptions>,
+}
+
+impl CurveLook {
+    /// How the chart of `key` draws.
+    fn of(&self, key: &str) -> CurveLook {
+        CurveLook {
+            opts: self.per_chart.get(key).copied().unwrap_or(self.opts),
+            grouping: self.grouping.clone(),
+            per_chart: BTreeMap::new(),
+        }
+    }
 }
 
 /// What a refresh read, for the benchmark and the status line: runs, buckets.
@@ -242,7 +255,7 @@ impl CurvesState {
     pub fn poll(&mut self, runs: &[&RunDetail], runs_generation: u64, look: &CurveLook) -> bool {
         let mut changed = false;
         for (key, feed) in &mut self.feeds {
-            changed |= feed.poll(key, runs, runs_generation, look);
+            changed |= feed.poll(key, runs, runs_generation, &look.of(key));
         }
         changed
     }

@@ -65,8 +65,10 @@ pub struct CurveSettings {
     pub mode: Option<ChartsMode>,
     pub pinned: BTreeSet<String>,
     pub hidden: BTreeSet<String>,
-    /// x axis, smoothing and log scale of every curve chart of the experiment.
+    /// x axis, smoothing and log scale of the experiment's curve charts...
     pub options: SeriesOptions,
+    /// ...but for those given their own, by metric key.
+    pub per_chart: BTreeMap<String, SeriesOptions>,
     /// Curves drawn per group of runs (None: a line per run).
     pub grouping: Option<Grouping>,
     /// The parallel coordinates' axes (None: the params that differ, then metrics).
@@ -77,6 +79,13 @@ pub struct CurveSettings {
     /// The scatter's x and y (None: the first param that differs, the first metric).
     pub scatter_x: Option<AxisKey>,
     pub scatter_y: Option<AxisKey>,
+}
+
+impl CurveSettings {
+    /// The options one chart draws with: its own, else the experiment's.
+    pub fn options_for(&self, key: &str) -> SeriesOptions {
+        self.per_chart.get(key).copied().unwrap_or(self.options)
+    }
 }
 
 /// The key eframe stores the settings under.

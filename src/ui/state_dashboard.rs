@@ -79,7 +79,7 @@ impl Workbench {
     /// A curve chart came on screen or its view changed: read its runs' buckets for it.
     pub(super) fn view_curves(&mut self, key: &str, view: ChartView) {
         let stamp = self.runs_stamp();
-        let x = self.curve_settings().options.x;
+        let x = self.curve_settings().options_for(key).x;
         let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
         let runs = runs_in_view(all, self.script.as_deref(), &self.brushes);
         self.curves
@@ -92,6 +92,7 @@ impl Workbench {
         let look = CurveLook {
             opts: self.curve_settings().options,
             grouping: self.curve_settings().grouping.clone(),
+            per_chart: self.curve_settings().per_chart.clone(),
         };
         let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
         let runs = runs_in_view(all, self.script.as_deref(), &self.brushes);

@@ -58,6 +58,8 @@ pub struct RunCurve {
     /// The params that differ between the runs in view, as `key = value` lines.
     pub params: Vec<String>,
     pub line: ChartLine,
+    /// With smoothing, the line as logged, drawn faint behind the smoothed one.
+    pub raw: Option<ChartLine>,
     pub total_points: u64,
 }
 
@@ -97,7 +99,15 @@ pub fn curve_chart(
         if s.buckets.is_empty() {
             continue;
         }
-        let line = chart_line(&s.buckets, opts, r.start_time.unwrap_or(r.created_time));
+        let start = r.start_time.unwrap_or(r.created_time);
+        let line = chart_line(&s.buckets, opts, start);
+        let raw = (opts.smoothing > 0.0).then(|| {
+            let unsmoothed = SeriesOptions {
+                smoothing: 0.0,
+                ..*opts
+            };
+            chart_line(&s.buckets, &unsmoothed, start)
+        });
         for p in line.points() {
             x = [x[0].min(p[0]), x[1].max(p[0])];
             y = [y[0].min(p[1]), y[1].max(p[1])];
@@ -112,6 +122,7 @@ pub fn curve_chart(
                 .filter_map(|p| r.params.get(p).map(|v| format!("{p} = {v}")))
                 .collect(),
             line,
+            raw,
             total_points: s.total_points,
         });
     }

@@ -145,3 +145,25 @@ fn grouping_by_a_param_makes_one_curve_per_group() {
         "y = 3 is group 0.1"
     );
 }
+
+#[test]
+fn with_smoothing_each_line_keeps_its_raw_values_to_draw_faint_behind() {
+    let runs = [run(1)];
+    let refs: Vec<&RunDetail> = runs.iter().collect();
+    let mut read = HashMap::new();
+    read.insert("id1".to_string(), series("id1", &[0.0, 10.0, 0.0, 10.0, 0.0, 10.0]));
+    let plain = curve_chart("loss", &refs, &read, &SeriesOptions::default(), None);
+    assert!(plain.lines[0].raw.is_none());
+    let smooth = SeriesOptions {
+        smoothing: 0.8,
+        ..Default::default()
+    };
+    let chart = curve_chart("loss", &refs, &read, &smooth, None);
+    let l = &chart.lines[0];
+    let raw: Vec<f64> = l.raw.as_ref().unwrap().points().map(|p| p[1]).collect();
+    assert_eq!(raw, [0.0, 10.0, 0.0, 10.0, 0.0, 10.0]);
+    assert!(
+        l.line.points().skip(1).all(|p| p[1] > 0.0 && p[1] < 10.0),
+        "smoothed between the extremes"
+    );
+}

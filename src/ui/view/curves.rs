@@ -8,6 +8,7 @@ use super::super::model::axes::{self, Along, AxisKind};
 use super::super::model::curves::{CurveChart, nearest_curve, nearest_group, shown_keys};
 use super::super::model::groups::GroupBy;
 use super::super::model::raster::{RasterLine, raster};
+use super::super::model::series::ChartLine;
 use super::super::settings::CurveSettings;
 use super::super::view_state::ViewState;
 use super::chart::{formatter, series_options, spacer, x_kind};
@@ -118,6 +119,27 @@ fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSettin
         {
             ctx.push(Command::ToggleCurvePin(key.to_string()));
         }
+        let own = s.per_chart.contains_key(key);
+        ui.menu_button(if own { "Options*" } else { "Options" }, |ui| {
+            ui.label(if own {
+                "This chart's own options:"
+            } else {
+                "The experiment's options (change them for this chart alone):"
+            });
+            if let Some(o) = series_options(ui, &s.options_for(key)) {
+                ctx.push(Command::SetChartOptions(key.to_string(), Some(o)));
+            }
+            if ui
+                .button("Apply to all charts")
+                .on_hover_text("These options for every curve chart of the experiment")
+                .clicked()
+            {
+                ctx.push(Command::ApplyChartOptionsToAll(key.to_string()));
+            }
+            if own && ui.button("Back to the experiment's options").clicked() {
+                ctx.push(Command::SetChartOptions(key.to_string(), None));
+            }
+        });
         if ui
             .small_button("Hide")
             .on_hover_text("Hide this chart (the Hidden menu brings it back)")
@@ -138,7 +160,7 @@ fn curve_chart(
     size: egui::Vec2,
     vs: &mut ViewState,
 ) {
-    let opts = page.settings.options;
+    let opts = page.settings.options_for(key);
     let empty = Arc::new(CurveChart::default());
     let chart = feed.map_or(&empty, CurveFeed::chart).clone();
     let (xk, yk) = (
@@ -215,6 +237,7 @@ fn curve_chart(
                 continue;
             }
             let color = run_color(l.run_number).gamma_multiply(alpha);
+            paint_raw(&painter, l.raw.as_ref(), color, &to_screen);
             for seg in &l.line.segments {
                 let pts: Vec<egui::Pos2> = seg.iter().map(|p| to_screen(*p).into()).collect();
                 painter.add(egui::Shape::line(pts, egui::Stroke::new(1.2, color)));
@@ -224,6 +247,7 @@ fn curve_chart(
     for &i in &focus {
         let l = &chart.lines[i];
         let hovered = vs.hovered_run.as_deref() == Some(l.run_id.as_str());
+        paint_raw(&painter, l.raw.as_ref(), run_color(l.run_number), &to_screen);
         for seg in &l.line.segments {
             let pts: Vec<egui::Pos2> = seg.iter().map(|p| to_screen(*p).into()).collect();
             painter.add(egui::Shape::line(
@@ -257,6 +281,23 @@ fn curve_chart(
         }
     }
     ask_for_curves(ctx, page, key, feed, bounds, whole, frame);
+}
+
+/// A smoothed line's values as logged, faint behind it (many runs' raw lines are left out of
+/// the texture: a thousand faint lines hide the smoothed ones).
+fn paint_raw(
+    painter: &egui::Painter,
+    raw: Option<&ChartLine>,
+    color: egui::Color32,
+    to_screen: &impl Fn([f64; 2]) -> [f32; 2],
+) {
+    for seg in raw.iter().flat_map(|r| &r.segments) {
+        let pts: Vec<egui::Pos2> = seg.iter().map(|p| to_screen(*p).into()).collect();
+        painter.add(egui::Shape::line(
+            pts,
+            egui::Stroke::new(1.0, color.gamma_multiply(0.25)),
+        ));
+    }
 }
 
 /// Under a zoomed chart: back to every run's whole curve.
@@ -294,7 +335,7 @@ fn ask_for_curves(
         range: (!whole).then(|| (bounds.min()[0], bounds.max()[0])),
         px: frame.width().max(1.0) as usize,
     };
-    let x = page.settings.options.x;
+    let x = page.settings.options_for(key).x;
     if feed.is_none_or(|f| f.wants(x, view, page.runs_stamp).is_some()) {
         ctx.push(Command::ViewCurves(key.to_string(), view));
     }
