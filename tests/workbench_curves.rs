@@ -252,3 +252,25 @@ fn a_chart_takes_options_of_its_own_and_can_give_them_to_all() {
     let s = h.state().wb.curve_settings();
     assert!(s.options.log_y && s.per_chart.is_empty());
 }
+
+#[test]
+fn many_runs_are_drawn_into_one_texture_that_hovering_does_not_redraw() {
+    let dir = tempfile::tempdir().unwrap();
+    // 120 runs x 200 steps: past the point count where lines go into a texture.
+    let ids = seed(dir.path(), 120, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the loss curves drawn", curves_drawn("loss"));
+    assert_eq!(h.state().wb.curves().feed("loss").unwrap().chart().lines.len(), 120);
+    let stamp = |h: &Harness<'static, WorkbenchApp>| h.state().view.curve_textures.get("loss").map(|t| t.0.clone());
+    let before = stamp(&h).expect("a texture for the chart");
+    let pos = point_of_run(&h, "loss", 7);
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    h.step();
+    assert_eq!(h.state().view.hovered_run.as_deref(), Some(ids[7].as_str()));
+    assert_eq!(
+        stamp(&h),
+        Some(before),
+        "hovering paints over the texture, it is not redrawn"
+    );
+}

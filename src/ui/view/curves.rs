@@ -7,14 +7,13 @@ use super::super::curves_state::{CurveFeed, CurvesState};
 use super::super::model::axes::{self, Along, AxisKind};
 use super::super::model::curves::{CurveChart, nearest_curve, nearest_group, shown_keys};
 use super::super::model::groups::GroupBy;
-use super::super::model::raster::{RasterLine, raster};
 use super::super::model::series::ChartLine;
 use super::super::settings::CurveSettings;
 use super::super::view_state::ViewState;
 use super::chart::{formatter, series_options, spacer, x_kind};
 use super::palette::run_color;
-use super::{Ctx, curve_groups};
-use egui_plot::{Plot, PlotPoint, PlotTransform};
+use super::{Ctx, curve_groups, curve_raster};
+use egui_plot::{Plot, PlotPoint};
 use std::sync::Arc;
 
 /// Above this many points in a chart, the lines not in focus are drawn into a texture.
@@ -229,7 +228,7 @@ fn curve_chart(
         return;
     }
     if points > RASTER_ABOVE_POINTS {
-        paint_raster(ui, &painter, key, &chart, &transform, dim, vs);
+        curve_raster::paint_raster(ui, &painter, key, &chart, &transform, dim, vs);
     } else {
         let alpha = if dim { 0.2 } else { 0.85 };
         for (i, l) in chart.lines.iter().enumerate() {
@@ -338,69 +337,6 @@ fn ask_for_curves(
     let x = page.settings.options_for(key).x;
     if feed.is_none_or(|f| f.wants(x, view, page.runs_stamp).is_some()) {
         ctx.push(Command::ViewCurves(key.to_string(), view));
-    }
-}
-
-/// Every line drawn into a texture the size of the chart's frame; drawn again only when the
-/// chart, its view or the dimming changed. The lines in focus (hovered, ticked) are painted over
-/// it, so hovering never redraws the texture.
-#[allow(clippy::too_many_arguments, reason = "the frame's parts the texture is drawn from")]
-fn paint_raster(
-    ui: &egui::Ui,
-    painter: &egui::Painter,
-    key: &str,
-    chart: &Arc<CurveChart>,
-    transform: &PlotTransform,
-    dim: bool,
-    vs: &mut ViewState,
-) {
-    let frame = *transform.frame();
-    let size = [
-        frame.width().round().max(1.0) as usize,
-        frame.height().round().max(1.0) as usize,
-    ];
-    let b = transform.bounds();
-    let stamp = format!("{:p}|{size:?}|{:?}|{:?}|{dim}", Arc::as_ptr(chart), b.min(), b.max());
-    if vs.curve_textures.get(key).is_none_or(|(s, _)| *s != stamp) {
-        let to_px = |p: &[f64; 2]| {
-            let s = transform.position_from_point(&PlotPoint::new(p[0], p[1]));
-            [s.x - frame.min.x, s.y - frame.min.y]
-        };
-        let n = chart.lines.len().max(1) as f32;
-        let alpha = (8.0 / n).clamp(0.12, 0.9) * if dim { 0.3 } else { 1.0 };
-        let pts: Vec<Vec<Vec<[f32; 2]>>> = chart
-            .lines
-            .iter()
-            .map(|l| l.line.segments.iter().map(|s| s.iter().map(to_px).collect()).collect())
-            .collect();
-        let lines: Vec<RasterLine<'_>> = chart
-            .lines
-            .iter()
-            .zip(&pts)
-            .flat_map(|(l, segs)| {
-                segs.iter().map(move |s| RasterLine {
-                    points: s,
-                    color: run_color(l.run_number),
-                    alpha,
-                })
-            })
-            .collect();
-        let image = egui::ColorImage::new(size, raster(size, &lines));
-        let name = format!("curves:{key}");
-        match vs.curve_textures.get_mut(key) {
-            Some((s, tex)) => {
-                tex.set(image, egui::TextureOptions::NEAREST);
-                *s = stamp;
-            }
-            None => {
-                let tex = ui.ctx().load_texture(name, image, egui::TextureOptions::NEAREST);
-                vs.curve_textures.insert(key.to_string(), (stamp, tex));
-            }
-        }
-    }
-    if let Some((_, tex)) = vs.curve_textures.get(key) {
-        let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-        painter.image(tex.id(), frame, uv, egui::Color32::WHITE);
     }
 }
 

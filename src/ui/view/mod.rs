@@ -4,6 +4,7 @@
 mod chart;
 mod compare;
 mod curve_groups;
+mod curve_raster;
 pub mod curves;
 mod dashboard;
 mod details;
