@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{harness, settle};
+use common::{click_at, harness, settle};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use runhistory::api::KeyValue;
@@ -102,17 +102,7 @@ fn hovering_a_curve_highlights_its_run_and_clicking_opens_it() {
     assert_eq!(h.state().view.hovered_run.as_deref(), Some(ids[2].as_str()));
 
     let pos = point_of_run(&h, "loss", 0);
-    h.event(egui::Event::PointerMoved(pos));
-    h.step();
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Default::default(),
-        });
-        h.step();
-    }
+    click_at(&mut h, pos);
     settle(&mut h, "the clicked run's details", |a| {
         matches!(a.wb.route(), Route::Details(_))
     });

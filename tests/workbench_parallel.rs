@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{bin, harness, settle};
+use common::{bin, click_at, harness, settle};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use runhistory::api::KeyValue;
@@ -157,17 +157,7 @@ fn brushing_an_axis_narrows_the_grid_and_the_csv_holds_the_rows_in_view() {
     h.state_mut().wb.apply(Command::SetChartsMode(ChartsMode::Parallel));
     settle(&mut h, "parallel again", |a| a.view.parallel_frame.is_some());
     let pos = egui::pos2(x, y(0.2));
-    h.event(egui::Event::PointerMoved(pos));
-    h.step();
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Default::default(),
-        });
-        h.step();
-    }
+    click_at(&mut h, pos);
     settle(&mut h, "all runs back", |_| true);
     assert_eq!(rows(&h), 8);
 }
@@ -217,17 +207,7 @@ fn a_scatter_point_per_run_and_a_click_opens_it() {
     // Run 3: lr 0.003, acc 0.65.
     let frame = h.state().view.scatter_frame.unwrap();
     let pos = frame.position_from_point(&egui_plot::PlotPoint::new(0.003, 0.65));
-    h.event(egui::Event::PointerMoved(pos));
-    h.step();
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Default::default(),
-        });
-        h.step();
-    }
+    click_at(&mut h, pos);
     settle(&mut h, "the run opened", |a| a.wb.route().details().is_some());
     assert_eq!(h.state().wb.route().details().unwrap().run_id, ids[2]);
 }

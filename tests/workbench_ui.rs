@@ -9,6 +9,8 @@
 
 mod common;
 
+use common::click_at;
+
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use runhistory::api::KeyValue;
@@ -96,20 +98,6 @@ fn settle(h: &mut Harness<'static, WorkbenchApp>, done: impl Fn(&WorkbenchApp) -
 
 fn loaded(app: &WorkbenchApp) -> bool {
     !app.wb.runs().is_empty()
-}
-
-fn click_at(h: &mut Harness<'static, WorkbenchApp>, pos: egui::Pos2) {
-    h.event(egui::Event::PointerMoved(pos));
-    h.step();
-    for pressed in [true, false] {
-        h.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: Default::default(),
-        });
-        h.step();
-    }
 }
 
 #[test]

@@ -7,6 +7,7 @@ use super::fetch::{Fetch, FetchError, Spawner};
 use super::model::curves::{CurveChart, curve_chart};
 use super::model::groups::Grouping;
 use super::model::series::{SeriesOptions, XMode};
+use super::settings::CurveSettings;
 use crate::api::ext::{DownsampledSeries, RunDetail};
 use crate::api::limits::{MAX_CURVE_BUCKETS, MAX_CURVE_BUCKETS_PER_RUN};
 use crate::client::HistoryClient;
@@ -218,6 +219,8 @@ fn close_enough(a: &Window, b: &Window) -> bool {
 #[derive(Default)]
 pub struct CurvesState {
     feeds: BTreeMap<String, CurveFeed>,
+    /// The runs stamp and look the charts were last built for.
+    built_for: Option<(u64, CurveLook)>,
 }
 
 impl CurvesState {
@@ -228,6 +231,7 @@ impl CurvesState {
     /// Forgets every chart (another experiment was chosen).
     pub fn clear(&mut self) {
         self.feeds.clear();
+        self.built_for = None;
     }
 
     pub fn is_loading(&self) -> bool {
@@ -257,6 +261,20 @@ impl CurvesState {
         for (key, feed) in &mut self.feeds {
             changed |= feed.poll(key, runs, runs_generation, &look.of(key));
         }
+        self.built_for = Some((runs_generation, look.clone()));
         changed
+    }
+
+    /// Whether `poll` has anything to do: a read in flight (or just landed), or runs or settings
+    /// other than the charts were built for. Cheap, so the logic asks it every frame and gathers
+    /// the runs in view only when it must.
+    pub fn needs_poll(&self, runs_generation: u64, settings: &CurveSettings) -> bool {
+        self.is_loading()
+            || !self.built_for.as_ref().is_some_and(|(g, look)| {
+                *g == runs_generation
+                    && look.opts == settings.options
+                    && look.grouping == settings.grouping
+                    && look.per_chart == settings.per_chart
+            })
     }
 }

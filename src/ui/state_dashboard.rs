@@ -89,6 +89,9 @@ impl Workbench {
     /// Takes finished curve reads and rebuilds the charts whose runs, reads or options changed.
     pub(super) fn poll_curves(&mut self) {
         let stamp = self.runs_stamp();
+        if !self.curves.needs_poll(stamp, self.curve_settings()) {
+            return;
+        }
         let look = CurveLook {
             opts: self.curve_settings().options,
             grouping: self.curve_settings().grouping.clone(),

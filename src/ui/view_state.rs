@@ -54,8 +54,9 @@ pub struct ViewState {
     pub parallel_drag: Option<(usize, f64, f64)>,
     /// Where the scatter was last drawn (tests click its points).
     pub scatter_frame: Option<egui_plot::PlotTransform>,
-    /// The learning-curve charts' search box.
+    /// The learning-curve charts' search box, and that search compiled.
     pub curve_search: String,
+    pub curve_filter: Option<super::model::curves::KeyFilter>,
     /// Where each learning-curve chart was last drawn, by metric key (tests hover and click them).
     pub curve_frames: BTreeMap<String, egui_plot::PlotTransform>,
     /// Each curve chart's texture of many lines, with the stamp of what it was drawn from.

@@ -144,3 +144,18 @@ pub fn settle(h: &mut Harness<'static, WorkbenchApp>, what: &str, done: impl Fn(
     }
     panic!("the workbench never got to: {what}");
 }
+
+/// A pointer moved to `pos`, then a primary click there, a frame for each step.
+pub fn click_at(h: &mut Harness<'static, WorkbenchApp>, pos: egui::Pos2) {
+    h.event(egui::Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: Default::default(),
+        });
+        h.step();
+    }
+}

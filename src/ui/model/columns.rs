@@ -191,12 +191,13 @@ pub fn default_columns(runs: &[RunDetail]) -> Vec<ColumnKey> {
     .map(ColumnKey::Attr)
     .collect();
     // The params a sweep varies: those whose value differs between the runs.
-    let params: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
-    let varied = params.into_iter().filter(|k| {
-        let values: BTreeSet<Option<&String>> = runs.iter().map(|r| r.params.get(*k)).collect();
-        values.len() > 1
-    });
-    cols.extend(varied.take(8).map(|k| ColumnKey::Param(k.clone())));
+    let refs: Vec<&RunDetail> = runs.iter().collect();
+    cols.extend(
+        super::dashboard::differing_params(&refs)
+            .into_iter()
+            .take(8)
+            .map(ColumnKey::Param),
+    );
     let metrics: BTreeSet<&String> = runs.iter().flat_map(|r| r.metrics.keys()).collect();
     cols.extend(metrics.into_iter().take(12).map(|k| ColumnKey::Metric(k.clone())));
     cols

@@ -16,36 +16,69 @@ pub fn curve_keys(runs: &[&RunDetail]) -> Vec<String> {
     keys.into_iter().cloned().collect()
 }
 
-/// The charts a search shows, pinned ones first: a case-insensitive regular expression over the
-/// key (empty: every chart); hidden charts are left out unless pinned. An invalid expression is
-/// an error to show, and then the search is taken as plain text.
+/// A chart search, compiled once: a case-insensitive regular expression over the key (empty:
+/// every chart), or, when it is not a valid one, the text itself with an error to show.
+#[derive(Debug, Clone)]
+pub struct KeyFilter {
+    pub search: String,
+    re: Option<regex::Regex>,
+    needle: String,
+    pub error: Option<String>,
+}
+
+impl KeyFilter {
+    pub fn new(search: &str) -> KeyFilter {
+        let pattern = search.trim();
+        let (re, error) = match regex::RegexBuilder::new(pattern).case_insensitive(true).build() {
+            Ok(re) => (Some(re), None),
+            Err(e) => {
+                let why = e.to_string().lines().last().unwrap_or("invalid").trim().to_string();
+                (None, Some(format!("not a regular expression ({why}): matched as text")))
+            }
+        };
+        KeyFilter {
+            search: search.to_string(),
+            re,
+            needle: pattern.to_lowercase(),
+            error,
+        }
+    }
+
+    pub fn matches(&self, key: &str) -> bool {
+        match &self.re {
+            Some(re) => re.is_match(key),
+            None => key.to_lowercase().contains(&self.needle),
+        }
+    }
+}
+
+/// The charts a search shows, pinned ones first; hidden charts are left out unless pinned. An
+/// invalid expression is an error to show, and then the search is taken as plain text.
 pub fn shown_keys(
     keys: &[String],
     search: &str,
     pinned: &BTreeSet<String>,
     hidden: &BTreeSet<String>,
 ) -> (Vec<String>, Option<String>) {
-    let pattern = search.trim();
-    let needle = pattern.to_lowercase();
-    let (re, error) = match regex::RegexBuilder::new(pattern).case_insensitive(true).build() {
-        Ok(re) => (Some(re), None),
-        Err(e) => {
-            let why = e.to_string().lines().last().unwrap_or("invalid").trim().to_string();
-            (None, Some(format!("not a regular expression ({why}): matched as text")))
-        }
-    };
-    let matcher = |k: &str| match &re {
-        Some(re) => re.is_match(k),
-        None => k.to_lowercase().contains(&needle),
-    };
-    let wanted = |k: &String| matcher(k) && (pinned.contains(k) || !hidden.contains(k));
+    let filter = KeyFilter::new(search);
+    (shown_keys_with(keys, &filter, pinned, hidden), filter.error)
+}
+
+/// The same with a filter compiled already (the view keeps one while the search is unchanged).
+pub fn shown_keys_with(
+    keys: &[String],
+    filter: &KeyFilter,
+    pinned: &BTreeSet<String>,
+    hidden: &BTreeSet<String>,
+) -> Vec<String> {
+    let wanted = |k: &String| filter.matches(k) && (pinned.contains(k) || !hidden.contains(k));
     let mut shown: Vec<String> = keys
         .iter()
         .filter(|k| pinned.contains(*k) && wanted(k))
         .cloned()
         .collect();
     shown.extend(keys.iter().filter(|k| !pinned.contains(*k) && wanted(k)).cloned());
-    (shown, error)
+    shown
 }
 
 /// One run's line in a chart of curves.
@@ -213,7 +246,7 @@ pub fn nearest_curve(
 }
 
 /// Distance from `p` to the segment a-b, and where along it (0 at a, 1 at b) the nearest point lies.
-fn distance_to_segment(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> (f32, f32) {
+pub fn distance_to_segment(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> (f32, f32) {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
     let t = if len2 > 0.0 {

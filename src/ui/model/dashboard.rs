@@ -91,13 +91,17 @@ pub struct RunChart {
 
 /// The parameters worth showing on hover: those whose value differs between the runs.
 pub fn key_params(runs: &[&RunDetail]) -> Vec<String> {
+    differing_params(runs).into_iter().take(4).collect()
+}
+
+/// Every param whose value differs between the runs (a run without it counts as a value), by name.
+pub fn differing_params(runs: &[&RunDetail]) -> Vec<String> {
     let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
     keys.into_iter()
         .filter(|k| {
             let vals: BTreeSet<Option<&String>> = runs.iter().map(|r| r.params.get(*k)).collect();
             vals.len() > 1
         })
-        .take(4)
         .cloned()
         .collect()
 }
@@ -110,12 +114,7 @@ pub fn group_keys(runs: &[&RunDetail]) -> Vec<GroupBy> {
     if differs(runs.iter().map(|r| r.script_name.as_ref()).collect()) {
         keys.push(GroupBy::Script);
     }
-    let params: BTreeSet<&String> = runs.iter().flat_map(|r| r.params.keys()).collect();
-    for k in params {
-        if differs(runs.iter().map(|r| r.params.get(k)).collect()) {
-            keys.push(GroupBy::Param(k.clone()));
-        }
-    }
+    keys.extend(differing_params(runs).into_iter().map(GroupBy::Param));
     let tags: BTreeSet<&String> = runs
         .iter()
         .flat_map(|r| r.tags.keys())

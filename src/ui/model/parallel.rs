@@ -2,6 +2,7 @@
 //! per category), a line per run across them, and brushes (a range on an axis) that narrow the
 //! runs every view shows.
 
+use super::curves::distance_to_segment;
 use crate::api::ext::RunDetail;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -253,24 +254,13 @@ pub fn nearest_line(
             if pointer[0] < a[0].min(b[0]) - max_px || pointer[0] > a[0].max(b[0]) + max_px {
                 continue;
             }
-            let d = distance(pointer, a, b);
+            let (d, _) = distance_to_segment(pointer, a, b);
             if d <= max_px && best.is_none_or(|x| d < x.1) {
                 best = Some((i, d));
             }
         }
     }
     best.map(|b| b.0)
-}
-
-fn distance(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
-    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    ((p[0] - a[0] - t * dx).powi(2) + (p[1] - a[1] - t * dy).powi(2)).sqrt()
 }
 
 #[cfg(test)]

@@ -145,6 +145,15 @@ pub fn x_kind(x: XMode) -> AxisKind {
     }
 }
 
+/// An x as hovering shows it: a step whole, a time to the second.
+pub(super) fn x_text(xk: AxisKind, x: f64, span: f64) -> String {
+    match xk {
+        AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, x, 1.0, span),
+        AxisKind::Integer if x >= 0.0 => crate::format::count(x.round() as u64),
+        _ => crate::format::g(x),
+    }
+}
+
 /// What happened on a series chart this frame.
 pub struct SeriesChartResponse {
     pub transform: PlotTransform,
@@ -220,13 +229,7 @@ pub fn series_chart(
             .filter(|(_, _, d)| *d <= 30.0 * 30.0)
             .min_by(|a, b| a.2.total_cmp(&b.2));
         if let Some((l, p, _)) = nearest {
-            let span = bounds.max()[0] - bounds.min()[0];
-            // The exact x: a step as it is, a time to the second.
-            let x = match xk {
-                AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, p[0], 1.0, span),
-                AxisKind::Integer if p[0] >= 0.0 => crate::format::count(p[0].round() as u64),
-                _ => crate::format::g(p[0]),
-            };
+            let x = x_text(xk, p[0], bounds.max()[0] - bounds.min()[0]);
             let y = if opts.log_y { 10f64.powf(p[1]) } else { p[1] };
             ui.painter().circle_filled(to_screen(p), 3.5, l.color);
             resp.response.on_hover_text_at_pointer(format!(

@@ -4,13 +4,13 @@
 
 use super::super::command::{ChartView, Command};
 use super::super::curves_state::{CurveFeed, CurvesState};
-use super::super::model::axes::{self, Along, AxisKind};
-use super::super::model::curves::{CurveChart, nearest_curve, nearest_group, shown_keys};
+use super::super::model::axes::{Along, AxisKind};
+use super::super::model::curves::{CurveChart, KeyFilter, nearest_curve, nearest_group, shown_keys_with};
 use super::super::model::groups::GroupBy;
 use super::super::model::series::ChartLine;
 use super::super::settings::CurveSettings;
 use super::super::view_state::ViewState;
-use super::chart::{formatter, series_options, spacer, x_kind};
+use super::chart::{formatter, series_options, spacer, x_kind, x_text};
 use super::palette::run_color;
 use super::{Ctx, curve_groups, curve_raster};
 use egui_plot::{Plot, PlotPoint};
@@ -59,8 +59,13 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
     if let Some(o) = series_options(ui, &s.options) {
         ctx.push(Command::SetCurveOptions(o));
     }
-    let (keys, search_error) = shown_keys(page.keys, &vs.curve_search, &s.pinned, &s.hidden);
-    if let Some(e) = search_error {
+    // The search is compiled when it changes, not every frame.
+    if vs.curve_filter.as_ref().is_none_or(|f| f.search != vs.curve_search) {
+        vs.curve_filter = Some(KeyFilter::new(&vs.curve_search));
+    }
+    let Some(filter) = &vs.curve_filter else { return };
+    let keys = shown_keys_with(page.keys, filter, &s.pinned, &s.hidden);
+    if let Some(e) = &filter.error {
         ui.colored_label(ui.visuals().warn_fg_color, e);
     }
     // With a grouping, which colour is which group (the groups of the first chart read).
@@ -308,15 +313,6 @@ fn show_all_button(ui: &mut egui::Ui, vs: &mut ViewState, key: &str, whole: bool
             .clicked()
     {
         vs.reset_charts.insert(format!("curves:{key}"));
-    }
-}
-
-/// An x as hovering shows it: a step whole, a time to the second.
-fn x_text(xk: AxisKind, x: f64, span: f64) -> String {
-    match xk {
-        AxisKind::WallTime | AxisKind::Seconds => axes::tick_label(xk, x, 1.0, span),
-        AxisKind::Integer if x >= 0.0 => crate::format::count(x.round() as u64),
-        _ => crate::format::g(x),
     }
 }
 
