@@ -185,3 +185,47 @@ fn a_grid_column_is_widened_by_dragging_its_edge() {
         "the column right of the dragged edge moved by {moved} px"
     );
 }
+
+#[test]
+fn a_series_min_and_max_are_columns_chosen_in_the_chooser() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let run = store
+        .create_run(&CreateRunExt {
+            experiment_name: Some("mnist".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    let point = |value: f64, step: i64| Metric {
+        key: "loss".into(),
+        value,
+        timestamp: 1 + step,
+        step,
+        ..Default::default()
+    };
+    store
+        .ingest(&IngestBatch {
+            run_id: run.run_id,
+            metrics: vec![point(2.5, 0), point(0.125, 1), point(0.75, 2)],
+            ..Default::default()
+        })
+        .unwrap();
+    drop(store);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |app| app.wb.runs().len() == 1);
+    h.get_by_label("Columns…").click();
+    h.step();
+    h.step();
+    h.get_by_label("loss (min)").click();
+    h.step();
+    h.get_by_label("loss (max)").click();
+    let min = ColumnKey::MetricExtreme("loss".into(), runhistory::ui::model::columns::Extreme::Min);
+    settle(&mut h, "the min column shown", |app| grid_columns(app).contains(&min));
+    let model = h.state().wb.dashboard_model().unwrap();
+    let at = |c: &ColumnKey| model.grid.columns.iter().position(|x| x == c).unwrap();
+    let max = ColumnKey::MetricExtreme("loss".into(), runhistory::ui::model::columns::Extreme::Max);
+    let row = &model.grid.rows[0];
+    assert_eq!(row.cells[at(&ColumnKey::Metric("loss".into()))], "0.75", "the latest");
+    assert_eq!(row.cells[at(&min)], "0.125");
+    assert_eq!(row.cells[at(&max)], "2.5");
+}

@@ -82,13 +82,18 @@ impl RunStatus {
     }
 }
 
-/// The latest point of one metric key, with how many points the series holds.
+/// The latest point of one metric key, with how many points the series holds and the least and
+/// greatest of its values (NaN left out; absent where the server does not keep them).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatestMetric {
     pub value: Num,
     pub step: i64,
     pub timestamp: i64,
     pub count: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Num>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Num>,
 }
 
 /// A logged value that is not a number series: the seed's strings, tables and images.

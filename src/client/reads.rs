@@ -41,6 +41,8 @@ pub fn run_from_mlflow(run: Run) -> RunDetail {
                 timestamp: m.timestamp,
                 // MLflow does not say how many points a key holds: 0 means unknown.
                 count: 0,
+                min: None,
+                max: None,
             };
             (m.key, latest)
         })

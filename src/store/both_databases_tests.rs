@@ -307,8 +307,28 @@ fn values_and_series_are_logged_and_read_alike_on_both_databases() {
             ),
             "{db}: a param keeps its value"
         );
+        // A later write widens the range across writes; NaN is left out of it.
+        let later = |value: f64, step: i64| Metric {
+            key: "acc".into(),
+            value,
+            timestamp: 2_001,
+            step,
+            ..Default::default()
+        };
+        s.log_batch(
+            &LogBatch {
+                metrics: vec![later(f64::NAN, 1), later(0.25, 2)],
+                ..Default::default()
+            },
+            &run,
+        )
+        .unwrap();
         let r = s.get_run(&run).unwrap();
         assert_eq!(r.metrics["loss"].count, 20_000, "{db}");
+        let range = |k: &str| (r.metrics[k].min.map(|n| n.0), r.metrics[k].max.map(|n| n.0));
+        assert_eq!(range("loss"), (Some(1.0 / 20_000.0), Some(9.0)), "{db}");
+        assert_eq!(range("acc"), (Some(0.25), Some(0.9)), "{db}");
+        assert_eq!(r.metrics["acc"].count, 3, "{db}");
         assert_eq!((r.metrics["acc"].value.0, r.metrics["acc"].step), (0.9, 3), "{db}");
         assert_eq!(r.params.get("lr").map(String::as_str), Some("0.1"), "{db}");
         assert_eq!(r.values["note"].value, serde_json::json!("hello"), "{db}");

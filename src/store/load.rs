@@ -101,7 +101,7 @@ pub(super) fn load_runs(db: &Db<'_>, where_sql: &str, args: &[&dyn Arg]) -> Resu
 
     db.each(
         &format!(
-            "SELECT s.run_id, s.key, l.value, l.step, l.timestamp, l.point_count
+            "SELECT s.run_id, s.key, l.value, l.step, l.timestamp, l.point_count, l.min, l.max
              FROM series s JOIN latest_metrics l ON l.series_id = s.series_id WHERE s.run_id IN ({subset})"
         ),
         args,
@@ -113,6 +113,8 @@ pub(super) fn load_runs(db: &Db<'_>, where_sql: &str, args: &[&dyn Arg]) -> Resu
                 step: row.get(3)?,
                 timestamp: row.get(4)?,
                 count: row.get(5)?,
+                min: row.get::<Option<f64>>(6)?.map(Num),
+                max: row.get::<Option<f64>>(7)?.map(Num),
             };
             runs[i].metrics.insert(row.get(1)?, metric);
             Ok(())

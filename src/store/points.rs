@@ -59,7 +59,17 @@ struct SeriesWrite {
     /// Points it held before this write (the next point's `seq`).
     held: i64,
     latest: Option<Latest>,
+    /// The least and greatest value held (NaN left out): the grid's min and max columns.
+    range: Option<(f64, f64)>,
     points: Vec<Point>,
+}
+
+/// `range` widened by `v`; NaN leaves it as it is.
+fn widen(range: Option<(f64, f64)>, v: f64) -> Option<(f64, f64)> {
+    if v.is_nan() {
+        return range;
+    }
+    Some(range.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
 }
 
 /// Appends points to a run's series, every series of the call together: a few statements
@@ -84,7 +94,7 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
     let mut series: HashMap<String, SeriesWrite> = HashMap::with_capacity(keys.len());
     db.each(
         &format!(
-            "SELECT s.key, s.series_id, l.step, l.timestamp, l.value, l.point_count
+            "SELECT s.key, s.series_id, l.step, l.timestamp, l.value, l.point_count, l.min, l.max
              FROM series s LEFT JOIN latest_metrics l ON l.series_id = s.series_id
              WHERE s.run_id = ?1 AND s.key IN ({})",
             db.json_strings(2)
@@ -100,10 +110,15 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
                 }),
                 _ => None,
             };
+            let range = match (r.get::<Option<f64>>(6)?, r.get::<Option<f64>>(7)?) {
+                (Some(lo), Some(hi)) => Some((lo, hi)),
+                _ => None,
+            };
             let write = SeriesWrite {
                 series_id: r.get(1)?,
                 held: latest.map_or(0, |l| l.count),
                 latest,
+                range,
                 points: Vec::new(),
             };
             series.insert(r.get(0)?, write);
@@ -125,6 +140,7 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
                 _ => chunk.timestamps[i],
             };
             s.points.push((step, timestamp, value));
+            s.range = widen(s.range, value);
             if s.latest.is_none_or(|l| l.is_before(step, timestamp, value)) {
                 s.latest = Some(Latest {
                     step,
@@ -169,24 +185,30 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
     )?;
     let blocks: Vec<(i64, &[Point])> = writes.iter().map(|w| (w.series_id, w.points.as_slice())).collect();
     super::pyramid::record(db, &blocks)?;
-    let latest: Vec<(i64, Latest, i64)> = writes
+    let latest: Vec<(i64, Latest, i64, Option<(f64, f64)>)> = writes
         .iter()
-        .filter_map(|w| w.latest.map(|l| (w.series_id, l, w.held + w.points.len() as i64)))
+        .filter_map(|w| {
+            w.latest
+                .map(|l| (w.series_id, l, w.held + w.points.len() as i64, w.range))
+        })
         .collect();
     db.exec_rows(
-        "INSERT INTO latest_metrics (series_id, step, timestamp, value, point_count)",
+        "INSERT INTO latest_metrics (series_id, step, timestamp, value, point_count, min, max)",
         "ON CONFLICT(series_id) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp,
-            value = excluded.value, point_count = excluded.point_count",
-        5,
+            value = excluded.value, point_count = excluded.point_count, min = excluded.min, max = excluded.max",
+        7,
         latest.len(),
         |i, row| {
-            let (series_id, l, count) = latest[i];
+            let (series_id, l, count, range) = latest[i];
+            let (lo, hi) = range.unwrap_or((f64::NAN, f64::NAN));
             row.extend([
                 sql::Value::Int(series_id),
                 sql::Value::Int(l.step),
                 sql::Value::Int(l.timestamp),
                 sql::Value::real(l.value),
                 sql::Value::Int(count),
+                sql::Value::real(lo),
+                sql::Value::real(hi),
             ]);
         },
     )?;

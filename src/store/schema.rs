@@ -253,6 +253,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (series_id, axis, level, block)
     ) WITHOUT ROWID;
     "#,
+    // 7: the least and greatest value of each series beside its latest (the grid's min and max
+    // columns), filled for the series already stored; NaN (stored as NULL) is left out.
+    r#"
+    ALTER TABLE latest_metrics ADD COLUMN min REAL;
+    ALTER TABLE latest_metrics ADD COLUMN max REAL;
+    UPDATE latest_metrics SET
+        min = (SELECT MIN(p.value) FROM metric_points p WHERE p.series_id = latest_metrics.series_id),
+        max = (SELECT MAX(p.value) FROM metric_points p WHERE p.series_id = latest_metrics.series_id);
+    "#,
 ];
 
 /// The migration whose schema the pyramid's backfill needs.
@@ -325,5 +334,32 @@ mod tests {
             )
             .unwrap();
         assert_eq!(next, 3);
+    }
+
+    #[test]
+    fn series_stored_before_min_and_max_were_kept_get_them_from_their_points() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.execute_batch(
+            "PRAGMA user_version = 6;
+             INSERT INTO experiments VALUES (1, 'e', 'mlflow-artifacts:/1', 'active', 1, 1);
+             INSERT INTO runs (run_id, experiment_id, run_number, name, user_id, status, created_time, artifact_uri)
+                 VALUES ('r1', 1, 1, 'first', '', 'Completed', 1, 'mlflow-artifacts:/1/r1/artifacts');
+             INSERT INTO series VALUES (1, 'r1', 'loss'), (2, 'r1', 'gone');
+             INSERT INTO metric_points VALUES (1, 0, 0, 1, 3.0), (1, 1, 1, 2, NULL), (1, 2, 2, 3, -1.5), (2, 0, 0, 1, NULL);
+             INSERT INTO latest_metrics VALUES (1, 2, 3, -1.5, 3), (2, 0, 1, NULL, 1);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let ranges: Vec<(i64, Option<f64>, Option<f64>)> = conn
+            .prepare("SELECT series_id, min, max FROM latest_metrics ORDER BY series_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(ranges, vec![(1, Some(-1.5), Some(3.0)), (2, None, None)]);
     }
 }

@@ -218,6 +218,15 @@ const MIGRATIONS: &[&str] = &[
     );
     
     "#,
+    // 2: the least and greatest value of each series beside its latest (SQLite's migration 7),
+    // filled for the series already stored; NaN (stored as NULL) is left out.
+    r#"
+    ALTER TABLE latest_metrics ADD COLUMN min DOUBLE PRECISION;
+    ALTER TABLE latest_metrics ADD COLUMN max DOUBLE PRECISION;
+    UPDATE latest_metrics l SET
+        min = (SELECT MIN(p.value) FROM metric_points p WHERE p.series_id = l.series_id),
+        max = (SELECT MAX(p.value) FROM metric_points p WHERE p.series_id = l.series_id);
+    "#,
 ];
 
 /// Brings a PostgreSQL database's schema up to date, one transaction a migration, and makes sure

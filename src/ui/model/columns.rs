@@ -46,12 +46,39 @@ impl Attr {
     }
 }
 
-/// One column of the grid.
+/// The least or greatest value a metric took over its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Extreme {
+    Min,
+    Max,
+}
+
+impl Extreme {
+    pub fn label(self) -> &'static str {
+        match self {
+            Extreme::Min => "min",
+            Extreme::Max => "max",
+        }
+    }
+
+    /// The run's value of this extreme of metric `k`, where the server keeps it.
+    pub fn of(self, run: &RunDetail, k: &str) -> Option<f64> {
+        let m = run.metrics.get(k)?;
+        match self {
+            Extreme::Min => m.min,
+            Extreme::Max => m.max,
+        }
+        .map(|n| n.0)
+    }
+}
+
+/// One column of the grid. `Metric` is a metric's latest value.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ColumnKey {
     Attr(Attr),
     Param(String),
     Metric(String),
+    MetricExtreme(String, Extreme),
     Value(String),
     Tag(String),
 }
@@ -62,6 +89,7 @@ impl ColumnKey {
             ColumnKey::Attr(a) => a.label().to_string(),
             ColumnKey::Param(k) => format!("param: {k}"),
             ColumnKey::Metric(k) => k.clone(),
+            ColumnKey::MetricExtreme(k, e) => format!("{k} ({})", e.label()),
             ColumnKey::Value(k) => k.clone(),
             ColumnKey::Tag(k) => format!("tag: {k}"),
         }
@@ -72,7 +100,7 @@ impl ColumnKey {
         match self {
             ColumnKey::Attr(_) => "Attributes",
             ColumnKey::Param(_) => "Parameters",
-            ColumnKey::Metric(_) => "Metrics",
+            ColumnKey::Metric(_) | ColumnKey::MetricExtreme(..) => "Metrics",
             ColumnKey::Value(_) => "Logged values",
             ColumnKey::Tag(_) => "Tags",
         }
@@ -132,6 +160,9 @@ pub fn cell(run: &RunDetail, col: &ColumnKey, now: i64) -> (String, SortValue) {
         ColumnKey::Metric(k) => run.metrics.get(k).map_or((String::new(), SortValue::Empty), |m| {
             (g(m.value.0), SortValue::Num(m.value.0))
         }),
+        ColumnKey::MetricExtreme(k, e) => e
+            .of(run, k)
+            .map_or((String::new(), SortValue::Empty), |v| (g(v), SortValue::Num(v))),
         ColumnKey::Value(k) => run
             .values
             .get(k)
@@ -153,17 +184,25 @@ pub fn has_value(run: &RunDetail, col: &ColumnKey) -> bool {
         ColumnKey::Attr(_) => true,
         ColumnKey::Param(k) => run.params.contains_key(k),
         ColumnKey::Metric(k) => run.metrics.contains_key(k),
+        ColumnKey::MetricExtreme(k, e) => e.of(run, k).is_some(),
         ColumnKey::Value(k) => run.values.contains_key(k),
         ColumnKey::Tag(k) => run.tags.contains_key(k),
     }
 }
 
-/// Every column the runs offer, attributes first, then by group and name.
+/// Every column the runs offer, attributes first, then by group and name; a metric logged at
+/// more than one step offers its min and max beside its latest value.
 pub fn catalog(runs: &[RunDetail]) -> Vec<ColumnKey> {
     let mut keys: BTreeSet<ColumnKey> = Attr::ALL.iter().map(|a| ColumnKey::Attr(*a)).collect();
     for r in runs {
         keys.extend(r.params.keys().map(|k| ColumnKey::Param(k.clone())));
-        keys.extend(r.metrics.keys().map(|k| ColumnKey::Metric(k.clone())));
+        for (k, m) in &r.metrics {
+            keys.insert(ColumnKey::Metric(k.clone()));
+            if m.count > 1 && m.min.is_some() {
+                keys.insert(ColumnKey::MetricExtreme(k.clone(), Extreme::Min));
+                keys.insert(ColumnKey::MetricExtreme(k.clone(), Extreme::Max));
+            }
+        }
         keys.extend(r.values.keys().map(|k| ColumnKey::Value(k.clone())));
         keys.extend(
             r.tags
@@ -231,3 +270,7 @@ pub fn status_rgb(status: RunStatus) -> [u8; 3] {
 #[cfg(test)]
 #[path = "columns_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "columns_extreme_tests.rs"]
+mod extreme_tests;

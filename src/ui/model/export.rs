@@ -30,6 +30,7 @@ fn header(col: &ColumnKey) -> String {
         ColumnKey::Attr(a) => a.label().to_lowercase().replace(' ', "_"),
         ColumnKey::Param(k) => format!("params.{k}"),
         ColumnKey::Metric(k) => format!("metrics.{k}"),
+        ColumnKey::MetricExtreme(k, e) => format!("{}(metrics.{k})", e.label()),
         ColumnKey::Value(k) => format!("values.{k}"),
         ColumnKey::Tag(k) => format!("tags.{k}"),
     }
@@ -38,6 +39,7 @@ fn header(col: &ColumnKey) -> String {
 fn value(run: &RunDetail, col: &ColumnKey, now: i64) -> String {
     match col {
         ColumnKey::Metric(k) => run.metrics.get(k).map(|m| m.value.0.to_string()).unwrap_or_default(),
+        ColumnKey::MetricExtreme(k, e) => e.of(run, k).map(|v| v.to_string()).unwrap_or_default(),
         ColumnKey::Attr(Attr::Duration) => run
             .duration_ms(now)
             .map(|d| (d as f64 / 1000.0).to_string())

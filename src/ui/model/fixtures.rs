@@ -36,6 +36,7 @@ pub fn counted(items: &[(&str, f64, i64)]) -> BTreeMap<String, LatestMetric> {
                 step: 0,
                 timestamp: T0,
                 count: *count,
+                ..Default::default()
             };
             (k.to_string(), m)
         })
