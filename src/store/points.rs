@@ -60,12 +60,15 @@ struct SeriesWrite {
     held: i64,
     latest: Option<Latest>,
     /// The least and greatest value held (NaN left out): the grid's min and max columns.
-    range: Option<(f64, f64)>,
+    range: Range,
     points: Vec<Point>,
 }
 
+/// The least and greatest value of a series, if any is a number.
+type Range = Option<(f64, f64)>;
+
 /// `range` widened by `v`; NaN leaves it as it is.
-fn widen(range: Option<(f64, f64)>, v: f64) -> Option<(f64, f64)> {
+fn widen(range: Range, v: f64) -> Range {
     if v.is_nan() {
         return range;
     }
@@ -185,7 +188,7 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
     )?;
     let blocks: Vec<(i64, &[Point])> = writes.iter().map(|w| (w.series_id, w.points.as_slice())).collect();
     super::pyramid::record(db, &blocks)?;
-    let latest: Vec<(i64, Latest, i64, Option<(f64, f64)>)> = writes
+    let latest: Vec<(i64, Latest, i64, Range)> = writes
         .iter()
         .filter_map(|w| {
             w.latest
