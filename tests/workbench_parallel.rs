@@ -1,6 +1,7 @@
 //! Parallel coordinates and the grid's CSV, driven headlessly (egui_kittest) over a real embedded
 //! server and store: a drag along an axis narrows the grid and the curves, a click on the axis
-//! clears it, and the CSV saved holds the rows in view; `list -o csv` from the CLI.
+//! clears it, and the CSV saved holds the rows in view; a baseline picked from a row's menu and
+//! the grid grouped; `list -o csv` from the CLI.
 
 #![allow(
     clippy::unwrap_used,
@@ -210,4 +211,57 @@ fn a_scatter_point_per_run_and_a_click_opens_it() {
     click_at(&mut h, pos);
     settle(&mut h, "the run opened", |a| a.wb.route().details().is_some());
     assert_eq!(h.state().wb.route().details().unwrap().run_id, ids[2]);
+}
+
+#[test]
+fn a_baseline_chosen_from_a_rows_menu_and_grouped_rows_with_their_means() {
+    use runhistory::ui::model::groups::{GroupBy, Grouping};
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 8);
+
+    // Right-click run 4's row: it becomes the baseline, and every other run's acc shows its
+    // difference from 0.7 in %.
+    h.get_all_by_label("r4").last().unwrap().click_secondary();
+    h.step();
+    h.step();
+    h.get_by_label("Set as baseline").click();
+    settle(&mut h, "the baseline taken", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.grid.baseline.is_some())
+    });
+    assert_eq!(h.state().wb.curve_settings().baseline.as_deref(), Some(ids[3].as_str()));
+    h.get_by_label("Baseline: run 4");
+    // Run 8's acc is 0.9: +28.6% on 0.7; its lr 0.008 is +100% on 0.004.
+    h.get_by_label("+28.6%");
+    h.get_by_label("+100%");
+    h.get_by_label("base");
+
+    // Grouped by lr (one run per group in this sweep): a header per group, in order of lr.
+    h.state_mut().wb.apply(Command::SetGrouping(Some(Grouping {
+        by: GroupBy::Param("lr".into()),
+        aggregate: Default::default(),
+        band: Default::default(),
+    })));
+    settle(&mut h, "the grid grouped", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.grid.groups.len() == 8)
+    });
+    let model = h.state().wb.dashboard_model().unwrap();
+    assert_eq!(model.grid.groups[0].label, "param lr = 0.001");
+    assert_eq!(model.grid.rows[0].run_number, 1, "groups in order of lr");
+    assert_eq!(
+        h.get_all_by_label("1 run").count(),
+        8,
+        "a header per group, with its count"
+    );
+
+    // The baseline's own menu clears it.
+    h.get_all_by_label("r4").last().unwrap().click_secondary();
+    h.step();
+    h.step();
+    h.get_by_label("Clear baseline").click();
+    settle(&mut h, "the baseline cleared", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.grid.baseline.is_none())
+    });
+    assert!(h.query_by_label("+28.6%").is_none());
 }

@@ -80,6 +80,8 @@ pub enum Command {
     SetParallelColor(Option<String>),
     SetScatterX(AxisKey),
     SetScatterY(AxisKey),
+    /// Measure every run of the grid against this one in % (None: no baseline).
+    SetBaseline(Option<String>),
     /// Ask for a file (without blocking the window), then save the grid there as CSV.
     PickCsvFile,
     /// Save the grid as it is shown (columns, rows, order) as CSV.

@@ -166,6 +166,11 @@ impl Workbench {
                     c.color_by = Some(m.unwrap_or_default());
                 }
             }
+            Command::SetBaseline(run) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.baseline = run;
+                }
+            }
             Command::SetScatterX(k) => {
                 if let Some(c) = self.curve_settings_mut() {
                     c.scatter_x = Some(k);

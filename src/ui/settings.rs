@@ -79,6 +79,8 @@ pub struct CurveSettings {
     /// The scatter's x and y (None: the first param that differs, the first metric).
     pub scatter_x: Option<AxisKey>,
     pub scatter_y: Option<AxisKey>,
+    /// The run the grid measures every other run against, in % (by run id).
+    pub baseline: Option<String>,
 }
 
 impl CurveSettings {

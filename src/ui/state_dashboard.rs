@@ -39,6 +39,8 @@ impl Workbench {
                     self.curve_settings().scatter_y.clone(),
                 ),
             },
+            baseline: self.curve_settings().baseline.clone(),
+            group_by: self.curve_settings().grouping.as_ref().map(|g| g.by.clone()),
         };
         match &self.dashboard {
             Some((i, m)) if *i == inputs => m.clone(),

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::api::ext::Num;
-use crate::ui::model::dashboard::{grid, runs_of_script};
+use crate::ui::model::dashboard::{GridShape, grid, runs_of_script};
 use crate::ui::model::export::grid_csv;
 use crate::ui::model::fixtures::{counted, run};
 
@@ -52,10 +52,26 @@ fn min_and_max_cells_show_sort_and_export_the_series_extremes() {
     assert!(has_value(&runs[0], &min) && !has_value(&runs[2], &min));
     let shown = runs_of_script(&runs, None);
     let columns = vec![ColumnKey::Metric("loss".into()), min.clone()];
-    let g = grid(&shown, &columns, Some((&min, true)), 0);
+    let g = grid(
+        &shown,
+        &columns,
+        GridShape {
+            sort: Some((&min, true)),
+            ..Default::default()
+        },
+        0,
+    );
     let order: Vec<i64> = g.rows.iter().map(|r| r.run_number).collect();
     assert_eq!(order, vec![1, 2, 3]);
-    let g = grid(&shown, &columns, Some((&min, false)), 0);
+    let g = grid(
+        &shown,
+        &columns,
+        GridShape {
+            sort: Some((&min, false)),
+            ..Default::default()
+        },
+        0,
+    );
     let order: Vec<i64> = g.rows.iter().map(|r| r.run_number).collect();
     assert_eq!(order, vec![2, 1, 3], "empty cells stay last");
     let csv = grid_csv(&g, &runs, 0);

@@ -1,52 +1,18 @@
 //! The dashboard as plain data: the grid's rows and the chart of every scalar over the runs.
 
-use super::columns::{ColumnKey, catalog, cell, default_columns, has_value, sort_runs};
+use super::columns::{ColumnKey, catalog, default_columns, has_value};
+pub use super::grid::{Grid, GridShape, grid};
 use super::groups::GroupBy;
 use super::parallel::{AxisKey, Brush, Parallel, all_axes, default_axes, kept, parallel};
 use super::scatter::{Scatter, scatter};
-use crate::api::ext::{RunDetail, RunStatus};
+use crate::api::ext::RunDetail;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// One row of the grid: cells already formatted, in column order.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GridRow {
-    pub run_id: String,
-    pub run_number: i64,
-    pub status: RunStatus,
-    pub cells: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Grid {
-    pub columns: Vec<ColumnKey>,
-    pub rows: Vec<GridRow>,
-}
 
 /// The runs a dashboard shows: those of the chosen script, or all.
 pub fn runs_of_script<'a>(runs: &'a [RunDetail], script: Option<&str>) -> Vec<&'a RunDetail> {
     runs.iter()
         .filter(|r| script.is_none_or(|s| r.script_name.as_deref() == Some(s)))
         .collect()
-}
-
-pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], sort: Option<(&ColumnKey, bool)>, now: i64) -> Grid {
-    let mut sorted: Vec<&RunDetail> = runs.to_vec();
-    match sort {
-        Some((col, asc)) => sort_runs(&mut sorted, col, asc, now),
-        None => sorted.sort_by_key(|r| std::cmp::Reverse(r.run_number)),
-    }
-    Grid {
-        columns: columns.to_vec(),
-        rows: sorted
-            .iter()
-            .map(|r| GridRow {
-                run_id: r.run_id.clone(),
-                run_number: r.run_number,
-                status: r.status,
-                cells: columns.iter().map(|c| cell(r, c, now).0).collect(),
-            })
-            .collect(),
-    }
 }
 
 /// What a chart over runs plots: a metric's latest value, or the run's duration.
@@ -237,6 +203,10 @@ pub struct DashboardInputs {
     /// The second the durations of live runs were computed at (0 when no run is live).
     pub live_second: i64,
     pub narrowing: Narrowing,
+    /// The run every other run's cells are measured against.
+    pub baseline: Option<String>,
+    /// The grid's rows gathered by this (the curves' grouping).
+    pub group_by: Option<GroupBy>,
 }
 
 /// The brushes that narrow the runs every view shows, and the parallel coordinates drawn over them.
@@ -321,7 +291,16 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         group_keys,
         catalog,
         chosen,
-        grid: grid(&runs, &columns, inputs.sort.as_ref().map(|(c, a)| (c, *a)), now),
+        grid: grid(
+            &runs,
+            &columns,
+            GridShape {
+                sort: inputs.sort.as_ref().map(|(c, a)| (c, *a)),
+                baseline: inputs.baseline.as_deref(),
+                group_by: inputs.group_by.as_ref(),
+            },
+            now,
+        ),
     }
 }
 

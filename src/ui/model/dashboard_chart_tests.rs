@@ -3,6 +3,7 @@
 
 use super::tests::metric;
 use super::*;
+use crate::api::ext::RunStatus;
 use crate::ui::model::fixtures::*;
 
 #[test]

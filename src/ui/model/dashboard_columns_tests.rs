@@ -15,6 +15,8 @@ fn inputs(columns: Option<Vec<ColumnKey>>, script: Option<&str>) -> DashboardInp
         hidden: BTreeSet::new(),
         live_second: 0,
         narrowing: Default::default(),
+        baseline: None,
+        group_by: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! model file stays short (the charts' are in `dashboard_chart_tests.rs`).
 
 use super::*;
+use crate::api::ext::RunStatus;
 use crate::ui::model::columns::Attr;
 use crate::ui::model::fixtures::*;
 
@@ -81,12 +82,20 @@ fn grid_rows_follow_the_sort_and_the_columns() {
         ("loss ascending, missing last", Some((&loss, true)), vec![2, 1, 3]),
         ("loss descending, missing last", Some((&loss, false)), vec![1, 2, 3]),
     ] {
-        let g = grid(&refs, &columns, sort, T0);
+        let g = grid(
+            &refs,
+            &columns,
+            GridShape {
+                sort,
+                ..Default::default()
+            },
+            T0,
+        );
         assert_eq!(g.columns, columns, "{case}: columns");
         assert_eq!(row_numbers(&g), want, "{case}: rows");
     }
 
-    let g = grid(&refs, &columns, None, T0);
+    let g = grid(&refs, &columns, GridShape::default(), T0);
     let want_rows = [
         ("id3", RunStatus::Running, ["3", "c", "", "0.3"]),
         ("id2", RunStatus::Failed, ["2", "b", "0.25", ""]),
@@ -102,10 +111,10 @@ fn grid_rows_follow_the_sort_and_the_columns() {
 #[test]
 fn grid_of_no_columns_or_no_runs() {
     let r = run(1);
-    let g = grid(&[&r], &[], None, T0);
+    let g = grid(&[&r], &[], GridShape::default(), T0);
     assert_eq!(g.rows.len(), 1);
     assert!(g.rows[0].cells.is_empty());
-    let g = grid(&[], &[ColumnKey::Attr(Attr::Name)], None, T0);
+    let g = grid(&[], &[ColumnKey::Attr(Attr::Name)], GridShape::default(), T0);
     assert!(g.rows.is_empty());
     assert_eq!(g.columns, [ColumnKey::Attr(Attr::Name)]);
 }
@@ -147,6 +156,8 @@ fn inputs(script: Option<&str>, hidden: &[ChartKey]) -> DashboardInputs {
         hidden: hidden.iter().cloned().collect(),
         live_second: 0,
         narrowing: Default::default(),
+        baseline: None,
+        group_by: None,
     }
 }
 

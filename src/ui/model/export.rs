@@ -51,7 +51,7 @@ fn value(run: &RunDetail, col: &ColumnKey, now: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::model::dashboard::{grid, runs_of_script};
+    use crate::ui::model::dashboard::{GridShape, grid, runs_of_script};
     use crate::ui::model::fixtures::{metrics, run, strings};
 
     #[test]
@@ -68,7 +68,7 @@ mod tests {
             ColumnKey::Param("note".into()),
             ColumnKey::Attr(Attr::Duration),
         ];
-        let g = grid(&shown[..2], &columns, None, 0);
+        let g = grid(&shown[..2], &columns, GridShape::default(), 0);
         let csv = grid_csv(&g, &runs, 0);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "run_number,run_id,metrics.acc,params.note,duration_s");
@@ -78,7 +78,7 @@ mod tests {
         );
         assert_eq!(lines[2], "1,id1,0.1234567890123,,");
         assert_eq!(lines.len(), 3, "only the grid's rows");
-        let all = grid(&shown, &columns, None, 0);
+        let all = grid(&shown, &columns, GridShape::default(), 0);
         assert!(grid_csv(&all, &runs, 0).contains("3,id3,,,2.5"));
     }
 }

@@ -11,6 +11,7 @@ pub mod export;
 pub mod filter;
 #[cfg(test)]
 pub(crate) mod fixtures;
+pub mod grid;
 pub mod groups;
 pub mod jobs;
 pub mod parallel;

@@ -271,6 +271,17 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize, 
                 crate::format::runs(m.grid.rows.len())
             )));
         }
+        if let Some(m) = &page.model
+            && let Some(base) = m.grid.baseline.as_deref()
+            && let Some(row) = m.grid.rows.iter().find(|r| r.run_id == base)
+        {
+            ui.separator();
+            ui.label(format!("Baseline: run {}", row.run_number))
+                .on_hover_text("Every other run shows its difference from it in %; right-click a row to change it");
+            if ui.small_button("(clear)").clicked() {
+                ctx.push(Command::SetBaseline(None));
+            }
+        }
         if mode != ChartsMode::OverRuns {
             return;
         }

@@ -57,6 +57,8 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
         hidden: BTreeSet::new(),
         live_second: 0,
         narrowing: Default::default(),
+        baseline: None,
+        group_by: None,
     };
     let fixture = Fixture {
         model: Arc::new(dashboard_model(&runs(), &inputs, 0)),

@@ -1,9 +1,11 @@
 //! The grid of runs: only the visible rows are laid out, headers sort, a tick selects for compare,
-//! a click on a row opens the run.
+//! a click on a row opens the run, its context menu makes it the baseline; grouped rows sit under
+//! a header with their count and means.
 
 use super::super::command::Command;
 use super::super::model::columns::{Attr, ColumnKey};
 use super::super::model::dashboard::Grid;
+use super::super::model::grid::{GridGroup, GridLine, GridRow, delta_text};
 use super::Ctx;
 use egui_extras::{Column, TableBuilder};
 
@@ -45,7 +47,6 @@ fn table(
     sort: Option<&(ColumnKey, bool)>,
     scroll_to: Option<usize>,
 ) -> Option<String> {
-    let selected = marks.selected;
     let mut hovered_row = None;
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
@@ -55,11 +56,12 @@ fn table(
         .sense(egui::Sense::click())
         .column(Column::exact(if marks.swatches { 70.0 } else { 56.0 }));
     if let Some(c) = scroll_to {
-        table = table.scroll_to_row(c, None);
+        table = table.scroll_to_row(grid.line_of_row(c), None);
     }
     for _ in &grid.columns {
         table = table.column(Column::initial(130.0).at_least(40.0).clip(true));
     }
+    let lines = grid.lines();
     table
         .header(ROW_HEIGHT, |mut header| {
             header.col(|ui| {
@@ -79,48 +81,99 @@ fn table(
             }
         })
         .body(|body| {
-            body.rows(ROW_HEIGHT, grid.rows.len(), |mut row| {
-                let r = &grid.rows[row.index()];
-                row.set_selected(selected.contains(&r.run_id));
-                if marks.cursor == Some(row.index()) || marks.hovered == Some(r.run_id.as_str()) {
-                    row.set_hovered(true);
-                }
-                // The row under the pointer (its labels take the hover from the row's response).
-                let mut under_pointer = false;
-                row.col(|ui| {
-                    under_pointer |= pointer_in(ui);
-                    ui.horizontal(|ui| {
-                        if marks.swatches {
-                            let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
-                            ui.painter()
-                                .rect_filled(rect, 2.0, super::palette::run_color(r.run_number));
-                        }
-                        let mut on = selected.contains(&r.run_id);
-                        if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {
-                            ctx.push(Command::ToggleSelected(r.run_id.clone()));
-                        }
-                    });
-                });
-                for (col, text) in grid.columns.iter().zip(&r.cells) {
-                    row.col(|ui| {
-                        under_pointer |= pointer_in(ui);
-                        if *col == ColumnKey::Attr(Attr::Status) {
-                            ui.colored_label(super::status_color(r.status), text);
-                        } else {
-                            ui.label(text);
-                        }
-                    });
-                }
-                let response = row.response();
-                if response.clicked() {
-                    ctx.push(Command::OpenRun(r.run_id.clone()));
-                }
-                if under_pointer {
-                    hovered_row = Some(r.run_id.clone());
+            body.rows(ROW_HEIGHT, lines.len(), |mut row| match lines[row.index()] {
+                GridLine::Group(g) => group_header(&mut row, &grid.groups[g]),
+                GridLine::Row(i) => {
+                    if run_row(&mut row, ctx, grid, &grid.rows[i], i, marks) {
+                        hovered_row = Some(grid.rows[i].run_id.clone());
+                    }
                 }
             });
         });
     hovered_row
+}
+
+/// A group's header line: how many runs, then its means (or shared values) under each column.
+fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup) {
+    row.col(|ui| {
+        ui.strong(crate::format::runs(group.count)).on_hover_text(&group.label);
+    });
+    for text in &group.aggregates {
+        row.col(|ui| {
+            ui.strong(text).on_hover_text(&group.label);
+        });
+    }
+}
+
+/// A run's line; returns whether the pointer is over it.
+fn run_row(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    grid: &Grid,
+    r: &GridRow,
+    index: usize,
+    marks: &Rows<'_>,
+) -> bool {
+    let selected = marks.selected;
+    let is_baseline = grid.baseline.as_deref() == Some(r.run_id.as_str());
+    row.set_selected(selected.contains(&r.run_id));
+    if marks.cursor == Some(index) || marks.hovered == Some(r.run_id.as_str()) {
+        row.set_hovered(true);
+    }
+    // The row under the pointer (its labels take the hover from the row's response).
+    let mut under_pointer = false;
+    row.col(|ui| {
+        under_pointer |= pointer_in(ui);
+        ui.horizontal(|ui| {
+            if marks.swatches {
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
+                ui.painter()
+                    .rect_filled(rect, 2.0, super::palette::run_color(r.run_number));
+            }
+            let mut on = selected.contains(&r.run_id);
+            if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {
+                ctx.push(Command::ToggleSelected(r.run_id.clone()));
+            }
+            if is_baseline {
+                ui.small("base")
+                    .on_hover_text("The baseline: other runs show their difference from it in %");
+            }
+        });
+    });
+    for ((col, text), delta) in grid.columns.iter().zip(&r.cells).zip(&r.deltas) {
+        row.col(|ui| {
+            under_pointer |= pointer_in(ui);
+            if *col == ColumnKey::Attr(Attr::Status) {
+                ui.colored_label(super::status_color(r.status), text);
+            } else if let Some(pct) = delta {
+                ui.horizontal(|ui| {
+                    ui.label(text);
+                    ui.small(delta_text(*pct))
+                        .on_hover_text("Difference from the baseline run");
+                });
+            } else {
+                ui.label(text);
+            }
+        });
+    }
+    let response = row.response();
+    if response.clicked() {
+        ctx.push(Command::OpenRun(r.run_id.clone()));
+    }
+    response.context_menu(|ui| {
+        if is_baseline {
+            if ui.button("Clear baseline").clicked() {
+                ctx.push(Command::SetBaseline(None));
+            }
+        } else if ui
+            .button("Set as baseline")
+            .on_hover_text("Show every other run's difference from this one in %")
+            .clicked()
+        {
+            ctx.push(Command::SetBaseline(Some(r.run_id.clone())));
+        }
+    });
+    under_pointer
 }
 
 /// Whether the pointer is over this cell (its labels would take a widget's hover).
