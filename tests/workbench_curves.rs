@@ -244,6 +244,40 @@ fn a_chart_takes_options_of_its_own_and_can_give_them_to_all() {
 }
 
 #[test]
+fn a_chart_keeps_a_fixed_y_range_chosen_in_its_options() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 2, &["acc", "loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "both charts drawn", |a| {
+        curves_drawn("acc")(a) && curves_drawn("loss")(a)
+    });
+    h.get_all_by_label("Options").next().unwrap().click();
+    h.step();
+    h.step();
+    h.get_by_label("fixed y:").click();
+    settle(&mut h, "acc given a y range (acc is the first chart)", |a| {
+        a.wb.curve_settings()
+            .per_chart
+            .get("acc")
+            .is_some_and(|o| o.y_range.is_some())
+    });
+    // Ticked, it starts at the lines' extent: run 0 from 1 down to 1/200, run 1 near 10-11.
+    let [lo, hi] = h.state().wb.curve_settings().per_chart["acc"].y_range.unwrap();
+    assert!((lo - 0.005).abs() < 1e-9 && (hi - 11.0).abs() < 1e-9, "{lo} to {hi}");
+    let mut opts = h.state().wb.curve_settings().options_for("acc");
+    opts.y_range = Some([0.0, 2.0]);
+    h.state_mut()
+        .wb
+        .apply(Command::SetChartOptions("acc".into(), Some(opts)));
+    settle(&mut h, "the chart drawn over 0 to 2", |a| {
+        let b = a.view.curve_frames["acc"].bounds();
+        (b.min()[1], b.max()[1]) == (0.0, 2.0)
+    });
+    let other = h.state().view.curve_frames["loss"].bounds();
+    assert!(other.max()[1] > 10.0, "loss keeps fitting its lines");
+}
+
+#[test]
 fn many_runs_are_drawn_into_one_texture_that_hovering_does_not_redraw() {
     let dir = tempfile::tempdir().unwrap();
     // 120 runs x 200 steps: past the point count where lines go into a texture.

@@ -1,4 +1,5 @@
-//! A series as a chart draws it: the x mode, smoothing and log scale applied to min/max buckets.
+//! A series as a chart draws it: the x mode, smoothing, log scale and y range applied to min/max
+//! buckets.
 
 use crate::api::ext::Bucket;
 use crate::series::{line_through, line_through_positive};
@@ -62,6 +63,9 @@ pub struct SeriesOptions {
     /// Exponential moving average weight in [0, 1): 0 is off.
     pub smoothing: f32,
     pub log_y: bool,
+    /// A y range the chart keeps, in the values' units (None: fitted to the lines).
+    #[serde(default)]
+    pub y_range: Option<[f64; 2]>,
 }
 
 impl Default for SeriesOptions {
@@ -70,7 +74,24 @@ impl Default for SeriesOptions {
             x: XMode::Step,
             smoothing: 0.0,
             log_y: false,
+            y_range: None,
         }
+    }
+}
+
+impl SeriesOptions {
+    /// The fixed y range on the chart's axis (log10 of it on a log scale, where it can be).
+    pub fn y_bounds(&self) -> Option<[f64; 2]> {
+        let [lo, hi] = self.y_range?;
+        let (lo, hi) = if self.log_y {
+            if lo <= 0.0 || hi <= 0.0 {
+                return None;
+            }
+            (lo.log10(), hi.log10())
+        } else {
+            (lo, hi)
+        };
+        (lo.is_finite() && hi.is_finite() && lo < hi).then_some([lo, hi])
     }
 }
 
@@ -144,6 +165,27 @@ pub fn chart_line(buckets: &[Bucket], opts: &SeriesOptions, run_start_ms: i64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fixed_y_range_is_kept_on_the_charts_axis_where_it_can_be_drawn() {
+        let fixed = |y_range, log_y| SeriesOptions {
+            y_range,
+            log_y,
+            ..Default::default()
+        };
+        assert_eq!(fixed(Some([0.0, 2.0]), false).y_bounds(), Some([0.0, 2.0]));
+        assert_eq!(fixed(Some([0.01, 100.0]), true).y_bounds(), Some([-2.0, 2.0]));
+        assert_eq!(
+            fixed(Some([0.0, 100.0]), true).y_bounds(),
+            None,
+            "0 is not on a log axis"
+        );
+        assert_eq!(fixed(Some([2.0, 1.0]), false).y_bounds(), None, "upside down");
+        assert_eq!(fixed(None, false).y_bounds(), None);
+        // Options stored before y ranges existed still load.
+        let old: SeriesOptions = serde_json::from_str(r#"{"x":"Step","smoothing":0.0,"log_y":true}"#).unwrap();
+        assert_eq!(old, fixed(None, true));
+    }
     use crate::series::bucket_points;
 
     #[test]

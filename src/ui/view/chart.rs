@@ -275,7 +275,8 @@ pub fn series_chart(
 }
 
 /// The options bar every series chart shares: x axis, smoothing, log scale.
-pub fn series_options(ui: &mut egui::Ui, opts: &SeriesOptions) -> Option<SeriesOptions> {
+/// The options' controls; with `y_now` (the chart's y extent, in values) a fixed y range too.
+pub fn series_options(ui: &mut egui::Ui, opts: &SeriesOptions, y_now: Option<[f64; 2]>) -> Option<SeriesOptions> {
     let mut o = *opts;
     // Wraps in a narrow window rather than widen the page (and every chart) past its panel.
     ui.horizontal_wrapped(|ui| {
@@ -291,6 +292,9 @@ pub fn series_options(ui: &mut egui::Ui, opts: &SeriesOptions) -> Option<SeriesO
         }
         ui.add(egui::Slider::new(&mut o.smoothing, 0.0..=0.99).text("smoothing"));
         ui.checkbox(&mut o.log_y, "log scale");
+        if let Some(now) = y_now {
+            y_range(ui, &mut o, now);
+        }
         // A setting away from the default is in sight, with one click back.
         if o != SeriesOptions::default()
             && ui
@@ -302,4 +306,26 @@ pub fn series_options(ui: &mut egui::Ui, opts: &SeriesOptions) -> Option<SeriesO
         }
     });
     (o != *opts).then_some(o)
+}
+
+/// A fixed y range: ticked, it starts at the chart's extent; two fields set its ends.
+fn y_range(ui: &mut egui::Ui, o: &mut SeriesOptions, now: [f64; 2]) {
+    ui.end_row();
+    let mut fixed = o.y_range.is_some();
+    if ui
+        .checkbox(&mut fixed, "fixed y:")
+        .on_hover_text("Keep this y range whatever the lines do (zooming x keeps it too)")
+        .changed()
+    {
+        o.y_range = fixed.then_some(now);
+    }
+    if let Some([lo, hi]) = &mut o.y_range {
+        let speed = ((*hi - *lo).abs() / 200.0).max(1e-12);
+        ui.add(egui::DragValue::new(lo).speed(speed).max_decimals(6));
+        ui.label("to");
+        ui.add(egui::DragValue::new(hi).speed(speed).max_decimals(6));
+        if *lo >= *hi {
+            ui.colored_label(ui.visuals().warn_fg_color, "the low end must be below the high end");
+        }
+    }
 }

@@ -52,7 +52,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
             if !m.series.is_empty() {
                 ui.separator();
                 ui.heading("Series");
-                if let Some(o) = chart::series_options(ui, &ctx.settings.series) {
+                if let Some(o) = chart::series_options(ui, &ctx.settings.series, None) {
                     ctx.push(Command::SetSeriesOptions(o));
                 }
             }

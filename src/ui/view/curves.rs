@@ -7,7 +7,7 @@ use super::super::curves_state::{CurveFeed, CurvesState};
 use super::super::model::axes::{Along, AxisKind};
 use super::super::model::curves::{CurveChart, KeyFilter, nearest_curve, nearest_group, shown_keys_with};
 use super::super::model::groups::GroupBy;
-use super::super::model::series::ChartLine;
+use super::super::model::series::{ChartLine, SeriesOptions};
 use super::super::settings::CurveSettings;
 use super::super::view_state::ViewState;
 use super::chart::{formatter, series_options, spacer, x_kind, x_text};
@@ -56,7 +56,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
     });
     // The x axis, smoothing and scale on a row of their own: in a narrow window the first row
     // wraps, and these keep their labels whole.
-    if let Some(o) = series_options(ui, &s.options) {
+    if let Some(o) = series_options(ui, &s.options, None) {
         ctx.push(Command::SetCurveOptions(o));
     }
     // The search is compiled when it changes, not every frame.
@@ -102,8 +102,8 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
                                 ui.allocate_space(size);
                                 return;
                             }
-                            chart_header(ui, ctx, key, s);
                             let feed = page.state.and_then(|st| st.feed(key));
+                            chart_header(ui, ctx, key, s, y_extent(feed, &s.options_for(key)));
                             curve_chart(ui, ctx, page, key, feed, egui::vec2(w, CHART_HEIGHT), vs);
                         });
                     }
@@ -112,7 +112,16 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
         });
 }
 
-fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSettings) {
+/// The y the chart's lines span, in values (what a fixed y range starts from).
+fn y_extent(feed: Option<&CurveFeed>, opts: &SeriesOptions) -> [f64; 2] {
+    match feed.and_then(|f| f.chart().extent) {
+        Some((_, [lo, hi])) if opts.log_y => [10f64.powf(lo), 10f64.powf(hi)],
+        Some((_, y)) => y,
+        None => [0.0, 1.0],
+    }
+}
+
+fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSettings, y_now: [f64; 2]) {
     ui.horizontal(|ui| {
         ui.strong(key);
         let pinned = s.pinned.contains(key);
@@ -130,7 +139,7 @@ fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSettin
             } else {
                 "The experiment's options (change them for this chart alone):"
             });
-            if let Some(o) = series_options(ui, &s.options_for(key)) {
+            if let Some(o) = series_options(ui, &s.options_for(key), Some(y_now)) {
                 ctx.push(Command::SetChartOptions(key.to_string(), Some(o)));
             }
             if ui
@@ -187,7 +196,13 @@ fn curve_chart(
     if vs.reset_charts.remove(&format!("curves:{key}")) {
         plot = plot.reset();
     }
-    let resp = plot.show(ui, |p| (p.plot_bounds(), p.auto_bounds().x));
+    let fixed_y = opts.y_bounds();
+    let resp = plot.show(ui, |p| {
+        if let Some([lo, hi]) = fixed_y {
+            p.set_plot_bounds_y(lo..=hi);
+        }
+        (p.plot_bounds(), p.auto_bounds().x)
+    });
     let (bounds, whole) = resp.inner;
     let transform = resp.transform;
     vs.curve_frames.insert(key.to_string(), transform);

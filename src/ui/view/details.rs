@@ -69,7 +69,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
             }
             if !d.series.is_empty() {
                 egui::CollapsingHeader::new("Series").default_open(true).show(ui, |ui| {
-                    if let Some(o) = chart::series_options(ui, &ctx.settings.series) {
+                    if let Some(o) = chart::series_options(ui, &ctx.settings.series, None) {
                         ctx.push(Command::SetSeriesOptions(o));
                     }
                     for (key, feed) in &d.series {
