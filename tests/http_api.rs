@@ -420,8 +420,15 @@ fn extensions_ingest_downsample_summary_and_heartbeats(rows: Rows) {
         assert_eq!(s, 400, "{why}: {e}");
         assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()), "{why}: {e}");
     }
+    let (s, at) = env.post(&format!("{p}/metrics/at-step"), json!({"run_ids": [run], "step": 7}));
+    assert_eq!((s, &at["values"][0]["value"]), (200, &json!(7f64.sin())), "{at}");
+    let (s, e) = env.post(&format!("{p}/metrics/at-step"), json!({"run_ids": [run], "step": "x"}));
+    assert_eq!((s, e["message"].is_string()), (400, true), "{e}");
     let (_, summary) = env.get(&format!("{p}/experiments/summary?experiment_id={}", r_exp(&env, &run)));
     assert_eq!(summary["runs"][0]["metrics"]["wave"]["count"], 20_000);
+    let max = summary["runs"][0]["metrics"]["wave"]["max"].as_f64().unwrap();
+    let want = (0..20_000).map(|i| (i as f64).sin()).fold(f64::MIN, f64::max);
+    assert_eq!(max, want, "the series' greatest value beside its latest");
     assert_eq!(summary["runs"][0]["values"]["note"]["value"], "hi");
     let (s, _) = env.post(
         &format!("{p}/runs/heartbeat"),

@@ -128,4 +128,19 @@ async fn compare(url: &str) {
             );
         }
     }
+
+    // Every metric at a chosen step, in one read or from each run's histories.
+    for step in [250, 9_999, -1] {
+        let a = ours.values_at_step(&ids, step).await.unwrap();
+        let b = plain.values_at_step(&ids, step).await.unwrap();
+        assert_eq!(a, b, "at step {step}");
+        if step >= 0 {
+            let last = step.min(499);
+            assert_eq!(a.values.len(), 3);
+            assert_eq!((a.values[1].run_id.as_str(), a.values[1].step), (ids[1].as_str(), last));
+            assert_eq!(a.values[1].value.0, 1.0 / (last as f64 + 1.0) + 1.0);
+        } else {
+            assert!(a.values.is_empty(), "nothing logged by step -1");
+        }
+    }
 }

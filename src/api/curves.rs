@@ -1,5 +1,6 @@
-//! Wire types of the bulk curve read: one key's min/max buckets for many runs in one request, in
-//! columns (a run's buckets as parallel arrays), so a chart of a thousand runs is one round trip.
+//! Wire types of reads across many runs: the bulk curve read (one key's min/max buckets for many
+//! runs in one request, in columns, so a chart of a thousand runs is one round trip), and every
+//! metric's value at one step (compare at a chosen step).
 
 use super::ext::{Bucket, DownsampledSeries, Num};
 use serde::{Deserialize, Serialize};
@@ -158,4 +159,29 @@ mod tests {
         ragged.last.pop();
         assert!(ragged.into_series("loss", "step").is_none());
     }
+}
+
+/// Every metric of these runs as it stood at `step`: each series' point at the greatest step at
+/// or before it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AtStepRequest {
+    pub run_ids: Vec<String>,
+    pub step: i64,
+}
+
+/// One series' point at (or last before) the asked step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ValueAtStep {
+    pub run_id: String,
+    pub key: String,
+    /// The step the value was logged at (at most the asked one).
+    pub step: i64,
+    pub value: Num,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AtStep {
+    pub step: i64,
+    /// By run (in the order asked), then key; a series with no point by then is left out.
+    pub values: Vec<ValueAtStep>,
 }

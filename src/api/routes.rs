@@ -110,6 +110,8 @@ paths!("/api/2.0/runhistory" {
     METRICS_DOWNSAMPLE = "/metrics/downsample";
     /// One key's buckets for many runs at once (POST).
     METRICS_DOWNSAMPLE_RUNS = "/metrics/downsample-runs";
+    /// Every metric of some runs at one step (POST).
+    METRICS_AT_STEP = "/metrics/at-step";
     EXPERIMENTS_SUMMARY = "/experiments/summary";
 });
 

@@ -2,7 +2,7 @@
 //! MLflow tracking server, so the CLI and the workbench can open either.
 
 use super::{ClientError, HistoryClient, Result, all_pages, encode_segment};
-use crate::api::curves::{Curves, CurvesRequest};
+use crate::api::curves::{AtStep, AtStepRequest, Curves, CurvesRequest, ValueAtStep};
 use crate::api::ext::{DownsampledSeries, ExperimentSummary, LatestMetric, Num, RunDetail, RunStatus};
 use crate::api::routes as r;
 use crate::api::{Experiment, ListArtifactsResponse, Run, SearchRunsResponse};
@@ -288,6 +288,42 @@ impl HistoryClient {
             out.extend(got.into_iter().map(|(_, s)| s));
         }
         Ok(out)
+    }
+
+    /// Every metric of these runs at `step` (each series' point at the greatest step at or before
+    /// it); on a stock MLflow server, from each run's histories.
+    pub async fn values_at_step(&self, run_ids: &[String], step: i64) -> Result<AtStep> {
+        if self.flavor().await? == Flavor::RunHistory {
+            let req = AtStepRequest {
+                run_ids: run_ids.to_vec(),
+                step,
+            };
+            return self.post_json(r::METRICS_AT_STEP, &req).await;
+        }
+        let mut values = Vec::new();
+        for run_id in run_ids {
+            let run = self.get_run(run_id).await?;
+            for key in run.metrics.keys() {
+                let history = self.metric_history(run_id, key).await?;
+                // The last point logged at the greatest step at or before the one asked.
+                let at = history
+                    .iter()
+                    .filter(|m| m.step <= step)
+                    .fold(None::<&crate::api::Metric>, |best, m| match best {
+                        Some(b) if b.step > m.step => Some(b),
+                        _ => Some(m),
+                    });
+                if let Some(m) = at {
+                    values.push(ValueAtStep {
+                        run_id: run_id.clone(),
+                        key: key.clone(),
+                        step: m.step,
+                        value: Num(m.value),
+                    });
+                }
+            }
+        }
+        Ok(AtStep { step, values })
     }
 
     /// The URL path of one artifact of a run, on either kind of server.

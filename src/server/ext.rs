@@ -3,7 +3,7 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, MAX_INGEST_BODY, Params, read_json};
 use super::{AppState, VERSION};
-use crate::api::curves::{Curves, CurvesRequest};
+use crate::api::curves::{AtStep, AtStepRequest, Curves, CurvesRequest};
 use crate::api::ext::{
     CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, ServerInfo,
     UpdateRunExt,
@@ -101,6 +101,14 @@ pub async fn downsample_runs(
         return Err(ApiError::missing("key"));
     }
     Ok(Json(s.run(move |st| st.downsample_runs(&req)).await?))
+}
+
+/// Every metric of some runs at one step (compare at a chosen step).
+pub async fn values_at_step(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<AtStepRequest>,
+) -> ApiResult<Json<AtStep>> {
+    Ok(Json(s.run(move |st| st.values_at_step(&req)).await?))
 }
 
 pub async fn experiment_summary(State(s): State<AppState>, q: Params) -> ApiResult<Json<ExperimentSummary>> {

@@ -178,6 +178,7 @@ fn api_router(state: AppState) -> Router {
         .route(r::SNAPSHOTS_GET, get(snapshots::get_snapshot))
         .route(r::METRICS_DOWNSAMPLE, get(ext::downsample))
         .route(r::METRICS_DOWNSAMPLE_RUNS, post(ext::downsample_runs))
+        .route(r::METRICS_AT_STEP, post(ext::values_at_step))
         .route(r::EXPERIMENTS_SUMMARY, get(ext::experiment_summary));
     mlflow
         .merge(registry::routes())

@@ -138,3 +138,57 @@ fn one_bulk_read_answers_as_one_read_per_run_on_both_databases() {
         assert!(refused(many).contains("buckets one read returns"));
     }
 }
+
+#[test]
+fn values_at_a_step_are_each_series_last_point_by_then_on_both_databases() {
+    use crate::api::curves::AtStepRequest;
+    use crate::api::{LogBatch, Metric};
+    for (db, s, _dir, _pg) in stores() {
+        let a = new_run(&s, "at-step", "a", 1_000);
+        let b = new_run(&s, "at-step", "b", 1_000);
+        log(&s, &a, "loss", (0..100).map(|i| i as f64).collect());
+        // b evaluates every 10 steps, logs step 20 twice (the second wins) and a NaN at 30.
+        let point = |value: f64, step: i64| Metric {
+            key: "eval".into(),
+            value,
+            timestamp: 5,
+            step,
+            ..Default::default()
+        };
+        let batch = LogBatch {
+            metrics: vec![point(1.0, 10), point(2.0, 20), point(2.5, 20), point(f64::NAN, 30)],
+            ..Default::default()
+        };
+        s.log_batch(&batch, &b).unwrap();
+        let at = |step: i64| {
+            s.values_at_step(&AtStepRequest {
+                run_ids: vec![b.clone(), "no-such-run".into(), a.clone()],
+                step,
+            })
+            .unwrap()
+        };
+        let got = at(25);
+        let seen: Vec<(&str, &str, i64, f64)> = got
+            .values
+            .iter()
+            .map(|v| (v.run_id.as_str(), v.key.as_str(), v.step, v.value.0))
+            .collect();
+        assert_eq!(
+            seen,
+            vec![(b.as_str(), "eval", 20, 2.5), (a.as_str(), "loss", 25, 25.0)],
+            "{db}: by run in the order asked, the last point logged at the step"
+        );
+        let later = at(35);
+        assert!(later.values[0].value.0.is_nan(), "{db}: NaN is a value too");
+        assert_eq!(at(5).values.len(), 1, "{db}: eval had no point by step 5");
+        assert!(at(-1).values.is_empty(), "{db}");
+        let too_many = AtStepRequest {
+            run_ids: vec!["r".into(); crate::api::limits::MAX_CURVE_RUNS + 1],
+            step: 0,
+        };
+        assert!(
+            matches!(s.values_at_step(&too_many), Err(StoreError::Invalid(_))),
+            "{db}"
+        );
+    }
+}

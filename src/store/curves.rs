@@ -4,7 +4,8 @@
 use super::metrics::{XAxis, downsample_series};
 use super::sql::args;
 use super::{Result, Store, StoreError};
-use crate::api::curves::{CurveColumns, Curves, CurvesRequest};
+use crate::api::curves::{AtStep, AtStepRequest, CurveColumns, Curves, CurvesRequest, ValueAtStep};
+use crate::api::ext::Num;
 use crate::api::limits::{MAX_CURVE_BUCKETS, MAX_CURVE_BUCKETS_PER_RUN, MAX_CURVE_RUNS};
 use std::collections::HashMap;
 
@@ -64,6 +65,53 @@ impl Store {
                 x: x.column().into(),
                 series,
             })
+        })
+    }
+
+    /// Every metric of the asked runs at `req.step`: each series' point at the greatest step at or
+    /// before it (of several points at that step, the last logged), by run in the order asked.
+    pub fn values_at_step(&self, req: &AtStepRequest) -> Result<AtStep> {
+        if req.run_ids.len() > MAX_CURVE_RUNS {
+            return Err(StoreError::Invalid(format!(
+                "{} runs asked: one read takes at most {MAX_CURVE_RUNS}",
+                req.run_ids.len()
+            )));
+        }
+        let ids = serde_json::to_string(&req.run_ids).map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.read_db(|db| {
+            let mut found: HashMap<(String, String), ValueAtStep> = HashMap::new();
+            db.each(
+                &format!(
+                    "SELECT s.run_id, s.key, p.step, p.value FROM series s
+                     JOIN metric_points p ON p.series_id = s.series_id
+                     WHERE s.run_id IN ({}) AND p.step = (
+                         SELECT MAX(q.step) FROM metric_points q WHERE q.series_id = s.series_id AND q.step <= ?2)
+                     ORDER BY p.seq",
+                    db.json_strings(1)
+                ),
+                args![ids, req.step],
+                |row| {
+                    let v = ValueAtStep {
+                        run_id: row.get(0)?,
+                        key: row.get(1)?,
+                        step: row.get(2)?,
+                        value: Num(super::load::value_from_db(row.get(3)?)),
+                    };
+                    // Rows come in logging order: the last one at the step stays.
+                    found.insert((v.run_id.clone(), v.key.clone()), v);
+                    Ok(())
+                },
+            )?;
+            let mut values: Vec<ValueAtStep> = found.into_values().collect();
+            let order: HashMap<&str, usize> = req
+                .run_ids
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, id)| (id.as_str(), i))
+                .collect();
+            values.sort_by(|a, b| (order[a.run_id.as_str()], &a.key).cmp(&(order[b.run_id.as_str()], &b.key)));
+            Ok(AtStep { step: req.step, values })
         })
     }
 }
