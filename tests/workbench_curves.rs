@@ -298,3 +298,40 @@ fn many_runs_are_drawn_into_one_texture_that_hovering_does_not_redraw() {
         "hovering paints over the texture, it is not redrawn"
     );
 }
+
+#[test]
+fn compare_shows_every_metric_at_a_chosen_step() {
+    use runhistory::format::g;
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path(), 2, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 2);
+    for id in &ids {
+        h.state_mut().wb.apply(Command::ToggleSelected(id.clone()));
+    }
+    h.state_mut().wb.apply(Command::CompareSelected);
+    settle(&mut h, "both runs compared", |a| {
+        a.wb.route().compare().is_some_and(|c| c.model().is_some())
+    });
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "show").click();
+    settle(&mut h, "the values at the last step", |a| {
+        a.wb.route().compare().is_some_and(|c| c.values_at.value().is_some())
+    });
+    // Run i logged 10 i + 1 / (step + 1); the slider starts at the last step, 199.
+    h.get_by_label("Step 199");
+    let latest = g(10.0 + 1.0 / 200.0);
+    assert_eq!(
+        h.get_all_by_label(&latest).count(),
+        2,
+        "the latest value, and the same at step 199"
+    );
+    h.state_mut().wb.apply(Command::CompareAtStep(Some(50)));
+    settle(&mut h, "the values at step 50", |a| {
+        a.wb.route()
+            .compare()
+            .is_some_and(|c| c.values_at.value().is_some_and(|v| v.step == 50))
+    });
+    h.get_by_label("Step 50");
+    h.get_by_label(&g(1.0 / 51.0));
+    h.get_by_label(&g(10.0 + 1.0 / 51.0));
+}

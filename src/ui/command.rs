@@ -99,6 +99,8 @@ pub enum Command {
     PickDownloadFolder,
     DownloadTo(PathBuf),
     SetOnlyDifferences(bool),
+    /// Show every compared metric at this step (None: stop).
+    CompareAtStep(Option<i64>),
     /// Ask for a project folder (without blocking the window).
     PickProjectFolder,
     OpenProjectFolder(PathBuf),

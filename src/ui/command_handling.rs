@@ -212,6 +212,11 @@ impl Workbench {
                     cmp.only_differences = on;
                 }
             }
+            Command::CompareAtStep(step) => {
+                if let Some(cmp) = self.route.compare_mut() {
+                    cmp.show_at_step(step, &sp, &c);
+                }
+            }
             Command::PickProjectFolder => self.jobs.pick_folder(&sp),
             Command::OpenProjectFolder(dir) => self.open_project_folder(dir),
             Command::SelectProjectScript(s) => self.jobs.script = Some(s),

@@ -9,6 +9,7 @@ use super::model::compare_page::{
 };
 use super::model::series::{SeriesOptions, XMode};
 use super::preview::{self, Preview};
+use crate::api::curves::AtStep;
 use crate::api::ext::RunDetail;
 use crate::api::snapshot::Snapshot;
 use crate::client::HistoryClient;
@@ -35,6 +36,10 @@ pub struct CompareState {
     /// The project snapshot each run started from (runs logged without one have none).
     pub snapshots: Vec<Fetch<Snapshot>>,
     pub file_diff: Option<FileDiffView>,
+    /// The step every metric is shown at (None: not asked), and the values read for it (the
+    /// previous step's kept while the next is read).
+    pub at_step: Option<i64>,
+    pub values_at: Fetch<AtStep>,
     model: Option<(CompareInputs, Arc<CompareModel>)>,
     /// The project differences by the snapshots' generations: diffed again only when one changes.
     project: Option<(Vec<u64>, Option<ProjectChanges>)>,
@@ -51,6 +56,8 @@ impl CompareState {
             only_differences: false,
             snapshots: run_ids.iter().map(|_| Fetch::default()).collect(),
             file_diff: None,
+            at_step: None,
+            values_at: Fetch::default(),
             model: None,
             project: None,
         };
@@ -89,6 +96,16 @@ impl CompareState {
         });
     }
 
+    /// Shows every metric at `step` (None: stops), reading the runs' values there.
+    pub fn show_at_step(&mut self, step: Option<i64>, spawner: &Spawner, client: &HistoryClient) {
+        self.at_step = step;
+        if let Some(step) = step {
+            let (c, ids) = (client.clone(), self.run_ids.clone());
+            self.values_at
+                .request(spawner, async move { c.values_at_step(&ids, step).await });
+        }
+    }
+
     /// The runs that have arrived, in order.
     pub fn loaded(&self) -> Vec<&RunDetail> {
         self.runs.iter().filter_map(|f| f.value()).collect()
@@ -103,6 +120,7 @@ impl CompareState {
         self.runs.iter().any(Fetch::is_loading)
             || self.artifacts.iter().any(Fetch::is_loading)
             || self.series.values().any(SeriesFeed::is_loading)
+            || self.values_at.is_loading()
     }
 
     /// Reads a series for the view its chart reported.
@@ -186,6 +204,7 @@ impl CompareState {
         if let Some(d) = &mut self.file_diff {
             d.text.poll();
         }
+        self.values_at.poll();
         self.rebuild_model(now_ms);
     }
 

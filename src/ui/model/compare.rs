@@ -1,5 +1,7 @@
-//! Compare as plain data: every value of 2-3 runs in rows, differing rows marked.
+//! Compare as plain data: every value of 2-3 runs in rows, differing rows marked, and every
+//! metric as it stood at a chosen step.
 
+use crate::api::curves::AtStep;
 use crate::api::ext::RunDetail;
 use crate::format::g;
 use crate::format::{fmt_duration as duration, fmt_time as utc};
@@ -97,6 +99,43 @@ pub fn shared_images(files: &[Vec<String>]) -> Vec<String> {
         .into_iter()
         .filter(|(_, c)| *c >= 2)
         .map(|(p, _)| p.clone())
+        .collect()
+}
+
+/// The last step any of the runs logged a metric at (the step slider's end).
+pub fn last_step(runs: &[&RunDetail]) -> Option<i64> {
+    runs.iter().flat_map(|r| r.metrics.values().map(|m| m.step)).max()
+}
+
+/// A row per metric: each run's value at the chosen step, with the step it was logged at where
+/// that is earlier (a metric logged every few steps), empty where it had none by then.
+pub fn at_step_rows(runs: &[&RunDetail], at: &AtStep) -> Vec<CompareRow> {
+    let n = runs.len();
+    let mut rows: BTreeMap<(u8, &'static str, String), Vec<String>> = BTreeMap::new();
+    let mut values: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
+    for v in &at.values {
+        let Some(i) = runs.iter().position(|r| r.run_id == v.run_id) else {
+            continue;
+        };
+        let text = if v.step == at.step {
+            g(v.value.0)
+        } else {
+            format!("{} (step {})", g(v.value.0), v.step)
+        };
+        put(&mut rows, 0, "Metrics", &v.key, i, n, text);
+        values.entry(&v.key).or_insert_with(|| vec![None; n])[i] = Some(v.value.0);
+    }
+    rows.into_iter()
+        .map(|((_, group, key), cells)| {
+            let vals = &values[key.as_str()];
+            let differs = vals.iter().any(|v| v.map(f64::to_bits) != vals[0].map(f64::to_bits));
+            CompareRow {
+                group,
+                key,
+                cells,
+                differs,
+            }
+        })
         .collect()
 }
 

@@ -295,3 +295,54 @@ fn shared_images_are_image_paths_in_two_runs_or_more() {
         assert_eq!(shared_images(&lists), want, "{case}");
     }
 }
+
+#[test]
+fn metrics_at_a_step_say_when_a_value_was_logged_earlier() {
+    use crate::api::curves::{AtStep, ValueAtStep};
+    use crate::api::ext::{LatestMetric, Num};
+    let mut a = run(1);
+    let mut b = run(2);
+    a.metrics.insert(
+        "loss".into(),
+        LatestMetric {
+            step: 900,
+            ..Default::default()
+        },
+    );
+    b.metrics.insert(
+        "eval".into(),
+        LatestMetric {
+            step: 1_000,
+            ..Default::default()
+        },
+    );
+    assert_eq!(last_step(&[&a, &b]), Some(1_000));
+    assert_eq!(last_step(&[]), None);
+    let v = |run: &str, key: &str, step: i64, value: f64| ValueAtStep {
+        run_id: run.into(),
+        key: key.into(),
+        step,
+        value: Num(value),
+    };
+    let at = AtStep {
+        step: 500,
+        values: vec![
+            v("id1", "loss", 500, 0.25),
+            v("id2", "loss", 500, 0.25),
+            v("id2", "eval", 400, 0.75),
+            v("gone", "loss", 500, 1.0),
+        ],
+    };
+    let rows = at_step_rows(&[&a, &b], &at);
+    let seen: Vec<(&str, Vec<&str>, bool)> = rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.cells.iter().map(String::as_str).collect(), r.differs))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            ("eval", vec!["", "0.75 (step 400)"], true),
+            ("loss", vec!["0.25", "0.25"], false),
+        ]
+    );
+}

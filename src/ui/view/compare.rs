@@ -1,8 +1,9 @@
-//! Compare 2-3 runs: every value side by side with differences marked, series overlaid on linked
-//! axes, and shared images at the same scale.
+//! Compare 2-3 runs: every value side by side with differences marked, every metric at a chosen
+//! step, series overlaid on linked axes, and shared images at the same scale.
 
 use super::super::command::{Command, FeedId};
 use super::super::compare_state::CompareState;
+use super::super::model::compare::{at_step_rows, last_step};
 use super::super::model::compare_page::{CompareModel, ProjectFiles};
 use super::super::preview::Preview;
 use super::super::view_state::ViewState;
@@ -48,6 +49,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                     ui.end_row();
                 }
             });
+            at_step(ui, ctx, cmp);
             project_files(ui, ctx, cmp, &m);
             if !m.series.is_empty() {
                 ui.separator();
@@ -127,6 +129,61 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 });
             }
         });
+}
+
+/// Every metric as it stood at a step chosen on a slider, run beside run.
+fn at_step(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState) {
+    let runs = cmp.loaded();
+    let Some(last) = last_step(&runs) else { return };
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.heading("Metrics at a step");
+        let mut on = cmp.at_step.is_some();
+        if ui
+            .checkbox(&mut on, "show")
+            .on_hover_text("Every metric's value at the step chosen (or the last one logged before it)")
+            .changed()
+        {
+            ctx.push(Command::CompareAtStep(on.then_some(last)));
+        }
+        if let Some(mut step) = cmp.at_step
+            && ui.add(egui::Slider::new(&mut step, 0..=last).text("step")).changed()
+        {
+            ctx.push(Command::CompareAtStep(Some(step)));
+        }
+    });
+    if cmp.at_step.is_none() {
+        return;
+    }
+    let Some(at) = cmp.values_at.value() else {
+        match cmp.values_at.error() {
+            Some(e) => ui.colored_label(
+                ui.visuals().error_fg_color,
+                format!("Could not read the values: {}", e.message),
+            ),
+            None => ui.spinner(),
+        };
+        return;
+    };
+    let highlight = ui.visuals().warn_fg_color;
+    egui::Grid::new("compare_at_step").striped(true).show(ui, |ui| {
+        ui.strong(format!("Step {}", at.step));
+        for (i, r) in runs.iter().enumerate() {
+            ui.colored_label(RUN_COLORS[i % RUN_COLORS.len()], format!("run {}", r.run_number));
+        }
+        ui.end_row();
+        for row in at_step_rows(&runs, at) {
+            ui.label(&row.key);
+            for c in &row.cells {
+                if row.differs {
+                    ui.colored_label(highlight, c);
+                } else {
+                    ui.label(c);
+                }
+            }
+            ui.end_row();
+        }
+    });
 }
 
 /// Which project files differ between the first run's snapshot and each other's, with a diff.
