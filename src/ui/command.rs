@@ -86,6 +86,16 @@ pub enum Command {
     PickCsvFile,
     /// Save the grid as it is shown (columns, rows, order) as CSV.
     SaveCsv(PathBuf),
+    /// Ask for a file (without blocking the window), then save this curve chart there as PNG.
+    PickChartPng(String),
+    /// Save this curve chart as PNG here: the view takes a picture of the window next frame.
+    ChartPngTo(String, PathBuf),
+    /// The window's picture for the chart asked for: `region` is the chart's [x, y, width,
+    /// height] in its pixels.
+    ChartPictureTaken {
+        image: std::sync::Arc<egui::ColorImage>,
+        region: [usize; 4],
+    },
     /// Something was put on the clipboard: say what.
     Copied(String),
     SetDark(bool),

@@ -183,10 +183,36 @@ impl Workbench {
             }
             Command::PickCsvFile => {
                 let name = self.summary().map_or("runs".into(), |s| s.experiment.name.clone());
-                self.csv_pick
-                    .open_save(&sp, "Save the grid as CSV", format!("{name}-runs.csv"));
+                self.csv_pick.open_save(
+                    &sp,
+                    "Save the grid as CSV",
+                    format!("{name}-runs.csv"),
+                    "No file chosen (or no file dialog on this desktop): Copy CSV puts the grid on the clipboard instead.",
+                );
             }
             Command::SaveCsv(path) => self.save_csv(&path),
+            Command::PickChartPng(key) => {
+                let name = self.summary().map_or("runs".into(), |s| s.experiment.name.clone());
+                let file: String = format!("{name}-{key}.png")
+                    .chars()
+                    .map(|c| {
+                        if c.is_alphanumeric() || "-_.".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                self.png_pick.open_save(
+                    &sp,
+                    "Save the chart as PNG",
+                    file,
+                    "No file chosen (or no file dialog on this desktop): the chart was not saved.",
+                );
+                self.png_pick_key = Some(key);
+            }
+            Command::ChartPngTo(key, path) => self.chart_picture = Some((key, path)),
+            Command::ChartPictureTaken { image, region } => self.save_chart_png(&image, region),
             Command::Copied(what) => self.notice = Some(super::state_manage::Notice::info(format!("Copied {what}"))),
             Command::SetDark(dark) => self.settings.dark = dark,
             Command::SetRunAxis(a) => self.settings.run_axis = a,

@@ -27,11 +27,10 @@ impl FolderPick {
         }));
     }
 
-    /// A save dialog for one file, proposing `file_name`.
-    pub fn open_save(&mut self, spawner: &Spawner, title: &'static str, file_name: String) {
+    /// A save dialog for one file, proposing `file_name`; `on_nothing` is said when it gives none.
+    pub fn open_save(&mut self, spawner: &Spawner, title: &'static str, file_name: String, on_nothing: &'static str) {
         self.note = None;
-        self.on_nothing =
-            "No file chosen (or no file dialog on this desktop): Copy CSV puts the grid on the clipboard instead.";
+        self.on_nothing = on_nothing;
         self.pending = Some(spawner.spawn(async move {
             rfd::AsyncFileDialog::new()
                 .set_title(title)

@@ -67,6 +67,11 @@ pub struct Workbench {
     pub(super) brush_epoch: u64,
     /// The save dialog of a CSV export.
     pub(super) csv_pick: super::folder_pick::FolderPick,
+    /// The file dialog for a chart's PNG, and the chart it is for.
+    pub(super) png_pick: super::folder_pick::FolderPick,
+    pub(super) png_pick_key: Option<String>,
+    /// A chart to save as PNG (key, file) once the view has a picture of the window.
+    pub(super) chart_picture: Option<(String, std::path::PathBuf)>,
     started: bool,
     last_runs_request: Option<Instant>,
     last_experiments_request: Option<Instant>,
@@ -103,6 +108,9 @@ impl Workbench {
             brushes: Default::default(),
             brush_epoch: 0,
             csv_pick: Default::default(),
+            png_pick: Default::default(),
+            png_pick_key: None,
+            chart_picture: None,
             started: false,
             last_runs_request: None,
             last_experiments_request: None,
@@ -321,6 +329,13 @@ impl Workbench {
         if let Some(path) = self.csv_pick.poll() {
             self.save_csv(&path);
         } else if let Some(note) = self.csv_pick.note.take() {
+            self.notice = Some(super::state_manage::Notice::info(note));
+        }
+        if let Some(path) = self.png_pick.poll() {
+            if let Some(key) = self.png_pick_key.take() {
+                self.chart_picture = Some((key, path));
+            }
+        } else if let Some(note) = self.png_pick.note.take() {
             self.notice = Some(super::state_manage::Notice::info(note));
         }
     }

@@ -128,4 +128,23 @@ impl Workbench {
         };
         self.notice = Some(notice);
     }
+
+    /// The chart waiting for a picture of the window to be saved as PNG: (key, file).
+    pub fn chart_picture(&self) -> Option<&(String, std::path::PathBuf)> {
+        self.chart_picture.as_ref()
+    }
+
+    /// Cuts the chart asked for out of the window's picture and writes it as PNG.
+    pub(super) fn save_chart_png(&mut self, image: &egui::ColorImage, region: [usize; 4]) {
+        let Some((key, path)) = self.chart_picture.take() else {
+            return;
+        };
+        let rgba: Vec<u8> = image.pixels.iter().flat_map(|c| c.to_array()).collect();
+        let written = super::model::export::png_of_region(image.size, &rgba, region)
+            .and_then(|png| std::fs::write(&path, png).map_err(|e| e.to_string()));
+        self.notice = Some(match written {
+            Ok(()) => Notice::info(format!("Saved the {key} chart to {}", path.display())),
+            Err(e) => Notice::error(format!("Cannot save the {key} chart to {}: {e}", path.display())),
+        });
+    }
 }

@@ -59,6 +59,13 @@ pub struct ViewState {
     pub curve_filter: Option<super::model::curves::KeyFilter>,
     /// Where each learning-curve chart was last drawn, by metric key (tests hover and click them).
     pub curve_frames: BTreeMap<String, egui_plot::PlotTransform>,
+    /// Where each learning-curve chart was last drawn with its header, by metric key (a PNG of it
+    /// is cut from there).
+    pub curve_rects: BTreeMap<String, egui::Rect>,
+    /// A picture of the window asked for (it arrives from the renderer), with the chart's region
+    /// in it, and the file it was asked for.
+    pub picture: Option<(std::sync::mpsc::Receiver<std::sync::Arc<egui::ColorImage>>, [usize; 4])>,
+    pub picture_for: Option<std::path::PathBuf>,
     /// Each curve chart's texture of many lines, with the stamp of what it was drawn from.
     pub curve_textures: BTreeMap<String, (String, egui::TextureHandle)>,
     /// The run under the pointer last frame (a curve or a grid row): every chart and the grid

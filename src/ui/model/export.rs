@@ -1,5 +1,6 @@
 //! The grid as CSV: its columns and rows as shown (same order, filter and script), values exact
-//! (a metric's full precision, a duration in seconds) rather than as formatted for the eye.
+//! (a metric's full precision, a duration in seconds) rather than as formatted for the eye; and a
+//! chart as PNG, cut from a picture of the window.
 
 use super::columns::{Attr, ColumnKey, cell};
 use super::dashboard::Grid;
@@ -48,6 +49,35 @@ fn value(run: &RunDetail, col: &ColumnKey, now: i64) -> String {
     }
 }
 
+/// A region of an RGBA picture (`size` = [width, height], 4 bytes a pixel), as PNG bytes. The
+/// region is [x, y, width, height] in pixels, cut to the picture.
+pub fn png_of_region(size: [usize; 2], rgba: &[u8], region: [usize; 4]) -> Result<Vec<u8>, String> {
+    let [w, h] = size;
+    if rgba.len() != w * h * 4 {
+        return Err(format!("a {w}x{h} picture has {} bytes, not {}", rgba.len(), w * h * 4));
+    }
+    let [x, y] = [region[0].min(w), region[1].min(h)];
+    let [rw, rh] = [region[2].min(w - x), region[3].min(h - y)];
+    if rw == 0 || rh == 0 {
+        return Err("the chart is not on screen".into());
+    }
+    let mut cut = Vec::with_capacity(rw * rh * 4);
+    for row in y..y + rh {
+        cut.extend_from_slice(&rgba[(row * w + x) * 4..(row * w + x + rw) * 4]);
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::write_buffer_with_format(
+        &mut out,
+        &cut,
+        rw as u32,
+        rh as u32,
+        image::ExtendedColorType::Rgba8,
+        image::ImageFormat::Png,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +110,23 @@ mod tests {
         assert_eq!(lines.len(), 3, "only the grid's rows");
         let all = grid(&shown, &columns, GridShape::default(), 0);
         assert!(grid_csv(&all, &runs, 0).contains("3,id3,,,2.5"));
+    }
+
+    #[test]
+    fn a_region_of_a_picture_is_cut_out_as_png() {
+        // A 4x3 picture whose pixel (x, y) is (x, y, 7, 255).
+        let rgba: Vec<u8> = (0..3u8)
+            .flat_map(|y| (0..4u8).flat_map(move |x| [x, y, 7, 255]))
+            .collect();
+        let png = png_of_region([4, 3], &rgba, [1, 1, 2, 5]).unwrap();
+        let back = image::load_from_memory(&png).unwrap().to_rgba8();
+        assert_eq!(back.dimensions(), (2, 2), "cut to the picture");
+        assert_eq!(back.get_pixel(0, 0).0, [1, 1, 7, 255]);
+        assert_eq!(back.get_pixel(1, 1).0, [2, 2, 7, 255]);
+        assert!(png_of_region([4, 3], &rgba, [9, 0, 2, 2]).is_err(), "off the picture");
+        assert!(
+            png_of_region([4, 3], &rgba[..8], [0, 0, 1, 1]).is_err(),
+            "too few bytes"
+        );
     }
 }

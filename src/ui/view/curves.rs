@@ -93,7 +93,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
             for row in keys.chunks(per_row) {
                 ui.horizontal(|ui| {
                     for key in row {
-                        ui.vertical(|ui| {
+                        let drawn = ui.vertical(|ui| {
                             ui.set_width(w);
                             let size = egui::vec2(w, CHART_HEIGHT + 24.0);
                             // A chart scrolled out of sight only keeps its place: no drawing, no read.
@@ -106,6 +106,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
                             chart_header(ui, ctx, key, s, y_extent(feed, &s.options_for(key)));
                             curve_chart(ui, ctx, page, key, feed, egui::vec2(w, CHART_HEIGHT), vs);
                         });
+                        vs.curve_rects.insert(key.clone(), drawn.response.rect);
                     }
                 });
             }
@@ -153,6 +154,13 @@ fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSettin
                 ctx.push(Command::SetChartOptions(key.to_string(), None));
             }
         });
+        if ui
+            .small_button("PNG…")
+            .on_hover_text("Save this chart as a PNG picture")
+            .clicked()
+        {
+            ctx.push(Command::PickChartPng(key.to_string()));
+        }
         if ui
             .small_button("Hide")
             .on_hover_text("Hide this chart (the Hidden menu brings it back)")

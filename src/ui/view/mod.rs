@@ -2,6 +2,7 @@
 //! fetches, builds a URL or changes the workbench's state.
 
 mod chart;
+mod chart_picture;
 mod compare;
 mod curve_groups;
 mod curve_raster;
@@ -56,6 +57,7 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         ui.ctx().request_repaint();
         vs.hovered_run = hovered;
     }
+    chart_picture::take(ui, &mut ctx, wb.chart_picture(), vs);
     keys::handle(ui, &mut ctx, wb.route(), dashboard.as_deref(), vs);
     keys::help(ui, vs);
     frame::top_bar(ui, &mut ctx, &frame::TopBar::of(wb), vs);
