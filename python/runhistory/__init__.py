@@ -165,14 +165,28 @@ class Run:
         target = "%s/%s/%s" % (_UPLOAD, self.run_id, "/".join(quote(s, safe="") for s in segments))
         return self._put(("upload", {"op": "upload", "path": target, "content": bytes(content)}))
 
-    def log_image(self, name, path):
-        """Uploads an image file and records it under `name` (shown as an image in the workbench)."""
+    def log_image(self, name, path, step=None):
+        """Uploads an image file and records it under `name` (shown as an image in the workbench).
+
+        With a `step`, the image is one of a series over steps (a slider in the workbench), named
+        as MLflow's `log_image(key=, step=)` names its files, so either tool shows the other's."""
         try:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as e:
             return self._warn("log_image(%r): %s" % (name, e))
-        artifact = "images/" + os.path.basename(path)
+        if step is None:
+            artifact = "images/" + os.path.basename(path)
+        else:
+            try:
+                step = int(step)
+            except (TypeError, ValueError):
+                return self._warn("log_image(%r): step must be a whole number, not %r" % (name, step))
+            # MLflow's image keys: letters, digits, _ - . space and /, a / written ~ in the name.
+            key = "".join(c if c.isalnum() or c in "_-. /" else "_" for c in str(name)).replace("/", "~")
+            ext = os.path.splitext(path)[1].lower() or ".png"
+            artifact = "images/%s+step+%d+timestamp+%d+%s%s" % (
+                key, step, int(time.time() * 1000), uuid.uuid4(), ext)
         self.upload(artifact, data)
         return self._put(("log", self.run_id, "image", name, artifact, None, 0))
 

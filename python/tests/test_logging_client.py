@@ -44,6 +44,8 @@ def test_every_value_type_arrives(server, tmp_path):
         logger.log_row("rows", epoch=1, loss=0.5)
         logger.log_row("rows", epoch=2, loss=0.25)
         logger.log_image("plot", "plot.png")
+        logger.log_image("val/sample", "plot.png", step=20)
+        logger.log_image("bad step", "plot.png", step="x")
         logger.upload("outputs/model.txt", "weights")
         assert logger.log("Accuracy", 0.68).wait() is True
         print(logger.run_id)
@@ -61,12 +63,18 @@ def test_every_value_type_arrives(server, tmp_path):
     assert i["nan"] == "nan"
     assert i["status"] == "Completed", "a run created by the logger is completed at exit"
     assert i["script_name"] == "train.py"
-    assert set(i["attachments"].split(", ")) == {"images/plot.png", "outputs/model.txt"}
+    files = set(i["attachments"].split(", "))
+    stepped = [f for f in files if f.startswith("images/val~sample+step+20+timestamp+")]
+    assert len(stepped) == 1 and stepped[0].endswith(".png"), files
+    assert files - set(stepped) == {"images/plot.png", "outputs/model.txt"}, "a bad step is refused, not raised"
+    assert "step must be a whole number" in out.stderr
     full = json.load(urllib.request.urlopen(server.url + "/api/2.0/runhistory/runs/get?run_id=" + run_id))["run"]
     assert full["metrics"]["chart data points"]["count"] == 6
     assert full["values"]["table"]["value"] == {"columns": ["a", "b"], "rows": [[1, "x"], [2, "y"]]}
     assert full["values"]["rows"]["value"] == {"columns": ["epoch", "loss"], "rows": [[1, 0.5], [2, 0.25]]}
     assert full["values"]["plot"] == {"key": "plot", "kind": "image", "value": "images/plot.png"}
+    assert full["values"]["val/sample"]["value"] == stepped[0], "the latest image of the series"
+
     assert full["arguments"] == ["0.5"]
     assert cli("info", "-r", run_id, "-a", "outputs/model.txt", "--server", server.url) == "weights"
 

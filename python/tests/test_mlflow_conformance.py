@@ -173,6 +173,28 @@ def test_fluent_api_and_artifacts(client, tmp_path):
         client.download_artifacts(rid, "missing.txt", str(out))
 
 
+def test_images_logged_at_steps_are_named_as_the_workbench_reads_them(client):
+    # The workbench's slider over steps reads `images/<key>+step+<n>+timestamp+<ms>+<id>.png`
+    # (a / in the key as ~), and leaves MLflow's `+compressed.webp` copy aside: if a new MLflow
+    # names them otherwise, this says so.
+    import re
+
+    import numpy as np
+
+    mlflow.set_experiment("images")
+    with mlflow.start_run() as run:
+        for step in (0, 5):
+            mlflow.log_image(np.full((4, 6, 3), step * 40, dtype=np.uint8), key="val/samples", step=step)
+    names = {f.path for f in client.list_artifacts(run.info.run_id, "images")}
+    full = re.compile(r"^images/val~samples\+step\+(\d+)\+timestamp\+\d+\+[0-9a-f-]+\.png$")
+    steps = sorted(int(m.group(1)) for m in map(full.match, names) if m)
+    assert steps == [0, 5], names
+    assert sum(n.endswith("+compressed.webp") for n in names) == 2, names
+    png = [n for n in names if full.match(n) and "+step+5+" in n][0]
+    out = client.download_artifacts(run.info.run_id, png)
+    assert open(out, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
 def test_token_through_mlflow_tracking_token(tmp_path, monkeypatch):
     from conftest import Server
 

@@ -105,6 +105,10 @@ pub enum Command {
     ViewSeries(FeedId, ChartView),
     /// Show an artifact of the open run.
     Preview(String),
+    /// Read an image the open run logged at a step (the step slider came to it).
+    LoadRunImage(String),
+    /// Read compared run `1`'s image at path `0` (logged at a step).
+    LoadComparedImage(String, usize),
     /// Ask for a folder (without blocking the window), then download into it.
     PickDownloadFolder,
     DownloadTo(PathBuf),

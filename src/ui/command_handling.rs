@@ -223,6 +223,16 @@ impl Workbench {
                     d.show_preview(&path, &sp, &c);
                 }
             }
+            Command::LoadRunImage(path) => {
+                if let Some(d) = self.route.details_mut() {
+                    d.load_step_image(&path, &sp, &c);
+                }
+            }
+            Command::LoadComparedImage(path, run) => {
+                if let Some(cmp) = self.route.compare_mut() {
+                    cmp.load_image(&path, run, &sp, &c);
+                }
+            }
             Command::PickDownloadFolder => {
                 if let Some(d) = self.route.details_mut() {
                     d.pick_folder(&sp);

@@ -208,6 +208,23 @@ impl CompareState {
         self.rebuild_model(now_ms);
     }
 
+    /// Reads run `run`'s image at `path` (one logged at a step), unless it was read already.
+    pub fn load_image(&mut self, path: &str, run: usize, spawner: &Spawner, client: &HistoryClient) {
+        let size = self
+            .artifacts
+            .get(run)
+            .and_then(Fetch::value)
+            .and_then(|a| a.iter().find(|(p, _)| p == path).map(|(_, s)| *s));
+        let (Some(size), Some(detail)) = (size, self.runs.get(run).and_then(Fetch::value).cloned()) else {
+            return;
+        };
+        self.images.entry((path.to_string(), run)).or_insert_with(|| {
+            let mut f = Fetch::default();
+            f.request(spawner, preview::load(client.clone(), detail, path.to_string(), size));
+            f
+        });
+    }
+
     /// The image paths at least two runs share.
     pub fn image_paths(&self) -> Vec<String> {
         let lists: Vec<Vec<String>> = self

@@ -23,6 +23,9 @@ pub struct Download {
     pub result: Fetch<Vec<PathBuf>>,
 }
 
+/// Images over steps kept decoded per run page.
+const KEPT_STEP_IMAGES: usize = 48;
+
 pub struct DetailsState {
     pub run_id: String,
     pub run: Fetch<RunDetail>,
@@ -30,6 +33,9 @@ pub struct DetailsState {
     pub series: BTreeMap<String, SeriesFeed>,
     pub preview_path: Option<String>,
     pub preview: Fetch<Preview>,
+    /// Images over steps read so far, by path (the last few kept: a slider walks through many).
+    pub step_images: BTreeMap<String, Fetch<Preview>>,
+    step_image_order: std::collections::VecDeque<String>,
     pub download: Option<Download>,
     pub folder_pick: FolderPick,
     /// The registered model versions made from this run.
@@ -50,6 +56,8 @@ impl DetailsState {
             series: BTreeMap::new(),
             preview_path: None,
             preview: Fetch::default(),
+            step_images: BTreeMap::new(),
+            step_image_order: std::collections::VecDeque::new(),
             download: None,
             folder_pick: FolderPick::default(),
             registered: Fetch::default(),
@@ -77,6 +85,9 @@ impl DetailsState {
         self.artifacts.poll();
         self.registered.poll();
         self.preview.poll();
+        for f in self.step_images.values_mut() {
+            f.poll();
+        }
         if let Some(dest) = self.folder_pick.poll() {
             self.start_download(dest, spawner, client);
         }
@@ -174,6 +185,29 @@ impl DetailsState {
         self.preview.clear();
         let (c, p) = (client.clone(), path.to_string());
         self.preview.request(spawner, preview::load(c, run, p, size));
+    }
+
+    /// Reads an image logged at a step, unless it was read already; the oldest of more than
+    /// `KEPT_STEP_IMAGES` is let go.
+    pub fn load_step_image(&mut self, path: &str, spawner: &Spawner, client: &HistoryClient) {
+        let Some(run) = self.run.value().cloned() else { return };
+        if self.step_images.contains_key(path) {
+            return;
+        }
+        let size = self
+            .artifacts
+            .value()
+            .and_then(|a| a.iter().find(|(p, _)| p == path).map(|(_, s)| *s))
+            .unwrap_or(0);
+        let mut f = Fetch::default();
+        f.request(spawner, preview::load(client.clone(), run, path.to_string(), size));
+        self.step_images.insert(path.to_string(), f);
+        self.step_image_order.push_back(path.to_string());
+        while self.step_image_order.len() > KEPT_STEP_IMAGES {
+            if let Some(old) = self.step_image_order.pop_front() {
+                self.step_images.remove(&old);
+            }
+        }
     }
 
     /// Opens the folder picker without blocking the window.

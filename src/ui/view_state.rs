@@ -30,6 +30,10 @@ pub struct ViewState {
     pub preview_texture: Option<((String, String, u64), egui::TextureHandle)>,
     /// Compared images by (run id, path).
     pub compare_textures: BTreeMap<(String, String), egui::TextureHandle>,
+    /// The step each images-over-steps slider is at, by page and key (`details:<key>`).
+    pub image_steps: BTreeMap<String, i64>,
+    /// Images over steps as textures, by run id and path.
+    pub step_textures: BTreeMap<String, egui::TextureHandle>,
     /// The job whose Cancel was clicked once: it asks before stopping the run.
     pub confirm_cancel: Option<String>,
     /// A rename or description box just opened: it takes the keyboard on its first frame.

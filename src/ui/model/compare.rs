@@ -91,7 +91,11 @@ pub fn shared_series(runs: &[&RunDetail]) -> Vec<String> {
 pub fn shared_images(files: &[Vec<String>]) -> Vec<String> {
     let mut count: BTreeMap<&String, usize> = BTreeMap::new();
     for f in files {
-        for p in f.iter().filter(|p| super::details::is_image(p)) {
+        // Images logged at steps are shown over their steps instead.
+        for p in f
+            .iter()
+            .filter(|p| super::details::is_image(p) && super::step_images::parse(p).is_none())
+        {
             *count.entry(p).or_default() += 1;
         }
     }

@@ -2,6 +2,7 @@
 //! images, and which project files differ; built once per change of what has arrived.
 
 use super::compare::{CompareRow, compare_rows, shared_images, shared_series};
+use super::step_images::{StepImage, image_series};
 use crate::api::ext::RunDetail;
 use crate::api::snapshot::Snapshot;
 use crate::project::diff::{FileDiff, diff_snapshots};
@@ -36,6 +37,9 @@ pub struct CompareModel {
     pub rows: Vec<CompareRow>,
     pub series: Vec<String>,
     pub images: Vec<String>,
+    /// Images logged at steps under a key at least two runs share: each run's series (empty for
+    /// a run without it), by key.
+    pub step_images: Vec<(String, Vec<Vec<StepImage>>)>,
     /// Per other run (index >= 1): its files against the first run's. None until the first run's
     /// snapshot is known (and when it has none).
     pub project: Option<ProjectChanges>,
@@ -105,8 +109,29 @@ pub fn compare_model_with(
         rows: compare_rows(runs, now_ms, false),
         series: shared_series(runs),
         images: shared_images(artifacts),
+        step_images: shared_step_images(artifacts),
         project,
     }
+}
+
+/// The keys of images over steps at least two runs logged, with each run's series.
+fn shared_step_images(artifacts: &[Vec<String>]) -> Vec<(String, Vec<Vec<StepImage>>)> {
+    let mut per_run: Vec<std::collections::BTreeMap<String, Vec<StepImage>>> = artifacts
+        .iter()
+        .map(|files| image_series(files.iter().map(String::as_str)))
+        .collect();
+    let keys: std::collections::BTreeSet<String> = per_run.iter().flat_map(|m| m.keys().cloned()).collect();
+    let shared: Vec<String> = keys
+        .into_iter()
+        .filter(|k| per_run.iter().filter(|m| m.contains_key(k)).count() >= 2)
+        .collect();
+    shared
+        .into_iter()
+        .map(|k| {
+            let series = per_run.iter_mut().map(|m| m.remove(&k).unwrap_or_default()).collect();
+            (k, series)
+        })
+        .collect()
 }
 
 impl CompareModel {

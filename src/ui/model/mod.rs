@@ -20,3 +20,4 @@ pub mod registry;
 pub mod run_page;
 pub mod scatter;
 pub mod series;
+pub mod step_images;

@@ -28,6 +28,8 @@ pub struct DetailsModel {
     pub restorable: bool,
     /// The registered model versions made from this run (`iris v2 @champion`).
     pub registered: Vec<String>,
+    /// Images logged at steps, by key, in step order.
+    pub step_images: std::collections::BTreeMap<String, Vec<super::step_images::StepImage>>,
 }
 
 /// What a details model is built from; a model is rebuilt only when this changes.
@@ -72,6 +74,7 @@ pub fn details_model(run: &RunDetail, artifacts: Option<&[(String, u64)]>, now_m
         artifact_count: artifacts.map_or(0, <[_]>::len),
         restorable: run.properties.contains_key("SnapshotId"),
         registered: Vec::new(),
+        step_images: super::step_images::image_series(artifacts.unwrap_or(&[]).iter().map(|(p, _)| p.as_str())),
     }
 }
 

@@ -83,6 +83,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 }
                 vs.series_frames.insert(id, drawn.transform);
             }
+            super::step_images::compare(ui, ctx, cmp, &m, vs);
             if !m.images.is_empty() {
                 ui.separator();
                 ui.heading("Images");

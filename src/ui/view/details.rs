@@ -98,6 +98,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
                 });
             }
             tables_ui(ui, &m);
+            super::step_images::details(ui, ctx, d, &m, vs);
             egui::CollapsingHeader::new(format!("Parameters ({})", m.params.len()))
                 .default_open(true)
                 .show(ui, |ui| {

@@ -18,6 +18,7 @@ pub mod palette;
 mod parallel;
 mod run_edit;
 mod scatter;
+mod step_images;
 mod trash;
 
 use super::command::Command;
