@@ -147,6 +147,29 @@ pub fn bucket_points(points: &[(f64, f64)], n: usize, range: Option<(f64, f64)>)
     b.finish()
 }
 
+/// Buckets of points with a continuous x (another metric's values) in `[lo, hi]` (their extent
+/// when no range is given), both ends in: the points kept, and `n` equal parts of the range.
+pub fn bucket_over(points: &[(f64, f64)], n: usize, range: Option<[f64; 2]>) -> (usize, Vec<Bucket>) {
+    let inside: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|p| p.0.is_finite() && range.is_none_or(|[lo, hi]| p.0 >= lo && p.0 <= hi))
+        .collect();
+    if inside.is_empty() {
+        return (0, Vec::new());
+    }
+    let [lo, hi] = range.unwrap_or_else(|| {
+        inside
+            .iter()
+            .fold([f64::INFINITY, f64::NEG_INFINITY], |[a, b], p| [a.min(p.0), b.max(p.0)])
+    });
+    let mut b = Bucketer::new(lo, hi, n);
+    for &(x, v) in &inside {
+        b.add(x, v);
+    }
+    (inside.len(), b.finish())
+}
+
 /// The line through buckets: each bucket's min and max where they lie (in x order), or its one
 /// value. At most two points a pixel column whatever the series length, which is what keeps a
 /// chart fast.

@@ -129,6 +129,26 @@ async fn compare(url: &str) {
         }
     }
 
+    // Curves over another metric (loss over itself here: x = y), in one read or from histories.
+    let a = ours.curves_over_metric("loss", "loss", &asked, 30, None).await.unwrap();
+    let b = plain
+        .curves_over_metric("loss", "loss", &asked, 30, None)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 3);
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(
+            (&x.run_id, x.total_points, x.x.as_str()),
+            (&y.run_id, y.total_points, "metric")
+        );
+        assert_eq!(x.buckets, y.buckets);
+    }
+    let zoom = plain
+        .curves_over_metric("loss", "loss", &asked, 30, Some([0.0, 0.01]))
+        .await
+        .unwrap();
+    assert_eq!(zoom[2].total_points, 401, "1 / (s + 1) <= 0.01 from step 99 on");
+
     // Every metric at a chosen step, in one read or from each run's histories.
     for step in [250, 9_999, -1] {
         let a = ours.values_at_step(&ids, step).await.unwrap();

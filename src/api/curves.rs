@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct CurvesRequest {
     pub key: String,
     pub run_ids: Vec<String>,
-    /// "step" (the default) or "time".
+    /// "step" (the default), "time", or "metric": the value of metric `x_key` at the same step.
     #[serde(default)]
     pub x: String,
     pub buckets: usize,
@@ -19,6 +19,12 @@ pub struct CurvesRequest {
     pub min: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
+    /// With x "metric": the metric whose values are x.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_key: Option<String>,
+    /// With x "metric": the range of x (None: each run's whole extent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_range: Option<[f64; 2]>,
 }
 
 /// The answer: a series per asked run that exists (a run deleted meanwhile is left out; a run

@@ -259,6 +259,7 @@ impl HistoryClient {
                 buckets,
                 min: range.map(|r| r.0),
                 max: range.map(|r| r.1),
+                ..Default::default()
             };
             let got: Curves = self.post_json(r::METRICS_DOWNSAMPLE_RUNS, &req).await?;
             return got
@@ -286,6 +287,63 @@ impl HistoryClient {
             }
             got.sort_by_key(|(i, _)| *i);
             out.extend(got.into_iter().map(|(_, s)| s));
+        }
+        Ok(out)
+    }
+
+    /// One key's curves for many runs with x the value of metric `x_key` at the same step, over
+    /// `x_range` (None: each run's extent); on a stock MLflow server, from both histories.
+    pub async fn curves_over_metric(
+        &self,
+        key: &str,
+        x_key: &str,
+        run_ids: &[String],
+        buckets: usize,
+        x_range: Option<[f64; 2]>,
+    ) -> Result<Vec<DownsampledSeries>> {
+        if self.flavor().await? == Flavor::RunHistory {
+            let req = CurvesRequest {
+                key: key.into(),
+                run_ids: run_ids.to_vec(),
+                x: "metric".into(),
+                buckets,
+                x_key: Some(x_key.into()),
+                x_range,
+                ..Default::default()
+            };
+            let got: Curves = self.post_json(r::METRICS_DOWNSAMPLE_RUNS, &req).await?;
+            return got
+                .series
+                .into_iter()
+                .map(|c| c.into_series(&got.key, &got.x))
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| ClientError::Decode("a curve's columns differ in length".into()));
+        }
+        let mut out = Vec::with_capacity(run_ids.len());
+        for run_id in run_ids {
+            let (ys, xs) = match (
+                self.metric_history(run_id, key).await,
+                self.metric_history(run_id, x_key).await,
+            ) {
+                (Err(e), _) | (_, Err(e)) if e.is_not_found() => continue,
+                (ys, xs) => (ys?, xs?),
+            };
+            // The last point at each step of each series, paired by step.
+            let by_step =
+                |ms: &[crate::api::Metric]| -> BTreeMap<i64, f64> { ms.iter().map(|m| (m.step, m.value)).collect() };
+            let xs = by_step(&xs);
+            let pairs: Vec<(f64, f64)> = by_step(&ys)
+                .into_iter()
+                .filter_map(|(step, y)| Some((*xs.get(&step)?, y)))
+                .collect();
+            let (total, buckets) = crate::series::bucket_over(&pairs, buckets, x_range);
+            out.push(DownsampledSeries {
+                run_id: run_id.clone(),
+                key: key.into(),
+                x: "metric".into(),
+                total_points: total as u64,
+                buckets,
+            });
         }
         Ok(out)
     }

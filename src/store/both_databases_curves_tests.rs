@@ -57,6 +57,7 @@ fn one_bulk_read_answers_as_one_read_per_run_on_both_databases() {
                     buckets,
                     min,
                     max,
+                    ..Default::default()
                 })
                 .unwrap();
             let ids: Vec<&str> = got.series.iter().map(|c| c.run_id.as_str()).collect();
@@ -188,6 +189,78 @@ fn values_at_a_step_are_each_series_last_point_by_then_on_both_databases() {
         };
         assert!(
             matches!(s.values_at_step(&too_many), Err(StoreError::Invalid(_))),
+            "{db}"
+        );
+    }
+}
+
+#[test]
+fn curves_over_another_metric_pair_the_steps_both_logged_on_both_databases() {
+    use crate::api::{LogBatch, Metric};
+    for (db, s, _dir, _pg) in stores() {
+        let dense = new_run(&s, "over-metric", "dense", 1_000);
+        let sparse = new_run(&s, "over-metric", "sparse", 1_000);
+        let no_x = new_run(&s, "over-metric", "no-x", 1_000);
+        log(&s, &dense, "loss", (0..100).map(|i| 100.0 - i as f64).collect());
+        log(&s, &dense, "lr", (0..100).map(|i| i as f64 / 100.0).collect());
+        log(&s, &sparse, "loss", (0..100).map(|i| i as f64).collect());
+        log(&s, &no_x, "loss", vec![1.0, 2.0]);
+        // sparse logs lr every 10 steps, step 50 twice (the second stands), and a NaN at 90.
+        let lr = |value: f64, step: i64| Metric {
+            key: "lr".into(),
+            value,
+            timestamp: 1,
+            step,
+            ..Default::default()
+        };
+        let mut points: Vec<Metric> = (0..10).filter(|i| *i != 9).map(|i| lr(i as f64, i * 10)).collect();
+        points.push(lr(7.5, 50));
+        points.push(lr(f64::NAN, 90));
+        s.log_batch(
+            &LogBatch {
+                metrics: points,
+                ..Default::default()
+            },
+            &sparse,
+        )
+        .unwrap();
+        let req = |x_range| CurvesRequest {
+            key: "loss".into(),
+            run_ids: vec![dense.clone(), sparse.clone(), no_x.clone()],
+            x: "metric".into(),
+            buckets: 10,
+            x_key: Some("lr".into()),
+            x_range,
+            ..Default::default()
+        };
+        let got = s.downsample_runs(&req(None)).unwrap();
+        assert_eq!(got.x, "metric", "{db}");
+        let totals: Vec<u64> = got.series.iter().map(|c| c.total_points).collect();
+        assert_eq!(totals, [100, 9, 0], "{db}: the steps both logged, NaN x left out");
+        let d = &got.series[0];
+        assert_eq!((d.x_first[0], *d.x_last.last().unwrap()), (0.0, 0.99), "{db}");
+        assert_eq!(
+            (d.max[0].0, d.min.last().unwrap().0),
+            (100.0, 1.0),
+            "{db}: loss falls as lr rises"
+        );
+        let sp = &got.series[1];
+        let xs: Vec<f64> = [&sp.x_first, &sp.x_last, &sp.x_min, &sp.x_max]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        assert!(
+            xs.contains(&7.5) && !xs.contains(&5.0),
+            "{db}: step 50's last lr: {xs:?}"
+        );
+        let zoom = s.downsample_runs(&req(Some([0.25, 0.5]))).unwrap();
+        assert_eq!(zoom.series[0].total_points, 26, "{db}: lr 0.25 to 0.50");
+        let mut bad = req(None);
+        bad.x_key = None;
+        assert!(matches!(s.downsample_runs(&bad), Err(StoreError::Invalid(_))), "{db}");
+        assert!(
+            matches!(s.downsample_runs(&req(Some([1.0, 0.0]))), Err(StoreError::Invalid(_))),
             "{db}"
         );
     }

@@ -9,29 +9,38 @@ use crate::api::ext::Num;
 use crate::api::limits::{MAX_CURVE_BUCKETS, MAX_CURVE_BUCKETS_PER_RUN, MAX_CURVE_RUNS};
 use std::collections::HashMap;
 
+/// The limits every bulk curve read keeps: buckets per run, runs, buckets in all.
+fn check_size(req: &CurvesRequest) -> Result<()> {
+    if req.buckets == 0 || req.buckets > MAX_CURVE_BUCKETS_PER_RUN {
+        return Err(StoreError::Invalid(format!(
+            "buckets must be between 1 and {MAX_CURVE_BUCKETS_PER_RUN} (a chart's width in pixels)"
+        )));
+    }
+    if req.run_ids.len() > MAX_CURVE_RUNS {
+        return Err(StoreError::Invalid(format!(
+            "{} runs asked: one read takes at most {MAX_CURVE_RUNS}",
+            req.run_ids.len()
+        )));
+    }
+    if req.run_ids.len() * req.buckets > MAX_CURVE_BUCKETS {
+        return Err(StoreError::Invalid(format!(
+            "{} runs x {} buckets is more than the {MAX_CURVE_BUCKETS} buckets one read returns",
+            req.run_ids.len(),
+            req.buckets
+        )));
+    }
+    Ok(())
+}
+
 impl Store {
     /// Each asked run's series of `req.key` in `req.buckets` buckets over [min, max] of x, in the
     /// order asked. Runs that do not exist (deleted since the caller listed them) are left out.
     pub fn downsample_runs(&self, req: &CurvesRequest) -> Result<Curves> {
+        if req.x == "metric" {
+            return self.downsample_runs_over_metric(req);
+        }
         let x = XAxis::parse(&req.x)?;
-        if req.buckets == 0 || req.buckets > MAX_CURVE_BUCKETS_PER_RUN {
-            return Err(StoreError::Invalid(format!(
-                "buckets must be between 1 and {MAX_CURVE_BUCKETS_PER_RUN} (a chart's width in pixels)"
-            )));
-        }
-        if req.run_ids.len() > MAX_CURVE_RUNS {
-            return Err(StoreError::Invalid(format!(
-                "{} runs asked: one read takes at most {MAX_CURVE_RUNS}",
-                req.run_ids.len()
-            )));
-        }
-        if req.run_ids.len() * req.buckets > MAX_CURVE_BUCKETS {
-            return Err(StoreError::Invalid(format!(
-                "{} runs x {} buckets is more than the {MAX_CURVE_BUCKETS} buckets one read returns",
-                req.run_ids.len(),
-                req.buckets
-            )));
-        }
+        check_size(req)?;
         if let (Some(lo), Some(hi)) = (req.min, req.max)
             && lo > hi
         {
@@ -63,6 +72,56 @@ impl Store {
             Ok(Curves {
                 key: req.key.clone(),
                 x: x.column().into(),
+                series,
+            })
+        })
+    }
+
+    /// The bulk read with x the value of another metric (`req.x_key`) at the same step: each
+    /// run's pairs (x, y) of the steps both logged (the last point at a step of each), bucketed
+    /// over x. Points whose x is not a finite number are left out.
+    fn downsample_runs_over_metric(&self, req: &CurvesRequest) -> Result<Curves> {
+        check_size(req)?;
+        let Some(x_key) = req.x_key.as_deref().filter(|k| !k.is_empty()) else {
+            return Err(StoreError::Invalid(
+                "x \"metric\" needs x_key: the metric to put on x".into(),
+            ));
+        };
+        if let Some([lo, hi]) = req.x_range
+            && !(lo.is_finite() && hi.is_finite() && lo <= hi)
+        {
+            return Err(StoreError::Invalid(format!("x_range [{lo}, {hi}] is not a range")));
+        }
+        let ids = serde_json::to_string(&req.run_ids).map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.read_db(|db| {
+            let mut found: HashMap<String, (Option<i64>, Option<i64>)> = HashMap::with_capacity(req.run_ids.len());
+            db.each(
+                &format!(
+                    "SELECT r.run_id, y.series_id, x.series_id FROM runs r
+                     LEFT JOIN series y ON y.run_id = r.run_id AND y.key = ?2
+                     LEFT JOIN series x ON x.run_id = r.run_id AND x.key = ?3
+                     WHERE r.run_id IN ({})",
+                    db.json_strings(1)
+                ),
+                args![ids, req.key, x_key],
+                |row| {
+                    found.insert(row.get(0)?, (row.get(1)?, row.get(2)?));
+                    Ok(())
+                },
+            )?;
+            let mut series = Vec::with_capacity(found.len());
+            for run_id in &req.run_ids {
+                let Some(sids) = found.remove(run_id) else { continue };
+                let pairs = match sids {
+                    (Some(y), Some(x)) => pairs_by_step(db, y, x)?,
+                    _ => Vec::new(),
+                };
+                let s = bucket_pairs(run_id, &req.key, &pairs, req.buckets, req.x_range);
+                series.push(CurveColumns::from_series(&s));
+            }
+            Ok(Curves {
+                key: req.key.clone(),
+                x: "metric".into(),
                 series,
             })
         })
@@ -113,5 +172,46 @@ impl Store {
             values.sort_by(|a, b| (order[a.run_id.as_str()], &a.key).cmp(&(order[b.run_id.as_str()], &b.key)));
             Ok(AtStep { step: req.step, values })
         })
+    }
+}
+
+/// The (x, y) of every step both series logged, the last point at a step of each, in step order.
+fn pairs_by_step(db: &super::sql::Db<'_>, y: i64, x: i64) -> Result<Vec<(f64, f64)>> {
+    let mut last: Vec<(i64, f64, f64)> = Vec::new();
+    db.each(
+        "SELECT y.step, x.value, y.value FROM metric_points y
+         JOIN metric_points x ON x.series_id = ?2 AND x.step = y.step
+         WHERE y.series_id = ?1 ORDER BY y.step, y.seq, x.seq",
+        args![y, x],
+        |row| {
+            let step: i64 = row.get(0)?;
+            let xv = super::load::value_from_db(row.get(1)?);
+            let yv = super::load::value_from_db(row.get(2)?);
+            // Rows of one step come in logging order: its last pair stands.
+            match last.last_mut() {
+                Some(l) if l.0 == step => *l = (step, xv, yv),
+                _ => last.push((step, xv, yv)),
+            }
+            Ok(())
+        },
+    )?;
+    Ok(last.into_iter().map(|(_, xv, yv)| (xv, yv)).collect())
+}
+
+/// One run's pairs bucketed over x.
+fn bucket_pairs(
+    run_id: &str,
+    key: &str,
+    pairs: &[(f64, f64)],
+    buckets: usize,
+    range: Option<[f64; 2]>,
+) -> crate::api::ext::DownsampledSeries {
+    let (total, buckets) = crate::series::bucket_over(pairs, buckets, range);
+    crate::api::ext::DownsampledSeries {
+        run_id: run_id.into(),
+        key: key.into(),
+        x: "metric".into(),
+        total_points: total as u64,
+        buckets,
     }
 }
