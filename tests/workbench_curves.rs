@@ -380,3 +380,37 @@ fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
     );
     h.get_by_label_contains("Saved the loss chart to");
 }
+
+#[test]
+fn another_metric_on_x_pairs_each_step_and_back_to_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 2, &["loss", "lr"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the charts drawn", |a| {
+        curves_drawn("loss")(a) && curves_drawn("lr")(a)
+    });
+    let x_extent = |a: &WorkbenchApp| a.wb.curves().feed("loss").and_then(|f| f.chart().extent).map(|e| e.0);
+    assert_eq!(x_extent(h.state()), Some([0.0, 199.0]), "steps");
+    // Both series log 10 i + 1 / (step + 1): loss over lr lies on the diagonal.
+    h.get_by_value("(none)").click();
+    h.step();
+    h.step();
+    h.get_all_by_role_and_label(egui::accesskit::Role::Button, "lr")
+        .next()
+        .unwrap()
+        .click();
+    settle(&mut h, "loss over lr", |a| {
+        x_extent(a).is_some_and(|[lo, hi]| (lo - 0.005).abs() < 1e-9 && (hi - 11.0).abs() < 1e-9)
+    });
+    let s = h.state().wb.curve_settings();
+    assert_eq!(s.x_metric.as_deref(), Some("lr"));
+    assert_eq!(s.options.x, runhistory::ui::model::series::XMode::Metric);
+    let chart = h.state().wb.curves().feed("loss").unwrap().chart().clone();
+    for line in &chart.lines {
+        for p in line.line.points() {
+            assert!((p[0] - p[1]).abs() < 0.05, "on the diagonal: {p:?}");
+        }
+    }
+    h.state_mut().wb.apply(Command::SetCurveXMetric(None));
+    settle(&mut h, "back to steps", |a| x_extent(a) == Some([0.0, 199.0]));
+}

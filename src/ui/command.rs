@@ -71,6 +71,8 @@ pub enum Command {
     SetChartOptions(String, Option<SeriesOptions>),
     /// A chart's options for every curve chart of the experiment (the charts' own ones dropped).
     ApplyChartOptionsToAll(String),
+    /// Put this metric on every curve chart's x (None: back to steps).
+    SetCurveXMetric(Option<String>),
     /// Draw curves per group of runs (None: a line per run).
     SetGrouping(Option<Grouping>),
     /// Keep only the runs in this range of an axis (None: clear the axis's range).

@@ -4,6 +4,7 @@
 use super::command::{ChartView, Command, FeedId};
 use super::compare_state::CompareState;
 use super::details_state::DetailsState;
+use super::model::series::XMode;
 use super::models_state::ModelsState;
 use super::restore_state::RestoreSource;
 use super::route::Route;
@@ -164,6 +165,18 @@ impl Workbench {
                 if let Some(c) = self.curve_settings_mut() {
                     // An empty name keeps "nothing" apart from "not chosen" (the default metric).
                     c.color_by = Some(m.unwrap_or_default());
+                }
+            }
+            Command::SetCurveXMetric(k) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    let x = if k.is_some() { XMode::Metric } else { XMode::Step };
+                    // Charts on x "Metric" follow the choice; others keep theirs.
+                    for o in std::iter::once(&mut c.options).chain(c.per_chart.values_mut()) {
+                        if o.x == XMode::Metric || k.is_some() {
+                            o.x = x;
+                        }
+                    }
+                    c.x_metric = k;
                 }
             }
             Command::SetBaseline(run) => {

@@ -14,11 +14,25 @@ use crate::client::HistoryClient;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-/// What a read covers: the x mode, the chart's visible x range (None: whole series) and width.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What a read covers: the x mode (and with x "Metric", which metric), the chart's visible x
+/// range (None: whole series) and width.
+#[derive(Debug, Clone, PartialEq)]
 struct Window {
     x: XMode,
+    x_key: Option<String>,
     view: ChartView,
+}
+
+impl Window {
+    fn new(x: XMode, x_key: Option<&str>, view: ChartView) -> Window {
+        // Without a metric chosen, x "Metric" reads steps.
+        let (x, x_key) = match (x, x_key) {
+            (XMode::Metric, Some(k)) => (x, Some(k.to_string())),
+            (XMode::Metric, None) => (XMode::Step, None),
+            (x, _) => (x, None),
+        };
+        Window { x, x_key, view }
+    }
 }
 
 /// One finished read: its window, whether it replaces what is held, and each run's count asked.
@@ -75,12 +89,12 @@ impl CurveFeed {
     /// Whether a chart showing `view` needs a read: a different window, or runs refreshed since
     /// the last read. None while a read is in flight (the last lines stay drawn). Pure: the view
     /// asks this every frame, the logic reads.
-    pub fn wants(&self, x: XMode, view: ChartView, runs_generation: u64) -> Option<ChartView> {
+    pub fn wants(&self, x: XMode, x_key: Option<&str>, view: ChartView, runs_generation: u64) -> Option<ChartView> {
         if self.fetch.is_loading() {
             return None;
         }
-        let want = Window { x, view };
-        let same = self.window.is_some_and(|w| close_enough(&w, &want));
+        let want = Window::new(x, x_key, view);
+        let same = self.window.as_ref().is_some_and(|w| close_enough(w, &want));
         (!same || self.synced != Some(runs_generation)).then_some(view)
     }
 
@@ -105,7 +119,7 @@ impl CurveFeed {
     fn read(
         &mut self,
         key: &str,
-        x: XMode,
+        (x, x_key): (XMode, Option<&str>),
         view: ChartView,
         runs: &[&RunDetail],
         runs_generation: u64,
@@ -115,8 +129,8 @@ impl CurveFeed {
         if self.fetch.is_loading() {
             return;
         }
-        let window = Window { x, view };
-        let whole = !self.window.is_some_and(|w| close_enough(&w, &window));
+        let window = Window::new(x, x_key, view);
+        let whole = !self.window.as_ref().is_some_and(|w| close_enough(w, &window));
         let asked: Vec<(String, i64)> = runs
             .iter()
             .filter_map(|r| Some((r.run_id.clone(), r.metrics.get(key)?.count)))
@@ -131,10 +145,8 @@ impl CurveFeed {
             .clamp(16, MAX_CURVE_BUCKETS_PER_RUN)
             .min(MAX_CURVE_BUCKETS / asked.len().max(1))
             .max(1);
-        let range = view
-            .range
-            .filter(|(lo, hi)| hi > lo)
-            .map(|(lo, hi)| server_range(x, lo, hi, runs));
+        let visible = view.range.filter(|(lo, hi)| hi > lo);
+        let range = visible.map(|(lo, hi)| server_range(window.x, lo, hi, runs));
         self.last_read = ReadSize {
             runs: asked.len(),
             buckets: 0,
@@ -144,9 +156,16 @@ impl CurveFeed {
             key.to_string(),
             asked.iter().map(|a| a.0.clone()).collect::<Vec<_>>(),
         );
-        let axis = x.server_axis();
+        let axis = window.x.server_axis();
+        let over = window.x_key.clone();
         self.fetch.request(spawner, async move {
-            let series = client.curves(&key, &ids, axis, buckets, range).await?;
+            let series = match over {
+                Some(x_key) => {
+                    let x_range = visible.map(|(lo, hi)| [lo, hi]);
+                    client.curves_over_metric(&key, &x_key, &ids, buckets, x_range).await?
+                }
+                None => client.curves(&key, &ids, axis, buckets, range).await?,
+            };
             Ok::<_, crate::client::ClientError>(Read {
                 window,
                 whole,
@@ -202,7 +221,7 @@ fn server_range(x: XMode, lo: f64, hi: f64, runs: &[&RunDetail]) -> (i64, i64) {
 
 /// Windows whose ranges differ by less than half a bucket (and widths by under a tenth) need no new read.
 fn close_enough(a: &Window, b: &Window) -> bool {
-    if a.x != b.x || a.view.px.abs_diff(b.view.px) > a.view.px / 10 {
+    if a.x != b.x || a.x_key != b.x_key || a.view.px.abs_diff(b.view.px) > a.view.px / 10 {
         return false;
     }
     match (a.view.range, b.view.range) {
@@ -242,7 +261,7 @@ impl CurvesState {
     pub fn read(
         &mut self,
         key: &str,
-        x: XMode,
+        x: (XMode, Option<&str>),
         view: ChartView,
         runs: &[&RunDetail],
         runs_generation: u64,

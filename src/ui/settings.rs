@@ -79,6 +79,8 @@ pub struct CurveSettings {
     /// The scatter's x and y (None: the first param that differs, the first metric).
     pub scatter_x: Option<AxisKey>,
     pub scatter_y: Option<AxisKey>,
+    /// The metric a curve chart with x "Metric" puts on x (its value at the same step).
+    pub x_metric: Option<String>,
     /// The run the grid measures every other run against, in % (by run id).
     pub baseline: Option<String>,
 }

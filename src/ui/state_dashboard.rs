@@ -82,10 +82,18 @@ impl Workbench {
     pub(super) fn view_curves(&mut self, key: &str, view: ChartView) {
         let stamp = self.runs_stamp();
         let x = self.curve_settings().options_for(key).x;
+        let x_key = self.curve_settings().x_metric.clone();
         let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
         let runs = runs_in_view(all, self.script.as_deref(), &self.brushes);
-        self.curves
-            .read(key, x, view, &runs, stamp, &self.spawner, &self.client);
+        self.curves.read(
+            key,
+            (x, x_key.as_deref()),
+            view,
+            &runs,
+            stamp,
+            &self.spawner,
+            &self.client,
+        );
     }
 
     /// Takes finished curve reads and rebuilds the charts whose runs, reads or options changed.

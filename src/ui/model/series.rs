@@ -12,6 +12,9 @@ pub enum XMode {
     WallTime,
     /// Seconds since the run started.
     Relative,
+    /// The value another metric (the experiment's chosen one) had at the same step: learning
+    /// curves only.
+    Metric,
 }
 
 impl XMode {
@@ -22,6 +25,7 @@ impl XMode {
             XMode::Step => "Step",
             XMode::WallTime => "Wall time",
             XMode::Relative => "Relative time",
+            XMode::Metric => "Metric",
         }
     }
 
@@ -30,13 +34,14 @@ impl XMode {
         match self {
             XMode::Step => "step",
             XMode::WallTime | XMode::Relative => "time",
+            XMode::Metric => "metric",
         }
     }
 
     /// Chart x from the server's x (a step, or ms since the epoch).
     pub fn chart_x(self, server_x: f64, run_start_ms: i64) -> f64 {
         match self {
-            XMode::Step => server_x,
+            XMode::Step | XMode::Metric => server_x,
             XMode::WallTime => server_x / 1000.0,
             XMode::Relative => (server_x - run_start_ms as f64) / 1000.0,
         }
@@ -45,7 +50,7 @@ impl XMode {
     /// The server's x range for a chart's visible x range.
     pub fn server_range(self, lo: f64, hi: f64, run_start_ms: i64) -> (i64, i64) {
         let (a, b) = match self {
-            XMode::Step => (lo, hi),
+            XMode::Step | XMode::Metric => (lo, hi),
             XMode::WallTime => (lo * 1000.0, hi * 1000.0),
             XMode::Relative => (lo * 1000.0 + run_start_ms as f64, hi * 1000.0 + run_start_ms as f64),
         };

@@ -142,6 +142,7 @@ pub fn x_kind(x: XMode) -> AxisKind {
         XMode::Step => AxisKind::Integer,
         XMode::WallTime => AxisKind::WallTime,
         XMode::Relative => AxisKind::Seconds,
+        XMode::Metric => AxisKind::Plain,
     }
 }
 

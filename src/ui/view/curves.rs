@@ -7,12 +7,12 @@ use super::super::curves_state::{CurveFeed, CurvesState};
 use super::super::model::axes::{Along, AxisKind};
 use super::super::model::curves::{CurveChart, KeyFilter, nearest_curve, nearest_group, shown_keys_with};
 use super::super::model::groups::GroupBy;
-use super::super::model::series::{ChartLine, SeriesOptions};
+use super::super::model::series::ChartLine;
 use super::super::settings::CurveSettings;
 use super::super::view_state::ViewState;
 use super::chart::{formatter, series_options, spacer, x_kind, x_text};
 use super::palette::run_color;
-use super::{Ctx, curve_groups, curve_raster};
+use super::{Ctx, curve_groups, curve_header, curve_raster};
 use egui_plot::{Plot, PlotPoint};
 use std::sync::Arc;
 
@@ -53,6 +53,8 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
         }
         ui.separator();
         curve_groups::grouping_controls(ui, ctx, page);
+        ui.separator();
+        curve_header::x_metric_choice(ui, ctx, page.keys, s);
     });
     // The x axis, smoothing and scale on a row of their own: in a narrow window the first row
     // wraps, and these keep their labels whole.
@@ -103,7 +105,13 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
                                 return;
                             }
                             let feed = page.state.and_then(|st| st.feed(key));
-                            chart_header(ui, ctx, key, s, y_extent(feed, &s.options_for(key)));
+                            curve_header::chart_header(
+                                ui,
+                                ctx,
+                                key,
+                                s,
+                                curve_header::y_extent(feed, &s.options_for(key)),
+                            );
                             curve_chart(ui, ctx, page, key, feed, egui::vec2(w, CHART_HEIGHT), vs);
                         });
                         vs.curve_rects.insert(key.clone(), drawn.response.rect);
@@ -111,64 +119,6 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
                 });
             }
         });
-}
-
-/// The y the chart's lines span, in values (what a fixed y range starts from).
-fn y_extent(feed: Option<&CurveFeed>, opts: &SeriesOptions) -> [f64; 2] {
-    match feed.and_then(|f| f.chart().extent) {
-        Some((_, [lo, hi])) if opts.log_y => [10f64.powf(lo), 10f64.powf(hi)],
-        Some((_, y)) => y,
-        None => [0.0, 1.0],
-    }
-}
-
-fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSettings, y_now: [f64; 2]) {
-    ui.horizontal(|ui| {
-        ui.strong(key);
-        let pinned = s.pinned.contains(key);
-        if ui
-            .selectable_label(pinned, if pinned { "Pinned" } else { "Pin" })
-            .on_hover_text(if pinned { "Unpin" } else { "Show this chart first" })
-            .clicked()
-        {
-            ctx.push(Command::ToggleCurvePin(key.to_string()));
-        }
-        let own = s.per_chart.contains_key(key);
-        ui.menu_button(if own { "Options*" } else { "Options" }, |ui| {
-            ui.label(if own {
-                "This chart's own options:"
-            } else {
-                "The experiment's options (change them for this chart alone):"
-            });
-            if let Some(o) = series_options(ui, &s.options_for(key), Some(y_now)) {
-                ctx.push(Command::SetChartOptions(key.to_string(), Some(o)));
-            }
-            if ui
-                .button("Apply to all charts")
-                .on_hover_text("These options for every curve chart of the experiment")
-                .clicked()
-            {
-                ctx.push(Command::ApplyChartOptionsToAll(key.to_string()));
-            }
-            if own && ui.button("Back to the experiment's options").clicked() {
-                ctx.push(Command::SetChartOptions(key.to_string(), None));
-            }
-        });
-        if ui
-            .small_button("PNG…")
-            .on_hover_text("Save this chart as a PNG picture")
-            .clicked()
-        {
-            ctx.push(Command::PickChartPng(key.to_string()));
-        }
-        if ui
-            .small_button("Hide")
-            .on_hover_text("Hide this chart (the Hidden menu brings it back)")
-            .clicked()
-        {
-            ctx.push(Command::ToggleCurveHidden(key.to_string()));
-        }
-    });
 }
 
 /// One chart: axes and zoom from egui_plot, the lines painted over its frame.
@@ -192,7 +142,7 @@ fn curve_chart(
         .width(size.x)
         .height(size.y)
         .allow_scroll(false)
-        .x_axis_label(opts.x.label())
+        .x_axis_label(curve_header::x_label(&opts, page.settings))
         .x_grid_spacer(spacer(xk, Along::X))
         .x_axis_formatter(formatter(xk))
         .y_grid_spacer(spacer(yk, Along::Y))
@@ -243,7 +193,7 @@ fn curve_chart(
                 "{} ({})\n{}: {}\n{}: {} (band {} to {})",
                 g.label,
                 crate::format::runs(g.runs),
-                opts.x.label(),
+                curve_header::x_label(&opts, page.settings),
                 x_text(xk, p[0], bounds.max()[0] - bounds.min()[0]),
                 key,
                 y(p[1]),
@@ -295,7 +245,12 @@ fn curve_chart(
             painter.circle_filled(to_screen(p).into(), 4.0, run_color(l.run_number));
             let x = x_text(xk, p[0], bounds.max()[0] - bounds.min()[0]);
             let y = if opts.log_y { 10f64.powf(p[1]) } else { p[1] };
-            let mut text = format!("{}\n{}: {x}\n{key}: {}", l.label, opts.x.label(), crate::format::g(y));
+            let mut text = format!(
+                "{}\n{}: {x}\n{key}: {}",
+                l.label,
+                curve_header::x_label(&opts, page.settings),
+                crate::format::g(y)
+            );
             for param in &l.params {
                 text.push('\n');
                 text.push_str(param);
@@ -354,7 +309,10 @@ fn ask_for_curves(
         px: frame.width().max(1.0) as usize,
     };
     let x = page.settings.options_for(key).x;
-    if feed.is_none_or(|f| f.wants(x, view, page.runs_stamp).is_some()) {
+    if feed.is_none_or(|f| {
+        f.wants(x, page.settings.x_metric.as_deref(), view, page.runs_stamp)
+            .is_some()
+    }) {
         ctx.push(Command::ViewCurves(key.to_string(), view));
     }
 }

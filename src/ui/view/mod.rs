@@ -5,6 +5,7 @@ mod chart;
 mod chart_picture;
 mod compare;
 mod curve_groups;
+mod curve_header;
 mod curve_raster;
 pub mod curves;
 mod dashboard;
