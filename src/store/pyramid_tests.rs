@@ -194,8 +194,12 @@ fn a_store_from_before_the_pyramid_gets_one_when_opened() {
     drop(s);
     let path = dir.path().join("store").join(crate::api::layout::DATABASE_FILE);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE series_blocks; PRAGMA user_version = 5;")
-        .unwrap();
+    // As version 5 left it: no pyramid, and no min or max beside each series' latest point.
+    conn.execute_batch(
+        "DROP TABLE series_blocks; ALTER TABLE latest_metrics DROP COLUMN min;
+         ALTER TABLE latest_metrics DROP COLUMN max; PRAGMA user_version = 5;",
+    )
+    .unwrap();
     drop(conn);
     let s = Store::open(dir.path().join("store")).unwrap();
     let blocks: i64 = s
@@ -204,6 +208,11 @@ fn a_store_from_before_the_pyramid_gets_one_when_opened() {
     assert!(blocks > 2_500, "backfilled: {blocks} blocks");
     let after = s.downsample(&run, "loss", XAxis::Step, 64, None, None).unwrap();
     assert_eq!(before, after);
+    let latest = &s.get_run(&run).unwrap().metrics["loss"];
+    assert!(
+        latest.min.is_some() && latest.max.is_some(),
+        "min and max filled: {latest:?}"
+    );
 }
 
 #[test]

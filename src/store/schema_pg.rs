@@ -267,3 +267,40 @@ fn migrate_locked(conn: &mut PgConn) -> Result<()> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_stored_before_min_and_max_were_kept_get_them_from_their_points() {
+        let Some(pg) = super::super::pg_testing::TestDatabase::create("migrate_min_max") else {
+            return;
+        };
+        let mut conn = PgConn::connect(pg.url()).unwrap();
+        conn.batch(&format!(
+            "BEGIN; {}; CREATE TABLE schema_version (version BIGINT NOT NULL);
+             INSERT INTO schema_version VALUES (1); COMMIT;",
+            MIGRATIONS[0]
+        ))
+        .unwrap();
+        conn.batch(
+            "INSERT INTO experiments VALUES (1, 'e', 'mlflow-artifacts:/1', 'active', 1, 1);
+             INSERT INTO runs (run_id, experiment_id, run_number, name, user_id, status, created_time, artifact_uri)
+                 VALUES ('r1', 1, 1, 'first', '', 'Completed', 1, 'mlflow-artifacts:/1/r1/artifacts');
+             INSERT INTO series (series_id, run_id, key) VALUES (1, 'r1', 'loss'), (2, 'r1', 'gone');
+             INSERT INTO metric_points VALUES (1, 0, 0, 1, 3.0), (1, 1, 1, 2, NULL), (1, 2, 2, 3, -1.5), (2, 0, 0, 1, NULL);
+             INSERT INTO latest_metrics VALUES (1, 2, 3, -1.5, 3), (2, 0, 1, NULL, 1);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let ranges: Vec<(i64, Option<f64>, Option<f64>)> = conn
+            .client()
+            .query("SELECT series_id, min, max FROM latest_metrics ORDER BY series_id", &[])
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        assert_eq!(ranges, vec![(1, Some(-1.5), Some(3.0)), (2, None, None)]);
+    }
+}
