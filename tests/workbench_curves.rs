@@ -414,3 +414,31 @@ fn another_metric_on_x_pairs_each_step_and_back_to_steps() {
     h.state_mut().wb.apply(Command::SetCurveXMetric(None));
     settle(&mut h, "back to steps", |a| x_extent(a) == Some([0.0, 199.0]));
 }
+
+#[test]
+fn charts_over_the_same_x_zoom_together_and_show_all_brings_them_all_back() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 2, &["acc", "loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "both charts drawn", |a| {
+        curves_drawn("acc")(a) && curves_drawn("loss")(a)
+    });
+    let x_of = |a: &WorkbenchApp, key: &str| {
+        let b = a.view.curve_frames[key].bounds();
+        (b.min()[0], b.max()[0])
+    };
+    let whole = x_of(h.state(), "loss");
+    // Zoom in over the first chart: the second follows.
+    let centre = h.state().view.curve_frames["acc"].frame().center();
+    h.event(egui::Event::PointerMoved(centre));
+    h.step();
+    h.event(egui::Event::Zoom(4.0));
+    settle(&mut h, "both zoomed alike", |a| {
+        let (acc, loss) = (x_of(a, "acc"), x_of(a, "loss"));
+        acc == loss && acc.1 - acc.0 < (whole.1 - whole.0) / 2.0
+    });
+    h.get_all_by_label("Show all").next().unwrap().click();
+    settle(&mut h, "both back to their whole curves", |a| {
+        x_of(a, "acc") == whole && x_of(a, "loss") == whole
+    });
+}

@@ -51,6 +51,10 @@ pub struct ViewState {
     pub chart_frames: BTreeMap<ChartKey, egui_plot::PlotTransform>,
     /// Series charts asked to show their whole series again (drawn reset on the next frame).
     pub reset_charts: std::collections::BTreeSet<String>,
+    /// Every curve chart goes back to its whole curves this frame (their x axes are linked), as
+    /// asked in the last one.
+    pub reset_all_curves: bool,
+    pub reset_all_curves_next: bool,
     /// The parallel coordinates' plot area and its axes' top and bottom, last drawn (tests drag on it).
     pub parallel_frame: Option<(egui::Rect, f32, f32)>,
     /// A drag along a parallel-coordinates axis: (axis index, where it started and where it is

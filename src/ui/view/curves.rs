@@ -36,6 +36,10 @@ pub struct CurvesPage<'a> {
 /// The options bar, the chart search and the charts, in at most `max_height`.
 pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mut ViewState, max_height: f32) {
     let s = page.settings;
+    vs.reset_all_curves = std::mem::take(&mut vs.reset_all_curves_next);
+    if vs.reset_all_curves {
+        ui.ctx().request_repaint();
+    }
     ui.horizontal_wrapped(|ui| {
         ui.add(
             egui::TextEdit::singleline(&mut vs.curve_search)
@@ -138,11 +142,16 @@ fn curve_chart(
         x_kind(opts.x),
         if opts.log_y { AxisKind::Log10 } else { AxisKind::Plain },
     );
+    let x_label = curve_header::x_label(&opts, page.settings);
+    // Charts over the same x zoom and pan together, and show one cursor line.
+    let x_group = egui::Id::unique(("curves_x", &x_label));
     let mut plot = Plot::new(("curves", key))
         .width(size.x)
         .height(size.y)
         .allow_scroll(false)
-        .x_axis_label(curve_header::x_label(&opts, page.settings))
+        .link_axis(x_group, [true, false])
+        .link_cursor(x_group, [true, false])
+        .x_axis_label(x_label)
         .x_grid_spacer(spacer(xk, Along::X))
         .x_axis_formatter(formatter(xk))
         .y_grid_spacer(spacer(yk, Along::Y))
@@ -151,7 +160,7 @@ fn curve_chart(
     if let Some((x, y)) = chart.extent {
         plot = plot.include_x(x[0]).include_x(x[1]).include_y(y[0]).include_y(y[1]);
     }
-    if vs.reset_charts.remove(&format!("curves:{key}")) {
+    if vs.reset_charts.remove(&format!("curves:{key}")) || vs.reset_all_curves {
         plot = plot.reset();
     }
     let fixed_y = opts.y_bounds();
@@ -290,7 +299,9 @@ fn show_all_button(ui: &mut egui::Ui, vs: &mut ViewState, key: &str, whole: bool
             .on_hover_text("Back to the whole curves (zoom: Ctrl+wheel or right-drag)")
             .clicked()
     {
+        // The x axes are linked: every curve chart goes back to its whole curves.
         vs.reset_charts.insert(format!("curves:{key}"));
+        vs.reset_all_curves_next = true;
     }
 }
 
