@@ -208,6 +208,15 @@ fn grouping_by_a_param_draws_one_band_per_group() {
             .as_ref()
             .is_some_and(|g| g.aggregate == runhistory::ui::model::groups::Aggregate::Median)
     });
+    // The grid gathers the runs under the same groups.
+    let grid = h.state().wb.dashboard_model().unwrap().grid.clone();
+    assert_eq!(grid.groups.len(), 6);
+    assert_eq!(h.get_all_by_label("1 run").count(), 6);
+    // Grouping over wall time says why the groups will not line up.
+    assert!(h.query_by_label_contains("do not overlap on wall time").is_none());
+    h.get_by_label("Wall time").click();
+    settle(&mut h, "wall time chosen", |_| true);
+    h.get_by_label_contains("do not overlap on wall time");
 }
 
 #[test]

@@ -166,7 +166,7 @@ pub fn curve_chart(
             .enumerate()
             .map(|(i, l)| (l.run_id.as_str(), i))
             .collect();
-        for (label, members) in group_runs(runs, &g.by) {
+        for (slot, (label, members)) in group_runs(runs, &g.by).into_iter().enumerate() {
             let lines: Vec<&ChartLine> = members
                 .iter()
                 .filter_map(|m| index.get(runs[*m].run_id.as_str()).map(|i| &chart.lines[*i].line))
@@ -174,7 +174,8 @@ pub fn curve_chart(
             if lines.is_empty() {
                 continue;
             }
-            let curve = group_curve(&format!("{} = {label}", g.by.label()), &lines, g, GROUP_COLUMNS);
+            let mut curve = group_curve(&format!("{} = {label}", g.by.label()), &lines, g, GROUP_COLUMNS);
+            curve.slot = slot;
             for p in &curve.points {
                 y = [y[0].min(p[2]), y[1].max(p[3])];
             }

@@ -144,6 +144,17 @@ fn grouping_by_a_param_makes_one_curve_per_group() {
         Some(1),
         "y = 3 is group 0.1"
     );
+    assert_eq!((chart.groups[0].slot, chart.groups[1].slot), (0, 1));
+    // A group none of whose runs logged this metric is left out, and the others keep their
+    // places (their colours, as in every chart and the grid).
+    let mut more = runs.clone();
+    let mut odd = run(5);
+    odd.params = strings(&[("lr", "0.05")]);
+    more.push(odd);
+    let refs: Vec<&RunDetail> = more.iter().collect();
+    let chart = curve_chart("loss", &refs, &read, &SeriesOptions::default(), Some(&g));
+    let slots: Vec<(&str, usize)> = chart.groups.iter().map(|c| (c.label.as_str(), c.slot)).collect();
+    assert_eq!(slots, [("param lr = 0.01", 0), ("param lr = 0.1", 2)]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! baseline run, and the rows gathered under a header per group with counts and means.
 
 use super::columns::{Attr, ColumnKey, SortValue, cell, sort_runs};
-use super::groups::GroupBy;
+use super::groups::{GroupBy, group_runs};
 use crate::api::ext::{RunDetail, RunStatus};
 use crate::format::g;
 
@@ -22,6 +22,8 @@ pub struct GridRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridGroup {
     pub label: String,
+    /// Its place among the groups: its colour, as in the curves.
+    pub slot: usize,
     pub first: usize,
     pub count: usize,
     /// Per column: the mean of the group's numbers, or the value every run of it shares.
@@ -83,22 +85,21 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
     }
     let mut groups = Vec::new();
     if let Some(by) = shape.group_by {
-        // A stable sort by group keeps the chosen order within each group.
-        let key = |r: &RunDetail| group_order(&by.value_of(r));
-        sorted.sort_by(|a, b| key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal));
-        let mut first = 0;
-        while first < sorted.len() {
-            let label = by.value_of(sorted[first]);
-            let count = sorted[first..].iter().take_while(|r| by.value_of(r) == label).count();
-            let members = &sorted[first..first + count];
+        // In the curves' order of groups (so a group has one colour everywhere), the chosen
+        // order kept within each.
+        let mut grouped = Vec::with_capacity(sorted.len());
+        for (slot, (label, members)) in group_runs(&sorted, by).into_iter().enumerate() {
+            let runs: Vec<&RunDetail> = members.iter().map(|&m| sorted[m]).collect();
             groups.push(GridGroup {
                 label: format!("{} = {label}", by.label()),
-                first,
-                count,
-                aggregates: columns.iter().map(|c| aggregate(members, c, now)).collect(),
+                slot,
+                first: grouped.len(),
+                count: runs.len(),
+                aggregates: columns.iter().map(|c| aggregate(&runs, c, now)).collect(),
             });
-            first += count;
+            grouped.extend(runs);
         }
+        sorted = grouped;
     }
     let base = shape
         .baseline
@@ -126,14 +127,6 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
             .collect(),
         baseline: base.and(shape.baseline.map(str::to_string)),
         groups,
-    }
-}
-
-/// Groups in order of their values: numbers first and by size, then text.
-fn group_order(v: &str) -> (u8, f64, String) {
-    match v.trim().parse::<f64>() {
-        Ok(n) if !n.is_nan() => (0, n, String::new()),
-        _ => (1, 0.0, v.to_string()),
     }
 }
 

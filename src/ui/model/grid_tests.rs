@@ -86,6 +86,8 @@ fn grouped_rows_sit_under_a_header_with_their_count_and_means() {
         vec![("param lr = 1e-3", 1), ("param lr = 0.01", 2), ("param lr = 0.1", 2)],
         "groups in numeric order of their values"
     );
+    let slots: Vec<usize> = g.groups.iter().map(|grp| grp.slot).collect();
+    assert_eq!(slots, [0, 1, 2], "their colours, as the curves give them");
     let numbers: Vec<i64> = g.rows.iter().map(|r| r.run_number).collect();
     assert_eq!(numbers, vec![5, 2, 4, 1, 3], "within a group, the chosen sort");
     let lr01 = &g.groups[2];

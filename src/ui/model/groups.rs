@@ -106,6 +106,9 @@ pub fn group_runs(runs: &[&RunDetail], by: &GroupBy) -> Vec<(String, Vec<usize>)
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupCurve {
     pub label: String,
+    /// The group's place among every group of the runs in view (its colour in every chart and
+    /// in the grid), even where groups without this metric are left out.
+    pub slot: usize,
     pub runs: usize,
     /// [x, line, band low, band high] at each x some run of the group covers.
     pub points: Vec<[f64; 4]>,
@@ -116,6 +119,7 @@ pub struct GroupCurve {
 pub fn group_curve(label: &str, lines: &[&ChartLine], grouping: &Grouping, columns: usize) -> GroupCurve {
     let mut curve = GroupCurve {
         label: label.into(),
+        slot: 0,
         runs: lines.len(),
         points: Vec::new(),
     };

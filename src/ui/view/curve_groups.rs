@@ -4,19 +4,20 @@
 use super::super::command::Command;
 use super::super::model::curves::CurveChart;
 use super::super::model::groups::{Aggregate, Band, Grouping};
+use super::super::model::series::XMode;
 use super::Ctx;
 use super::curves::CurvesPage;
 use super::palette::PALETTE;
 
 /// Group colours: the palette in order, group i taking colour i.
-pub(super) fn group_color(i: usize) -> egui::Color32 {
-    PALETTE[i % PALETTE.len()]
+pub(super) fn group_color(slot: usize) -> egui::Color32 {
+    PALETTE[slot % PALETTE.len()]
 }
 
 /// Each group's band (filled, faint) and line.
 pub(super) fn paint_groups(painter: &egui::Painter, chart: &CurveChart, to_screen: &impl Fn([f64; 2]) -> [f32; 2]) {
-    for (i, g) in chart.groups.iter().enumerate() {
-        let color = group_color(i);
+    for g in &chart.groups {
+        let color = group_color(g.slot);
         let fill = color.gamma_multiply(0.25);
         let mut mesh = egui::Mesh::default();
         for w in g.points.windows(2) {
@@ -85,15 +86,19 @@ pub(super) fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Cur
             })
             .response
             .labelled_by(name.id);
+        if page.settings.options.x == XMode::WallTime {
+            ui.colored_label(ui.visuals().warn_fg_color, "runs at different times do not overlap on wall time")
+                .on_hover_text("A group averages its runs at each x: on wall time, runs that ran one after another share no x. Step or relative time lines them up.");
+        }
     }
 }
 
 /// A swatch and name per group, with its run count.
 pub(super) fn legend(ui: &mut egui::Ui, chart: &CurveChart) {
     ui.horizontal_wrapped(|ui| {
-        for (i, g) in chart.groups.iter().enumerate() {
+        for g in &chart.groups {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 4.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 1.0, group_color(i));
+            ui.painter().rect_filled(rect, 1.0, group_color(g.slot));
             ui.label(format!("{} ({})", g.label, g.runs));
             ui.add_space(8.0);
         }

@@ -196,7 +196,7 @@ fn curve_chart(
             && let Some((i, p)) = nearest_group(&chart, [pos.x, pos.y], HOVER_PX, to_screen)
         {
             let g = &chart.groups[i];
-            painter.circle_filled(to_screen([p[0], p[1]]).into(), 4.0, curve_groups::group_color(i));
+            painter.circle_filled(to_screen([p[0], p[1]]).into(), 4.0, curve_groups::group_color(g.slot));
             let y = |v: f64| crate::format::g(if opts.log_y { 10f64.powf(v) } else { v });
             let text = format!(
                 "{} ({})\n{}: {}\n{}: {} (band {} to {})",

@@ -96,7 +96,13 @@ fn table(
 /// A group's header line: how many runs, then its means (or shared values) under each column.
 fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup) {
     row.col(|ui| {
-        ui.strong(crate::format::runs(group.count)).on_hover_text(&group.label);
+        ui.horizontal(|ui| {
+            // The group's colour in the curves.
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(rect, 2.0, super::curve_groups::group_color(group.slot));
+            ui.strong(crate::format::runs(group.count)).on_hover_text(&group.label);
+        });
     });
     for text in &group.aggregates {
         row.col(|ui| {
