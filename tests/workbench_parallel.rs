@@ -265,3 +265,29 @@ fn a_baseline_chosen_from_a_rows_menu_and_grouped_rows_with_their_means() {
     });
     assert!(h.query_by_label("+28.6%").is_none());
 }
+
+#[test]
+fn the_axes_menu_stays_open_while_axes_are_ticked() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 8);
+    h.get_by_label("Parallel coordinates").click();
+    settle(&mut h, "the parallel coordinates drawn", |a| {
+        a.view.parallel_frame.is_some()
+    });
+    h.get_by_label("Axes…").click();
+    h.step();
+    h.step();
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "metric: loss")
+        .click();
+    settle(&mut h, "loss taken off the axes", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.parallel.axes.len() == 2)
+    });
+    // Still open: the next axis is a click away.
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "metric: acc")
+        .click();
+    settle(&mut h, "acc taken off too", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.parallel.axes.len() == 1)
+    });
+}

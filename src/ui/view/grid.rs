@@ -33,10 +33,15 @@ pub fn show(
     sort: Option<&(ColumnKey, bool)>,
     scroll_to: Option<usize>,
 ) -> Option<String> {
-    egui::ScrollArea::horizontal()
-        .id_salt("grid_hscroll")
-        .show(ui, |ui| table(ui, ctx, grid, rows, sort, scroll_to))
-        .inner
+    ui.scope(|ui| {
+        // Scroll bars with space of their own: a floating one would cover the last row.
+        ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+        egui::ScrollArea::horizontal()
+            .id_salt("grid_hscroll")
+            .show(ui, |ui| table(ui, ctx, grid, rows, sort, scroll_to))
+            .inner
+    })
+    .inner
 }
 
 fn table(

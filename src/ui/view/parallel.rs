@@ -210,21 +210,26 @@ fn brush_span(scale: &super::super::model::parallel::Scale, b: &super::super::mo
 fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
     let p = page.model;
     ui.horizontal_wrapped(|ui| {
-        ui.menu_button("Axes…", |ui| {
-            egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
-                for key in page.all_axes {
-                    let mut on = p.axes.iter().any(|a| a.key == *key);
-                    let kind = if matches!(key, AxisKey::Param(_)) {
-                        "param"
-                    } else {
-                        "metric"
-                    };
-                    if ui.checkbox(&mut on, format!("{kind}: {}", key.label())).clicked() {
-                        ctx.push(Command::ToggleParallelAxis(key.clone()));
+        // Ticking several axes in a row: the menu stays open until a click outside it.
+        let stay_open =
+            egui::containers::menu::MenuConfig::new().close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        egui::containers::menu::MenuButton::new("Axes…")
+            .config(stay_open)
+            .ui(ui, |ui| {
+                egui::ScrollArea::vertical().max_height(300.0).show(ui, |ui| {
+                    for key in page.all_axes {
+                        let mut on = p.axes.iter().any(|a| a.key == *key);
+                        let kind = if matches!(key, AxisKey::Param(_)) {
+                            "param"
+                        } else {
+                            "metric"
+                        };
+                        if ui.checkbox(&mut on, format!("{kind}: {}", key.label())).clicked() {
+                            ctx.push(Command::ToggleParallelAxis(key.clone()));
+                        }
                     }
-                }
+                });
             });
-        });
         let current = p.color_by.clone().unwrap_or_else(|| "nothing".into());
         let name = ui.label("Colour by:");
         egui::ComboBox::from_id_salt("parallel_colour")
