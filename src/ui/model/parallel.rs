@@ -61,10 +61,12 @@ pub fn kept(run: &RunDetail, brushes: &BTreeMap<AxisKey, Brush>) -> bool {
         .all(|(axis, b)| axis.value_of(run).is_some_and(|v| b.keeps(&v)))
 }
 
-/// How an axis places values: a number range, or evenly spaced categories in order.
+/// How an axis places values: a number range (on a log scale where positive values span two
+/// decades or more, as learning rates do), or evenly spaced categories in order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scale {
     Numeric { min: f64, max: f64 },
+    Log { min: f64, max: f64 },
     Categories(Vec<String>),
 }
 
@@ -75,6 +77,10 @@ impl Scale {
             Scale::Numeric { min, max } => {
                 let v = value.trim().parse::<f64>().ok().filter(|v| v.is_finite())?;
                 Some(if max > min { (v - min) / (max - min) } else { 0.5 })
+            }
+            Scale::Log { min, max } => {
+                let v = value.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0)?;
+                Some((v.log10() - min.log10()) / (max.log10() - min.log10()))
             }
             Scale::Categories(c) => {
                 let i = c.iter().position(|x| x == value)?;
@@ -92,6 +98,10 @@ impl Scale {
         let (lo, hi) = (a.min(b).clamp(0.0, 1.0), a.max(b).clamp(0.0, 1.0));
         match self {
             Scale::Numeric { min, max } => Brush::Range(min + lo * (max - min), min + hi * (max - min)),
+            Scale::Log { min, max } => {
+                let at = |t: f64| 10f64.powf(min.log10() + t * (max.log10() - min.log10()));
+                Brush::Range(at(lo), at(hi))
+            }
             Scale::Categories(c) => Brush::Categories(
                 c.iter()
                     .filter(|v| self.position(v).is_some_and(|p| p >= lo - 1e-9 && p <= hi + 1e-9))
@@ -101,15 +111,23 @@ impl Scale {
         }
     }
 
-    /// A few labelled positions along the axis.
+    /// A few labelled positions along the axis, at round values.
     pub fn ticks(&self) -> Vec<(f64, String)> {
+        let at = |v: f64| Some((self.position(&v.to_string())?, crate::format::g(v)));
         match self {
-            Scale::Numeric { min, max } if max > min => (0..=4)
-                .map(|i| {
-                    let t = i as f64 / 4.0;
-                    (t, crate::format::g(min + t * (max - min)))
-                })
-                .collect(),
+            Scale::Numeric { min, max } if max > min => {
+                let step = nice_step((max - min) / 4.0);
+                let first = (min / step).ceil() as i64;
+                let last = (max / step).floor() as i64;
+                // Multiples of the step, written from the integer so 0.1 * 3 reads 0.3.
+                (first..=last)
+                    .filter_map(|i| at(round_to(i as f64 * step, step)))
+                    .collect()
+            }
+            Scale::Log { min, max } => {
+                let (a, b) = (min.log10().ceil() as i32, max.log10().floor() as i32);
+                (a..=b).filter_map(|e| at(10f64.powi(e))).collect()
+            }
             Scale::Numeric { min, .. } => vec![(0.5, crate::format::g(*min))],
             Scale::Categories(c) => {
                 let every = c.len().div_ceil(12).max(1);
@@ -121,6 +139,28 @@ impl Scale {
             }
         }
     }
+}
+
+/// A round step near `raw`: 1, 2 or 5 times a power of ten.
+fn nice_step(raw: f64) -> f64 {
+    let p = 10f64.powf(raw.log10().floor());
+    let f = raw / p;
+    p * if f < 1.5 {
+        1.0
+    } else if f < 3.5 {
+        2.0
+    } else if f < 7.5 {
+        5.0
+    } else {
+        10.0
+    }
+}
+
+/// `v` with the float noise of a multiple of `step` taken off (0.30000000000000004 is 0.3).
+fn round_to(v: f64, step: f64) -> f64 {
+    let digits = (-step.log10().floor()).max(0.0) as i32 + 1;
+    let k = 10f64.powi(digits);
+    (v * k).round() / k
 }
 
 /// One axis: its key, scale and brush.
@@ -148,6 +188,8 @@ pub struct Parallel {
     /// The runs kept by the brushes (the others are not drawn).
     pub lines: Vec<RunLine>,
     pub color_by: Option<String>,
+    /// The colouring metric's least and greatest value (the legend's ends).
+    pub color_range: Option<(f64, f64)>,
 }
 
 /// The axes worth starting with: the params whose values differ, then the metrics.
@@ -220,6 +262,7 @@ pub fn parallel(
         axes,
         lines,
         color_by: color_by.map(String::from),
+        color_range: (lo <= hi).then_some((lo, hi)),
     }
 }
 
@@ -229,6 +272,10 @@ fn scale_of(runs: &[&RunDetail], key: &AxisKey) -> Scale {
     if !values.is_empty() && numbers.len() == values.len() {
         let finite = numbers.iter().filter(|v| v.is_finite());
         let (min, max) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+        // A param over two decades or more (a learning rate, a weight decay) reads best in logs.
+        if matches!(key, AxisKey::Param(_)) && min > 0.0 && max / min >= 100.0 {
+            return Scale::Log { min, max };
+        }
         if min <= max {
             return Scale::Numeric { min, max };
         }

@@ -32,11 +32,16 @@ fn numeric_and_categorical_axes_place_every_run() {
     let runs = runs();
     let refs: Vec<&RunDetail> = runs.iter().collect();
     let p = parallel(&refs, &keys(), &BTreeMap::new(), Some("acc"));
-    assert_eq!(p.axes[0].scale, Scale::Numeric { min: 0.001, max: 0.1 });
+    assert_eq!(
+        p.axes[0].scale,
+        Scale::Log { min: 0.001, max: 0.1 },
+        "lr over two decades reads in logs"
+    );
     assert_eq!(p.axes[1].scale, Scale::Categories(vec!["adam".into(), "sgd".into()]));
     assert_eq!(p.lines.len(), 4);
     assert_eq!(p.lines[0].positions, [Some(1.0), Some(0.0), Some(1.0)]);
     assert_eq!(p.lines[1].positions[1], Some(1.0));
+    assert_eq!(p.lines[1].positions[0], Some(0.5), "0.01 halfway between 0.001 and 0.1");
     assert_eq!(p.lines[2].color, Some(0.0), "the lowest acc");
     assert_eq!(p.lines[0].color, Some(1.0));
     assert_eq!(default_axes(&refs), keys(), "the params that differ, then the metrics");
@@ -85,5 +90,36 @@ fn the_nearest_line_is_found_between_axes() {
         Some(0),
         "run 1 goes from top to bottom"
     );
-    assert_eq!(nearest_line(&p, [50.0, 20.0], 5.0, at), None);
+    assert_eq!(nearest_line(&p, [50.0, 10.0], 5.0, at), None);
+}
+
+#[test]
+fn ticks_fall_on_round_values_and_a_log_axis_on_powers_of_ten() {
+    let runs = runs();
+    let refs: Vec<&RunDetail> = runs.iter().collect();
+    let p = parallel(&refs, &keys(), &BTreeMap::new(), Some("acc"));
+    let labels = |i: usize| -> Vec<String> { p.axes[i].scale.ticks().into_iter().map(|t| t.1).collect() };
+    assert_eq!(labels(0), ["0.001", "0.01", "0.1"]);
+    assert_eq!(labels(2), ["0.5", "0.6", "0.7", "0.8", "0.9"]);
+    let odd = Scale::Numeric {
+        min: 0.0123,
+        max: 0.0877,
+    };
+    let ticks: Vec<String> = odd.ticks().into_iter().map(|t| t.1).collect();
+    assert_eq!(ticks, ["0.02", "0.04", "0.06", "0.08"], "not 0.02275");
+    for (pos, _) in odd.ticks() {
+        assert!((0.0..=1.0).contains(&pos));
+    }
+    // A drag over the top half of the log axis keeps lr from 0.01 up.
+    let Brush::Range(lo, hi) = p.axes[0].scale.brush(0.5, 1.0) else {
+        panic!()
+    };
+    assert!((lo - 0.01).abs() < 1e-12 && (hi - 0.1).abs() < 1e-12, "{lo} to {hi}");
+    assert_eq!(p.color_range, Some((0.5, 0.9)), "the legend's ends");
+    // A metric keeps a linear axis whatever its span.
+    let mut wide = runs.clone();
+    wide[0].metrics = crate::ui::model::fixtures::metrics(&[("acc", 1000.0)]);
+    let refs: Vec<&RunDetail> = wide.iter().collect();
+    let p = parallel(&refs, &keys(), &BTreeMap::new(), None);
+    assert!(matches!(p.axes[2].scale, Scale::Numeric { .. }));
 }

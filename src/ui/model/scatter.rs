@@ -68,6 +68,8 @@ pub struct Scatter {
     pub x: ScatterAxis,
     pub y: ScatterAxis,
     pub color_by: Option<String>,
+    /// The colouring metric's least and greatest value (the legend's ends).
+    pub color_range: Option<(f64, f64)>,
     pub points: Vec<ScatterPoint>,
 }
 
@@ -128,6 +130,10 @@ pub fn scatter(runs: &[&RunDetail], x: &AxisKey, y: &AxisKey, color_by: Option<&
         x: ax,
         y: ay,
         color_by: color_by.map(String::from),
+        color_range: match &scale {
+            Some(Scale::Numeric { min, max }) => Some((*min, *max)),
+            _ => None,
+        },
         points,
     }
 }

@@ -248,7 +248,26 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
             })
             .response
             .labelled_by(name.id);
+        color_legend(ui, p.color_range);
     });
+}
+
+/// Which colour is which value: the ramp from the colouring metric's least to its greatest.
+pub(super) fn color_legend(ui: &mut egui::Ui, range: Option<(f64, f64)>) {
+    let Some((lo, hi)) = range else { return };
+    ui.label(crate::format::g(lo));
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(90.0, 10.0), egui::Sense::hover());
+    const STEPS: usize = 30;
+    let w = rect.width() / STEPS as f32;
+    for i in 0..STEPS {
+        let cell = egui::Rect::from_min_size(
+            rect.min + egui::vec2(i as f32 * w, 0.0),
+            egui::vec2(w + 0.5, rect.height()),
+        );
+        ui.painter()
+            .rect_filled(cell, 0.0, ramp(Some(i as f64 / (STEPS - 1) as f64)));
+    }
+    ui.label(crate::format::g(hi));
 }
 
 /// The ranges kept on axes, each with a button that clears it (nothing when none is kept).

@@ -148,5 +148,6 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>) {
             })
             .response
             .labelled_by(name.id);
+        super::parallel::color_legend(ui, s.color_range);
     });
 }
