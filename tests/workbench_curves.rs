@@ -10,62 +10,16 @@
 
 mod common;
 
+use common::curves::{curves_drawn, seed};
 use common::{click_at, harness, settle};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use runhistory::api::KeyValue;
-use runhistory::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk};
+use runhistory::api::ext::{IngestBatch, Num, SeriesChunk};
 use runhistory::store::Store;
 use runhistory::ui::WorkbenchApp;
 use runhistory::ui::command::Command;
 use runhistory::ui::route::Route;
 use runhistory::ui::settings::Settings;
-use std::path::Path;
-
-/// Runs 1..=n of experiment "curves", each logging `keys` series of 200 steps; run i's values
-/// sit near 10 * i, so the lines lie far apart.
-fn seed(dir: &Path, n: usize, keys: &[&str]) -> Vec<String> {
-    let store = Store::open(dir).unwrap();
-    (0..n)
-        .map(|i| {
-            let run = store
-                .create_run(&CreateRunExt {
-                    experiment_name: Some("curves".into()),
-                    run_name: Some(format!("run-{i}")),
-                    start_time: Some(1_700_000_000_000 + i as i64 * 1000),
-                    ..Default::default()
-                })
-                .unwrap();
-            store
-                .ingest(&IngestBatch {
-                    run_id: run.run_id.clone(),
-                    series: keys
-                        .iter()
-                        .map(|k| SeriesChunk {
-                            key: (*k).into(),
-                            values: (0..200)
-                                .map(|s| Num(10.0 * i as f64 + 1.0 / (s as f64 + 1.0)))
-                                .collect(),
-                            ..Default::default()
-                        })
-                        .collect(),
-                    params: vec![KeyValue {
-                        key: "lr".into(),
-                        value: format!("0.{}", i + 1),
-                    }],
-                    ..Default::default()
-                })
-                .unwrap();
-            run.run_id
-        })
-        .collect()
-}
-
-fn curves_drawn(key: &str) -> impl Fn(&WorkbenchApp) -> bool + '_ {
-    move |a| {
-        a.view.curve_frames.contains_key(key) && a.wb.curves().feed(key).is_some_and(|f| !f.chart().lines.is_empty())
-    }
-}
 
 /// Where run `i`'s line passes at step 100, on screen.
 fn point_of_run(h: &Harness<'static, WorkbenchApp>, key: &str, i: usize) -> egui::Pos2 {
@@ -306,88 +260,6 @@ fn many_runs_are_drawn_into_one_texture_that_hovering_does_not_redraw() {
         Some(before),
         "hovering paints over the texture, it is not redrawn"
     );
-}
-
-#[test]
-fn compare_shows_every_metric_at_a_chosen_step() {
-    use runhistory::format::g;
-    let dir = tempfile::tempdir().unwrap();
-    let ids = seed(dir.path(), 2, &["loss"]);
-    let mut h = harness(dir.path(), Settings::default());
-    settle(&mut h, "the runs", |a| a.wb.runs().len() == 2);
-    for id in &ids {
-        h.state_mut().wb.apply(Command::ToggleSelected(id.clone()));
-    }
-    h.state_mut().wb.apply(Command::CompareSelected);
-    settle(&mut h, "both runs compared", |a| {
-        a.wb.route().compare().is_some_and(|c| c.model().is_some())
-    });
-    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "show").click();
-    settle(&mut h, "the values at the last step", |a| {
-        a.wb.route().compare().is_some_and(|c| c.values_at.value().is_some())
-    });
-    // Run i logged 10 i + 1 / (step + 1); the slider starts at the last step, 199.
-    h.get_by_label("Step 199");
-    let latest = g(10.0 + 1.0 / 200.0);
-    assert_eq!(
-        h.get_all_by_label(&latest).count(),
-        2,
-        "the latest value, and the same at step 199"
-    );
-    h.state_mut().wb.apply(Command::CompareAtStep(Some(50)));
-    settle(&mut h, "the values at step 50", |a| {
-        a.wb.route()
-            .compare()
-            .is_some_and(|c| c.values_at.value().is_some_and(|v| v.step == 50))
-    });
-    h.get_by_label("Step 50");
-    h.get_by_label(&g(1.0 / 51.0));
-    h.get_by_label(&g(10.0 + 1.0 / 51.0));
-}
-
-#[test]
-fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
-    let dir = tempfile::tempdir().unwrap();
-    seed(dir.path(), 2, &["loss"]);
-    let mut h = harness(dir.path(), Settings::default());
-    settle(&mut h, "the chart drawn", curves_drawn("loss"));
-    let file = dir.path().join("loss.png");
-    h.state_mut().wb.apply(Command::ChartPngTo("loss".into(), file.clone()));
-    settle(&mut h, "a picture of the window asked for", |a| {
-        a.view.picture_for.as_deref() == Some(file.as_path())
-    });
-    // The renderer answers with the window's pixels (here made up: each pixel's x and y).
-    let rect = h.state().view.curve_rects["loss"];
-    let ppp = h.ctx.pixels_per_point();
-    let size = [
-        (h.ctx.content_rect().width() * ppp) as usize,
-        (h.ctx.content_rect().height() * ppp) as usize,
-    ];
-    let pixels = (0..size[1])
-        .flat_map(|y| (0..size[0]).map(move |x| egui::Color32::from_rgb((x % 256) as u8, (y % 256) as u8, 9)))
-        .collect();
-    let region = h.state().view.picture.as_ref().map(|(_, r)| *r).unwrap();
-    h.state_mut().wb.apply(Command::ChartPictureTaken {
-        image: std::sync::Arc::new(egui::ColorImage::new(size, pixels)),
-        region,
-    });
-    settle(&mut h, "the file written", |_| file.exists());
-    let png = image::open(&file).unwrap().to_rgba8();
-    assert_eq!(
-        (png.width() as f32, png.height() as f32),
-        ((rect.width() * ppp).round(), (rect.height() * ppp).round()),
-        "the chart with its header"
-    );
-    let corner = png.get_pixel(0, 0).0;
-    assert_eq!(
-        [corner[0], corner[1]],
-        [
-            ((rect.min.x * ppp).round() as usize % 256) as u8,
-            ((rect.min.y * ppp).round() as usize % 256) as u8
-        ],
-        "cut where the chart is"
-    );
-    h.get_by_label_contains("Saved the loss chart to");
 }
 
 #[test]

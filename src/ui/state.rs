@@ -326,18 +326,7 @@ impl Workbench {
             Route::Dashboard | Route::Details(_) | Route::Compare(_) => {}
         }
         self.poll_change(now);
-        if let Some(path) = self.csv_pick.poll() {
-            self.save_csv(&path);
-        } else if let Some(note) = self.csv_pick.note.take() {
-            self.notice = Some(super::state_manage::Notice::info(note));
-        }
-        if let Some(path) = self.png_pick.poll() {
-            if let Some(key) = self.png_pick_key.take() {
-                self.chart_picture = Some((key, path));
-            }
-        } else if let Some(note) = self.png_pick.note.take() {
-            self.notice = Some(super::state_manage::Notice::info(note));
-        }
+        self.poll_exports();
     }
 
     /// How soon the window should wake to refresh, with nothing else happening.

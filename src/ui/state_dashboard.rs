@@ -137,6 +137,22 @@ impl Workbench {
         self.notice = Some(notice);
     }
 
+    /// Takes the file chosen in a CSV or PNG save dialog (or says why none was).
+    pub(super) fn poll_exports(&mut self) {
+        if let Some(path) = self.csv_pick.poll() {
+            self.save_csv(&path);
+        } else if let Some(note) = self.csv_pick.note.take() {
+            self.notice = Some(Notice::info(note));
+        }
+        if let Some(path) = self.png_pick.poll() {
+            if let Some(key) = self.png_pick_key.take() {
+                self.chart_picture = Some((key, path));
+            }
+        } else if let Some(note) = self.png_pick.note.take() {
+            self.notice = Some(Notice::info(note));
+        }
+    }
+
     /// The chart waiting for a picture of the window to be saved as PNG: (key, file).
     pub fn chart_picture(&self) -> Option<&(String, std::path::PathBuf)> {
         self.chart_picture.as_ref()

@@ -9,6 +9,8 @@
     reason = "test helpers; each test file uses some of them"
 )]
 
+pub mod curves;
+
 use egui_kittest::Harness;
 use runhistory::connect::Source;
 use runhistory::store::Store;

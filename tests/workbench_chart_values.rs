@@ -1,0 +1,98 @@
+//! Reading what the charts show out of the workbench, driven headlessly over a real store:
+//! compare's values at a chosen step, and a curve chart saved as PNG.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test stops at its first failure"
+)]
+
+mod common;
+
+use common::curves::{curves_drawn, seed};
+use common::{harness, settle};
+use egui_kittest::kittest::Queryable;
+use runhistory::ui::command::Command;
+use runhistory::ui::settings::Settings;
+
+#[test]
+fn compare_shows_every_metric_at_a_chosen_step() {
+    use runhistory::format::g;
+    let dir = tempfile::tempdir().unwrap();
+    let ids = seed(dir.path(), 2, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 2);
+    for id in &ids {
+        h.state_mut().wb.apply(Command::ToggleSelected(id.clone()));
+    }
+    h.state_mut().wb.apply(Command::CompareSelected);
+    settle(&mut h, "both runs compared", |a| {
+        a.wb.route().compare().is_some_and(|c| c.model().is_some())
+    });
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "show").click();
+    settle(&mut h, "the values at the last step", |a| {
+        a.wb.route().compare().is_some_and(|c| c.values_at.value().is_some())
+    });
+    // Run i logged 10 i + 1 / (step + 1); the slider starts at the last step, 199.
+    h.get_by_label("Step 199");
+    let latest = g(10.0 + 1.0 / 200.0);
+    assert_eq!(
+        h.get_all_by_label(&latest).count(),
+        2,
+        "the latest value, and the same at step 199"
+    );
+    h.state_mut().wb.apply(Command::CompareAtStep(Some(50)));
+    settle(&mut h, "the values at step 50", |a| {
+        a.wb.route()
+            .compare()
+            .is_some_and(|c| c.values_at.value().is_some_and(|v| v.step == 50))
+    });
+    h.get_by_label("Step 50");
+    h.get_by_label(&g(1.0 / 51.0));
+    h.get_by_label(&g(10.0 + 1.0 / 51.0));
+}
+
+#[test]
+fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 2, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the chart drawn", curves_drawn("loss"));
+    let file = dir.path().join("loss.png");
+    h.state_mut().wb.apply(Command::ChartPngTo("loss".into(), file.clone()));
+    settle(&mut h, "a picture of the window asked for", |a| {
+        a.view.picture_for.as_deref() == Some(file.as_path())
+    });
+    // The renderer answers with the window's pixels (here made up: each pixel's x and y).
+    let rect = h.state().view.curve_rects["loss"];
+    let ppp = h.ctx.pixels_per_point();
+    let size = [
+        (h.ctx.content_rect().width() * ppp) as usize,
+        (h.ctx.content_rect().height() * ppp) as usize,
+    ];
+    let pixels = (0..size[1])
+        .flat_map(|y| (0..size[0]).map(move |x| egui::Color32::from_rgb((x % 256) as u8, (y % 256) as u8, 9)))
+        .collect();
+    let region = h.state().view.picture.as_ref().map(|(_, r)| *r).unwrap();
+    h.state_mut().wb.apply(Command::ChartPictureTaken {
+        image: std::sync::Arc::new(egui::ColorImage::new(size, pixels)),
+        region,
+    });
+    settle(&mut h, "the file written", |_| file.exists());
+    let png = image::open(&file).unwrap().to_rgba8();
+    assert_eq!(
+        (png.width() as f32, png.height() as f32),
+        ((rect.width() * ppp).round(), (rect.height() * ppp).round()),
+        "the chart with its header"
+    );
+    let corner = png.get_pixel(0, 0).0;
+    assert_eq!(
+        [corner[0], corner[1]],
+        [
+            ((rect.min.x * ppp).round() as usize % 256) as u8,
+            ((rect.min.y * ppp).round() as usize % 256) as u8
+        ],
+        "cut where the chart is"
+    );
+    h.get_by_label_contains("Saved the loss chart to");
+}
