@@ -167,6 +167,7 @@ pub fn cell(run: &RunDetail, col: &ColumnKey, now: i64) -> (String, SortValue) {
             .values
             .get(k)
             .map_or((String::new(), SortValue::Empty), |v| match &v.value {
+                serde_json::Value::String(s) if v.kind == "image" => text(&super::step_images::image_label(s)),
                 serde_json::Value::String(s) => number_or_text(s),
                 other if v.kind == "table" => (
                     format!("table ({} columns)", other.as_object().map_or(0, |o| o.len())),

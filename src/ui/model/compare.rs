@@ -53,6 +53,7 @@ pub fn compare_rows(runs: &[&RunDetail], now: i64, only_differences: bool) -> Ve
         }
         for (k, v) in &r.values {
             let text = match &v.value {
+                serde_json::Value::String(s) if v.kind == "image" => super::step_images::image_label(s),
                 serde_json::Value::String(s) => s.clone(),
                 other => other.to_string(),
             };

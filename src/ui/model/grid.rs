@@ -147,10 +147,16 @@ fn aggregate(members: &[&RunDetail], col: &ColumnKey, now: i64) -> String {
     let numbers: Vec<f64> = members.iter().filter_map(|r| number(r, col, now)).collect();
     if !numbers.is_empty() {
         let mean = numbers.iter().sum::<f64>() / numbers.len() as f64;
-        return if numbers.len() == members.len() {
-            format!("mean {}", g(mean))
+        // A duration reads as one (its cells are milliseconds).
+        let shown = if *col == ColumnKey::Attr(Attr::Duration) {
+            crate::format::fmt_duration(mean.round() as i64)
         } else {
-            format!("mean {} ({} of {})", g(mean), numbers.len(), members.len())
+            g(mean)
+        };
+        return if numbers.len() == members.len() {
+            format!("mean {shown}")
+        } else {
+            format!("mean {shown} ({} of {})", numbers.len(), members.len())
         };
     }
     let first = members.first().map(|r| cell(r, col, now).0).unwrap_or_default();

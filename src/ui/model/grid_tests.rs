@@ -96,6 +96,28 @@ fn grouped_rows_sit_under_a_header_with_their_count_and_means() {
     assert_eq!(lr01.aggregates[2], "adam", "a value the group shares");
     assert_eq!(lr01.aggregates[0], "", "the run's number is not averaged");
     assert_eq!(g.groups[0].aggregates[3], "", "no run of it has acc");
+    let mut timed = runs.clone();
+    for (i, r) in timed.iter_mut().enumerate() {
+        r.start_time = Some(0);
+        r.end_time = Some(1_000 * (i as i64 + 1));
+    }
+    let refs: Vec<&RunDetail> = timed.iter().collect();
+    let duration = [ColumnKey::Attr(Attr::Duration)];
+    let g = grid(
+        &refs,
+        &duration,
+        GridShape {
+            group_by: Some(&by),
+            ..Default::default()
+        },
+        0,
+    );
+    let lr01 = g.groups.iter().find(|grp| grp.label.ends_with("= 0.1")).unwrap();
+    assert_eq!(
+        lr01.aggregates[0],
+        format!("mean {}", crate::format::fmt_duration(2_000)),
+        "runs 1 and 3: 1 s and 3 s"
+    );
     let lines = g.lines();
     assert_eq!(lines.len(), 8);
     assert_eq!(&lines[..3], &[GridLine::Group(0), GridLine::Row(0), GridLine::Group(1)]);

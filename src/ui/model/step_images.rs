@@ -45,6 +45,15 @@ pub fn parse(path: &str) -> Option<StepImage> {
     })
 }
 
+/// How a logged image's value (its artifact path) reads in a cell: for one of a series over
+/// steps, the step it was logged at rather than its long generated name; else its path.
+pub fn image_label(path: &str) -> String {
+    match parse(path) {
+        Some(img) => format!("image at step {}", img.step),
+        None => path.to_string(),
+    }
+}
+
 /// A run's images over steps by key, each in step order (then logging time).
 pub fn image_series<'a>(paths: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, Vec<StepImage>> {
     let mut out: BTreeMap<String, Vec<StepImage>> = BTreeMap::new();
@@ -121,5 +130,7 @@ mod tests {
         assert_eq!(at_step(a, 10).unwrap().timestamp, 9, "the last logged at the step");
         assert_eq!(at_step(&series["b"], 4), None, "b starts at 5");
         assert_eq!(stops(series.values().map(Vec::as_slice)), [0, 5, 10]);
+        assert_eq!(image_label(paths[0]), "image at step 10");
+        assert_eq!(image_label("images/roc.png"), "images/roc.png");
     }
 }
