@@ -224,6 +224,9 @@ fn a_chart_keeps_a_fixed_y_range_chosen_in_its_options() {
             .get("acc")
             .is_some_and(|o| o.y_range.is_some())
     });
+    // The menu stays open for the range's fields.
+    h.step();
+    h.get_by_label("to");
     // Ticked, it starts at the lines' extent: run 0 from 1 down to 1/200, run 1 near 10-11.
     let [lo, hi] = h.state().wb.curve_settings().per_chart["acc"].y_range.unwrap();
     assert!((lo - 0.005).abs() < 1e-9 && (hi - 11.0).abs() < 1e-9, "{lo} to {hi}");

@@ -83,6 +83,10 @@ fn the_run_page_walks_through_images_over_steps_with_a_slider() {
     h.get_by_label("step 20");
     h.get_by_label("(3 of 3)");
     assert_eq!(shade_shown(&h, 20), Some(20), "the image logged at step 20");
+    assert!(
+        h.state().view.step_shown.contains_key("details:samples"),
+        "kept to show while the next step's image is read"
+    );
     // The slider moved to step 10: that image is read and shown.
     h.state_mut().view.image_steps.insert("details:samples".into(), 10);
     settle(&mut h, "step 10's image read", |a| {

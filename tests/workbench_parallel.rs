@@ -231,10 +231,10 @@ fn a_baseline_chosen_from_a_rows_menu_and_grouped_rows_with_their_means() {
         a.wb.dashboard_model().is_some_and(|m| m.grid.baseline.is_some())
     });
     assert_eq!(h.state().wb.curve_settings().baseline.as_deref(), Some(ids[3].as_str()));
-    h.get_by_label("Baseline: run 4");
-    // Run 8's acc is 0.9: +28.6% on 0.7; its lr 0.008 is +100% on 0.004.
+    h.get_by_label("Baseline: run 4 · r4");
+    // Run 8's acc is 0.9: +28.6% on 0.7; its lr (a setting, not a result) gets none.
     h.get_by_label("+28.6%");
-    h.get_by_label("+100%");
+    assert!(h.query_by_label("+100%").is_none());
     h.get_by_label("base");
 
     // Grouped by lr (one run per group in this sweep): a header per group, in order of lr.

@@ -34,6 +34,9 @@ pub struct ViewState {
     pub image_steps: BTreeMap<String, i64>,
     /// Images over steps as textures, by run id and path.
     pub step_textures: BTreeMap<String, egui::TextureHandle>,
+    /// The image each images-over-steps place showed last, with its size (kept while the next
+    /// step's is read).
+    pub step_shown: BTreeMap<String, (egui::TextureHandle, [usize; 2])>,
     /// The job whose Cancel was clicked once: it asks before stopping the run.
     pub confirm_cancel: Option<String>,
     /// A rename or description box just opened: it takes the keyboard on its first frame.

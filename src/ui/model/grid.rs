@@ -13,6 +13,8 @@ pub struct GridRow {
     pub run_number: i64,
     pub status: RunStatus,
     pub cells: Vec<String>,
+    /// The place of the row's group (its colour), when rows are grouped.
+    pub group: Option<usize>,
     /// Per column, the cell's difference from the baseline run's in % (None: no baseline, not a
     /// number in either, or the baseline's is 0).
     pub deltas: Vec<Option<f64>>,
@@ -90,17 +92,31 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
         let mut grouped = Vec::with_capacity(sorted.len());
         for (slot, (label, members)) in group_runs(&sorted, by).into_iter().enumerate() {
             let runs: Vec<&RunDetail> = members.iter().map(|&m| sorted[m]).collect();
+            let label = format!("{} = {label}", by.label());
             groups.push(GridGroup {
-                label: format!("{} = {label}", by.label()),
                 slot,
                 first: grouped.len(),
                 count: runs.len(),
-                aggregates: columns.iter().map(|c| aggregate(&runs, c, now)).collect(),
+                // The group's name where the runs' names go.
+                aggregates: columns
+                    .iter()
+                    .map(|c| match c {
+                        ColumnKey::Attr(Attr::Name) => label.clone(),
+                        _ => aggregate(&runs, c, now),
+                    })
+                    .collect(),
+                label,
             });
             grouped.extend(runs);
         }
         sorted = grouped;
     }
+    let slot_of_row = |row: usize| {
+        groups
+            .iter()
+            .find(|g| row >= g.first && row < g.first + g.count)
+            .map(|g| g.slot)
+    };
     let base = shape
         .baseline
         .and_then(|id| runs.iter().find(|r| r.run_id == id))
@@ -109,7 +125,9 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
         columns: columns.to_vec(),
         rows: sorted
             .iter()
-            .map(|r| GridRow {
+            .enumerate()
+            .map(|(row, r)| GridRow {
+                group: slot_of_row(row),
                 run_id: r.run_id.clone(),
                 run_number: r.run_number,
                 status: r.status,
@@ -120,6 +138,11 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
                     .map(|(i, c)| {
                         let b = base.as_ref()?[i]?;
                         let v = number(r, c, now)?;
+                        // A difference in % is of results (metrics, durations, values), not of
+                        // the settings that produced them.
+                        if matches!(c, ColumnKey::Param(_) | ColumnKey::Tag(_)) {
+                            return None;
+                        }
                         (b != 0.0 && Some(r.run_id.as_str()) != shape.baseline).then(|| (v - b) / b.abs() * 100.0)
                     })
                     .collect(),

@@ -29,7 +29,11 @@ pub fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSe
             ctx.push(Command::ToggleCurvePin(key.to_string()));
         }
         let own = s.per_chart.contains_key(key);
-        ui.menu_button(if own { "Options*" } else { "Options" }, |ui| {
+        // Its fields take clicks and typing: the menu stays open until a click outside it.
+        let stay_open =
+            egui::containers::menu::MenuConfig::new().close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        let button = egui::containers::menu::MenuButton::new(if own { "Options*" } else { "Options" });
+        button.config(stay_open).ui(ui, |ui| {
             ui.label(if own {
                 "This chart's own options:"
             } else {

@@ -276,7 +276,12 @@ fn toolbar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, count: usize, 
             && let Some(row) = m.grid.rows.iter().find(|r| r.run_id == base)
         {
             ui.separator();
-            ui.label(format!("Baseline: run {}", row.run_number))
+            let name = page
+                .runs
+                .iter()
+                .find(|r| r.run_id == base)
+                .map_or("", |r| r.name.as_str());
+            ui.label(format!("Baseline: run {} · {name}", row.run_number))
                 .on_hover_text("Every other run shows its difference from it in %; right-click a row to change it");
             if ui.small_button("(clear)").clicked() {
                 ctx.push(Command::SetBaseline(None));

@@ -137,9 +137,13 @@ fn run_row(
         under_pointer |= pointer_in(ui);
         ui.horizontal(|ui| {
             if marks.swatches {
+                // Grouped, the charts draw the group's colour, not the run's.
+                let color = r.group.map_or_else(
+                    || super::palette::run_color(r.run_number),
+                    super::curve_groups::group_color,
+                );
                 let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
-                ui.painter()
-                    .rect_filled(rect, 2.0, super::palette::run_color(r.run_number));
+                ui.painter().rect_filled(rect, 2.0, color);
             }
             let mut on = selected.contains(&r.run_id);
             if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {

@@ -33,7 +33,8 @@ pub fn details(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, m: &Detai
                     ctx.push(Command::LoadRunImage(img.path.clone()));
                 }
                 let width = ui.available_width().min(480.0);
-                image(ui, vs, &format!("{}/{}", d.run_id, img.path), fetch, width);
+                let slot = format!("details:{key}");
+                image(ui, vs, &slot, &format!("{}/{}", d.run_id, img.path), fetch, width);
             }
         });
 }
@@ -72,7 +73,8 @@ pub fn compare(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, m: &Com
                     if fetch.is_none() {
                         ctx.push(Command::LoadComparedImage(img.path.clone(), i));
                     }
-                    image(ui, vs, &format!("{}/{}", run.run_id, img.path), fetch, width);
+                    let slot = format!("compare:{key}:{i}");
+                    image(ui, vs, &slot, &format!("{}/{}", run.run_id, img.path), fetch, width);
                 });
             }
         });
@@ -99,19 +101,28 @@ fn slider(ui: &mut egui::Ui, id: &str, stops: &[i64], vs: &mut ViewState) -> i64
     step
 }
 
-/// An image as read so far: drawn at `width`, or why it cannot be.
-fn image(ui: &mut egui::Ui, vs: &mut ViewState, texture: &str, fetch: Option<&Fetch<Preview>>, width: f32) {
+/// An image as read so far: drawn at `width`, or why it cannot be. While the next step's image
+/// is read, the one `slot` showed last stays (the page keeps its height: no jump under a slider).
+fn image(ui: &mut egui::Ui, vs: &mut ViewState, slot: &str, texture: &str, fetch: Option<&Fetch<Preview>>, width: f32) {
+    let draw = |ui: &mut egui::Ui, t: &egui::TextureHandle, size: [usize; 2]| {
+        let height = width * size[1] as f32 / size[0].max(1) as f32;
+        ui.add(egui::Image::from_texture(t).fit_to_exact_size(egui::vec2(width, height)));
+    };
     match fetch.and_then(Fetch::value) {
         Some(Preview::Image { size, rgba }) => {
             if vs.step_textures.len() > KEPT_TEXTURES && !vs.step_textures.contains_key(texture) {
                 vs.step_textures.clear();
             }
-            let t = vs.step_textures.entry(texture.to_string()).or_insert_with(|| {
-                let img = egui::ColorImage::from_rgba_unmultiplied(*size, rgba);
-                ui.ctx().load_texture(texture, img, Default::default())
-            });
-            let height = width * size[1] as f32 / size[0].max(1) as f32;
-            ui.add(egui::Image::from_texture(&*t).fit_to_exact_size(egui::vec2(width, height)));
+            let t = vs
+                .step_textures
+                .entry(texture.to_string())
+                .or_insert_with(|| {
+                    let img = egui::ColorImage::from_rgba_unmultiplied(*size, rgba);
+                    ui.ctx().load_texture(texture, img, Default::default())
+                })
+                .clone();
+            draw(ui, &t, *size);
+            vs.step_shown.insert(slot.to_string(), (t, *size));
         }
         Some(Preview::Unavailable(why)) => {
             ui.weak(why);
@@ -119,11 +130,12 @@ fn image(ui: &mut egui::Ui, vs: &mut ViewState, texture: &str, fetch: Option<&Fe
         Some(_) => {
             ui.weak("not an image");
         }
-        None => match fetch.and_then(Fetch::error) {
-            Some(e) => {
+        None => match (fetch.and_then(Fetch::error), vs.step_shown.get(slot)) {
+            (Some(e), _) => {
                 ui.colored_label(ui.visuals().error_fg_color, &e.message);
             }
-            None => {
+            (None, Some((t, size))) => draw(ui, t, *size),
+            (None, None) => {
                 ui.spinner();
             }
         },
