@@ -291,3 +291,31 @@ fn the_axes_menu_stays_open_while_axes_are_ticked() {
         a.wb.dashboard_model().is_some_and(|m| m.parallel.axes.len() == 1)
     });
 }
+
+#[test]
+fn the_runs_are_coloured_by_a_param_chosen_in_the_colour_box() {
+    use runhistory::ui::model::parallel::AxisKey;
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 8);
+    h.get_by_label("Scatter").click();
+    settle(&mut h, "the scatter drawn", |a| a.view.scatter_frame.is_some());
+    h.get_by_label("Colour by:").click();
+    h.step();
+    h.step();
+    h.get_by_label("param lr").click();
+    settle(&mut h, "coloured by lr", |a| {
+        a.wb.dashboard_model()
+            .and_then(|m| m.scatter.clone())
+            .is_some_and(|s| s.color_by == Some(AxisKey::Param("lr".into())))
+    });
+    assert_eq!(h.state().wb.curve_settings().color_by_param.as_deref(), Some("lr"));
+    let s = h.state().wb.dashboard_model().unwrap().scatter.clone().unwrap();
+    assert_eq!(s.color_range, Some(("0.001".into(), "0.008".into())));
+    // The legend shows the ends (0.008 is also run 8's lr in the grid); the parallel coordinates
+    // follow the same choice.
+    assert!(h.get_all_by_label("0.001").count() >= 2);
+    let p = h.state().wb.dashboard_model().unwrap().parallel.clone();
+    assert_eq!(p.color_by, Some(AxisKey::Param("lr".into())));
+}

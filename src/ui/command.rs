@@ -79,7 +79,10 @@ pub enum Command {
     Brush(AxisKey, Option<Brush>),
     /// Add an axis to the parallel coordinates, or take it away.
     ToggleParallelAxis(AxisKey),
+    /// Colour the parallel coordinates and the scatter by this metric (None: by nothing).
     SetParallelColor(Option<String>),
+    /// Colour them by this param instead.
+    SetColorByParam(String),
     SetScatterX(AxisKey),
     SetScatterY(AxisKey),
     /// Measure every run of the grid against this one in % (None: no baseline).

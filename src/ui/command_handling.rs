@@ -165,6 +165,12 @@ impl Workbench {
                 if let Some(c) = self.curve_settings_mut() {
                     // An empty name keeps "nothing" apart from "not chosen" (the default metric).
                     c.color_by = Some(m.unwrap_or_default());
+                    c.color_by_param = None;
+                }
+            }
+            Command::SetColorByParam(p) => {
+                if let Some(c) = self.curve_settings_mut() {
+                    c.color_by_param = Some(p);
                 }
             }
             Command::SetCurveXMetric(k) => {

@@ -76,6 +76,8 @@ pub struct CurveSettings {
     /// The metric that colours the parallel coordinates' lines and the scatter's points (None:
     /// the first metric on the axes; empty: none).
     pub color_by: Option<String>,
+    /// A param that colours them instead (its values' scale: numbers, logs, or categories).
+    pub color_by_param: Option<String>,
     /// The scatter's x and y (None: the first param that differs, the first metric).
     pub scatter_x: Option<AxisKey>,
     pub scatter_y: Option<AxisKey>,

@@ -34,6 +34,7 @@ impl Workbench {
                 brushes: self.brushes.clone(),
                 axes: self.curve_settings().parallel_axes.clone(),
                 color_by: self.curve_settings().color_by.clone(),
+                color_by_param: self.curve_settings().color_by_param.clone(),
                 scatter: (
                     self.curve_settings().scatter_x.clone(),
                     self.curve_settings().scatter_y.clone(),

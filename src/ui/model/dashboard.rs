@@ -216,6 +216,8 @@ pub struct Narrowing {
     /// The chosen axes (None: the defaults).
     pub axes: Option<Vec<AxisKey>>,
     pub color_by: Option<String>,
+    /// A param to colour by instead (before any metric).
+    pub color_by_param: Option<String>,
     /// The scatter's x and y (None: the defaults).
     pub scatter: (Option<AxisKey>, Option<AxisKey>),
 }
@@ -237,16 +239,15 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
     let scripted = runs_of_script(all_runs, inputs.script.as_deref());
     let n = &inputs.narrowing;
     let axes = n.axes.clone().unwrap_or_else(|| default_axes(&scripted));
-    // Not chosen: the first metric on the axes (adding an axis leaves it be); "" is none.
-    let color_by: Option<String> = match n.color_by.as_deref() {
-        None => axes.iter().find_map(|a| match a {
-            AxisKey::Metric(m) => Some(m.clone()),
-            AxisKey::Param(_) => None,
-        }),
-        Some("") => None,
-        Some(m) => Some(m.to_string()),
+    // A param chosen to colour by comes first; else a metric (not chosen: the first metric on the
+    // axes, so adding an axis leaves it be; "" is none).
+    let color_by: Option<AxisKey> = match (&n.color_by_param, n.color_by.as_deref()) {
+        (Some(p), _) => Some(AxisKey::Param(p.clone())),
+        (None, None) => axes.iter().find(|a| matches!(a, AxisKey::Metric(_))).cloned(),
+        (None, Some("")) => None,
+        (None, Some(m)) => Some(AxisKey::Metric(m.to_string())),
     };
-    let parallel = parallel(&scripted, &axes, &n.brushes, color_by.as_deref());
+    let parallel = parallel(&scripted, &axes, &n.brushes, color_by.as_ref());
     let all_axes = all_axes(&scripted);
     let runs = runs_in_view(all_runs, inputs.script.as_deref(), &n.brushes);
     let scatter = {
@@ -255,7 +256,7 @@ pub fn dashboard_model(all_runs: &[RunDetail], inputs: &DashboardInputs, now: i6
         let x = n.scatter.0.clone().or(first);
         let y = n.scatter.1.clone().or(metric).or_else(|| x.clone());
         match (x, y) {
-            (Some(x), Some(y)) => Some(scatter(&runs, &x, &y, color_by.as_deref())),
+            (Some(x), Some(y)) => Some(scatter(&runs, &x, &y, color_by.as_ref())),
             _ => None,
         }
     };

@@ -187,9 +187,10 @@ pub struct Parallel {
     pub axes: Vec<Axis>,
     /// The runs kept by the brushes (the others are not drawn).
     pub lines: Vec<RunLine>,
-    pub color_by: Option<String>,
-    /// The colouring metric's least and greatest value (the legend's ends).
-    pub color_range: Option<(f64, f64)>,
+    pub color_by: Option<AxisKey>,
+    /// What the ramp's two ends stand for (the legend): the least and greatest value, or the
+    /// first and last category.
+    pub color_range: Option<(String, String)>,
 }
 
 /// The axes worth starting with: the params whose values differ, then the metrics.
@@ -220,7 +221,7 @@ pub fn parallel(
     runs: &[&RunDetail],
     keys: &[AxisKey],
     brushes: &BTreeMap<AxisKey, Brush>,
-    color_by: Option<&str>,
+    color_by: Option<&AxisKey>,
 ) -> Parallel {
     let axes: Vec<Axis> = keys
         .iter()
@@ -230,19 +231,7 @@ pub fn parallel(
             brush: brushes.get(k).cloned(),
         })
         .collect();
-    let colors: Vec<Option<f64>> = runs
-        .iter()
-        .map(|r| {
-            color_by
-                .and_then(|m| r.metrics.get(m))
-                .map(|m| m.value.0)
-                .filter(|v| v.is_finite())
-        })
-        .collect();
-    let (lo, hi) = colors
-        .iter()
-        .flatten()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (colors, color_range) = colour_values(runs, color_by);
     let lines = runs
         .iter()
         .zip(colors)
@@ -255,15 +244,36 @@ pub fn parallel(
                 .iter()
                 .map(|a| a.key.value_of(r).and_then(|v| a.scale.position(&v)))
                 .collect(),
-            color: c.map(|v| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 }),
+            color: c,
         })
         .collect();
     Parallel {
         axes,
         lines,
-        color_by: color_by.map(String::from),
-        color_range: (lo <= hi).then_some((lo, hi)),
+        color_by: color_by.cloned(),
+        color_range,
     }
+}
+
+/// Each run's place on the ramp (0 to 1) by a param or metric, on the scale its axis would have
+/// (numbers, logs for a wide param, categories in order), with the legend's two ends.
+pub fn colour_values(runs: &[&RunDetail], by: Option<&AxisKey>) -> (Vec<Option<f64>>, Option<(String, String)>) {
+    let Some(key) = by else {
+        return (vec![None; runs.len()], None);
+    };
+    let scale = scale_of(runs, key);
+    let colors = runs
+        .iter()
+        .map(|r| key.value_of(r).and_then(|v| scale.position(&v)))
+        .collect();
+    let ends = match &scale {
+        Scale::Numeric { min, max } | Scale::Log { min, max } if min <= max => {
+            Some((crate::format::g(*min), crate::format::g(*max)))
+        }
+        Scale::Categories(c) if !c.is_empty() => Some((c[0].clone(), c[c.len() - 1].clone())),
+        _ => None,
+    };
+    (colors, ends)
 }
 
 fn scale_of(runs: &[&RunDetail], key: &AxisKey) -> Scale {

@@ -31,7 +31,7 @@ fn keys() -> Vec<AxisKey> {
 fn numeric_and_categorical_axes_place_every_run() {
     let runs = runs();
     let refs: Vec<&RunDetail> = runs.iter().collect();
-    let p = parallel(&refs, &keys(), &BTreeMap::new(), Some("acc"));
+    let p = parallel(&refs, &keys(), &BTreeMap::new(), Some(&AxisKey::Metric("acc".into())));
     assert_eq!(
         p.axes[0].scale,
         Scale::Log { min: 0.001, max: 0.1 },
@@ -97,7 +97,7 @@ fn the_nearest_line_is_found_between_axes() {
 fn ticks_fall_on_round_values_and_a_log_axis_on_powers_of_ten() {
     let runs = runs();
     let refs: Vec<&RunDetail> = runs.iter().collect();
-    let p = parallel(&refs, &keys(), &BTreeMap::new(), Some("acc"));
+    let p = parallel(&refs, &keys(), &BTreeMap::new(), Some(&AxisKey::Metric("acc".into())));
     let labels = |i: usize| -> Vec<String> { p.axes[i].scale.ticks().into_iter().map(|t| t.1).collect() };
     assert_eq!(labels(0), ["0.001", "0.01", "0.1"]);
     assert_eq!(labels(2), ["0.5", "0.6", "0.7", "0.8", "0.9"]);
@@ -115,11 +115,34 @@ fn ticks_fall_on_round_values_and_a_log_axis_on_powers_of_ten() {
         panic!()
     };
     assert!((lo - 0.01).abs() < 1e-12 && (hi - 0.1).abs() < 1e-12, "{lo} to {hi}");
-    assert_eq!(p.color_range, Some((0.5, 0.9)), "the legend's ends");
+    assert_eq!(p.color_range, Some(("0.5".into(), "0.9".into())), "the legend's ends");
     // A metric keeps a linear axis whatever its span.
     let mut wide = runs.clone();
     wide[0].metrics = crate::ui::model::fixtures::metrics(&[("acc", 1000.0)]);
     let refs: Vec<&RunDetail> = wide.iter().collect();
     let p = parallel(&refs, &keys(), &BTreeMap::new(), None);
     assert!(matches!(p.axes[2].scale, Scale::Numeric { .. }));
+}
+
+#[test]
+fn lines_are_coloured_by_a_param_on_its_axis_scale() {
+    let runs = runs();
+    let refs: Vec<&RunDetail> = runs.iter().collect();
+    // lr spans two decades: its colours are placed in logs, as its axis is.
+    let by_lr = parallel(&refs, &keys(), &BTreeMap::new(), Some(&AxisKey::Param("lr".into())));
+    let colors: Vec<Option<f64>> = by_lr.lines.iter().map(|l| l.color).collect();
+    assert_eq!(colors, [Some(1.0), Some(0.5), Some(0.0), Some(0.5)]);
+    assert_eq!(by_lr.color_range, Some(("0.001".into(), "0.1".into())));
+    // Text: one colour per category, in order.
+    let by_opt = parallel(
+        &refs,
+        &keys(),
+        &BTreeMap::new(),
+        Some(&AxisKey::Param("optimizer".into())),
+    );
+    let colors: Vec<Option<f64>> = by_opt.lines.iter().map(|l| l.color).collect();
+    assert_eq!(colors, [Some(0.0), Some(1.0), Some(0.0), Some(1.0)]);
+    assert_eq!(by_opt.color_range, Some(("adam".into(), "sgd".into())));
+    let none = parallel(&refs, &keys(), &BTreeMap::new(), None);
+    assert!(none.lines.iter().all(|l| l.color.is_none()) && none.color_range.is_none());
 }

@@ -1,7 +1,7 @@
 //! A scatter of runs as plain data: a point per run at (x, y) taken from two params or metrics,
 //! coloured by a third; text params are placed as categories.
 
-use super::parallel::{AxisKey, Scale};
+use super::parallel::AxisKey;
 use crate::api::ext::RunDetail;
 
 /// One run's point.
@@ -67,35 +67,24 @@ impl ScatterAxis {
 pub struct Scatter {
     pub x: ScatterAxis,
     pub y: ScatterAxis,
-    pub color_by: Option<String>,
-    /// The colouring metric's least and greatest value (the legend's ends).
-    pub color_range: Option<(f64, f64)>,
+    pub color_by: Option<AxisKey>,
+    /// What the ramp's two ends stand for (the legend).
+    pub color_range: Option<(String, String)>,
     pub points: Vec<ScatterPoint>,
 }
 
 /// The scatter of `runs` on (x, y), coloured by the metric `color_by`; runs without both values
 /// are left out.
-pub fn scatter(runs: &[&RunDetail], x: &AxisKey, y: &AxisKey, color_by: Option<&str>) -> Scatter {
+pub fn scatter(runs: &[&RunDetail], x: &AxisKey, y: &AxisKey, color_by: Option<&AxisKey>) -> Scatter {
     let (ax, ay) = (ScatterAxis::of(runs, x), ScatterAxis::of(runs, y));
-    let color = |r: &RunDetail| {
-        color_by
-            .and_then(|m| r.metrics.get(m))
-            .map(|m| m.value.0)
-            .filter(|v| v.is_finite())
-    };
-    let values: Vec<f64> = runs.iter().filter_map(|r| color(r)).collect();
-    let scale = match values
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
-    {
-        (lo, hi) if lo <= hi => Some(Scale::Numeric { min: lo, max: hi }),
-        _ => None,
-    };
+    let (colors, color_range) = super::parallel::colour_values(runs, color_by);
+    let color_of: std::collections::HashMap<&str, Option<f64>> =
+        runs.iter().zip(colors).map(|(r, c)| (r.run_id.as_str(), c)).collect();
     let points = runs
         .iter()
         .filter_map(|r| {
             let (px, py) = (ax.place(r)?, ay.place(r)?);
-            let c = color(r);
+            let c = color_of.get(r.run_id.as_str()).copied().flatten();
             // Numbers as the grid shows them (a metric's full precision is in the CSV).
             let shown = |k: &AxisKey| {
                 let v = k.value_of(r).unwrap_or_default();
@@ -113,15 +102,15 @@ pub fn scatter(runs: &[&RunDetail], x: &AxisKey, y: &AxisKey, color_by: Option<&
                 y.label(),
                 shown(y)
             );
-            if let (Some(m), Some(v)) = (color_by, c) {
-                hover.push_str(&format!("\n{m} = {}", crate::format::g(v)));
+            if let Some(k) = color_by.filter(|_| c.is_some()) {
+                hover.push_str(&format!("\n{} = {}", k.label(), shown(k)));
             }
             Some(ScatterPoint {
                 run_id: r.run_id.clone(),
                 run_number: r.run_number,
                 x: px,
                 y: py,
-                color: c.and_then(|v| scale.as_ref()?.position(&v.to_string())),
+                color: c,
                 hover,
             })
         })
@@ -129,11 +118,8 @@ pub fn scatter(runs: &[&RunDetail], x: &AxisKey, y: &AxisKey, color_by: Option<&
     Scatter {
         x: ax,
         y: ay,
-        color_by: color_by.map(String::from),
-        color_range: match &scale {
-            Some(Scale::Numeric { min, max }) => Some((*min, *max)),
-            _ => None,
-        },
+        color_by: color_by.cloned(),
+        color_range,
         points,
     }
 }
@@ -159,7 +145,7 @@ mod tests {
             &refs,
             &AxisKey::Param("lr".into()),
             &AxisKey::Metric("acc".into()),
-            Some("loss"),
+            Some(&AxisKey::Metric("loss".into())),
         );
         assert_eq!(s.points.len(), 3, "run 4 has no acc");
         assert_eq!((s.points[0].x, s.points[0].y), (0.1, 0.5));

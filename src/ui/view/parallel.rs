@@ -230,32 +230,47 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
                     }
                 });
             });
-        let current = p.color_by.clone().unwrap_or_else(|| "nothing".into());
-        let name = ui.label("Colour by:");
-        egui::ComboBox::from_id_salt("parallel_colour")
-            .selected_text(current)
-            .show_ui(ui, |ui| {
-                if ui.selectable_label(p.color_by.is_none(), "nothing").clicked() {
-                    ctx.push(Command::SetParallelColor(None));
-                }
-                for key in page.all_axes {
-                    if let AxisKey::Metric(m) = key
-                        && ui.selectable_label(p.color_by.as_deref() == Some(m), m).clicked()
-                    {
-                        ctx.push(Command::SetParallelColor(Some(m.clone())));
-                    }
-                }
-            })
-            .response
-            .labelled_by(name.id);
-        color_legend(ui, p.color_range);
+        colour_choice(ui, ctx, "parallel_colour", p.color_by.as_ref(), page.all_axes);
+        color_legend(ui, p.color_range.as_ref());
     });
 }
 
-/// Which colour is which value: the ramp from the colouring metric's least to its greatest.
-pub(super) fn color_legend(ui: &mut egui::Ui, range: Option<(f64, f64)>) {
+/// "Colour by:" any param or metric the runs offer, or nothing.
+pub(super) fn colour_choice(
+    ui: &mut egui::Ui,
+    ctx: &mut Ctx<'_>,
+    id: &str,
+    current: Option<&AxisKey>,
+    all: &[AxisKey],
+) {
+    let text = |k: &AxisKey| match k {
+        AxisKey::Param(p) => format!("param {p}"),
+        AxisKey::Metric(m) => m.clone(),
+    };
+    let name = ui.label("Colour by:");
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(current.map_or("nothing".to_string(), text))
+        .show_ui(ui, |ui| {
+            if ui.selectable_label(current.is_none(), "nothing").clicked() {
+                ctx.push(Command::SetParallelColor(None));
+            }
+            for key in all {
+                if ui.selectable_label(current == Some(key), text(key)).clicked() {
+                    ctx.push(match key {
+                        AxisKey::Param(p) => Command::SetColorByParam(p.clone()),
+                        AxisKey::Metric(m) => Command::SetParallelColor(Some(m.clone())),
+                    });
+                }
+            }
+        })
+        .response
+        .labelled_by(name.id);
+}
+
+/// Which colour is which value: the ramp from one end of the colouring value's scale to the other.
+pub(super) fn color_legend(ui: &mut egui::Ui, range: Option<&(String, String)>) {
     let Some((lo, hi)) = range else { return };
-    ui.label(crate::format::g(lo));
+    ui.label(lo);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(90.0, 10.0), egui::Sense::hover());
     const STEPS: usize = 30;
     let w = rect.width() / STEPS as f32;
@@ -267,7 +282,7 @@ pub(super) fn color_legend(ui: &mut egui::Ui, range: Option<(f64, f64)>) {
         ui.painter()
             .rect_filled(cell, 0.0, ramp(Some(i as f64 / (STEPS - 1) as f64)));
     }
-    ui.label(crate::format::g(hi));
+    ui.label(hi);
 }
 
 /// The ranges kept on axes, each with a button that clears it (nothing when none is kept).

@@ -79,9 +79,10 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>, vs: &m
     ui.weak(format!(
         "{} with both values{}",
         crate::format::runs(s.points.len()),
-        s.color_by
-            .as_ref()
-            .map_or(String::new(), |m| format!(" · colour: {m}, blue low, yellow high"))
+        s.color_by.as_ref().map_or(String::new(), |k| format!(
+            " · colour: {}, blue low, yellow high",
+            k.label()
+        ))
     ));
 }
 
@@ -131,23 +132,7 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>) {
                 .response
                 .labelled_by(name.id);
         }
-        let name = ui.label("Colour by:");
-        egui::ComboBox::from_id_salt("scatter_colour")
-            .selected_text(s.color_by.as_deref().unwrap_or("nothing"))
-            .show_ui(ui, |ui| {
-                if ui.selectable_label(s.color_by.is_none(), "nothing").clicked() {
-                    ctx.push(Command::SetParallelColor(None));
-                }
-                for key in page.all_axes {
-                    if let AxisKey::Metric(m) = key
-                        && ui.selectable_label(s.color_by.as_deref() == Some(m), m).clicked()
-                    {
-                        ctx.push(Command::SetParallelColor(Some(m.clone())));
-                    }
-                }
-            })
-            .response
-            .labelled_by(name.id);
-        super::parallel::color_legend(ui, s.color_range);
+        super::parallel::colour_choice(ui, ctx, "scatter_colour", s.color_by.as_ref(), page.all_axes);
+        super::parallel::color_legend(ui, s.color_range.as_ref());
     });
 }
