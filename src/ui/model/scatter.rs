@@ -23,12 +23,21 @@ pub struct ScatterAxis {
     pub key: AxisKey,
     /// The category names, in order, when the values are not all numbers.
     pub categories: Vec<String>,
+    /// Placed by log10 of the value: a param whose positive values span two decades or more
+    /// (a learning rate), as the parallel coordinates place it.
+    pub log: bool,
 }
 
 impl ScatterAxis {
     fn of(runs: &[&RunDetail], key: &AxisKey) -> ScatterAxis {
         let values: Vec<String> = runs.iter().filter_map(|r| key.value_of(r)).collect();
-        let numeric = values.iter().all(|v| v.trim().parse::<f64>().is_ok());
+        let numbers: Vec<f64> = values.iter().filter_map(|v| v.trim().parse::<f64>().ok()).collect();
+        let numeric = numbers.len() == values.len();
+        let (lo, hi) = numbers
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+        let log = numeric && matches!(key, AxisKey::Param(_)) && lo > 0.0 && hi / lo >= 100.0;
         let categories = if numeric {
             Vec::new()
         } else {
@@ -38,13 +47,18 @@ impl ScatterAxis {
         ScatterAxis {
             key: key.clone(),
             categories,
+            log,
         }
     }
 
     fn place(&self, run: &RunDetail) -> Option<f64> {
         let v = self.key.value_of(run)?;
         if self.categories.is_empty() {
-            v.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+            let x = v.trim().parse::<f64>().ok().filter(|x| x.is_finite())?;
+            match self.log {
+                true => (x > 0.0).then(|| x.log10()),
+                false => Some(x),
+            }
         } else {
             self.categories.iter().position(|c| *c == v).map(|i| i as f64)
         }
@@ -158,6 +172,20 @@ mod tests {
             None,
         );
         assert_eq!(c.x.categories, ["adam", "sgd"]);
+        assert!(!s.x.log, "lr 0.1 to 0.4 is not wide");
+        for (r, lr) in runs.iter_mut().zip(["0.0001", "0.001", "0.01", "0.1"]) {
+            r.params = strings(&[("lr", lr)]);
+        }
+        let refs: Vec<&RunDetail> = runs.iter().collect();
+        let wide = scatter(
+            &refs,
+            &AxisKey::Param("lr".into()),
+            &AxisKey::Metric("loss".into()),
+            None,
+        );
+        assert!(wide.x.log);
+        let xs: Vec<f64> = wide.points.iter().map(|p| p.x).collect();
+        assert_eq!(xs, [-4.0, -3.0, -2.0, -1.0], "placed by log10, as the axis reads");
         assert_eq!(c.points.iter().map(|p| p.x).collect::<Vec<_>>(), [1.0, 0.0, 1.0, 0.0]);
         assert_eq!(c.x.label_at(1.0).as_deref(), Some("sgd"));
         assert_eq!(c.x.label_at(0.5).as_deref(), Some(""));

@@ -87,17 +87,19 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>, vs: &m
 }
 
 fn kind(axis: &ScatterAxis) -> AxisKind {
-    if axis.categories.is_empty() {
-        AxisKind::Plain
-    } else {
+    if !axis.categories.is_empty() {
         AxisKind::Integer
+    } else if axis.log {
+        AxisKind::Log10
+    } else {
+        AxisKind::Plain
     }
 }
 
 /// Category names on a categorical axis, numbers read as a person reads them otherwise.
 fn labels(axis: &ScatterAxis) -> impl Fn(GridMark, &std::ops::RangeInclusive<f64>) -> String + use<> {
     let axis = axis.clone();
-    let plain = formatter(AxisKind::Plain);
+    let plain = formatter(kind(&axis));
     move |mark: GridMark, range: &std::ops::RangeInclusive<f64>| {
         axis.label_at(mark.value).unwrap_or_else(|| plain(mark, range))
     }
