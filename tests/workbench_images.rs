@@ -135,4 +135,10 @@ fn compare_shows_each_runs_image_at_the_same_step() {
             .is_some_and(|c| c.images.keys().any(|(p, run)| *run == 1 && p.contains("+step+0+")))
     });
     h.get_by_label("from step 0");
+    // A step chosen for the metrics moves the images there too.
+    h.state_mut().wb.apply(Command::CompareAtStep(Some(15)));
+    settle(&mut h, "the images at step 15", |a| {
+        a.view.image_steps.get("compare:samples") == Some(&15)
+    });
+    h.get_by_label("step 15");
 }

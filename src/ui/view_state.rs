@@ -32,6 +32,8 @@ pub struct ViewState {
     pub compare_textures: BTreeMap<(String, String), egui::TextureHandle>,
     /// The step each images-over-steps slider is at, by page and key (`details:<key>`).
     pub image_steps: BTreeMap<String, i64>,
+    /// The metrics' step in compare that the images were last moved to.
+    pub images_follow_step: Option<i64>,
     /// Images over steps as textures, by run id and path.
     pub step_textures: BTreeMap<String, egui::TextureHandle>,
     /// The image each images-over-steps place showed last, with its size (kept while the next

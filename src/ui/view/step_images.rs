@@ -47,14 +47,19 @@ pub fn compare(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, m: &Com
     let runs = cmp.loaded();
     ui.separator();
     ui.heading("Images over steps");
+    // A step chosen for the metrics moves the images there too (each slider still moves alone).
+    let follow = (vs.images_follow_step != cmp.at_step).then_some(cmp.at_step).flatten();
+    vs.images_follow_step = cmp.at_step;
     for (key, per_run) in &m.step_images {
         ui.strong(key);
-        let step = slider(
-            ui,
-            &format!("compare:{key}"),
-            &stops(per_run.iter().map(Vec::as_slice)),
-            vs,
-        );
+        let steps = stops(per_run.iter().map(Vec::as_slice));
+        let id = format!("compare:{key}");
+        if let Some(at) = follow
+            && let Some(stop) = steps.iter().rev().find(|s| **s <= at).or(steps.first())
+        {
+            vs.image_steps.insert(id.clone(), *stop);
+        }
+        let step = slider(ui, &id, &steps, vs);
         let width = (ui.available_width() / per_run.len().max(1) as f32 - 12.0).clamp(80.0, 480.0);
         ui.horizontal_top(|ui| {
             for (i, series) in per_run.iter().enumerate() {
