@@ -319,3 +319,22 @@ fn the_runs_are_coloured_by_a_param_chosen_in_the_colour_box() {
     let p = h.state().wb.dashboard_model().unwrap().parallel.clone();
     assert_eq!(p.color_by, Some(AxisKey::Param("lr".into())));
 }
+
+#[test]
+fn the_line_above_the_grid_is_dragged_to_share_the_page() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |a| a.wb.runs().len() == 8);
+    h.get_by_label("Parallel coordinates").click();
+    settle(&mut h, "drawn", |a| a.view.splitter.is_some());
+    let line = h.state().view.splitter.unwrap().center();
+    let before = h.state().view.charts_share.0;
+    drag(&mut h, line, line - egui::vec2(0.0, 120.0));
+    let after = h.state().view.charts_share.0;
+    assert!(
+        after < before - 0.05,
+        "dragged up, the charts get less: {before} to {after}"
+    );
+    assert!(after >= 0.1, "never all of it");
+}

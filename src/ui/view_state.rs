@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 
 #[derive(Default)]
 pub struct ViewState {
+    /// The share of the dashboard's height its charts may take (the splitter above the grid
+    /// moves it), and where that splitter was drawn.
+    pub charts_share: ChartsShare,
+    pub splitter: Option<egui::Rect>,
     /// The filter box of the top bar.
     pub filter_input: String,
     /// Ctrl+F was pressed: the filter box takes the focus on the next frame.
@@ -88,4 +92,14 @@ pub struct ViewState {
     pub hovered_next: Option<String>,
     /// Where each series chart was last drawn, by chart id (the benchmark zooms them).
     pub series_frames: BTreeMap<String, egui_plot::PlotTransform>,
+}
+
+/// A share of the dashboard's height, from 0 to 1: over half for the charts at first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartsShare(pub f32);
+
+impl Default for ChartsShare {
+    fn default() -> Self {
+        ChartsShare(0.55)
+    }
 }

@@ -83,7 +83,8 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
     if mode != ChartsMode::Parallel {
         parallel::kept_ranges(ui, ctx, &model.parallel);
     }
-    let max_height = ui.available_height() * 0.55;
+    let total = ui.available_height();
+    let max_height = total * vs.charts_share.0;
     match mode {
         ChartsMode::OverRuns => over_runs(ui, ctx, page, &model, vs, width.min(ui.available_width()), max_height),
         ChartsMode::Curves => {
@@ -119,7 +120,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
             }
         },
     }
-    ui.separator();
+    splitter(ui, vs, total);
     let scroll_to = vs.grid_cursor.filter(|_| std::mem::take(&mut vs.grid_cursor_moved));
     let hovered = vs.hovered_run.clone();
     let rows = grid_view::Rows {
@@ -131,6 +132,23 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
     if let Some(id) = grid_view::show(ui, ctx, &model.grid, &rows, page.sort, scroll_to) {
         vs.hovered_next = Some(id);
     }
+}
+
+/// The line between the charts and the grid: dragged, it gives the charts more or less of the
+/// page (in a small window the grid can have most of it, or the charts).
+fn splitter(ui: &mut egui::Ui, vs: &mut ViewState, total: f32) {
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(ui.available_width(), 7.0), egui::Sense::drag());
+    let response = response.on_hover_cursor(egui::CursorIcon::ResizeVertical);
+    let stroke = if response.hovered() || response.dragged() {
+        ui.visuals().widgets.hovered.fg_stroke
+    } else {
+        ui.visuals().widgets.noninteractive.bg_stroke
+    };
+    ui.painter().hline(rect.x_range(), rect.center().y, stroke);
+    if response.dragged() && total > 0.0 {
+        vs.charts_share.0 = (vs.charts_share.0 + response.drag_delta().y / total).clamp(0.1, 0.85);
+    }
+    vs.splitter = Some(rect);
 }
 
 /// The mode chosen for this experiment, or by default curves when some metric has them.
