@@ -145,6 +145,10 @@ fn grouping_by_a_param_makes_one_curve_per_group() {
         "y = 3 is group 0.1"
     );
     assert_eq!((chart.groups[0].slot, chart.groups[1].slot), (0, 1));
+    assert!(
+        chart.groups.iter().all(|g| g.covering.iter().all(|c| *c == g.runs)),
+        "runs of one length"
+    );
     // A group none of whose runs logged this metric is left out, and the others keep their
     // places (their colours, as in every chart and the grid).
     let mut more = runs.clone();

@@ -112,6 +112,9 @@ pub struct GroupCurve {
     pub runs: usize,
     /// [x, line, band low, band high] at each x some run of the group covers.
     pub points: Vec<[f64; 4]>,
+    /// How many of its runs cover each point's x: fewer than all, and the line and band there
+    /// are of those runs alone (runs of other lengths), which the chart shows fainter.
+    pub covering: Vec<usize>,
 }
 
 /// The group's runs' lines resampled at `columns` evenly spaced x's over the x range they cover
@@ -122,6 +125,7 @@ pub fn group_curve(label: &str, lines: &[&ChartLine], grouping: &Grouping, colum
         slot: 0,
         runs: lines.len(),
         points: Vec::new(),
+        covering: Vec::new(),
     };
     let (lo, hi) = lines
         .iter()
@@ -145,6 +149,7 @@ pub fn group_curve(label: &str, lines: &[&ChartLine], grouping: &Grouping, colum
         if ys.is_empty() {
             continue;
         }
+        curve.covering.push(ys.len());
         let (line, low, high) = summarize(&mut ys, grouping);
         curve.points.push([x, line, low, high]);
     }
@@ -246,6 +251,7 @@ mod tests {
         assert_eq!(mean.points.len(), 11);
         assert_eq!(mean.points[0], [0.0, 3.0, 1.0, 6.0]);
         assert_eq!(mean.points[10], [10.0, 1.5, 1.0, 2.0], "past x = 5 only two runs");
+        assert_eq!((mean.covering[5], mean.covering[6]), (3, 2), "and it says so");
         let median = group_curve("g", &lines, &grouping(Aggregate::Median, Band::StdErr), 11);
         let p = median.points[0];
         assert_eq!(p[1], 2.0);

@@ -34,8 +34,18 @@ pub(super) fn paint_groups(painter: &egui::Painter, chart: &CurveChart, to_scree
             mesh.add_triangle(base, base + 2, base + 3);
         }
         painter.add(egui::Shape::mesh(mesh));
-        let line: Vec<egui::Pos2> = g.points.iter().map(|p| to_screen([p[0], p[1]]).into()).collect();
-        painter.add(egui::Shape::line(line, egui::Stroke::new(2.0, color)));
+        // Where only some of the group's runs reach, the line is of those alone: drawn fainter.
+        for (k, w) in g.points.windows(2).enumerate() {
+            let whole =
+                g.covering.get(k).is_some_and(|c| *c == g.runs) && g.covering.get(k + 1).is_some_and(|c| *c == g.runs);
+            let stroke = if whole {
+                egui::Stroke::new(2.0, color)
+            } else {
+                egui::Stroke::new(1.2, color.gamma_multiply(0.5))
+            };
+            let (a, b) = (to_screen([w[0][0], w[0][1]]), to_screen([w[1][0], w[1][1]]));
+            painter.line_segment([a.into(), b.into()], stroke);
+        }
     }
 }
 

@@ -198,8 +198,17 @@ fn curve_chart(
             let g = &chart.groups[i];
             painter.circle_filled(to_screen([p[0], p[1]]).into(), 4.0, curve_groups::group_color(g.slot));
             let y = |v: f64| crate::format::g(if opts.log_y { 10f64.powf(v) } else { v });
+            let covering = g
+                .points
+                .iter()
+                .position(|q| q[0] == p[0])
+                .and_then(|k| g.covering.get(k));
+            let partial = match covering {
+                Some(c) if *c < g.runs => format!("\nonly {c} of its {} runs reach here", g.runs),
+                _ => String::new(),
+            };
             let text = format!(
-                "{} ({})\n{}: {}\n{}: {} (band {} to {})",
+                "{} ({})\n{}: {}\n{}: {} (band {} to {}){partial}",
                 g.label,
                 crate::format::runs(g.runs),
                 curve_header::x_label(&opts, page.settings),
