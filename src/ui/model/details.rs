@@ -138,7 +138,34 @@ pub fn artifact_tree(files: &[(String, u64)]) -> Folder {
         }
         f.files.push((path.clone(), *size));
     }
+    sort_files(&mut root);
     root
+}
+
+/// Files in natural order: numbers in names compared as numbers (step 40 before step 120).
+fn sort_files(f: &mut Folder) {
+    f.files.sort_by(|a, b| natural_key(&a.0).cmp(&natural_key(&b.0)));
+    f.folders.values_mut().for_each(sort_files);
+}
+
+/// A name split into runs of text and of digits, the digits as numbers.
+fn natural_key(name: &str) -> Vec<(String, u128)> {
+    let mut out: Vec<(String, u128)> = Vec::new();
+    let mut text = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut digits = c.to_string();
+            while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                digits.push(d);
+            }
+            out.push((std::mem::take(&mut text), digits.parse().unwrap_or(u128::MAX)));
+        } else {
+            text.push(c);
+        }
+    }
+    out.push((text, 0));
+    out
 }
 
 /// CSV text split into rows of cells (quotes honoured), at most `max_rows` rows.

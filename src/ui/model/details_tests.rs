@@ -322,8 +322,8 @@ fn artifact_tree_nests_folders() {
         folders: BTreeMap::from([("er".to_string(), er)]),
     };
     let plots = Folder {
-        // Files keep their full path, in the order given.
-        files: files(&[("plots/loss.png", 20), ("plots/acc.png", 5)]),
+        // Files keep their full path, in name order.
+        files: files(&[("plots/acc.png", 5), ("plots/loss.png", 20)]),
         folders: BTreeMap::from([("deep".to_string(), deep)]),
     };
     let abs = Folder {
@@ -337,6 +337,21 @@ fn artifact_tree_nests_folders() {
     };
     assert_eq!(tree, want);
     assert_eq!(artifact_tree(&[]), Folder::default());
+    // Numbers in names in numeric order: step 40 before step 120.
+    let steps = artifact_tree(&files(&[
+        ("images/s+step+120+t.png", 1),
+        ("images/s+step+40+t.png", 1),
+        ("images/s+step+0+t.png", 1),
+    ]));
+    let names: Vec<&str> = steps.folders["images"].files.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "images/s+step+0+t.png",
+            "images/s+step+40+t.png",
+            "images/s+step+120+t.png"
+        ]
+    );
 }
 
 fn grid(rows: &[&[&str]]) -> Vec<Vec<String>> {
