@@ -144,7 +144,7 @@ pub fn artifact_tree(files: &[(String, u64)]) -> Folder {
 
 /// Files in natural order: numbers in names compared as numbers (step 40 before step 120).
 fn sort_files(f: &mut Folder) {
-    f.files.sort_by(|a, b| natural_key(&a.0).cmp(&natural_key(&b.0)));
+    f.files.sort_by_cached_key(|f| natural_key(&f.0));
     f.folders.values_mut().for_each(sort_files);
 }
 
@@ -206,3 +206,27 @@ pub fn parse_csv(text: &str, max_rows: usize) -> Vec<Vec<String>> {
 #[cfg(test)]
 #[path = "details_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod natural_order_tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_names_sort_as_numbers() {
+        let file = |p: &str| (p.to_string(), 1);
+        let steps = artifact_tree(&[
+            file("images/s+step+120+t.png"),
+            file("images/s+step+40+t.png"),
+            file("images/s+step+0+t.png"),
+        ]);
+        let names: Vec<&str> = steps.folders["images"].files.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "images/s+step+0+t.png",
+                "images/s+step+40+t.png",
+                "images/s+step+120+t.png"
+            ]
+        );
+    }
+}
