@@ -52,19 +52,16 @@ fn compare_shows_every_metric_at_a_chosen_step() {
     h.get_by_label(&g(10.0 + 1.0 / 51.0));
 }
 
-#[test]
-fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
-    let dir = tempfile::tempdir().unwrap();
-    seed(dir.path(), 2, &["loss"]);
-    let mut h = harness(dir.path(), Settings::default());
-    settle(&mut h, "the chart drawn", curves_drawn("loss"));
-    let file = dir.path().join("loss.png");
-    h.state_mut().wb.apply(Command::ChartPngTo("loss".into(), file.clone()));
-    settle(&mut h, "a picture of the window asked for", |a| {
-        a.view.picture_for.as_deref() == Some(file.as_path())
+/// Saves the chart named `name` as PNG through the workbench, the renderer's picture of the
+/// window made up (each pixel's x and y), and checks the file is that chart's part of it.
+fn save_png(h: &mut egui_kittest::Harness<'static, runhistory::ui::WorkbenchApp>, name: &str, file: &std::path::Path) {
+    h.state_mut()
+        .wb
+        .apply(Command::ChartPngTo(name.into(), file.to_path_buf()));
+    settle(h, "a picture of the window asked for", |a| {
+        a.view.picture_for.as_deref() == Some(file)
     });
-    // The renderer answers with the window's pixels (here made up: each pixel's x and y).
-    let rect = h.state().view.curve_rects["loss"];
+    let rect = h.state().view.chart_rects[name];
     let ppp = h.ctx.pixels_per_point();
     let size = [
         (h.ctx.content_rect().width() * ppp) as usize,
@@ -74,16 +71,18 @@ fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
         .flat_map(|y| (0..size[0]).map(move |x| egui::Color32::from_rgb((x % 256) as u8, (y % 256) as u8, 9)))
         .collect();
     let region = h.state().view.picture.as_ref().map(|(_, r)| *r).unwrap();
+    // What the view does when the renderer's picture arrives: it lets go of the request.
+    h.state_mut().view.picture = None;
     h.state_mut().wb.apply(Command::ChartPictureTaken {
         image: std::sync::Arc::new(egui::ColorImage::new(size, pixels)),
         region,
     });
-    settle(&mut h, "the file written", |_| file.exists());
-    let png = image::open(&file).unwrap().to_rgba8();
+    settle(h, "the file written", |_| file.exists());
+    let png = image::open(file).unwrap().to_rgba8();
     assert_eq!(
         (png.width() as f32, png.height() as f32),
         ((rect.width() * ppp).round(), (rect.height() * ppp).round()),
-        "the chart with its header"
+        "{name}: the chart with its header"
     );
     let corner = png.get_pixel(0, 0).0;
     assert_eq!(
@@ -92,7 +91,31 @@ fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
             ((rect.min.x * ppp).round() as usize % 256) as u8,
             ((rect.min.y * ppp).round() as usize % 256) as u8
         ],
-        "cut where the chart is"
+        "{name}: cut where the chart is"
     );
-    h.get_by_label_contains("Saved the loss chart to");
+    h.get_by_label_contains(&format!("Saved the {name} chart to"));
+}
+
+#[test]
+fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
+    use runhistory::ui::settings::ChartsMode;
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 2, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the chart drawn", curves_drawn("loss"));
+    save_png(&mut h, "loss", &dir.path().join("loss.png"));
+    // Every chart of the dashboard has its PNG… button.
+    for (mode, name) in [
+        (ChartsMode::Parallel, "parallel coordinates"),
+        (ChartsMode::Scatter, "scatter"),
+        (ChartsMode::OverRuns, "loss over runs"),
+    ] {
+        h.state_mut().wb.apply(Command::SetChartsMode(mode));
+        settle(&mut h, name, |a| {
+            a.view.chart_rects.contains_key(name) && a.wb.chart_picture().is_none()
+        });
+        h.step();
+        assert!(h.query_all_by_label("PNG…").count() >= 1, "{name}");
+        save_png(&mut h, name, &dir.path().join(format!("{name}.png")));
+    }
 }

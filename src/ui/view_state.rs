@@ -76,9 +76,10 @@ pub struct ViewState {
     pub curve_filter: Option<super::model::curves::KeyFilter>,
     /// Where each learning-curve chart was last drawn, by metric key (tests hover and click them).
     pub curve_frames: BTreeMap<String, egui_plot::PlotTransform>,
-    /// Where each learning-curve chart was last drawn with its header, by metric key (a PNG of it
-    /// is cut from there).
-    pub curve_rects: BTreeMap<String, egui::Rect>,
+    /// Where each dashboard chart was last drawn with its header, by the name its PNG is saved
+    /// under (a curve chart's metric key, "parallel coordinates", "scatter", "<value> over runs"):
+    /// a PNG of it is cut from there.
+    pub chart_rects: BTreeMap<String, egui::Rect>,
     /// A picture of the window asked for (it arrives from the renderer), with the chart's region
     /// in it, and the file it was asked for.
     pub picture: Option<(std::sync::mpsc::Receiver<std::sync::Arc<egui::ColorImage>>, [usize; 4])>,

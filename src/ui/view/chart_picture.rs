@@ -6,6 +6,17 @@ use super::super::view_state::ViewState;
 use super::Ctx;
 use std::path::PathBuf;
 
+/// The button that saves the chart named `name` as PNG.
+pub fn png_button(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, name: &str) {
+    if ui
+        .small_button("PNG…")
+        .on_hover_text("Save this chart as a PNG picture")
+        .clicked()
+    {
+        ctx.push(Command::PickChartPng(name.to_string()));
+    }
+}
+
 /// Asks for a picture of the window for the chart waiting to be saved, or hands one back.
 pub fn take(ui: &egui::Ui, ctx: &mut Ctx<'_>, waiting: Option<&(String, PathBuf)>, vs: &mut ViewState) {
     if let Some((rx, region)) = &vs.picture {
@@ -23,7 +34,7 @@ pub fn take(ui: &egui::Ui, ctx: &mut Ctx<'_>, waiting: Option<&(String, PathBuf)
     if vs.picture_for.as_ref() == Some(path) {
         return;
     }
-    let Some(rect) = vs.curve_rects.get(key) else { return };
+    let Some(rect) = vs.chart_rects.get(key) else { return };
     let ppp = ui.ctx().pixels_per_point();
     let px = |v: f32| (v * ppp).round().max(0.0) as usize;
     let region = [px(rect.min.x), px(rect.min.y), px(rect.width()), px(rect.height())];

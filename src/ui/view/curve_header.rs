@@ -53,13 +53,7 @@ pub fn chart_header(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, key: &str, s: &CurveSe
                 ctx.push(Command::SetChartOptions(key.to_string(), None));
             }
         });
-        if ui
-            .small_button("PNG…")
-            .on_hover_text("Save this chart as a PNG picture")
-            .clicked()
-        {
-            ctx.push(Command::PickChartPng(key.to_string()));
-        }
+        super::chart_picture::png_button(ui, ctx, key);
         if ui
             .small_button("Hide")
             .on_hover_text("Hide this chart (the Hidden menu brings it back)")

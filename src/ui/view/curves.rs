@@ -118,7 +118,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
                             );
                             curve_chart(ui, ctx, page, key, feed, egui::vec2(w, CHART_HEIGHT), vs);
                         });
-                        vs.curve_rects.insert(key.clone(), drawn.response.rect);
+                        vs.chart_rects.insert(key.clone(), drawn.response.rect);
                     }
                 });
             }

@@ -223,14 +223,19 @@ fn over_runs(
             for row in model.charts.chunks(per_row) {
                 ui.horizontal(|ui| {
                     for chart in row {
-                        ui.vertical(|ui| {
-                            ui.strong(chart.key.label());
+                        let name = format!("{} over runs", chart.key.label());
+                        let drawn = ui.vertical(|ui| {
+                            ui.horizontal(|ui| {
+                                ui.strong(chart.key.label());
+                                super::chart_picture::png_button(ui, ctx, &name);
+                            });
                             let r = chart::run_chart(ui, chart, egui::vec2(w, CHART_HEIGHT), axis, page.selected);
                             vs.chart_frames.insert(chart.key.clone(), r.transform);
                             if let Some(id) = r.clicked {
                                 ctx.push(Command::OpenRun(id));
                             }
                         });
+                        vs.chart_rects.insert(name, drawn.response.rect);
                     }
                 });
             }

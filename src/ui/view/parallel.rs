@@ -20,6 +20,9 @@ pub struct ParallelPage<'a> {
     pub selected: &'a [String],
 }
 
+/// The name its PNG is saved under.
+const PNG_NAME: &str = "parallel coordinates";
+
 /// A colour for a value from 0 to 1: blue through teal and green to yellow (viridis-like, its
 /// darkest end lifted so low values stay visible on a dark background), grey without a value.
 pub fn ramp(t: Option<f64>) -> egui::Color32 {
@@ -42,6 +45,7 @@ pub fn ramp(t: Option<f64>) -> egui::Color32 {
 
 pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>, vs: &mut ViewState) {
     let p = page.model;
+    let controls_top = ui.cursor().min.y;
     controls(ui, ctx, page);
     kept_ranges(ui, ctx, p);
     if p.axes.len() < 2 {
@@ -56,6 +60,11 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>, vs: &
     let y_of = |pos: f64| bottom - (bottom - top) * pos as f32;
     let at = |i: usize, pos: f64| [x_of(i), y_of(pos)];
     vs.parallel_frame = Some((rect, top, bottom));
+    // Its PNG holds the controls' line too: the colour legend is on it.
+    vs.chart_rects.insert(
+        PNG_NAME.into(),
+        egui::Rect::from_min_max(egui::pos2(rect.left(), controls_top), rect.max),
+    );
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals().clone();
 
@@ -232,6 +241,7 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ParallelPage<'_>) {
             });
         colour_choice(ui, ctx, "parallel_colour", p.color_by.as_ref(), page.all_axes);
         color_legend(ui, p.color_range.as_ref());
+        super::chart_picture::png_button(ui, ctx, PNG_NAME);
     });
 }
 

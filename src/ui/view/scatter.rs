@@ -22,6 +22,7 @@ pub struct ScatterPage<'a> {
 
 pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>, vs: &mut ViewState) {
     let s = page.model;
+    let controls_top = ui.cursor().min.y;
     controls(ui, ctx, page);
     let resp = Plot::new("runs_scatter")
         .height(HEIGHT)
@@ -41,6 +42,11 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>, vs: &m
         .show(ui, |_| ());
     let t = resp.transform;
     vs.scatter_frame = Some(t);
+    let plot = resp.response.rect;
+    vs.chart_rects.insert(
+        "scatter".into(),
+        egui::Rect::from_min_max(egui::pos2(plot.left(), controls_top), plot.max),
+    );
     let painter = ui.painter_at(*t.frame());
     let radius = if s.points.len() > 300 { 2.5 } else { 4.0 };
     let dim = !page.selected.is_empty();
@@ -136,5 +142,6 @@ fn controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &ScatterPage<'_>) {
         }
         super::parallel::colour_choice(ui, ctx, "scatter_colour", s.color_by.as_ref(), page.all_axes);
         super::parallel::color_legend(ui, s.color_range.as_ref());
+        super::chart_picture::png_button(ui, ctx, "scatter");
     });
 }
