@@ -100,7 +100,7 @@ fn save_png(h: &mut egui_kittest::Harness<'static, runhistory::ui::WorkbenchApp>
 fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
     use runhistory::ui::settings::ChartsMode;
     let dir = tempfile::tempdir().unwrap();
-    seed(dir.path(), 2, &["loss"]);
+    let ids = seed(dir.path(), 2, &["loss"]);
     let mut h = harness(dir.path(), Settings::default());
     settle(&mut h, "the chart drawn", curves_drawn("loss"));
     save_png(&mut h, "loss", &dir.path().join("loss.png"));
@@ -118,4 +118,25 @@ fn a_chart_is_saved_as_png_cut_from_a_picture_of_the_window() {
         assert!(h.query_all_by_label("PNG…").count() >= 1, "{name}");
         save_png(&mut h, name, &dir.path().join(format!("{name}.png")));
     }
+    // A run's own series chart, and a compared one.
+    let first = h
+        .state()
+        .wb
+        .runs()
+        .iter()
+        .find(|r| r.run_id == ids[0])
+        .map(|r| r.run_number)
+        .unwrap();
+    h.state_mut().wb.apply(Command::OpenRun(ids[0].clone()));
+    let name = format!("loss of run {first}");
+    settle(&mut h, "the run's chart", |a| a.view.chart_rects.contains_key(&name));
+    save_png(&mut h, &name, &dir.path().join("run.png"));
+    for id in &ids {
+        h.state_mut().wb.apply(Command::ToggleSelected(id.clone()));
+    }
+    h.state_mut().wb.apply(Command::CompareSelected);
+    settle(&mut h, "the compared chart", |a| {
+        a.view.chart_rects.contains_key("loss compared")
+    });
+    save_png(&mut h, "loss compared", &dir.path().join("compared.png"));
 }

@@ -60,7 +60,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
             }
             let link = egui::Id::unique("compare_series_link");
             for key in &m.series {
-                ui.strong(key);
+                let name = format!("{key} compared");
+                let top = ui.cursor().min.y;
+                ui.horizontal(|ui| {
+                    ui.strong(key);
+                    super::chart_picture::png_button(ui, ctx, &name);
+                });
                 let lines: Vec<SeriesLine<'_>> = cmp
                     .series
                     .iter()
@@ -81,6 +86,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 if drawn.reset {
                     vs.reset_charts.insert(id.clone());
                 }
+                let below = ui.min_rect();
+                let area = egui::Rect::from_min_max(
+                    egui::pos2(below.left(), top),
+                    egui::pos2(below.right(), ui.cursor().min.y),
+                );
+                vs.chart_rects.insert(name, area);
                 vs.series_frames.insert(id, drawn.transform);
             }
             super::step_images::compare(ui, ctx, cmp, &m, vs);

@@ -77,7 +77,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
                             .total_points()
                             .map(|n| format!(" ({} points)", crate::format::count(n)))
                             .unwrap_or_default();
-                        ui.strong(format!("{key}{points}"));
+                        let name = format!("{key} of run {}", run.run_number);
+                        let top = ui.cursor().min.y;
+                        ui.horizontal(|ui| {
+                            ui.strong(format!("{key}{points}"));
+                            super::chart_picture::png_button(ui, ctx, &name);
+                        });
                         if let Some(e) = feed.error() {
                             ui.colored_label(ui.visuals().error_fg_color, e);
                         }
@@ -93,6 +98,12 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, vs: &mut Vie
                         if drawn.reset {
                             vs.reset_charts.insert(id.clone());
                         }
+                        let below = ui.min_rect();
+                        let area = egui::Rect::from_min_max(
+                            egui::pos2(below.left(), top),
+                            egui::pos2(below.right(), ui.cursor().min.y),
+                        );
+                        vs.chart_rects.insert(name, area);
                         vs.series_frames.insert(id, drawn.transform);
                     }
                 });
