@@ -48,6 +48,11 @@ fn compare_shows_every_metric_at_a_chosen_step() {
             .is_some_and(|c| c.values_at.value().is_some_and(|v| v.step == 50))
     });
     h.get_by_label("Step 50");
+    // The step is marked on the series chart below, where step 50 is.
+    settle(&mut h, "the step marked", |a| a.view.step_marks.contains_key("loss"));
+    let frame = h.state().view.series_frames["cmp_loss"];
+    let at = frame.position_from_point(&egui_plot::PlotPoint::new(50.0, 0.0)).x;
+    assert!((h.state().view.step_marks["loss"] - at).abs() < 0.5);
     h.get_by_label(&g(1.0 / 51.0));
     h.get_by_label(&g(10.0 + 1.0 / 51.0));
 }

@@ -36,6 +36,8 @@ pub struct ViewState {
     pub compare_textures: BTreeMap<(String, String), egui::TextureHandle>,
     /// The step each images-over-steps slider is at, by page and key (`details:<key>`).
     pub image_steps: BTreeMap<String, i64>,
+    /// Where compare marked the metrics' step on each series chart, by key (screen x).
+    pub step_marks: BTreeMap<String, f32>,
     /// The metrics' step in compare that the images were last moved to.
     pub images_follow_step: Option<i64>,
     /// Images over steps as textures, by run id and path.

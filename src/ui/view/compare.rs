@@ -5,6 +5,7 @@ use super::super::command::{Command, FeedId};
 use super::super::compare_state::CompareState;
 use super::super::model::compare::{at_step_rows, last_step};
 use super::super::model::compare_page::{CompareModel, ProjectFiles};
+use super::super::model::series::XMode;
 use super::super::preview::Preview;
 use super::super::view_state::ViewState;
 use super::Ctx;
@@ -85,6 +86,20 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 let drawn = chart::series_chart(ui, ctx, &id, &lines, Some(link), 220.0, reset);
                 if drawn.reset {
                     vs.reset_charts.insert(id.clone());
+                }
+                // The step the metrics are shown at, marked on each series over steps.
+                vs.step_marks.remove(key);
+                if let Some(step) = cmp.at_step.filter(|_| ctx.settings.series.x == XMode::Step) {
+                    let frame = *drawn.transform.frame();
+                    let x = drawn
+                        .transform
+                        .position_from_point(&egui_plot::PlotPoint::new(step as f64, 0.0))
+                        .x;
+                    if frame.x_range().contains(x) {
+                        let stroke = egui::Stroke::new(1.0, ui.visuals().warn_fg_color);
+                        ui.painter_at(frame).vline(x, frame.y_range(), stroke);
+                        vs.step_marks.insert(key.clone(), x);
+                    }
                 }
                 let below = ui.min_rect();
                 let area = egui::Rect::from_min_max(
