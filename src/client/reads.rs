@@ -261,13 +261,7 @@ impl HistoryClient {
                 max: range.map(|r| r.1),
                 ..Default::default()
             };
-            let got: Curves = self.post_json(r::METRICS_DOWNSAMPLE_RUNS, &req).await?;
-            return got
-                .series
-                .into_iter()
-                .map(|c| c.into_series(&got.key, &got.x))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| ClientError::Decode("a curve's columns differ in length".into()));
+            return self.bulk_curves(&req).await;
         }
         let mut out = Vec::with_capacity(run_ids.len());
         for chunk in run_ids.chunks(8) {
@@ -291,6 +285,16 @@ impl HistoryClient {
         Ok(out)
     }
 
+    /// The bulk curve read of our server, its columns turned back into series.
+    async fn bulk_curves(&self, req: &CurvesRequest) -> Result<Vec<DownsampledSeries>> {
+        let got: Curves = self.post_json(r::METRICS_DOWNSAMPLE_RUNS, req).await?;
+        got.series
+            .into_iter()
+            .map(|c| c.into_series(&got.key, &got.x))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| ClientError::Decode("a curve's columns differ in length".into()))
+    }
+
     /// One key's curves for many runs with x the value of metric `x_key` at the same step, over
     /// `x_range` (None: each run's extent); on a stock MLflow server, from both histories.
     pub async fn curves_over_metric(
@@ -311,13 +315,7 @@ impl HistoryClient {
                 x_range,
                 ..Default::default()
             };
-            let got: Curves = self.post_json(r::METRICS_DOWNSAMPLE_RUNS, &req).await?;
-            return got
-                .series
-                .into_iter()
-                .map(|c| c.into_series(&got.key, &got.x))
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| ClientError::Decode("a curve's columns differ in length".into()));
+            return self.bulk_curves(&req).await;
         }
         let mut out = Vec::with_capacity(run_ids.len());
         for run_id in run_ids {

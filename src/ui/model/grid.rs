@@ -86,6 +86,8 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
         None => sorted.sort_by_key(|r| std::cmp::Reverse(r.run_number)),
     }
     let mut groups = Vec::new();
+    // Each row's group's place, filled as the rows are gathered under their groups.
+    let mut row_group: Vec<Option<usize>> = vec![None; sorted.len()];
     if let Some(by) = shape.group_by {
         // In the curves' order of groups (so a group has one colour everywhere), the chosen
         // order kept within each.
@@ -107,16 +109,11 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
                     .collect(),
                 label,
             });
+            row_group[grouped.len()..grouped.len() + runs.len()].fill(Some(slot));
             grouped.extend(runs);
         }
         sorted = grouped;
     }
-    let slot_of_row = |row: usize| {
-        groups
-            .iter()
-            .find(|g| row >= g.first && row < g.first + g.count)
-            .map(|g| g.slot)
-    };
     let base = shape
         .baseline
         .and_then(|id| runs.iter().find(|r| r.run_id == id))
@@ -127,7 +124,7 @@ pub fn grid(runs: &[&RunDetail], columns: &[ColumnKey], shape: GridShape<'_>, no
             .iter()
             .enumerate()
             .map(|(row, r)| GridRow {
-                group: slot_of_row(row),
+                group: row_group[row],
                 run_id: r.run_id.clone(),
                 run_number: r.run_number,
                 status: r.status,

@@ -3,7 +3,7 @@
 
 use super::super::command::{Command, FeedId};
 use super::super::compare_state::CompareState;
-use super::super::model::compare::{at_step_rows, last_step};
+use super::super::model::compare::{CompareRow, at_step_rows, last_step};
 use super::super::model::compare_page::{CompareModel, ProjectFiles};
 use super::super::model::series::XMode;
 use super::super::preview::Preview;
@@ -40,14 +40,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 for row in m.rows.iter().filter(|r| !cmp.only_differences || r.differs) {
                     ui.label(if row.differs { "≠" } else { "" });
                     ui.label(format!("{}: {}", row.group, row.key));
-                    for c in &row.cells {
-                        if row.differs {
-                            ui.colored_label(highlight, c);
-                        } else {
-                            ui.label(c);
-                        }
-                    }
-                    ui.end_row();
+                    row_cells(ui, row, highlight);
                 }
             });
             at_step(ui, ctx, cmp);
@@ -158,6 +151,18 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
         });
 }
 
+/// A compare row's cells, one per run, in the highlight colour where the runs differ; ends the row.
+fn row_cells(ui: &mut egui::Ui, row: &CompareRow, highlight: egui::Color32) {
+    for c in &row.cells {
+        if row.differs {
+            ui.colored_label(highlight, c);
+        } else {
+            ui.label(c);
+        }
+    }
+    ui.end_row();
+}
+
 /// Every metric as it stood at a step chosen on a slider, run beside run.
 fn at_step(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState) {
     let runs = cmp.loaded();
@@ -201,14 +206,7 @@ fn at_step(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState) {
         ui.end_row();
         for row in at_step_rows(&runs, at) {
             ui.label(&row.key);
-            for c in &row.cells {
-                if row.differs {
-                    ui.colored_label(highlight, c);
-                } else {
-                    ui.label(c);
-                }
-            }
-            ui.end_row();
+            row_cells(ui, &row, highlight);
         }
     });
 }
