@@ -94,7 +94,9 @@ impl Bucketer {
     pub fn add_summary(&mut self, s: &Summary) {
         let x = s.x_first;
         let n = self.accs.len();
-        let pos = ((x - self.lo) / self.width * n as f64).floor();
+        // Truncation is the floor here (a position below 0 goes to bucket 0 either way), and
+        // cheaper: `floor` is a library call on CPUs without SSE4.1, and this runs per point.
+        let pos = (x - self.lo) / self.width * n as f64;
         let b = if pos.is_nan() || pos < 0.0 {
             0
         } else {

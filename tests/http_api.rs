@@ -404,6 +404,29 @@ fn extensions_ingest_downsample_summary_and_heartbeats(rows: Rows) {
         ),
         (Some(20_000), 100)
     );
+    // The workbench's binary form holds the same columns, bit for bit.
+    let binary = runhistory::api::curves_binary::MEDIA_TYPE;
+    let raw = env
+        .http
+        .post(env.url(&format!("{p}/metrics/downsample-runs")))
+        .header("Accept", format!("{binary}, application/json"))
+        .json(&json!({"key": "wave", "run_ids": [run, "gone"], "buckets": 100}))
+        .send()
+        .unwrap();
+    assert_eq!(raw.headers()["content-type"], binary);
+    let packed = runhistory::api::curves_binary::decode(&raw.bytes().unwrap()).unwrap();
+    let from_json: runhistory::api::curves::Curves = serde_json::from_value(c.clone()).unwrap();
+    assert_eq!(packed.series.len(), 1);
+    let (a, b) = (&packed.series[0], &from_json.series[0]);
+    let bits = |v: &[runhistory::api::ext::Num]| v.iter().map(|n| n.0.to_bits()).collect::<Vec<_>>();
+    assert_eq!(
+        (bits(&a.min), bits(&a.max), bits(&a.last)),
+        (bits(&b.min), bits(&b.max), bits(&b.last))
+    );
+    assert_eq!(
+        (&a.x_first, &a.count, a.total_points),
+        (&b.x_first, &b.count, b.total_points)
+    );
     for (body, why) in [
         (json!({"key": "wave", "run_ids": [run], "buckets": 0}), "no buckets"),
         (

@@ -1,6 +1,7 @@
 //! Wire types of the history API (MLflow REST 2.0 shapes plus our extensions), shared by server and client.
 
 pub mod curves;
+pub mod curves_binary;
 pub mod ext;
 pub mod ids;
 pub mod layout;

@@ -1,5 +1,6 @@
 //! The HTTP client of the history API, used by the CLI and the workbench; plus the Rust logger.
 
+mod curves;
 mod download;
 mod files;
 pub mod logger;

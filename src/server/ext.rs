@@ -4,6 +4,7 @@ use super::error::{ApiError, ApiResult};
 use super::extract::{JsonBody, MAX_INGEST_BODY, Params, read_json};
 use super::{AppState, VERSION};
 use crate::api::curves::{AtStep, AtStepRequest, Curves, CurvesRequest};
+use crate::api::curves_binary;
 use crate::api::ext::{
     CreateRunExt, DownsampledSeries, ExperimentSummary, Heartbeat, IngestBatch, IngestResponse, ServerInfo,
     UpdateRunExt,
@@ -11,6 +12,8 @@ use crate::api::ext::{
 use crate::store::XAxis;
 use axum::Json;
 use axum::extract::{Request, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 pub async fn mlflow_server_info() -> Json<Value> {
@@ -92,15 +95,45 @@ pub async fn downsample(State(s): State<AppState>, q: Params) -> ApiResult<Json<
 }
 
 /// One key's buckets for many runs (the learning-curve charts): a POST, since a thousand run ids
-/// do not fit a query string.
+/// do not fit a query string. JSON, or binary columns for a client that accepts them.
 pub async fn downsample_runs(
     State(s): State<AppState>,
+    headers: HeaderMap,
     JsonBody(req): JsonBody<CurvesRequest>,
-) -> ApiResult<Json<Curves>> {
+) -> ApiResult<Response> {
     if req.key.is_empty() {
         return Err(ApiError::missing("key"));
     }
-    Ok(Json(s.run(move |st| st.downsample_runs(&req)).await?))
+    let binary = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| {
+            v.split(',').any(|t| {
+                t.split(';')
+                    .next()
+                    .is_some_and(|t| t.trim() == curves_binary::MEDIA_TYPE)
+            })
+        });
+    enum Answer {
+        Json(Curves),
+        Binary(Vec<u8>),
+    }
+    // The binary form is encoded in the store's task; JSON as every answer is.
+    let answer = s
+        .run(move |st| {
+            let curves = st.downsample_runs(&req)?;
+            Ok(if binary {
+                Answer::Binary(curves_binary::encode(&curves))
+            } else {
+                Answer::Json(curves)
+            })
+        })
+        .await?;
+    Ok(match answer {
+        Answer::Json(curves) => Json(curves).into_response(),
+        Answer::Binary(body) => ([(header::CONTENT_TYPE, curves_binary::MEDIA_TYPE)], body).into_response(),
+    })
 }
 
 /// Every metric of some runs at one step (compare at a chosen step).

@@ -32,10 +32,12 @@ fn open_connection(path: &Path) -> Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     conn.busy_timeout(Duration::from_secs(10))?;
-    // WAL + NORMAL: a committed transaction survives a crash of this process.
+    // WAL + NORMAL: a committed transaction survives a crash of this process. The file is read
+    // through a memory map (its first GiB): a chart's read of a thousand runs goes through
+    // tens of megabytes, which would otherwise be copied a page at a time by system calls.
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;
-         PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;",
+         PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;",
     )?;
     Ok(conn)
 }

@@ -19,6 +19,7 @@ pub(super) const TABLES: &[(&str, &[&str])] = &[
     ("series", &["series_id"]),
     ("metric_points", &["series_id", "step", "seq"]),
     ("latest_metrics", &["series_id"]),
+    ("point_blocks", &["series_id", "block"]),
     ("series_blocks", &["series_id", "axis", "level", "block"]),
     ("ingested_batches", &["batch_id"]),
     ("snapshots", &["snapshot_id"]),

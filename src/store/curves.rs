@@ -2,6 +2,7 @@
 //! thousand learning curves costs one request and one database transaction, not a thousand.
 
 use super::metrics::{XAxis, downsample_series};
+use super::pyramid::Axis;
 use super::sql::args;
 use super::{Result, Store, StoreError};
 use crate::api::curves::{AtStep, AtStepRequest, CurveColumns, Curves, CurvesRequest, ValueAtStep};
@@ -175,27 +176,34 @@ impl Store {
     }
 }
 
-/// The (x, y) of every step both series logged, the last point at a step of each, in step order.
+/// The (x, y) of every step both series logged, the last point at a step of each, in step order
+/// (read from their packed blocks).
 fn pairs_by_step(db: &super::sql::Db<'_>, y: i64, x: i64) -> Result<Vec<(f64, f64)>> {
-    let mut last: Vec<(i64, f64, f64)> = Vec::new();
-    db.each(
-        "SELECT y.step, x.value, y.value FROM metric_points y
-         JOIN metric_points x ON x.series_id = ?2 AND x.step = y.step
-         WHERE y.series_id = ?1 ORDER BY y.step, y.seq, x.seq",
-        args![y, x],
-        |row| {
-            let step: i64 = row.get(0)?;
-            let xv = super::load::value_from_db(row.get(1)?);
-            let yv = super::load::value_from_db(row.get(2)?);
-            // Rows of one step come in logging order: its last pair stands.
-            match last.last_mut() {
-                Some(l) if l.0 == step => *l = (step, xv, yv),
-                _ => last.push((step, xv, yv)),
+    let last_by_step = |series: i64| -> Result<Vec<(i64, f64)>> {
+        let mut points = super::point_blocks::read(db, series, Axis::Step, i64::MIN, i64::MAX)?;
+        // Stable: points of one step stay in logging order, and the last of them stands.
+        points.sort_by_key(|p| p.0);
+        let mut out: Vec<(i64, f64)> = Vec::with_capacity(points.len());
+        for p in points {
+            match out.last_mut() {
+                Some(l) if l.0 == p.0 => *l = p,
+                _ => out.push(p),
             }
-            Ok(())
-        },
-    )?;
-    Ok(last.into_iter().map(|(_, xv, yv)| (xv, yv)).collect())
+        }
+        Ok(out)
+    };
+    let (ys, xs) = (last_by_step(y)?, last_by_step(x)?);
+    let mut pairs = Vec::with_capacity(ys.len().min(xs.len()));
+    let mut xi = xs.iter().peekable();
+    for &(step, yv) in &ys {
+        while xi.next_if(|p| p.0 < step).is_some() {}
+        if let Some(&&(s, xv)) = xi.peek()
+            && s == step
+        {
+            pairs.push((xv, yv));
+        }
+    }
+    Ok(pairs)
 }
 
 /// One run's pairs bucketed over x.

@@ -251,13 +251,14 @@ pub(super) fn downsample_series(
         result.buckets = read.buckets;
         return Ok(result);
     }
-    let col = x.column();
-    // One scan: the points in range are few here (the pyramid answers wherever a column spans
-    // many), so they are held while their extent is found, rather than scanned twice.
-    let points = db.rows(
-        &format!("SELECT {col}, value FROM metric_points WHERE series_id = ?1 AND {col} BETWEEN ?2 AND ?3"),
-        args![sid, lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX)],
-        |row| Ok((row.get::<i64>(0)?, value_from_db(row.get(1)?))),
+    // The points in range are few enough here (the pyramid answers wherever a column spans
+    // many): read from their packed blocks and held while their extent is found.
+    let points = super::point_blocks::read(
+        db,
+        sid,
+        x.pyramid_axis(),
+        lo.unwrap_or(i64::MIN),
+        hi.unwrap_or(i64::MAX),
     )?;
     let (min_x, max_x) = points
         .iter()

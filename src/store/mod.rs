@@ -17,6 +17,7 @@ mod model_versions;
 pub mod pg_pool;
 #[doc(hidden)]
 pub mod pg_testing;
+mod point_blocks;
 mod points;
 mod prefilter;
 mod pyramid;
@@ -140,6 +141,8 @@ mod copy_tests;
 mod inputs_tests;
 #[cfg(test)]
 mod pg_pool_tests;
+#[cfg(test)]
+mod point_blocks_tests;
 #[cfg(test)]
 mod pyramid_tests;
 #[cfg(test)]

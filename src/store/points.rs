@@ -1,9 +1,11 @@
 //! Appending points to a run's series: every series of a call together, in a few statements
-//! whatever the number of keys, with each series' latest value and summary pyramid kept.
+//! whatever the number of keys, with each series' latest value, summary pyramid and packed
+//! blocks kept.
 
 use super::ingest::validate_key;
+use super::point_blocks::{Append, BLOCK};
 use super::pyramid::Point;
-use super::sql::{self, Db, args};
+use super::sql::{self, Db, Dialect, args};
 use super::{Result, StoreError};
 use crate::api::ids::now_ms;
 use std::collections::HashMap;
@@ -61,6 +63,8 @@ struct SeriesWrite {
     latest: Option<Latest>,
     /// The least and greatest value held (NaN left out): the grid's min and max columns.
     range: Range,
+    /// Its last block when not full (see point_blocks.rs).
+    partial: Option<Vec<u8>>,
     points: Vec<Point>,
 }
 
@@ -94,11 +98,23 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
         ),
         args![run_id, keys_json],
     )?;
+    if db.dialect() == Dialect::Postgres {
+        // One writer at a time on a series, in key order (no deadlock): what follows reads its
+        // count and partial block and writes them back. SQLite's writes are one at a time already.
+        db.exec(
+            &format!(
+                "SELECT series_id FROM series WHERE run_id = ?1 AND key IN ({}) ORDER BY key FOR UPDATE",
+                db.json_strings(2)
+            ),
+            args![run_id, keys_json],
+        )?;
+    }
     let mut series: HashMap<String, SeriesWrite> = HashMap::with_capacity(keys.len());
     db.each(
         &format!(
-            "SELECT s.key, s.series_id, l.step, l.timestamp, l.value, l.point_count, l.min, l.max
+            "SELECT s.key, s.series_id, l.step, l.timestamp, l.value, l.point_count, l.min, l.max, b.points
              FROM series s LEFT JOIN latest_metrics l ON l.series_id = s.series_id
+             LEFT JOIN point_blocks b ON b.series_id = s.series_id AND b.block = l.point_count / {BLOCK}
              WHERE s.run_id = ?1 AND s.key IN ({})",
             db.json_strings(2)
         ),
@@ -122,6 +138,7 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
                 held: latest.map_or(0, |l| l.count),
                 latest,
                 range,
+                partial: r.get(8)?,
                 points: Vec::new(),
             };
             series.insert(r.get(0)?, write);
@@ -188,6 +205,16 @@ pub(super) fn insert_points(db: &Db<'_>, run_id: &str, chunks: &[NewPoints<'_>])
     )?;
     let blocks: Vec<(i64, &[Point])> = writes.iter().map(|w| (w.series_id, w.points.as_slice())).collect();
     super::pyramid::record(db, &blocks)?;
+    let packed: Vec<Append<'_>> = writes
+        .iter()
+        .map(|w| Append {
+            series_id: w.series_id,
+            held: w.held,
+            partial: w.partial.clone(),
+            points: &w.points,
+        })
+        .collect();
+    super::point_blocks::append(db, &packed)?;
     let latest: Vec<(i64, Latest, i64, Range)> = writes
         .iter()
         .filter_map(|w| {

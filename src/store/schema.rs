@@ -3,7 +3,7 @@
 use super::Result;
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: experiments, runs, values, metric points.
     r#"
     CREATE TABLE experiments (
@@ -262,10 +262,26 @@ const MIGRATIONS: &[&str] = &[
         min = (SELECT MIN(p.value) FROM metric_points p WHERE p.series_id = latest_metrics.series_id),
         max = (SELECT MAX(p.value) FROM metric_points p WHERE p.series_id = latest_metrics.series_id);
     "#,
+    // 8: every series' points packed 128 to a row (see point_blocks.rs), filled for the points
+    // already stored.
+    r#"
+    CREATE TABLE point_blocks (
+        series_id INTEGER NOT NULL,
+        block INTEGER NOT NULL,
+        step_min INTEGER NOT NULL,
+        step_max INTEGER NOT NULL,
+        time_min INTEGER NOT NULL,
+        time_max INTEGER NOT NULL,
+        points BLOB NOT NULL,
+        PRIMARY KEY (series_id, block)
+    );
+    "#,
 ];
 
 /// The migration whose schema the pyramid's backfill needs.
 const PYRAMID_MIGRATION: i64 = 6;
+/// The migration whose schema the packed blocks' backfill needs.
+const BLOCKS_MIGRATION: i64 = 8;
 
 /// Brings the schema up to date and makes sure the Default experiment (id 0) exists.
 pub fn migrate(conn: &mut Connection) -> Result<()> {
@@ -279,6 +295,9 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
         tx.execute_batch(sql)?;
         if number == PYRAMID_MIGRATION {
             super::pyramid::backfill(&super::sql::Db::Sqlite(&tx))?;
+        }
+        if number == BLOCKS_MIGRATION {
+            super::point_blocks::backfill(&super::sql::Db::Sqlite(&tx))?;
         }
         tx.execute_batch(&format!("PRAGMA user_version = {number}"))?;
         tx.commit()?;

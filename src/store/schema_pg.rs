@@ -4,7 +4,7 @@
 use super::Result;
 use super::sql::PgConn;
 
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the schema as SQLite's migrations 1 to 6 leave it (experiments, runs, values, series and
     // their pyramid, snapshots, logged models, datasets, the model registry).
     r#"
@@ -226,6 +226,26 @@ const MIGRATIONS: &[&str] = &[
     UPDATE latest_metrics l SET
         min = (SELECT MIN(p.value) FROM metric_points p WHERE p.series_id = l.series_id),
         max = (SELECT MAX(p.value) FROM metric_points p WHERE p.series_id = l.series_id);
+    "#,
+    // 3: every series' points packed 128 to a row (SQLite's migration 8, see point_blocks.rs),
+    // filled for the points already stored: step, timestamp and value in their binary forms
+    // (8 bytes big-endian each), NaN (stored as NULL) as NaN, in logging order.
+    r#"
+    CREATE TABLE point_blocks (
+        series_id BIGINT NOT NULL,
+        block BIGINT NOT NULL,
+        step_min BIGINT NOT NULL,
+        step_max BIGINT NOT NULL,
+        time_min BIGINT NOT NULL,
+        time_max BIGINT NOT NULL,
+        points BYTEA NOT NULL,
+        PRIMARY KEY (series_id, block)
+    );
+    INSERT INTO point_blocks
+        SELECT series_id, seq / 128, MIN(step), MAX(step), MIN(timestamp), MAX(timestamp),
+               string_agg(int8send(step) || int8send(timestamp) || float8send(COALESCE(value, 'NaN')), ''::bytea
+                          ORDER BY seq)
+        FROM metric_points GROUP BY series_id, seq / 128;
     "#,
 ];
 

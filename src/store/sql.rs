@@ -188,6 +188,18 @@ impl Row<'_> {
         };
         T::from_value(v).map_err(|e| StoreError::Internal(format!("column {i}: {e}")))
     }
+
+    /// Column `i`, a blob, lent to `f` without a copy (a chart's read goes through megabytes).
+    pub fn with_blob<T>(&self, i: usize, f: impl FnOnce(&[u8]) -> T) -> Result<T> {
+        let bytes: &[u8] = match self {
+            Row::Sqlite(r) => r
+                .get_ref(i)?
+                .as_blob()
+                .map_err(|e| StoreError::Internal(format!("column {i}: {e}")))?,
+            Row::Postgres(r) => r.try_get(i)?,
+        };
+        Ok(f(bytes))
+    }
 }
 
 fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Value {

@@ -125,6 +125,9 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &CurvesPage<'_>, vs: &mu
         });
 }
 
+/// Width of a curve chart's y axis unless its labels need more (points).
+const Y_AXIS_WIDTH: f32 = 44.0;
+
 /// One chart: axes and zoom from egui_plot, the lines painted over its frame.
 fn curve_chart(
     ui: &mut egui::Ui,
@@ -148,6 +151,9 @@ fn curve_chart(
     let mut plot = Plot::new(("curves", key))
         .width(size.x)
         .height(size.y)
+        // A y axis wide enough for its usual labels from the first frame: egui_plot fits the axis
+        // to the last frame's labels, and a frame that changes width draws the texture again.
+        .y_axis_min_width(Y_AXIS_WIDTH)
         .allow_scroll(false)
         .link_axis(x_group, [true, false])
         .link_cursor(x_group, [true, false])

@@ -1,0 +1,207 @@
+//! Every series' points a second time, packed: a row per 128 points in logging order, so a chart
+//! that needs a thousand runs' raw points reads a few rows per run instead of a row per point.
+//! `metric_points` stays the record (MLflow's reads page it); the blocks follow it as points arrive.
+
+use super::Result;
+use super::pyramid::{Axis, Point};
+use super::sql::{self, Db, Dialect, args};
+
+/// Points per block: point `seq` is in block `seq / BLOCK`. 128 points (3 KB) keep a block within
+/// one SQLite page, and the block a write rewrites small.
+pub(super) const BLOCK: i64 = 128;
+/// Bytes of a point in a block: step, timestamp and value, each 8 bytes big-endian (PostgreSQL's
+/// binary forms, so its migration packs them in SQL).
+const POINT_BYTES: usize = 24;
+
+/// Points as a block holds them; NaN as NaN.
+pub(super) fn pack(points: &[Point], out: &mut Vec<u8>) {
+    out.reserve(points.len() * POINT_BYTES);
+    for &(step, ts, v) in points {
+        out.extend_from_slice(&step.to_be_bytes());
+        out.extend_from_slice(&ts.to_be_bytes());
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+}
+
+/// A block's points; a torn tail (never written by us) is left out.
+pub(super) fn unpack(bytes: &[u8]) -> impl Iterator<Item = Point> + '_ {
+    bytes.chunks_exact(POINT_BYTES).map(|c| {
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&c[i * 8..i * 8 + 8]);
+            w
+        };
+        (
+            i64::from_be_bytes(word(0)),
+            i64::from_be_bytes(word(1)),
+            f64::from_be_bytes(word(2)),
+        )
+    })
+}
+
+/// A series' points about to be written: the partial block it ended with (None when its last
+/// block is full or it has none), the points it held, and the new points in logging order.
+pub(super) struct Append<'a> {
+    pub series_id: i64,
+    pub held: i64,
+    pub partial: Option<Vec<u8>>,
+    pub points: &'a [Point],
+}
+
+/// One block as written: its number, the extent of its steps and timestamps, and its points.
+struct Packed {
+    series_id: i64,
+    block: i64,
+    steps: (i64, i64),
+    times: (i64, i64),
+    bytes: Vec<u8>,
+}
+
+impl Packed {
+    fn new(series_id: i64, block: i64, bytes: Vec<u8>) -> Packed {
+        let (mut steps, mut times) = ((i64::MAX, i64::MIN), (i64::MAX, i64::MIN));
+        for (step, ts, _) in unpack(&bytes) {
+            steps = (steps.0.min(step), steps.1.max(step));
+            times = (times.0.min(ts), times.1.max(ts));
+        }
+        Packed {
+            series_id,
+            block,
+            steps,
+            times,
+            bytes,
+        }
+    }
+}
+
+/// Adds each series' new points to its blocks: the partial block completed and written again,
+/// then new blocks. The caller holds the series (one writer at a time on each).
+pub(super) fn append(db: &Db<'_>, series: &[Append<'_>]) -> Result<()> {
+    let mut rows: Vec<Packed> = Vec::new();
+    for s in series.iter().filter(|s| !s.points.is_empty()) {
+        let mut seq = s.held;
+        let mut rest = s.points;
+        let mut bytes = s.partial.clone().unwrap_or_default();
+        // A partial block that does not match the count held (never expected) is rebuilt from
+        // the points rather than extended wrongly.
+        if (bytes.len() / POINT_BYTES) as i64 != seq.rem_euclid(BLOCK) {
+            bytes = rebuild_partial(db, s.series_id, seq)?;
+        }
+        while !rest.is_empty() {
+            let room = (BLOCK - seq.rem_euclid(BLOCK)) as usize;
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            pack(now, &mut bytes);
+            rows.push(Packed::new(
+                s.series_id,
+                seq.div_euclid(BLOCK),
+                std::mem::take(&mut bytes),
+            ));
+            seq += now.len() as i64;
+            rest = later;
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    db.exec_rows(
+        "INSERT INTO point_blocks (series_id, block, step_min, step_max, time_min, time_max, points)",
+        "ON CONFLICT (series_id, block) DO UPDATE SET step_min = excluded.step_min,
+            step_max = excluded.step_max, time_min = excluded.time_min, time_max = excluded.time_max,
+            points = excluded.points",
+        7,
+        rows.len(),
+        |i, row| {
+            let p = &rows[i];
+            row.extend([
+                sql::Value::Int(p.series_id),
+                sql::Value::Int(p.block),
+                sql::Value::Int(p.steps.0),
+                sql::Value::Int(p.steps.1),
+                sql::Value::Int(p.times.0),
+                sql::Value::Int(p.times.1),
+                sql::Value::Blob(p.bytes.clone()),
+            ]);
+        },
+    )?;
+    Ok(())
+}
+
+/// The points of the block `held` falls in that come before it, from `metric_points`.
+fn rebuild_partial(db: &Db<'_>, series_id: i64, held: i64) -> Result<Vec<u8>> {
+    let first = held.div_euclid(BLOCK) * BLOCK;
+    let points: Vec<Point> = db.rows(
+        "SELECT step, timestamp, value FROM metric_points WHERE series_id = ?1 AND seq >= ?2 AND seq < ?3
+         ORDER BY seq",
+        args![series_id, first, held],
+        |r| Ok((r.get(0)?, r.get(1)?, super::load::value_from_db(r.get(2)?))),
+    )?;
+    let mut bytes = Vec::new();
+    pack(&points, &mut bytes);
+    Ok(bytes)
+}
+
+/// A series' points with x (its step or timestamp) in `[lo, hi]`, as `(x, value)` in logging order.
+pub(super) fn read(db: &Db<'_>, series_id: i64, axis: Axis, lo: i64, hi: i64) -> Result<Vec<(i64, f64)>> {
+    let (min, max) = match axis {
+        Axis::Step => ("step_min", "step_max"),
+        Axis::Time => ("time_min", "time_max"),
+    };
+    let mut out = Vec::new();
+    db.each(
+        &format!("SELECT points FROM point_blocks WHERE series_id = ?1 AND {max} >= ?2 AND {min} <= ?3 ORDER BY block"),
+        args![series_id, lo, hi],
+        |r| {
+            r.with_blob(0, |bytes| {
+                out.extend(unpack(bytes).filter_map(|(step, ts, v)| {
+                    let x = if axis == Axis::Step { step } else { ts };
+                    (lo <= x && x <= hi).then_some((x, v))
+                }));
+            })
+        },
+    )?;
+    Ok(out)
+}
+
+/// Packs every series already stored (the SQLite migration that brought the blocks in; the
+/// PostgreSQL one packs them in SQL), a series at a time.
+pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
+    debug_assert_eq!(db.dialect(), Dialect::Sqlite);
+    let ids: Vec<i64> = db.rows("SELECT series_id FROM series", args![], |r| r.get(0))?;
+    for id in ids {
+        let mut blocks: Vec<(i64, Vec<u8>)> = Vec::new();
+        db.each(
+            "SELECT seq, step, timestamp, value FROM metric_points WHERE series_id = ?1 ORDER BY seq",
+            args![id],
+            |r| {
+                let block = r.get::<i64>(0)?.div_euclid(BLOCK);
+                let point = (r.get(1)?, r.get(2)?, super::load::value_from_db(r.get(3)?));
+                match blocks.last_mut() {
+                    Some((b, bytes)) if *b == block => pack(&[point], bytes),
+                    _ => {
+                        let mut bytes = Vec::with_capacity(BLOCK as usize * POINT_BYTES);
+                        pack(&[point], &mut bytes);
+                        blocks.push((block, bytes));
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        for (block, bytes) in blocks {
+            let p = Packed::new(id, block, bytes);
+            db.exec(
+                "INSERT INTO point_blocks (series_id, block, step_min, step_max, time_min, time_max, points)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                args![
+                    p.series_id,
+                    p.block,
+                    p.steps.0,
+                    p.steps.1,
+                    p.times.0,
+                    p.times.1,
+                    p.bytes.as_slice()
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
