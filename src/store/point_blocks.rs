@@ -72,12 +72,37 @@ impl Packed {
             bytes,
         }
     }
+
+    /// Its columns, in `COLUMNS` order; its bytes are moved out.
+    fn take_row(&mut self, row: &mut Vec<sql::Value>) {
+        row.extend([
+            sql::Value::Int(self.series_id),
+            sql::Value::Int(self.block),
+            sql::Value::Int(self.steps.0),
+            sql::Value::Int(self.steps.1),
+            sql::Value::Int(self.times.0),
+            sql::Value::Int(self.times.1),
+            sql::Value::Blob(std::mem::take(&mut self.bytes)),
+        ]);
+    }
 }
 
+/// The columns of `point_blocks`.
+const COLUMNS: &[(&str, sql::Column)] = &[
+    ("series_id", sql::Column::Int),
+    ("block", sql::Column::Int),
+    ("step_min", sql::Column::Int),
+    ("step_max", sql::Column::Int),
+    ("time_min", sql::Column::Int),
+    ("time_max", sql::Column::Int),
+    ("points", sql::Column::Blob),
+];
+
 /// Adds each series' new points to its blocks: the partial block completed and written again,
-/// then new blocks. The caller holds the series (one writer at a time on each).
+/// then new blocks (inserted in bulk: COPY on PostgreSQL). The caller holds the series (one
+/// writer at a time on each).
 pub(super) fn append(db: &Db<'_>, series: &[Append<'_>]) -> Result<()> {
-    let mut rows: Vec<Packed> = Vec::new();
+    let (mut extended, mut fresh): (Vec<Packed>, Vec<Packed>) = (Vec::new(), Vec::new());
     for s in series.iter().filter(|s| !s.points.is_empty()) {
         let mut seq = s.held;
         let mut rest = s.points;
@@ -88,41 +113,31 @@ pub(super) fn append(db: &Db<'_>, series: &[Append<'_>]) -> Result<()> {
             bytes = rebuild_partial(db, s.series_id, seq)?;
         }
         while !rest.is_empty() {
+            let was_partial = !bytes.is_empty();
             let room = (BLOCK - seq.rem_euclid(BLOCK)) as usize;
             let (now, later) = rest.split_at(room.min(rest.len()));
             pack(now, &mut bytes);
-            rows.push(Packed::new(
-                s.series_id,
-                seq.div_euclid(BLOCK),
-                std::mem::take(&mut bytes),
-            ));
+            let block = Packed::new(s.series_id, seq.div_euclid(BLOCK), std::mem::take(&mut bytes));
+            if was_partial { &mut extended } else { &mut fresh }.push(block);
             seq += now.len() as i64;
             rest = later;
         }
     }
-    if rows.is_empty() {
-        return Ok(());
+    if !extended.is_empty() {
+        let names: Vec<&str> = COLUMNS.iter().map(|c| c.0).collect();
+        db.exec_rows(
+            &format!("INSERT INTO point_blocks ({})", names.join(", ")),
+            "ON CONFLICT (series_id, block) DO UPDATE SET step_min = excluded.step_min,
+                step_max = excluded.step_max, time_min = excluded.time_min, time_max = excluded.time_max,
+                points = excluded.points",
+            COLUMNS.len(),
+            extended.len(),
+            |i, row| extended[i].take_row(row),
+        )?;
     }
-    db.exec_rows(
-        "INSERT INTO point_blocks (series_id, block, step_min, step_max, time_min, time_max, points)",
-        "ON CONFLICT (series_id, block) DO UPDATE SET step_min = excluded.step_min,
-            step_max = excluded.step_max, time_min = excluded.time_min, time_max = excluded.time_max,
-            points = excluded.points",
-        7,
-        rows.len(),
-        |i, row| {
-            let p = &rows[i];
-            row.extend([
-                sql::Value::Int(p.series_id),
-                sql::Value::Int(p.block),
-                sql::Value::Int(p.steps.0),
-                sql::Value::Int(p.steps.1),
-                sql::Value::Int(p.times.0),
-                sql::Value::Int(p.times.1),
-                sql::Value::Blob(p.bytes.clone()),
-            ]);
-        },
-    )?;
+    if !fresh.is_empty() {
+        db.insert_many("point_blocks", COLUMNS, fresh.len(), |i, row| fresh[i].take_row(row))?;
+    }
     Ok(())
 }
 

@@ -194,9 +194,10 @@ fn a_store_from_before_the_pyramid_gets_one_when_opened() {
     drop(s);
     let path = dir.path().join("store").join(crate::api::layout::DATABASE_FILE);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    // As version 5 left it: no pyramid, and no min or max beside each series' latest point.
+    // As version 5 left it: no pyramid, no min or max beside each series' latest point, and no
+    // packed blocks.
     conn.execute_batch(
-        "DROP TABLE series_blocks; ALTER TABLE latest_metrics DROP COLUMN min;
+        "DROP TABLE series_blocks; DROP TABLE point_blocks; ALTER TABLE latest_metrics DROP COLUMN min;
          ALTER TABLE latest_metrics DROP COLUMN max; PRAGMA user_version = 5;",
     )
     .unwrap();

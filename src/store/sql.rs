@@ -230,6 +230,7 @@ pub enum Column {
     Int,
     Real,
     Text,
+    Blob,
 }
 
 impl Column {
@@ -238,6 +239,7 @@ impl Column {
             Column::Int => postgres::types::Type::INT8,
             Column::Real => postgres::types::Type::FLOAT8,
             Column::Text => postgres::types::Type::TEXT,
+            Column::Blob => postgres::types::Type::BYTEA,
         }
     }
 }
