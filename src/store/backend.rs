@@ -116,16 +116,18 @@ impl Store {
     }
 
     /// Runs `f` in one transaction of either database: all of it is stored, or none of it. On
-    /// PostgreSQL a pooled connection found lost at BEGIN (nothing done yet) is replaced by a new one.
+    /// PostgreSQL a pooled connection found lost at BEGIN (nothing done yet) is replaced by a new
+    /// one, and the level is READ COMMITTED whatever the server's default: a write that waited
+    /// for a series' lock then reads what the writer before it left.
     pub(super) fn write_db<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
         match &self.backend {
             Backend::Sqlite { .. } => self.write(|tx| f(&Db::Sqlite(tx))),
             Backend::Postgres(pool) => {
                 let mut lent = pool.take()?;
-                let mut begun = lent.conn.batch("BEGIN");
+                let mut begun = lent.conn.batch("BEGIN ISOLATION LEVEL READ COMMITTED");
                 if begun.is_err() && lent.lost() {
                     lent = pool.renew(lent)?;
-                    begun = lent.conn.batch("BEGIN");
+                    begun = lent.conn.batch("BEGIN ISOLATION LEVEL READ COMMITTED");
                 }
                 let out = begun.and_then(|()| {
                     let conn = &mut lent.conn;

@@ -252,14 +252,19 @@ pub(super) fn downsample_series(
         return Ok(result);
     }
     // The points in range are few enough here (the pyramid answers wherever a column spans
-    // many): read from their packed blocks and held while their extent is found.
-    let points = super::point_blocks::read(
-        db,
-        sid,
-        x.pyramid_axis(),
-        lo.unwrap_or(i64::MIN),
-        hi.unwrap_or(i64::MAX),
-    )?;
+    // many), and held while their extent is found. A whole series comes from its packed blocks
+    // (a few rows); a range of steps (a zoom into a long series) from the points' own index,
+    // which reads only those in range.
+    let (from, to) = (lo.unwrap_or(i64::MIN), hi.unwrap_or(i64::MAX));
+    let points = if x == XAxis::Step && (lo.is_some() || hi.is_some()) {
+        db.rows(
+            "SELECT step, value FROM metric_points WHERE series_id = ?1 AND step BETWEEN ?2 AND ?3",
+            args![sid, from, to],
+            |row| Ok((row.get::<i64>(0)?, value_from_db(row.get(1)?))),
+        )?
+    } else {
+        super::point_blocks::read(db, sid, x.pyramid_axis(), from, to)?
+    };
     let (min_x, max_x) = points
         .iter()
         .fold((i64::MAX, i64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));

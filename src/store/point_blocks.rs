@@ -107,13 +107,16 @@ pub(super) fn append(db: &Db<'_>, series: &[Append<'_>]) -> Result<()> {
         let mut seq = s.held;
         let mut rest = s.points;
         let mut bytes = s.partial.clone().unwrap_or_default();
-        // A partial block that does not match the count held (never expected) is rebuilt from
-        // the points rather than extended wrongly.
-        if (bytes.len() / POINT_BYTES) as i64 != seq.rem_euclid(BLOCK) {
+        // A partial block that does not match the count held (never expected: a store copied
+        // while written, say) is rebuilt from the points rather than extended wrongly, and the
+        // series' blocks are then all upserted, in case rows past it exist.
+        let consistent = (bytes.len() / POINT_BYTES) as i64 == seq.rem_euclid(BLOCK);
+        if !consistent {
             bytes = rebuild_partial(db, s.series_id, seq)?;
         }
+        let mut row_exists = s.partial.is_some() || !consistent;
         while !rest.is_empty() {
-            let was_partial = !bytes.is_empty();
+            let was_partial = std::mem::replace(&mut row_exists, !consistent);
             let room = (BLOCK - seq.rem_euclid(BLOCK)) as usize;
             let (now, later) = rest.split_at(room.min(rest.len()));
             pack(now, &mut bytes);
@@ -183,25 +186,9 @@ pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
     debug_assert_eq!(db.dialect(), Dialect::Sqlite);
     let ids: Vec<i64> = db.rows("SELECT series_id FROM series", args![], |r| r.get(0))?;
     for id in ids {
-        let mut blocks: Vec<(i64, Vec<u8>)> = Vec::new();
-        db.each(
-            "SELECT seq, step, timestamp, value FROM metric_points WHERE series_id = ?1 ORDER BY seq",
-            args![id],
-            |r| {
-                let block = r.get::<i64>(0)?.div_euclid(BLOCK);
-                let point = (r.get(1)?, r.get(2)?, super::load::value_from_db(r.get(3)?));
-                match blocks.last_mut() {
-                    Some((b, bytes)) if *b == block => pack(&[point], bytes),
-                    _ => {
-                        let mut bytes = Vec::with_capacity(BLOCK as usize * POINT_BYTES);
-                        pack(&[point], &mut bytes);
-                        blocks.push((block, bytes));
-                    }
-                }
-                Ok(())
-            },
-        )?;
-        for (block, bytes) in blocks {
+        // Each block is written as soon as it is whole, so memory holds one block, not a series.
+        let mut current: Option<(i64, Vec<u8>)> = None;
+        let write = |block: i64, bytes: Vec<u8>| -> Result<()> {
             let p = Packed::new(id, block, bytes);
             db.exec(
                 "INSERT INTO point_blocks (series_id, block, step_min, step_max, time_min, time_max, points)
@@ -216,6 +203,30 @@ pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
                     p.bytes.as_slice()
                 ],
             )?;
+            Ok(())
+        };
+        db.each(
+            "SELECT seq, step, timestamp, value FROM metric_points WHERE series_id = ?1 ORDER BY seq",
+            args![id],
+            |r| {
+                let block = r.get::<i64>(0)?.div_euclid(BLOCK);
+                let point = (r.get(1)?, r.get(2)?, super::load::value_from_db(r.get(3)?));
+                match &mut current {
+                    Some((b, bytes)) if *b == block => pack(&[point], bytes),
+                    _ => {
+                        if let Some((b, bytes)) = current.take() {
+                            write(b, bytes)?;
+                        }
+                        let mut bytes = Vec::with_capacity(BLOCK as usize * POINT_BYTES);
+                        pack(&[point], &mut bytes);
+                        current = Some((block, bytes));
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        if let Some((b, bytes)) = current {
+            write(b, bytes)?;
         }
     }
     Ok(())

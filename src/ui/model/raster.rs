@@ -34,7 +34,11 @@ pub fn raster(size: [usize; 2], lines: &[RasterLine<'_>]) -> Vec<Color32> {
                 .chunks(per.max(1))
                 .map(|part| scope.spawn(move || layer(size, part)))
                 .collect();
-            parts.into_iter().filter_map(|p| p.join().ok()).collect()
+            // A drawing thread that panicked passes its panic on, rather than leave lines out.
+            parts
+                .into_iter()
+                .map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
         });
         let mut layers = layers.into_iter();
         let mut px = layers.next().unwrap_or_else(|| vec![[0f32; 4]; size[0] * size[1]]);
