@@ -160,23 +160,24 @@ fn rebuild_partial(db: &Db<'_>, series_id: i64, held: i64) -> Result<Vec<u8>> {
 
 /// A series' points with x (its step or timestamp) in `[lo, hi]`, as `(x, value)` in logging order.
 pub(super) fn read(db: &Db<'_>, series_id: i64, axis: Axis, lo: i64, hi: i64) -> Result<Vec<(i64, f64)>> {
-    let (min, max) = match axis {
-        Axis::Step => ("step_min", "step_max"),
-        Axis::Time => ("time_min", "time_max"),
+    // Fixed text per axis: this runs once per run of a chart's read.
+    let sql = match axis {
+        Axis::Step => {
+            "SELECT points FROM point_blocks WHERE series_id = ?1 AND step_max >= ?2 AND step_min <= ?3 ORDER BY block"
+        }
+        Axis::Time => {
+            "SELECT points FROM point_blocks WHERE series_id = ?1 AND time_max >= ?2 AND time_min <= ?3 ORDER BY block"
+        }
     };
     let mut out = Vec::new();
-    db.each(
-        &format!("SELECT points FROM point_blocks WHERE series_id = ?1 AND {max} >= ?2 AND {min} <= ?3 ORDER BY block"),
-        args![series_id, lo, hi],
-        |r| {
-            r.with_blob(0, |bytes| {
-                out.extend(unpack(bytes).filter_map(|(step, ts, v)| {
-                    let x = if axis == Axis::Step { step } else { ts };
-                    (lo <= x && x <= hi).then_some((x, v))
-                }));
-            })
-        },
-    )?;
+    db.each(sql, args![series_id, lo, hi], |r| {
+        r.with_blob(0, |bytes| {
+            out.extend(unpack(bytes).filter_map(|(step, ts, v)| {
+                let x = if axis == Axis::Step { step } else { ts };
+                (lo <= x && x <= hi).then_some((x, v))
+            }));
+        })
+    })?;
     Ok(out)
 }
 
@@ -189,20 +190,8 @@ pub(super) fn backfill(db: &Db<'_>) -> Result<()> {
         // Each block is written as soon as it is whole, so memory holds one block, not a series.
         let mut current: Option<(i64, Vec<u8>)> = None;
         let write = |block: i64, bytes: Vec<u8>| -> Result<()> {
-            let p = Packed::new(id, block, bytes);
-            db.exec(
-                "INSERT INTO point_blocks (series_id, block, step_min, step_max, time_min, time_max, points)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                args![
-                    p.series_id,
-                    p.block,
-                    p.steps.0,
-                    p.steps.1,
-                    p.times.0,
-                    p.times.1,
-                    p.bytes.as_slice()
-                ],
-            )?;
+            let mut p = Packed::new(id, block, bytes);
+            db.insert_many("point_blocks", COLUMNS, 1, |_, row| p.take_row(row))?;
             Ok(())
         };
         db.each(
