@@ -3,7 +3,7 @@
 //! series (settled and while zooming), compare of 3 runs with 1,000,000 points each; the time from
 //! opening a run with a 1,000,000- or 10,000,000-point series to its chart drawn, and from a zoom
 //! of the 10,000,000-point series to its re-read buckets; learning curves of 1,000 runs and an
-//! experiment of 3,000 metric keys (`curves`).
+//! experiment of 3,000 metric keys (`curves`); TensorBoard logdirs opened (`tensorboard`).
 //!
 //! `cargo bench --bench workbench_frames` (release). Prints figures; asserts nothing about time.
 
@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 
 #[path = "workbench_frames/curves.rs"]
 mod curves;
+#[path = "workbench_frames/tensorboard.rs"]
+mod tensorboard;
 
 const SIZE: [f32; 2] = [1600.0, 900.0];
 
@@ -187,6 +189,11 @@ fn report(what: &str, (mean, p95): (f64, f64), target: f64) {
 }
 
 fn main() {
+    // `cargo bench --bench workbench_frames -- tensorboard` runs the TensorBoard scenes alone.
+    if std::env::args().any(|a| a == "tensorboard") {
+        tensorboard::scenes();
+        return;
+    }
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path()).expect("store");
     // `cargo bench --bench workbench_frames -- curves` runs the learning-curve scenes alone.

@@ -1,10 +1,12 @@
 //! One way to get a client, for the CLI and the workbench alike: a running server by URL, or our
-//! server started in-process over a store folder (so even then every read goes through HTTP).
+//! server started in-process over a store folder or a TensorBoard logdir (so even then every read
+//! goes through HTTP).
 
 use crate::api::layout::DATABASE_FILE;
 use crate::client::{ClientError, HistoryClient};
-use crate::server::EmbeddedServer;
+use crate::server::{AppState, EmbeddedServer};
 use crate::store::{Store, StoreError};
+use crate::tensorboard::OpenLogdir;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +21,8 @@ pub enum Source {
     },
     /// A running server: ours, or a stock MLflow server.
     Remote { url: String, token: Option<String> },
+    /// A TensorBoard logdir, read in place and followed as it grows; read-only.
+    Logdir(PathBuf),
 }
 
 impl Source {
@@ -52,6 +56,8 @@ pub enum ConnectError {
     Start(#[from] std::io::Error),
     #[error(transparent)]
     Client(#[from] ClientError),
+    #[error("cannot read the logdir: {0}")]
+    Logdir(#[from] crate::tensorboard::LogdirError),
 }
 
 /// A client, and the in-process server behind it when there is one (stopped when this is dropped).
@@ -62,7 +68,9 @@ pub struct Connection {
     /// The same, stable across runs of the program (a store's full path, a server's URL): what
     /// per-experiment settings are kept under, so two stores never share them.
     pub identity: String,
+    /// Declared before the logdir so that the server stops before the logdir's index goes.
     _embedded: Option<EmbeddedServer>,
+    _logdir: Option<OpenLogdir>,
 }
 
 /// Connects to the source: for a store folder, opens it and serves it on a free loopback port.
@@ -73,7 +81,24 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
             identity: url.trim_end_matches('/').to_string(),
             label: url,
             _embedded: None,
+            _logdir: None,
         }),
+        Source::Logdir(dir) => {
+            let logdir = OpenLogdir::open(&dir, crate::tensorboard::POLL_INTERVAL)?;
+            let server = EmbeddedServer::start_with(AppState {
+                store: logdir.store.clone(),
+                token: None,
+                read_only: Some(Arc::from(OpenLogdir::read_only_reason(&dir))),
+            })?;
+            let identity = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+            Ok(Connection {
+                client: HistoryClient::new(&server.url(), None)?,
+                label: format!("TensorBoard logdir {}", dir.display()),
+                identity: format!("tensorboard:{}", identity.display()),
+                _embedded: Some(server),
+                _logdir: Some(logdir),
+            })
+        }
         Source::Embedded { store: dir, create } => {
             if !create && !dir.join(DATABASE_FILE).exists() {
                 return Err(ConnectError::NoHistory(dir));
@@ -91,6 +116,7 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
                     .display()
                     .to_string(),
                 _embedded: Some(server),
+                _logdir: None,
             })
         }
     }

@@ -16,6 +16,8 @@ pub mod query;
 pub mod server;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "server")]
+pub mod tensorboard;
 
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -67,16 +67,16 @@ fn all_drawn(b: &Bench, keys: usize, runs: usize) -> bool {
 
 /// Where an opening's time went: the runs listed, every chart's lines read, and the UI thread's
 /// CPU over all its frames and in the last one (which draws every chart's texture).
-struct Opening {
+pub struct Opening {
     total: f64,
     runs_listed: f64,
-    lines_read: f64,
+    pub lines_read: f64,
     ui_cpu: f64,
     last_frame: f64,
 }
 
 /// Opens the experiment and steps frames until every chart on screen has all its runs' lines.
-fn open_to_drawn(b: &mut Bench, experiment: &str, keys: usize, runs: usize) -> Opening {
+pub fn open_to_drawn(b: &mut Bench, experiment: &str, keys: usize, runs: usize) -> Opening {
     b.app.wb.apply(Command::ShowDashboard);
     b.app.wb.apply(Command::SelectExperiment(experiment.into()));
     b.app.view.curve_frames.clear();

@@ -39,6 +39,9 @@ class Worker:
         self.pending_items = 0  # values in _pending
         self.max_pending = max(100, int(os.environ.get("RUNHISTORY_MAX_PENDING", MAX_PENDING_ITEMS)))
         self._spilled = collections.deque()  # (spool file, last_seq, seqs, items), oldest first
+        # A queue this long wakes the sender at once instead of at the end of its batch window, so
+        # a fast training loop is drained (and spilled) by volume, not only by the clock.
+        self._nudge_at = max(50, min(BATCH_ITEMS, self.max_pending) // 2)
         self._spool_epoch = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "%06d" % (time.time_ns() // 1000 % 1000000)
         self._spool_count = 0
         self._heartbeat_runs = {}
@@ -48,7 +51,10 @@ class Worker:
     # ---- called from the training loop ----
 
     def put(self, seq, record):
-        self.queue.append((seq, record))
+        queue = self.queue
+        queue.append((seq, record))
+        if len(queue) >= self._nudge_at:
+            self._wake.set()
 
     def heartbeat(self, run_id, on):
         if on:
@@ -119,7 +125,7 @@ class Worker:
                 if batch is None:
                     break
                 self._pending.append(batch)
-                if self.pending_items > self.max_pending:
+                if self.pending_items >= self.max_pending:
                     self._spill()
             self._beat()
             while self._spilled and time.monotonic() >= retry_at:
@@ -197,7 +203,7 @@ class Worker:
             return
         try:
             if lines:
-                self._write_spool_file(lines)
+                self._write_spool_file(lines, durable=True)
             sys.stderr.write(
                 "runhistory: server unreachable; undelivered records saved to %s; the server loads them on its next start\n"
                 % self.spool_dir
@@ -205,7 +211,10 @@ class Worker:
         except OSError as e:
             sys.stderr.write("runhistory: could not save undelivered values: %s\n" % e)
 
-    def _write_spool_file(self, lines):
+    def _write_spool_file(self, lines, durable):
+        """`durable` syncs the file to disk: at exit, where it is the values' only copy. A spill
+        during the run is not synced: it only moves values out of memory, where a crash would
+        lose them just the same, and a sync there would let the queue grow while it waits."""
         os.makedirs(self.spool_dir, exist_ok=True)
         # The server replays files in name order: this process's start, then a counter, keeps a
         # run's creation ahead of its values.
@@ -214,8 +223,9 @@ class Worker:
         tmp = os.path.join(self.spool_dir, name + ".tmp")
         with open(tmp, "w") as f:
             f.write("\n".join(lines) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         path = os.path.join(self.spool_dir, name + ".jsonl")
         os.replace(tmp, path)
         return path
@@ -233,7 +243,7 @@ class Worker:
         if not lines:
             return
         try:
-            path = self._write_spool_file(lines)
+            path = self._write_spool_file(lines, durable=False)
         except OSError as e:
             self._report("could not spill undelivered values to %s: %s" % (self.spool_dir, e))
             return  # they stay in memory

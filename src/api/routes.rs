@@ -115,6 +115,19 @@ paths!("/api/2.0/runhistory" {
     EXPERIMENTS_SUMMARY = "/experiments/summary";
 });
 
+/// The calls that read although MLflow (or we) send them by POST: the only POSTs a read-only
+/// server answers. Every GET and HEAD reads; every other method writes.
+pub const READS_BY_POST: &[&str] = &[
+    EXPERIMENTS_SEARCH,
+    EXPERIMENTS_SEARCH_DATASETS,
+    RUNS_SEARCH,
+    LOGGED_MODELS_SEARCH,
+    REGISTERED_MODELS_GET_LATEST_VERSIONS,
+    BLOBS_MISSING,
+    METRICS_DOWNSAMPLE_RUNS,
+    METRICS_AT_STEP,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

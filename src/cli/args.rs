@@ -21,6 +21,10 @@ pub struct Cli {
     /// Bearer token for a server started with --token (MLFLOW_TRACKING_TOKEN also works).
     #[arg(long, global = true, env = "RUNHISTORY_TOKEN")]
     pub token: Option<String>,
+    /// A TensorBoard logdir to read in place (every folder in it holding event files is a run),
+    /// followed as training writes to it. Read-only: nothing in it is ever changed.
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "server")]
+    pub logdir: Option<PathBuf>,
     /// Without a subcommand, the workbench window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -98,7 +102,7 @@ pub enum Command {
     },
     /// Everything about one run, or one of its artifacts with -a.
     Info {
-        /// Run id, or run number within --experiment.
+        /// Run id, run number within --experiment, or run name.
         #[arg(short, long)]
         run: String,
         #[arg(short, long)]
@@ -191,7 +195,7 @@ pub enum Command {
     /// Restore the project folder to the snapshot a run started from (or to a backup snapshot).
     /// Shows what changes and asks first; the folder as it was is kept as a snapshot, to undo.
     Restore {
-        /// Run id, or run number within --experiment.
+        /// Run id, run number within --experiment, or run name.
         #[arg(short, long, required_unless_present = "snapshot")]
         run: Option<String>,
         /// A snapshot id (the backup a restore printed, to undo it).

@@ -5,9 +5,10 @@ use super::{Cli, CliError, Command, Output};
 use crate::api::ext::RunDetail;
 use crate::api::ids::now_ms;
 use crate::client::HistoryClient;
-use crate::connect::token_or_env;
+use crate::connect::{ConnectError, token_or_env};
 use crate::server::{AppState, serve as serve_http};
 use crate::store::Store;
+use crate::tensorboard::OpenLogdir;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -112,7 +113,32 @@ fn without_password(url: &str) -> String {
 }
 
 pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16) -> Result<(), CliError> {
-    let store = rows.open()?;
+    let store = Arc::new(rows.open()?);
+    listen(cli, store, None, &rows.describe(), host, port)
+}
+
+/// Serves a TensorBoard logdir, read-only, following it as it grows.
+pub fn serve_logdir(cli: &Cli, dir: &Path, host: &str, port: u16) -> Result<(), CliError> {
+    let logdir = OpenLogdir::open(dir, crate::tensorboard::POLL_INTERVAL).map_err(ConnectError::from)?;
+    let what = format!(
+        "the TensorBoard logdir {} (read-only, followed every {} s): {} runs, {} points",
+        dir.display(),
+        crate::tensorboard::POLL_INTERVAL.as_secs(),
+        logdir.first.new_runs,
+        logdir.first.points
+    );
+    let reason = OpenLogdir::read_only_reason(dir);
+    listen(cli, logdir.store.clone(), Some(reason), &what, host, port)
+}
+
+fn listen(
+    cli: &Cli,
+    store: Arc<Store>,
+    read_only: Option<String>,
+    what: &str,
+    host: &str,
+    port: u16,
+) -> Result<(), CliError> {
     let token = token_or_env(cli.token.clone()).filter(|t| !t.is_empty());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("history-server")
@@ -130,11 +156,12 @@ pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16) -> Result<(), CliErr
         // (and closes the pipe) must not stop the server.
         let mut out = std::io::stdout();
         let _ = writeln!(out, "Listening on http://{addr}");
-        let _ = writeln!(out, "Serving {}", rows.describe());
+        let _ = writeln!(out, "Serving {what}");
         let _ = std::io::stdout().flush();
         let state = AppState {
-            store: Arc::new(store),
+            store,
             token: token.map(Arc::from),
+            read_only: read_only.map(Arc::from),
         };
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
@@ -278,7 +305,8 @@ pub(super) async fn runs_of(
     Ok(runs)
 }
 
-/// A run from its id, or from its number within the experiment (the newest experiment by default).
+/// A run from its id, its number within the experiment (the newest experiment by default), or its
+/// name when no other run has it.
 pub(super) async fn resolve(
     client: &HistoryClient,
     run: &str,
@@ -290,6 +318,21 @@ pub(super) async fn resolve(
             .into_iter()
             .find(|r| r.run_number == number)
             .ok_or_else(|| CliError::NotFound(format!("no run number {number}")));
+    }
+    let is_id = run.len() == 32 && run.bytes().all(|b| b.is_ascii_hexdigit());
+    if !is_id {
+        // A run's name (a TensorBoard run is named by its folder), when one run has it.
+        let runs = runs_of(client, experiment, "", false).await?;
+        let mut named = runs.into_iter().filter(|r| r.name == run);
+        return match (named.next(), named.next()) {
+            (Some(r), None) => Ok(r),
+            (Some(_), Some(_)) => Err(CliError::Usage(format!(
+                "several runs are named '{run}': give its id or number"
+            ))),
+            (None, _) => Err(CliError::NotFound(format!(
+                "no run with the id, number or name '{run}'"
+            ))),
+        };
     }
     Ok(client.get_run(run).await?)
 }

@@ -50,7 +50,10 @@ impl CliError {
 impl Cli {
     /// The server or store this command reads from; `create` makes the store if there is none.
     fn source(&self, store: &std::path::Path, create: bool) -> Source {
-        Source::of(self.server.as_deref(), self.token.clone(), store, create)
+        match &self.logdir {
+            Some(dir) => Source::Logdir(dir.clone()),
+            None => Source::of(self.server.as_deref(), self.token.clone(), store, create),
+        }
     }
 }
 
@@ -108,6 +111,14 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         database_connections,
     } = command
     {
+        if let Some(dir) = &cli.logdir {
+            if database.is_some() || artifacts.is_some() {
+                return Err(CliError::Usage(
+                    "--logdir serves a TensorBoard logdir read-only: it takes no --database or --artifacts".into(),
+                ));
+            }
+            return commands::serve_logdir(&cli, dir, host, *port).map(|_| 0);
+        }
         let rows = commands::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?
             .with_connections(usize::from(*database_connections));
         return commands::serve(&cli, &rows, host, *port).map(|_| 0);

@@ -1,10 +1,11 @@
-//! Bearer-token check: with a token configured, a call without it gets a 401 JSON error.
+//! Who may call: with a token configured, a call without it gets a 401 JSON error; a read-only
+//! server (a history read in place) refuses every write with a 403 that says why.
 
 use super::AppState;
 use super::error::ApiError;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::http::header::AUTHORIZATION;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -28,6 +29,29 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
                 "This server requires 'Authorization: Bearer <token>' (set MLFLOW_TRACKING_TOKEN or RUNHISTORY_TOKEN)",
             ));
         }
+    }
+    Ok(next.run(req).await)
+}
+
+/// Whether the call only reads: any GET or HEAD, and the searches MLflow sends by POST.
+pub fn only_reads(method: &Method, path: &str) -> bool {
+    let path = path
+        .strip_prefix("/ajax-api/")
+        .map_or(path.to_string(), |rest| format!("/api/{rest}"));
+    method == Method::GET
+        || method == Method::HEAD
+        || (method == Method::POST && crate::api::routes::READS_BY_POST.contains(&path.as_str()))
+}
+
+pub async fn refuse_writes(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
+    if let Some(why) = &state.read_only
+        && !only_reads(req.method(), req.uri().path())
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "PERMISSION_DENIED",
+            format!("This history is read-only ({why}): nothing can be written to it"),
+        ));
     }
     Ok(next.run(req).await)
 }

@@ -37,6 +37,9 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// When set, every call must carry `Authorization: Bearer <token>`.
     pub token: Option<Arc<str>>,
+    /// When set, the history is read in place from files that are not ours, and every write is
+    /// refused with this reason.
+    pub read_only: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -191,6 +194,7 @@ fn api_router(state: AppState) -> Router {
                 "This endpoint does not take that method",
             )
         })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::refuse_writes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token))
         .layer(axum::middleware::map_response(error::json_errors_only))
         .with_state(state)
@@ -236,6 +240,15 @@ pub struct EmbeddedServer {
 impl EmbeddedServer {
     /// Starts a server over `store` on 127.0.0.1 with a free port.
     pub fn start(store: Arc<Store>, token: Option<String>) -> std::io::Result<EmbeddedServer> {
+        EmbeddedServer::start_with(AppState {
+            store,
+            token: token.map(Arc::from),
+            read_only: None,
+        })
+    }
+
+    /// Starts a server in the given state (a read-only one, say) on 127.0.0.1 with a free port.
+    pub fn start_with(state: AppState) -> std::io::Result<EmbeddedServer> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("history-server")
@@ -244,10 +257,6 @@ impl EmbeddedServer {
         let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0"))?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState {
-            store,
-            token: token.map(Arc::from),
-        };
         let thread = std::thread::Builder::new()
             .name("history-server".into())
             .spawn(move || {

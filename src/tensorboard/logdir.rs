@@ -1,0 +1,264 @@
+//! A TensorBoard logdir as runs: every folder below it that holds event files is one, named by its
+//! path relative to the logdir. Each poll reads only what was appended since the last one, up to
+//! the last whole record, and finds new files and run folders, as TensorBoard's reload does.
+
+use super::event::{self, Data, Plugin};
+use super::records::{Frame, frame_at};
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::OsString;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+/// The points of one scalar tag read in a poll, in file order.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Scalars {
+    pub steps: Vec<i64>,
+    /// Milliseconds since the epoch.
+    pub times: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+/// An image logged at a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    pub tag: String,
+    pub step: i64,
+    pub time: i64,
+    /// Its place in a batch logged under one tag at once.
+    pub index: usize,
+    pub png: Vec<u8>,
+}
+
+/// A text logged at a step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub tag: String,
+    pub step: i64,
+    pub text: String,
+}
+
+/// What one poll found for one run.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RunUpdate {
+    /// The run's path relative to the logdir, with `/` between folders.
+    pub name: String,
+    /// Seen for the first time in this poll.
+    pub new: bool,
+    pub scalars: BTreeMap<String, Scalars>,
+    pub images: Vec<Image>,
+    pub texts: Vec<Text>,
+    pub hparams: Vec<(String, String)>,
+    /// The wall-time extent (ms) of the events read in this poll.
+    pub first_time: Option<i64>,
+    pub last_time: Option<i64>,
+    /// Damaged records skipped, each said in one line.
+    pub warnings: Vec<String>,
+}
+
+impl RunUpdate {
+    pub fn is_empty(&self) -> bool {
+        self.scalars.is_empty() && self.images.is_empty() && self.texts.is_empty() && self.hparams.is_empty()
+    }
+
+    pub fn points(&self) -> usize {
+        self.scalars.values().map(|s| s.values.len()).sum()
+    }
+}
+
+#[derive(Default)]
+struct RunState {
+    /// Each event file's read position: everything before it has been read.
+    files: BTreeMap<OsString, u64>,
+    plugins: HashMap<String, Plugin>,
+}
+
+/// A logdir being followed.
+pub struct Logdir {
+    root: PathBuf,
+    runs: BTreeMap<String, RunState>,
+}
+
+impl Logdir {
+    pub fn new(root: impl Into<PathBuf>) -> Logdir {
+        Logdir {
+            root: root.into(),
+            runs: BTreeMap::new(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Reads what is new since the last poll: one update per run that has news, in name order.
+    pub fn poll(&mut self) -> std::io::Result<Vec<RunUpdate>> {
+        let mut found = BTreeMap::new();
+        find_event_files(&self.root, &self.root, &mut found)?;
+        let mut updates = Vec::new();
+        for (dir, files) in found {
+            let name = run_name(&self.root, &dir);
+            let new = !self.runs.contains_key(&name);
+            let state = self.runs.entry(name.clone()).or_default();
+            let mut update = RunUpdate {
+                name,
+                new,
+                ..RunUpdate::default()
+            };
+            for file in files {
+                let offset = state.files.entry(file.clone()).or_insert(0);
+                let path = dir.join(&file);
+                match read_from(&path, *offset) {
+                    Ok(bytes) => {
+                        let used = read_records(&bytes, &path, *offset, &mut state.plugins, &mut update);
+                        *offset += used as u64;
+                    }
+                    // A file removed or unreadable for now: tried again at the next poll.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => update.warnings.push(format!("cannot read {}: {e}", path.display())),
+                }
+            }
+            if new || !update.is_empty() || !update.warnings.is_empty() {
+                updates.push(update);
+            }
+        }
+        Ok(updates)
+    }
+}
+
+/// The run's name: its folder relative to the logdir, or the logdir's own name for event files
+/// right in it.
+fn run_name(root: &Path, dir: &Path) -> String {
+    match dir.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/"),
+        _ => root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| ".".into()),
+    }
+}
+
+/// Every folder below `dir` (itself included) holding event files, with those files' names in
+/// order (their names begin with the time they were made). Symbolic links to folders are not
+/// followed, so a link cannot make the walk go round forever.
+fn find_event_files(root: &Path, dir: &Path, found: &mut BTreeMap<PathBuf, Vec<OsString>>) -> std::io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        // A folder removed while the walk went on is no run any more.
+        Err(_) if dir != root => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else { continue };
+        let name = entry.file_name();
+        if kind.is_dir() {
+            dirs.push(entry.path());
+        } else if name.to_string_lossy().contains("tfevents") {
+            files.push(name);
+        }
+    }
+    if !files.is_empty() {
+        files.sort();
+        found.insert(dir.to_path_buf(), files);
+    }
+    for d in dirs {
+        find_event_files(root, &d, found)?;
+    }
+    Ok(())
+}
+
+fn read_from(path: &Path, offset: u64) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    if len <= offset {
+        return Ok(Vec::new());
+    }
+    f.seek(SeekFrom::Start(offset))?;
+    let mut bytes = Vec::with_capacity((len - offset) as usize);
+    f.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Decodes the whole records of `bytes` into `update`; returns how many bytes were used (an
+/// unfinished record at the end is left for the next poll).
+fn read_records(
+    bytes: &[u8],
+    path: &Path,
+    offset: u64,
+    plugins: &mut HashMap<String, Plugin>,
+    update: &mut RunUpdate,
+) -> usize {
+    let mut pos = 0;
+    loop {
+        match frame_at(bytes, pos) {
+            Frame::Incomplete => return pos,
+            Frame::BadData { next } | Frame::BadLength { next } => {
+                update.warnings.push(format!(
+                    "skipped a damaged record in {} at byte {}",
+                    path.display(),
+                    offset + pos as u64
+                ));
+                pos = next;
+            }
+            Frame::Record { data, next } => {
+                match event::decode(data, plugins) {
+                    Some(e) => add_event(e, update),
+                    None => update.warnings.push(format!(
+                        "skipped an undecodable event in {} at byte {}",
+                        path.display(),
+                        offset + pos as u64
+                    )),
+                }
+                pos = next;
+            }
+        }
+    }
+}
+
+fn add_event(e: event::Event<'_>, update: &mut RunUpdate) {
+    if e.values.is_empty() {
+        return;
+    }
+    let time = (e.wall_time * 1000.0).round() as i64;
+    update.first_time = Some(update.first_time.map_or(time, |t| t.min(time)));
+    update.last_time = Some(update.last_time.map_or(time, |t| t.max(time)));
+    for v in e.values {
+        match v.data {
+            Data::Scalar(x) => {
+                let s = match update.scalars.get_mut(v.tag) {
+                    Some(s) => s,
+                    None => update.scalars.entry(v.tag.to_string()).or_default(),
+                };
+                s.steps.push(e.step);
+                s.times.push(time);
+                s.values.push(x);
+            }
+            Data::Images(pngs) => {
+                for (index, png) in pngs.into_iter().enumerate() {
+                    update.images.push(Image {
+                        tag: v.tag.to_string(),
+                        step: e.step,
+                        time,
+                        index,
+                        png: png.to_vec(),
+                    });
+                }
+            }
+            Data::Text(text) => update.texts.push(Text {
+                tag: v.tag.to_string(),
+                step: e.step,
+                text,
+            }),
+            Data::Hparams(h) => update.hparams.extend(h),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "logdir_tests.rs"]
+mod tests;

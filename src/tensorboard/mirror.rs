@@ -1,0 +1,211 @@
+//! A logdir followed into a store: each poll's news become runs, points, params and image and text
+//! artifacts, so that every view and command reads a TensorBoard logdir as it reads our history.
+//! The logdir itself is only ever read.
+
+use super::logdir::{Logdir, RunUpdate};
+use crate::api::KeyValue;
+use crate::api::ext::{CreateRunExt, IngestBatch, Num, RunStatus, SeriesChunk, UpdateRunExt};
+use crate::store::{Store, StoreError};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+/// The tag that names where a run was read from.
+pub const TAG_TENSORBOARD_RUN: &str = "runhistory.tensorboard.run";
+
+/// What one sync brought in.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Synced {
+    pub new_runs: usize,
+    pub points: usize,
+    pub images: usize,
+    pub texts: usize,
+    /// Damaged records skipped and values that could not be kept, one line each.
+    pub warnings: Vec<String>,
+}
+
+/// A logdir and what of it is in the store.
+pub struct Mirror {
+    logdir: Logdir,
+    experiment: String,
+    root_key: String,
+    /// Runs created in the store, by name.
+    created: HashSet<String>,
+    /// The hparams each run has, so that a later file's differing value is said, not refused.
+    params: HashMap<String, HashMap<String, String>>,
+}
+
+impl Mirror {
+    /// Follows `root` into an experiment named after it.
+    pub fn new(root: &Path) -> Mirror {
+        let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        let experiment = canonical
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "logdir".into());
+        Mirror {
+            root_key: canonical.display().to_string(),
+            logdir: Logdir::new(canonical),
+            experiment,
+            created: HashSet::new(),
+            params: HashMap::new(),
+        }
+    }
+
+    pub fn experiment(&self) -> &str {
+        &self.experiment
+    }
+
+    /// The id a run of this logdir has in any store: the same for the same folder every time.
+    pub fn run_id(&self, name: &str) -> String {
+        let digest = Sha256::digest(format!("tensorboard\0{}\0{name}", self.root_key).as_bytes());
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Reads what is new in the logdir into `store`.
+    pub fn sync(&mut self, store: &Store) -> Result<Synced, StoreError> {
+        let updates = self.logdir.poll()?;
+        let mut synced = Synced::default();
+        for update in updates {
+            synced.warnings.extend(update.warnings.iter().cloned());
+            if update.is_empty() {
+                continue;
+            }
+            self.apply(store, update, &mut synced)?;
+        }
+        Ok(synced)
+    }
+
+    fn apply(&mut self, store: &Store, update: RunUpdate, synced: &mut Synced) -> Result<(), StoreError> {
+        let run_id = self.run_id(&update.name);
+        if !self.created.contains(&update.name) {
+            store.create_run(&CreateRunExt {
+                run_id: Some(run_id.clone()),
+                experiment_name: Some(self.experiment.clone()),
+                run_name: Some(update.name.clone()),
+                user_id: Some("tensorboard".into()),
+                start_time: update.first_time,
+                tags: vec![KeyValue {
+                    key: TAG_TENSORBOARD_RUN.into(),
+                    value: update.name.clone(),
+                }],
+                ..CreateRunExt::default()
+            })?;
+            self.created.insert(update.name.clone());
+            synced.new_runs += 1;
+        }
+        let known = self.params.entry(update.name.clone()).or_default();
+        let mut params = Vec::new();
+        for (key, value) in &update.hparams {
+            match known.get(key) {
+                Some(v) if v == value => {}
+                Some(v) => synced.warnings.push(format!(
+                    "run {}: hparam {key} is {value} in a later file, kept as {v}",
+                    update.name
+                )),
+                None => {
+                    known.insert(key.clone(), value.clone());
+                    params.push(KeyValue {
+                        key: key.clone(),
+                        value: value.clone(),
+                    });
+                }
+            }
+        }
+        synced.points += update.points();
+        let series = update
+            .scalars
+            .into_iter()
+            .map(|(key, s)| SeriesChunk {
+                key,
+                values: s.values.into_iter().map(Num).collect(),
+                steps: Some(s.steps),
+                timestamps: s.times,
+            })
+            .collect();
+        store.ingest(&IngestBatch {
+            run_id: run_id.clone(),
+            batch_id: None,
+            series,
+            params,
+            ..IngestBatch::default()
+        })?;
+        let run = store.get_run(&run_id)?;
+        for image in &update.images {
+            let name = format!(
+                "images/{}%step%{}%timestamp%{}%{}.png",
+                image.tag.replace('/', "#"),
+                image.step,
+                image.time,
+                image.index
+            );
+            let path = Store::artifact_path_in_run(&run, &name)?;
+            store.put_artifact(&path, &image.png)?;
+            synced.images += 1;
+        }
+        for text in &update.texts {
+            let path = Store::artifact_path_in_run(&run, &format!("text/{}/step_{}.txt", text.tag, text.step))?;
+            store.put_artifact(&path, text.text.as_bytes())?;
+            synced.texts += 1;
+        }
+        if let Some(end) = update.last_time {
+            store.update_run(&UpdateRunExt {
+                run_id,
+                status: Some(RunStatus::Completed.db_name().into()),
+                end_time: Some(end.max(run.end_time.unwrap_or(end))),
+                ..UpdateRunExt::default()
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A mirror kept up to date on its own thread until dropped.
+pub struct Follower {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Follower {
+    /// Polls `mirror` into `store` every `interval`, saying damaged records on stderr once each.
+    pub fn start(mut mirror: Mirror, store: Arc<Store>, interval: Duration) -> std::io::Result<Follower> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("logdir-follower".into())
+            .spawn(move || {
+                while !stopping.load(Ordering::Relaxed) {
+                    match mirror.sync(&store) {
+                        Ok(s) => s.warnings.iter().for_each(|w| eprintln!("runhistory: {w}")),
+                        Err(e) => eprintln!("runhistory: cannot read the logdir: {e}"),
+                    }
+                    let mut slept = Duration::ZERO;
+                    while slept < interval && !stopping.load(Ordering::Relaxed) {
+                        let step = Duration::from_millis(50);
+                        std::thread::sleep(step);
+                        slept += step;
+                    }
+                }
+            })?;
+        Ok(Follower {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "mirror_tests.rs"]
+mod tests;

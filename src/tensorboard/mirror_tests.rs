@@ -1,0 +1,129 @@
+use super::*;
+use crate::connect::{Source, connect};
+use crate::tensorboard::records::frame;
+use crate::tensorboard::wire::Writer;
+
+fn event(step: u64, wall: f64, values: Vec<Writer>) -> Vec<u8> {
+    let summary = values.into_iter().fold(Writer::default(), |s, v| s.message(1, v));
+    frame(&Writer::default().double(1, wall).varint(2, step).message(5, summary).0)
+}
+
+fn scalar(tag: &str, v: f32) -> Writer {
+    Writer::default().bytes(1, tag.as_bytes()).float(2, v)
+}
+
+fn hparams(pairs: &[(&str, f64)]) -> Writer {
+    let start = pairs.iter().fold(Writer::default(), |w, (k, v)| {
+        w.message(
+            1,
+            Writer::default()
+                .bytes(1, k.as_bytes())
+                .message(2, Writer::default().double(2, *v)),
+        )
+    });
+    let content = Writer::default().message(3, start);
+    let metadata = Writer::default().message(1, Writer::default().bytes(1, b"hparams").bytes(2, &content.0));
+    Writer::default()
+        .bytes(1, b"_hparams_/session_start_info")
+        .message(9, metadata)
+}
+
+fn image(tag: &str, png: &[u8]) -> Writer {
+    Writer::default()
+        .bytes(1, tag.as_bytes())
+        .message(4, Writer::default().bytes(4, png))
+}
+
+fn write_logdir(root: &Path) {
+    std::fs::create_dir_all(root.join("lr_0.1")).unwrap();
+    let mut bytes = event(0, 100.0, vec![hparams(&[("lr", 0.1), ("batch", 32.0)])]);
+    for step in 0..300u64 {
+        bytes.extend(event(
+            step,
+            100.0 + step as f64,
+            vec![scalar("train/loss", 1.0 / (step + 1) as f32)],
+        ));
+    }
+    bytes.extend(event(299, 400.0, vec![image("val/sample", b"\x89PNG fake")]));
+    std::fs::write(root.join("lr_0.1/events.out.tfevents.1.host"), bytes).unwrap();
+}
+
+#[test]
+fn a_logdir_becomes_runs_with_points_params_and_images_and_stays_the_same_on_resync() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("logs");
+    write_logdir(&root);
+    let store = Store::open(dir.path().join("index")).unwrap();
+    let mut mirror = Mirror::new(&root);
+    let synced = mirror.sync(&store).unwrap();
+    assert_eq!((synced.new_runs, synced.points, synced.images), (1, 300, 1));
+    let run = store.get_run(&mirror.run_id("lr_0.1")).unwrap();
+    assert_eq!(run.name, "lr_0.1");
+    assert_eq!(run.start_time, Some(100_000));
+    assert_eq!(run.end_time, Some(400_000));
+    assert_eq!(run.params.get("lr").map(String::as_str), Some("0.1"));
+    assert_eq!(run.params.get("batch").map(String::as_str), Some("32"));
+    assert_eq!(run.tags.get(TAG_TENSORBOARD_RUN).map(String::as_str), Some("lr_0.1"));
+    let loss = &run.metrics["train/loss"];
+    assert_eq!((loss.count, loss.step), (300, 299));
+    let artifacts = store.all_artifacts(&run.run_id).unwrap();
+    assert_eq!(
+        artifacts,
+        vec![("images/val#sample%step%299%timestamp%400000%0.png".to_string(), 9)]
+    );
+    // Nothing new: nothing written, and the run keeps its id in a fresh mirror too.
+    assert_eq!(mirror.sync(&store).unwrap(), Synced::default());
+    assert_eq!(Mirror::new(&root).run_id("lr_0.1"), run.run_id);
+}
+
+#[test]
+fn the_logdir_is_served_read_only_and_followed_as_it_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("logs");
+    write_logdir(&root);
+    let before: Vec<u8> = std::fs::read(root.join("lr_0.1/events.out.tfevents.1.host")).unwrap();
+    let conn = connect(Source::Logdir(root.clone())).unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let c = &conn.client;
+    let exp = rt
+        .block_on(c.get_experiment_by_name("logs"))
+        .unwrap()
+        .expect("the logdir's experiment");
+    let summary = rt.block_on(c.experiment_runs(&exp.experiment_id, "")).unwrap();
+    assert_eq!(summary.runs.len(), 1);
+    let run_id = summary.runs[0].run_id.clone();
+    let history = rt.block_on(c.metric_history(&run_id, "train/loss")).unwrap();
+    assert_eq!(history.len(), 300);
+    assert_eq!((history[7].step, history[7].timestamp), (7, 107_000));
+
+    let refused = rt.block_on(c.rename_run(&run_id, "mine")).unwrap_err().to_string();
+    assert!(
+        refused.contains("read-only") && refused.contains("TensorBoard logdir"),
+        "{refused}"
+    );
+    assert_eq!(
+        std::fs::read(root.join("lr_0.1/events.out.tfevents.1.host")).unwrap(),
+        before
+    );
+
+    // A new run folder appears while the workbench is open.
+    std::fs::create_dir_all(root.join("lr_0.2")).unwrap();
+    std::fs::write(
+        root.join("lr_0.2/events.out.tfevents.2.host"),
+        event(0, 500.0, vec![scalar("train/loss", 2.0)]),
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let n = rt
+            .block_on(c.experiment_runs(&exp.experiment_id, ""))
+            .unwrap()
+            .runs
+            .len();
+        if n == 2 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the new run never appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,76 @@
+//! TensorBoard logdirs read in place, with no TensorFlow: the event files' framing and messages
+//! decoded by hand, runs found and followed as they grow, and mirrored into a store that the
+//! server then serves read-only.
+
+mod crc32c;
+mod event;
+mod logdir;
+mod mirror;
+mod records;
+mod wire;
+
+pub use logdir::{Image, Logdir, RunUpdate, Scalars, Text};
+pub use mirror::{Follower, Mirror, Synced, TAG_TENSORBOARD_RUN};
+
+use crate::store::{Store, StoreError};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a followed logdir is looked at again for new files and records.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// A logdir opened for reading: its store (in a temporary folder, gone when this is dropped),
+/// filled with what the logdir held when opened and kept up to date while this lives.
+pub struct OpenLogdir {
+    pub store: Arc<Store>,
+    pub experiment: String,
+    /// What was read when it was opened.
+    pub first: Synced,
+    _follower: Follower,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LogdirError {
+    #[error("{} is not a folder", .0.display())]
+    NotAFolder(PathBuf),
+    #[error("cannot make a place for the logdir's index: {0}")]
+    Temp(std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Follow(#[from] std::io::Error),
+}
+
+impl OpenLogdir {
+    /// Reads `root` whole, then follows it every `interval`.
+    pub fn open(root: &Path, interval: Duration) -> Result<OpenLogdir, LogdirError> {
+        if !root.is_dir() {
+            return Err(LogdirError::NotAFolder(root.to_path_buf()));
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("runhistory-logdir-")
+            .tempdir()
+            .map_err(LogdirError::Temp)?;
+        let store = Arc::new(Store::open(dir.path())?);
+        let mut mirror = Mirror::new(root);
+        store.ensure_experiment(mirror.experiment())?;
+        let first = mirror.sync(&store)?;
+        first.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));
+        let experiment = mirror.experiment().to_string();
+        let follower = Follower::start(mirror, store.clone(), interval)?;
+        Ok(OpenLogdir {
+            store,
+            experiment,
+            first,
+            _follower: follower,
+            _dir: dir,
+        })
+    }
+
+    /// Why writes are refused, as the server says it.
+    pub fn read_only_reason(root: &Path) -> String {
+        format!("it is the TensorBoard logdir {}, read in place", root.display())
+    }
+}
