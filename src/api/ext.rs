@@ -292,6 +292,9 @@ pub struct ServerInfo {
     pub server: String,
     pub version: String,
     pub store: String,
+    /// Set when the history is read in place (a TensorBoard logdir): why every write is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<String>,
 }
 
 /// One line of a spool file: what a client could not deliver, replayed by the server at start.

@@ -97,6 +97,8 @@ pub struct HistoryClient {
     base: String,
     token: Option<String>,
     flavor: std::sync::Arc<std::sync::OnceLock<Flavor>>,
+    /// Why the server refuses writes, once `flavor` has asked it (None: it takes them).
+    read_only: std::sync::Arc<std::sync::OnceLock<Option<String>>>,
 }
 
 impl HistoryClient {
@@ -111,6 +113,7 @@ impl HistoryClient {
             base: base.trim_end_matches('/').to_string(),
             token,
             flavor: Default::default(),
+            read_only: Default::default(),
         })
     }
 
@@ -126,6 +129,11 @@ impl HistoryClient {
 
     pub fn base_url(&self) -> &str {
         &self.base
+    }
+
+    /// Why the server refuses every write (a history read in place), once its kind is known.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.get().and_then(|r| r.as_deref())
     }
 
     /// The bearer token this client sends, for handing on to a tracked run.

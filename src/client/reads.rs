@@ -105,7 +105,10 @@ impl HistoryClient {
             return Ok(*f);
         }
         let f = match self.server_info().await {
-            Ok(_) => Flavor::RunHistory,
+            Ok(info) => {
+                let _ = self.read_only.set(info.read_only);
+                Flavor::RunHistory
+            }
             Err(e) if e.is_not_found() => Flavor::Mlflow,
             Err(e) => return Err(e),
         };

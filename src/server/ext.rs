@@ -30,6 +30,7 @@ pub async fn server_info(State(s): State<AppState>) -> Json<ServerInfo> {
         server: "runhistory".into(),
         version: VERSION.into(),
         store: s.store.root().display().to_string(),
+        read_only: s.read_only.as_deref().map(str::to_string),
     })
 }
 

@@ -7,7 +7,7 @@ use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, IngestBatch, Num, RunStatus, SeriesChunk, UpdateRunExt};
 use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,10 +32,17 @@ pub struct Mirror {
     logdir: Logdir,
     experiment: String,
     root_key: String,
-    /// Runs created in the store, by name.
-    created: HashSet<String>,
-    /// The hparams each run has, so that a later file's differing value is said, not refused.
-    params: HashMap<String, HashMap<String, String>>,
+    /// The runs in the store, by name.
+    runs: HashMap<String, RunState>,
+}
+
+/// What the store has of a run.
+#[derive(Default)]
+struct RunState {
+    /// Its hparams, so that a later file's differing value is said, not refused.
+    params: HashMap<String, String>,
+    /// The last wall time read (ms).
+    end: Option<i64>,
 }
 
 impl Mirror {
@@ -50,8 +57,7 @@ impl Mirror {
             root_key: canonical.display().to_string(),
             logdir: Logdir::new(canonical),
             experiment,
-            created: HashSet::new(),
-            params: HashMap::new(),
+            runs: HashMap::new(),
         }
     }
 
@@ -74,14 +80,20 @@ impl Mirror {
             if update.is_empty() {
                 continue;
             }
-            self.apply(store, update, &mut synced)?;
+            // What one run's files hold (a tag the store refuses, say) never stops the others.
+            let name = update.name.clone();
+            if let Err(e) = self.apply(store, update, &mut synced) {
+                synced
+                    .warnings
+                    .push(format!("run {name}: not all that was read could be kept: {e}"));
+            }
         }
         Ok(synced)
     }
 
     fn apply(&mut self, store: &Store, update: RunUpdate, synced: &mut Synced) -> Result<(), StoreError> {
         let run_id = self.run_id(&update.name);
-        if !self.created.contains(&update.name) {
+        if !self.runs.contains_key(&update.name) {
             store.create_run(&CreateRunExt {
                 run_id: Some(run_id.clone()),
                 experiment_name: Some(self.experiment.clone()),
@@ -94,10 +106,10 @@ impl Mirror {
                 }],
                 ..CreateRunExt::default()
             })?;
-            self.created.insert(update.name.clone());
             synced.new_runs += 1;
         }
-        let known = self.params.entry(update.name.clone()).or_default();
+        let state = self.runs.entry(update.name.clone()).or_default();
+        let known = &mut state.params;
         let mut params = Vec::new();
         for (key, value) in &update.hparams {
             match known.get(key) {
@@ -133,29 +145,33 @@ impl Mirror {
             params,
             ..IngestBatch::default()
         })?;
-        let run = store.get_run(&run_id)?;
-        for image in &update.images {
-            let name = format!(
-                "images/{}%step%{}%timestamp%{}%{}.png",
-                image.tag.replace('/', "#"),
-                image.step,
-                image.time,
-                image.index
-            );
-            let path = Store::artifact_path_in_run(&run, &name)?;
-            store.put_artifact(&path, &image.png)?;
-            synced.images += 1;
+        if !update.images.is_empty() || !update.texts.is_empty() {
+            let run = store.get_run(&run_id)?;
+            for image in &update.images {
+                let name = format!(
+                    "images/{}%step%{}%timestamp%{}%{}.png",
+                    image.tag.replace('/', "#"),
+                    image.step,
+                    image.time,
+                    image.index
+                );
+                store.put_artifact(&Store::artifact_path_in_run(&run, &name)?, &image.png)?;
+                synced.images += 1;
+            }
+            for text in &update.texts {
+                let name = format!("text/{}/step_{}.txt", text.tag, text.step);
+                store.put_artifact(&Store::artifact_path_in_run(&run, &name)?, text.text.as_bytes())?;
+                synced.texts += 1;
+            }
         }
-        for text in &update.texts {
-            let path = Store::artifact_path_in_run(&run, &format!("text/{}/step_{}.txt", text.tag, text.step))?;
-            store.put_artifact(&path, text.text.as_bytes())?;
-            synced.texts += 1;
-        }
-        if let Some(end) = update.last_time {
+        if let Some(last) = update.last_time
+            && state.end.is_none_or(|end| last > end)
+        {
+            state.end = Some(last);
             store.update_run(&UpdateRunExt {
                 run_id,
                 status: Some(RunStatus::Completed.db_name().into()),
-                end_time: Some(end.max(run.end_time.unwrap_or(end))),
+                end_time: Some(last),
                 ..UpdateRunExt::default()
             })?;
         }
@@ -177,10 +193,21 @@ impl Follower {
         let thread = std::thread::Builder::new()
             .name("logdir-follower".into())
             .spawn(move || {
+                // A logdir that cannot be read (removed, unmounted) is said once, not every poll.
+                let mut failing: Option<String> = None;
                 while !stopping.load(Ordering::Relaxed) {
                     match mirror.sync(&store) {
-                        Ok(s) => s.warnings.iter().for_each(|w| eprintln!("runhistory: {w}")),
-                        Err(e) => eprintln!("runhistory: cannot read the logdir: {e}"),
+                        Ok(s) => {
+                            failing = None;
+                            s.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));
+                        }
+                        Err(e) => {
+                            let e = e.to_string();
+                            if failing.as_ref() != Some(&e) {
+                                eprintln!("runhistory: cannot read the logdir: {e}");
+                                failing = Some(e);
+                            }
+                        }
                     }
                     let mut slept = Duration::ZERO;
                     while slept < interval && !stopping.load(Ordering::Relaxed) {

@@ -9,6 +9,26 @@ mod mirror;
 mod records;
 mod wire;
 
+/// Event files written as TensorBoard's writers write them, for tests and tools that make them
+/// (the reader's own tests; the real writers from PyPI are used in the end-to-end tests).
+pub mod write {
+    pub use super::records::frame;
+    pub use super::wire::Writer;
+
+    /// One framed record: an event of one scalar at `step` and `wall_time` (seconds).
+    pub fn scalar_record(step: i64, wall_time: f64, tag: &str, value: f32) -> Vec<u8> {
+        let value = Writer::default().bytes(1, tag.as_bytes()).float(2, value);
+        let summary = Writer::default().message(1, value);
+        frame(
+            &Writer::default()
+                .double(1, wall_time)
+                .varint(2, step as u64)
+                .message(5, summary)
+                .0,
+        )
+    }
+}
+
 pub use logdir::{Image, Logdir, RunUpdate, Scalars, Text};
 pub use mirror::{Follower, Mirror, Synced, TAG_TENSORBOARD_RUN};
 

@@ -69,8 +69,7 @@ fn header_at(buf: &[u8], pos: usize) -> Option<Option<usize>> {
     Some((len <= MAX_RECORD).then_some(len as usize))
 }
 
-/// One record framed, as a writer would: for tests of the reader.
-#[cfg(test)]
+/// One record framed, as TensorBoard's writers frame it.
 pub fn frame(data: &[u8]) -> Vec<u8> {
     let len = (data.len() as u64).to_le_bytes();
     let mut out = Vec::with_capacity(data.len() + HEADER + FOOTER);

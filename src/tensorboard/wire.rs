@@ -141,12 +141,10 @@ pub fn packed(field: Field<'_>, width: usize, mut each: impl FnMut(u64)) {
     }
 }
 
-/// A message written field by field, for tests of the readers.
-#[cfg(test)]
+/// A message written field by field.
 #[derive(Default)]
 pub struct Writer(pub Vec<u8>);
 
-#[cfg(test)]
 impl Writer {
     fn key(&mut self, number: u32, wire: u64) {
         self.raw_varint((u64::from(number) << 3) | wire);

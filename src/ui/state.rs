@@ -143,6 +143,11 @@ impl Workbench {
         self.client.base_url()
     }
 
+    /// Why the history refuses writes (a TensorBoard logdir read in place); None when it takes them.
+    pub fn read_only(&self) -> Option<&str> {
+        self.client.read_only()
+    }
+
     /// The server is a stock MLflow server: our extensions are unavailable.
     pub fn is_mlflow(&self) -> bool {
         self.flavor.value() == Some(&Flavor::Mlflow)

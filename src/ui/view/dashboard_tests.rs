@@ -78,6 +78,7 @@ fn harness(chooser_open: bool, empty: bool) -> Harness<'static, Fixture> {
                 settings: &f.settings,
                 now_ms: 0,
                 mlflow: false,
+                read_only: false,
                 cmds: &mut cmds,
             };
             let page = Page {

@@ -40,6 +40,8 @@ pub fn top_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, bar: &TopBar<'_>, vs: &mut 
             ui.separator();
             let kind = if ctx.mlflow {
                 " · MLflow server: our extensions unavailable"
+            } else if ctx.read_only {
+                " · read-only"
             } else {
                 ""
             };

@@ -16,6 +16,10 @@ pub fn project_form(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, jobs: &JobsState, vs: 
         ui.small("Tracked runs need a Run History server; this is a stock MLflow server.");
         return;
     }
+    if ctx.read_only {
+        ui.small("Tracked runs log new runs; this history is read in place, read-only.");
+        return;
+    }
     match &ctx.settings.project_folder {
         Some(f) => {
             let name = f

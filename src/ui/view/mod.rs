@@ -34,6 +34,8 @@ pub struct Ctx<'a> {
     pub now_ms: i64,
     /// The server is a stock MLflow server: our extensions (tracked runs) are unavailable.
     pub mlflow: bool,
+    /// The history is read-only (read in place): no view offers to change it.
+    pub read_only: bool,
     pub cmds: &'a mut Vec<Command>,
 }
 
@@ -50,6 +52,7 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         settings: wb.settings(),
         now_ms: crate::api::ids::now_ms(),
         mlflow: wb.is_mlflow(),
+        read_only: wb.read_only().is_some(),
         cmds: &mut cmds,
     };
     let dashboard = wb.dashboard_model();

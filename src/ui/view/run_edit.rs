@@ -20,7 +20,7 @@ pub fn name_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, name: &str, 
         let editing = vs.rename.as_ref().is_some_and(|(id, _)| id == run_id);
         if !editing {
             ui.heading(title);
-            if ui.small_button("Rename").clicked() {
+            if !ctx.read_only && ui.small_button("Rename").clicked() {
                 vs.rename = Some((run_id.to_string(), name.to_string()));
                 vs.focus_edit = true;
             }
@@ -62,7 +62,7 @@ pub fn description(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, m: &Detai
                 if !m.description.is_empty() {
                     egui_commonmark::CommonMarkViewer::new().show(ui, &mut vs.markdown, &m.description);
                 }
-                if ui.small_button("Edit description").clicked() {
+                if !ctx.read_only && ui.small_button("Edit description").clicked() {
                     vs.describe = Some((run_id.to_string(), m.description.clone()));
                     vs.focus_edit = true;
                 }
@@ -104,36 +104,39 @@ pub fn tags(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, m: &DetailsModel
                     for (k, v) in &m.tags {
                         ui.label(k);
                         ui.label(v);
-                        if ui
-                            .small_button("Remove")
-                            .on_hover_text(format!("Remove tag {k}"))
-                            .clicked()
+                        if !ctx.read_only
+                            && ui
+                                .small_button("Remove")
+                                .on_hover_text(format!("Remove tag {k}"))
+                                .clicked()
                         {
                             change(ctx, run_id, RunChange::RemoveTag(k.clone()));
                         }
                         ui.end_row();
                     }
                 });
-            ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut vs.tag_key)
-                        .hint_text("key")
-                        .desired_width(120.0),
-                );
-                let value = ui.add(
-                    egui::TextEdit::singleline(&mut vs.tag_value)
-                        .hint_text("value")
-                        .desired_width(160.0),
-                );
-                let enter = value.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                let key = vs.tag_key.trim().to_string();
-                let add = ui.add_enabled(!key.is_empty(), egui::Button::new("Add tag"));
-                if add.clicked() || (enter && !key.is_empty()) {
-                    change(ctx, run_id, RunChange::SetTag(key, vs.tag_value.clone()));
-                    vs.tag_key.clear();
-                    vs.tag_value.clear();
-                }
-            });
+            if !ctx.read_only {
+                ui.horizontal(|ui| {
+                    ui.add(
+                        egui::TextEdit::singleline(&mut vs.tag_key)
+                            .hint_text("key")
+                            .desired_width(120.0),
+                    );
+                    let value = ui.add(
+                        egui::TextEdit::singleline(&mut vs.tag_value)
+                            .hint_text("value")
+                            .desired_width(160.0),
+                    );
+                    let enter = value.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                    let key = vs.tag_key.trim().to_string();
+                    let add = ui.add_enabled(!key.is_empty(), egui::Button::new("Add tag"));
+                    if add.clicked() || (enter && !key.is_empty()) {
+                        change(ctx, run_id, RunChange::SetTag(key, vs.tag_value.clone()));
+                        vs.tag_key.clear();
+                        vs.tag_value.clear();
+                    }
+                });
+            }
             if !m.system_tags.is_empty() {
                 egui::CollapsingHeader::new(format!("Tools' tags ({})", m.system_tags.len()))
                     .id_salt("system_tags")
@@ -155,10 +158,11 @@ pub fn tags(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str, m: &DetailsModel
 
 /// Moves the run to the trash (nothing is erased; the notice offers Undo, the trash Restore).
 pub fn trash_button(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, run_id: &str) {
-    if ui
-        .button("Move to trash")
-        .on_hover_text("Hides the run from the dashboard and searches; the trash brings it back")
-        .clicked()
+    if !ctx.read_only
+        && ui
+            .button("Move to trash")
+            .on_hover_text("Hides the run from the dashboard and searches; the trash brings it back")
+            .clicked()
     {
         change(ctx, run_id, RunChange::Trash);
     }
