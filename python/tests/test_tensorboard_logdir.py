@@ -230,3 +230,49 @@ def test_a_missing_logdir_is_one_clear_line(tmp_path):
     assert out.returncode == 1
     assert "nowhere" in out.stderr and "not a folder" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_import_copies_a_logdir_for_good_and_run_again_adds_only_what_is_new(tmp_path, database):
+    root = tmp_path / "logs"
+    write_logdir(root)
+    before = tree_digest(root)
+    target = ["--into", str(tmp_path / "store")]
+    if database:
+        target = ["--database", database, "--artifacts", (tmp_path / "files").as_uri()]
+    out = run_cli(root, "import", *target)
+    assert "Imported 151 points, 1 images and 1 texts (3 new runs)" in out.stdout, out.stdout
+    again = run_cli(root, "import", *target)
+    assert "Imported 0 points, 0 images and 0 texts (0 new runs)" in again.stdout, again.stdout
+
+    # Training goes on in one run: a new writer adds a file; the import adds its points alone.
+    w = tensorboardX.SummaryWriter(str(root / "tbx"), filename_suffix=".resumed")
+    for step in range(100, 110):
+        w.add_scalar("train/loss", 0.005, step, walltime=1_700_000_200 + step)
+    w.close()
+    more = run_cli(root, "import", *target)
+    assert "Imported 10 points, 0 images and 0 texts (0 new runs)" in more.stdout, more.stdout
+
+    store_args = ["--database", database] if database else ["--store", str(tmp_path / "store")]
+    s = subprocess.Popen([BIN, "serve", "--port", "0", *store_args] +
+                         (["--artifacts", (tmp_path / "files").as_uri()] if database else []),
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        url = s.stdout.readline().split()[-1]
+        exp = json.load(urllib.request.urlopen(url + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=logs"))
+        body = json.dumps({"experiment_ids": [exp["experiment"]["experiment_id"]],
+                           "filter": "attributes.run_name = 'tbx'"}).encode()
+        req = urllib.request.Request(url + "/api/2.0/mlflow/runs/search", data=body,
+                                     headers={"Content-Type": "application/json"})
+        (run,) = json.load(urllib.request.urlopen(req))["runs"]
+        hist = json.load(urllib.request.urlopen(
+            url + "/api/2.0/mlflow/metrics/get-history?run_id=%s&metric_key=train/loss" % run["info"]["run_id"]))
+        assert [m["step"] for m in hist["metrics"]] == list(range(110)), "every step once"
+        # The imported store takes writes: it is ours now.
+        req = urllib.request.Request(url + "/api/2.0/mlflow/runs/set-tag", method="POST",
+                                     data=json.dumps({"run_id": run["info"]["run_id"], "key": "k", "value": "v"}).encode(),
+                                     headers={"Content-Type": "application/json"})
+        urllib.request.urlopen(req)
+    finally:
+        s.kill()
+        s.wait()
+    assert tree_digest(root) != before, "the writer added a file"

@@ -82,6 +82,19 @@ pub enum Command {
         #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
         artifacts: Option<String>,
     },
+    /// Copy a TensorBoard logdir (--logdir DIR) into a store for good: run again, it adds only
+    /// what was written since, and doubles nothing.
+    Import {
+        /// The store folder to copy into (default: --store).
+        #[arg(long, value_name = "DIR")]
+        into: Option<PathBuf>,
+        /// A team database to copy into instead (postgres://USER@HOST:PORT/DB).
+        #[arg(long, env = "RUNHISTORY_DATABASE")]
+        database: Option<String>,
+        /// Where that database's servers keep their files: file:///folder.
+        #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
+        artifacts: Option<String>,
+    },
     /// List runs, newest first.
     List {
         #[arg(short, long, value_enum, default_value = "json")]

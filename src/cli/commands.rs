@@ -176,6 +176,7 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), C
     match command {
         Command::Serve { .. }
         | Command::Migrate { .. }
+        | Command::Import { .. }
         | Command::Ui
         | Command::Run(_)
         | Command::Restore { .. }

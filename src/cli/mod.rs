@@ -3,6 +3,7 @@
 mod args;
 mod commands;
 pub mod format;
+mod import;
 mod manage;
 mod migrate;
 mod tracked;
@@ -126,6 +127,24 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
     if let Command::Migrate { from, to, artifacts } = command {
         return migrate::migrate(from, to, artifacts.as_deref());
     }
+    if let Command::Import {
+        into,
+        database,
+        artifacts,
+    } = command
+    {
+        let Some(logdir) = &cli.logdir else {
+            return Err(CliError::Usage(
+                "import copies a TensorBoard logdir: give --logdir DIR".into(),
+            ));
+        };
+        let rows = commands::Rows::of(
+            database.as_deref(),
+            artifacts.as_deref(),
+            into.as_ref().unwrap_or(&cli.store),
+        )?;
+        return import::import(logdir, &rows);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -187,7 +206,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             }
             Ok(0)
         }
-        Command::Ui | Command::Serve { .. } | Command::Migrate { .. } => {
+        Command::Ui | Command::Serve { .. } | Command::Migrate { .. } | Command::Import { .. } => {
             Err(CliError::Usage("handled before connecting".into()))
         }
         Command::List { .. }

@@ -4,7 +4,7 @@
 
 use super::event::{self, Data, Plugin};
 use super::records::{Frame, frame_at};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsString;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -53,6 +53,8 @@ pub struct RunUpdate {
     pub last_time: Option<i64>,
     /// Damaged records skipped, each said in one line.
     pub warnings: Vec<String>,
+    /// Each event file read in this poll, with the position read up to.
+    pub read_to: Vec<(String, u64)>,
 }
 
 impl RunUpdate {
@@ -70,6 +72,8 @@ struct RunState {
     /// Each event file's read position: everything before it has been read.
     files: BTreeMap<OsString, u64>,
     plugins: HashMap<String, Plugin>,
+    /// The files a warning was given about, so that each is said once.
+    said: HashSet<OsString>,
 }
 
 /// A logdir being followed.
@@ -90,6 +94,20 @@ impl Logdir {
         &self.root
     }
 
+    /// The runs the logdir holds now, by name, without reading them.
+    pub fn run_names(&self) -> std::io::Result<Vec<String>> {
+        let mut found = BTreeMap::new();
+        find_event_files(&self.root, &self.root, &mut found)?;
+        Ok(found.keys().map(|dir| run_name(&self.root, dir)).collect())
+    }
+
+    /// Takes `file` of run `name` as read up to `offset` already (an import resumed): the next
+    /// poll reads it from there.
+    pub fn resume(&mut self, name: &str, file: &str, offset: u64) {
+        let state = self.runs.entry(name.to_string()).or_default();
+        state.files.insert(OsString::from(file), offset);
+    }
+
     /// Reads what is new since the last poll: one update per run that has news, in name order.
     pub fn poll(&mut self) -> std::io::Result<Vec<RunUpdate>> {
         let mut found = BTreeMap::new();
@@ -108,16 +126,32 @@ impl Logdir {
                 let offset = state.files.entry(file.clone()).or_insert(0);
                 let path = dir.join(&file);
                 match read_from(&path, *offset) {
-                    Ok(bytes) => {
+                    Ok(Some(bytes)) => {
                         let used = read_records(&bytes, &path, *offset, &mut state.plugins, &mut update);
-                        *offset += used as u64;
+                        if used > 0 {
+                            *offset += used as u64;
+                            update.read_to.push((file.to_string_lossy().into_owned(), *offset));
+                        }
+                    }
+                    // Reading it again from the start would double what was read: said, once.
+                    Ok(None) => {
+                        if state.said.insert(file.clone()) {
+                            update.warnings.push(format!(
+                                "{} is shorter than when it was read: it was rewritten; open the logdir again to read it anew",
+                                path.display()
+                            ));
+                        }
                     }
                     // A file removed or unreadable for now: tried again at the next poll.
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => update.warnings.push(format!("cannot read {}: {e}", path.display())),
+                    Err(e) => {
+                        if state.said.insert(file.clone()) {
+                            update.warnings.push(format!("cannot read {}: {e}", path.display()));
+                        }
+                    }
                 }
             }
-            if new || !update.is_empty() || !update.warnings.is_empty() {
+            if new || !update.is_empty() || !update.warnings.is_empty() || !update.read_to.is_empty() {
                 updates.push(update);
             }
         }
@@ -172,16 +206,20 @@ fn find_event_files(root: &Path, dir: &Path, found: &mut BTreeMap<PathBuf, Vec<O
     Ok(())
 }
 
-fn read_from(path: &Path, offset: u64) -> std::io::Result<Vec<u8>> {
+/// The bytes of `path` past `offset`; None when the file is now shorter than that (rewritten).
+fn read_from(path: &Path, offset: u64) -> std::io::Result<Option<Vec<u8>>> {
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
-    if len <= offset {
-        return Ok(Vec::new());
+    if len < offset {
+        return Ok(None);
+    }
+    if len == offset {
+        return Ok(Some(Vec::new()));
     }
     f.seek(SeekFrom::Start(offset))?;
     let mut bytes = Vec::with_capacity((len - offset) as usize);
     f.read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok(Some(bytes))
 }
 
 /// Decodes the whole records of `bytes` into `update`; returns how many bytes were used (an

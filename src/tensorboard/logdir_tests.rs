@@ -135,3 +135,19 @@ fn a_missing_logdir_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     assert!(Logdir::new(dir.path().join("nope")).poll().is_err());
 }
+
+#[test]
+fn a_rewritten_file_is_said_once_and_not_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.out.tfevents.1.h");
+    append(&file, &scalar_event(0, 1.0, "x", 1.0));
+    append(&file, &scalar_event(1, 2.0, "x", 2.0));
+    let mut logdir = Logdir::new(dir.path());
+    assert_eq!(logdir.poll().unwrap()[0].points(), 2);
+    std::fs::write(&file, scalar_event(0, 9.0, "x", 9.0)).unwrap();
+    let after = logdir.poll().unwrap();
+    assert_eq!(after[0].points(), 0);
+    assert_eq!(after[0].warnings.len(), 1, "{:?}", after[0].warnings);
+    assert!(after[0].warnings[0].contains("rewritten"));
+    assert!(logdir.poll().unwrap().is_empty(), "said once");
+}

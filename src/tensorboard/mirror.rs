@@ -15,6 +15,9 @@ use std::time::Duration;
 
 /// The tag that names where a run was read from.
 pub const TAG_TENSORBOARD_RUN: &str = "runhistory.tensorboard.run";
+/// An imported run's tags `<this><event file name>`: how far that file has been imported, kept
+/// with the points in one transaction, so that an import run again goes on from there.
+pub const TAG_IMPORTED_TO: &str = "runhistory.tensorboard.imported.";
 
 /// What one sync brought in.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -34,6 +37,8 @@ pub struct Mirror {
     root_key: String,
     /// The runs in the store, by name.
     runs: HashMap<String, RunState>,
+    /// An import: each file's position is kept in the store with what was read from it.
+    keep_positions: bool,
 }
 
 /// What the store has of a run.
@@ -58,7 +63,35 @@ impl Mirror {
             logdir: Logdir::new(canonical),
             experiment,
             runs: HashMap::new(),
+            keep_positions: false,
         }
+    }
+
+    /// Follows `root` for an import into a store kept for good: what was imported before (as its
+    /// runs' tags say) is not read again, and each file's position is kept with its points.
+    pub fn for_import(root: &Path, store: &Store) -> Result<Mirror, StoreError> {
+        let mut mirror = Mirror::new(root);
+        mirror.keep_positions = true;
+        for name in mirror.logdir.run_names()? {
+            let run = match store.get_run(&mirror.run_id(&name)) {
+                Ok(run) => run,
+                Err(StoreError::NotFound(_)) => continue,
+                Err(e) => return Err(e),
+            };
+            for (key, value) in &run.tags {
+                if let (Some(file), Ok(offset)) = (key.strip_prefix(TAG_IMPORTED_TO), value.parse()) {
+                    mirror.logdir.resume(&name, file, offset);
+                }
+            }
+            mirror.runs.insert(
+                name,
+                RunState {
+                    params: run.params.clone().into_iter().collect(),
+                    end: run.end_time,
+                },
+            );
+        }
+        Ok(mirror)
     }
 
     pub fn experiment(&self) -> &str {
@@ -73,11 +106,23 @@ impl Mirror {
 
     /// Reads what is new in the logdir into `store`.
     pub fn sync(&mut self, store: &Store) -> Result<Synced, StoreError> {
+        self.sync_with(store, |_, _, _| {})
+    }
+
+    /// `sync`, calling `progress(runs done, runs with news, so far)` after each run.
+    pub fn sync_with(
+        &mut self,
+        store: &Store,
+        mut progress: impl FnMut(usize, usize, &Synced),
+    ) -> Result<Synced, StoreError> {
         let updates = self.logdir.poll()?;
         let mut synced = Synced::default();
-        for update in updates {
+        let total = updates.len();
+        for (done, update) in updates.into_iter().enumerate() {
             synced.warnings.extend(update.warnings.iter().cloned());
-            if update.is_empty() {
+            progress(done, total, &synced);
+            let positions_only = self.keep_positions && !update.read_to.is_empty();
+            if update.is_empty() && !(positions_only && self.runs.contains_key(&update.name)) {
                 continue;
             }
             // What one run's files hold (a tag the store refuses, say) never stops the others.
@@ -88,6 +133,7 @@ impl Mirror {
                     .push(format!("run {name}: not all that was read could be kept: {e}"));
             }
         }
+        progress(total, total, &synced);
         Ok(synced)
     }
 
@@ -138,13 +184,7 @@ impl Mirror {
                 timestamps: s.times,
             })
             .collect();
-        store.ingest(&IngestBatch {
-            run_id: run_id.clone(),
-            batch_id: None,
-            series,
-            params,
-            ..IngestBatch::default()
-        })?;
+        // Files first: an import stopped before the points are in writes them again, the same.
         if !update.images.is_empty() || !update.texts.is_empty() {
             let run = store.get_run(&run_id)?;
             for image in &update.images {
@@ -164,6 +204,27 @@ impl Mirror {
                 synced.texts += 1;
             }
         }
+        // Kept with the points in one transaction: an import stopped midway goes on from here.
+        let tags = if self.keep_positions {
+            update
+                .read_to
+                .iter()
+                .map(|(file, offset)| KeyValue {
+                    key: format!("{TAG_IMPORTED_TO}{file}"),
+                    value: offset.to_string(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        store.ingest(&IngestBatch {
+            run_id: run_id.clone(),
+            batch_id: None,
+            series,
+            params,
+            tags,
+            ..IngestBatch::default()
+        })?;
         if let Some(last) = update.last_time
             && state.end.is_none_or(|end| last > end)
         {
