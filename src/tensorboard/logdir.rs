@@ -9,6 +9,18 @@ use std::ffi::OsString;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+/// How much of a file is read at once (in tests, less than two records, so that every test reads
+/// in chunks and meets records longer than a chunk).
+#[cfg(not(test))]
+const CHUNK: usize = 64 << 20;
+#[cfg(test)]
+const CHUNK: usize = 100;
+/// A run's points read before they are handed on, however much more its files hold.
+#[cfg(not(test))]
+const FLUSH_POINTS: usize = 2_000_000;
+#[cfg(test)]
+const FLUSH_POINTS: usize = 3;
+
 /// The points of one scalar tag read in a poll, in file order.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Scalars {
@@ -110,52 +122,83 @@ impl Logdir {
 
     /// Reads what is new since the last poll: one update per run that has news, in name order.
     pub fn poll(&mut self) -> std::io::Result<Vec<RunUpdate>> {
+        let mut updates = Vec::new();
+        self.poll_each(|u, _, _| updates.push(u))?;
+        Ok(updates)
+    }
+
+    /// `poll`, handing each update to `each(update, run's place, runs in the logdir)` as it is
+    /// read. Files are read a chunk at a time, and a run with many new points comes in several
+    /// updates, so memory stays flat however large the files.
+    pub fn poll_each(&mut self, mut each: impl FnMut(RunUpdate, usize, usize)) -> std::io::Result<()> {
         let mut found = BTreeMap::new();
         find_event_files(&self.root, &self.root, &mut found)?;
-        let mut updates = Vec::new();
-        for (dir, files) in found {
+        let total = found.len();
+        for (place, (dir, files)) in found.into_iter().enumerate() {
             let name = run_name(&self.root, &dir);
             let new = !self.runs.contains_key(&name);
             let state = self.runs.entry(name.clone()).or_default();
             let mut update = RunUpdate {
-                name,
+                name: name.clone(),
                 new,
                 ..RunUpdate::default()
             };
             for file in files {
                 let offset = state.files.entry(file.clone()).or_insert(0);
                 let path = dir.join(&file);
-                match read_from(&path, *offset) {
-                    Ok(Some(bytes)) => {
-                        let used = read_records(&bytes, &path, *offset, &mut state.plugins, &mut update);
-                        if used > 0 {
-                            *offset += used as u64;
-                            update.read_to.push((file.to_string_lossy().into_owned(), *offset));
+                let mut limit = CHUNK;
+                loop {
+                    match read_from(&path, *offset, limit) {
+                        Ok(Some(bytes)) => {
+                            let used = read_records(&bytes, &path, *offset, &mut state.plugins, &mut update);
+                            if used > 0 {
+                                *offset += used as u64;
+                                let file_name = file.to_string_lossy().into_owned();
+                                match update.read_to.last_mut() {
+                                    Some((f, at)) if *f == file_name => *at = *offset,
+                                    _ => update.read_to.push((file_name, *offset)),
+                                }
+                            }
+                            if update.points() >= FLUSH_POINTS {
+                                let next = RunUpdate {
+                                    name: name.clone(),
+                                    ..RunUpdate::default()
+                                };
+                                each(std::mem::replace(&mut update, next), place, total);
+                            }
+                            if bytes.len() < limit {
+                                break;
+                            }
+                            if used == 0 {
+                                limit = limit.saturating_mul(2); // one record longer than a chunk
+                            }
                         }
-                    }
-                    // Reading it again from the start would double what was read: said, once.
-                    Ok(None) => {
-                        if state.said.insert(file.clone()) {
-                            update.warnings.push(format!(
-                                "{} is shorter than when it was read: it was rewritten; open the logdir again to read it anew",
-                                path.display()
-                            ));
+                        // Reading it again from the start would double what was read: said, once.
+                        Ok(None) => {
+                            if state.said.insert(file.clone()) {
+                                update.warnings.push(format!(
+                                    "{} is shorter than when it was read: it was rewritten; open the logdir again to read it anew",
+                                    path.display()
+                                ));
+                            }
+                            break;
                         }
-                    }
-                    // A file removed or unreadable for now: tried again at the next poll.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                    Err(e) => {
-                        if state.said.insert(file.clone()) {
-                            update.warnings.push(format!("cannot read {}: {e}", path.display()));
+                        // A file removed or unreadable for now: tried again at the next poll.
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
+                        Err(e) => {
+                            if state.said.insert(file.clone()) {
+                                update.warnings.push(format!("cannot read {}: {e}", path.display()));
+                            }
+                            break;
                         }
                     }
                 }
             }
             if new || !update.is_empty() || !update.warnings.is_empty() || !update.read_to.is_empty() {
-                updates.push(update);
+                each(update, place, total);
             }
         }
-        Ok(updates)
+        Ok(())
     }
 }
 
@@ -206,8 +249,9 @@ fn find_event_files(root: &Path, dir: &Path, found: &mut BTreeMap<PathBuf, Vec<O
     Ok(())
 }
 
-/// The bytes of `path` past `offset`; None when the file is now shorter than that (rewritten).
-fn read_from(path: &Path, offset: u64) -> std::io::Result<Option<Vec<u8>>> {
+/// At most `limit` bytes of `path` past `offset`; None when the file is now shorter than that
+/// (rewritten).
+fn read_from(path: &Path, offset: u64, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
     let mut f = std::fs::File::open(path)?;
     let len = f.metadata()?.len();
     if len < offset {
@@ -217,8 +261,9 @@ fn read_from(path: &Path, offset: u64) -> std::io::Result<Option<Vec<u8>>> {
         return Ok(Some(Vec::new()));
     }
     f.seek(SeekFrom::Start(offset))?;
-    let mut bytes = Vec::with_capacity((len - offset) as usize);
-    f.read_to_end(&mut bytes)?;
+    let want = usize::try_from(len - offset).unwrap_or(usize::MAX).min(limit);
+    let mut bytes = Vec::with_capacity(want);
+    f.take(want as u64).read_to_end(&mut bytes)?;
     Ok(Some(bytes))
 }
 

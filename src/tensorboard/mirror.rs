@@ -33,6 +33,11 @@ pub struct Synced {
 /// A logdir and what of it is in the store.
 pub struct Mirror {
     logdir: Logdir,
+    index: Index,
+}
+
+/// What of a logdir is in the store, and how its news are written there.
+struct Index {
     experiment: String,
     root_key: String,
     /// The runs in the store, by name.
@@ -59,11 +64,13 @@ impl Mirror {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "logdir".into());
         Mirror {
-            root_key: canonical.display().to_string(),
+            index: Index {
+                root_key: canonical.display().to_string(),
+                experiment,
+                runs: HashMap::new(),
+                keep_positions: false,
+            },
             logdir: Logdir::new(canonical),
-            experiment,
-            runs: HashMap::new(),
-            keep_positions: false,
         }
     }
 
@@ -71,7 +78,7 @@ impl Mirror {
     /// runs' tags say) is not read again, and each file's position is kept with its points.
     pub fn for_import(root: &Path, store: &Store) -> Result<Mirror, StoreError> {
         let mut mirror = Mirror::new(root);
-        mirror.keep_positions = true;
+        mirror.index.keep_positions = true;
         for name in mirror.logdir.run_names()? {
             let run = match store.get_run(&mirror.run_id(&name)) {
                 Ok(run) => run,
@@ -83,7 +90,7 @@ impl Mirror {
                     mirror.logdir.resume(&name, file, offset);
                 }
             }
-            mirror.runs.insert(
+            mirror.index.runs.insert(
                 name,
                 RunState {
                     params: run.params.clone().into_iter().collect(),
@@ -95,13 +102,12 @@ impl Mirror {
     }
 
     pub fn experiment(&self) -> &str {
-        &self.experiment
+        &self.index.experiment
     }
 
     /// The id a run of this logdir has in any store: the same for the same folder every time.
     pub fn run_id(&self, name: &str) -> String {
-        let digest = Sha256::digest(format!("tensorboard\0{}\0{name}", self.root_key).as_bytes());
-        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+        self.index.run_id(name)
     }
 
     /// Reads what is new in the logdir into `store`.
@@ -109,32 +115,39 @@ impl Mirror {
         self.sync_with(store, |_, _, _| {})
     }
 
-    /// `sync`, calling `progress(runs done, runs with news, so far)` after each run.
+    /// `sync`, calling `progress(run's place, runs in the logdir, so far)` as it goes.
     pub fn sync_with(
         &mut self,
         store: &Store,
         mut progress: impl FnMut(usize, usize, &Synced),
     ) -> Result<Synced, StoreError> {
-        let updates = self.logdir.poll()?;
+        let Mirror { logdir, index } = self;
         let mut synced = Synced::default();
-        let total = updates.len();
-        for (done, update) in updates.into_iter().enumerate() {
+        let mut runs = 0;
+        logdir.poll_each(|update, place, total| {
+            runs = total;
             synced.warnings.extend(update.warnings.iter().cloned());
-            progress(done, total, &synced);
-            let positions_only = self.keep_positions && !update.read_to.is_empty();
-            if update.is_empty() && !(positions_only && self.runs.contains_key(&update.name)) {
-                continue;
+            let positions_only = index.keep_positions && !update.read_to.is_empty();
+            if !update.is_empty() || (positions_only && index.runs.contains_key(&update.name)) {
+                // What one run's files hold (a tag the store refuses, say) never stops the others.
+                let name = update.name.clone();
+                if let Err(e) = index.apply(store, update, &mut synced) {
+                    synced
+                        .warnings
+                        .push(format!("run {name}: not all that was read could be kept: {e}"));
+                }
             }
-            // What one run's files hold (a tag the store refuses, say) never stops the others.
-            let name = update.name.clone();
-            if let Err(e) = self.apply(store, update, &mut synced) {
-                synced
-                    .warnings
-                    .push(format!("run {name}: not all that was read could be kept: {e}"));
-            }
-        }
-        progress(total, total, &synced);
+            progress(place, total, &synced);
+        })?;
+        progress(runs, runs, &synced);
         Ok(synced)
+    }
+}
+
+impl Index {
+    fn run_id(&self, name: &str) -> String {
+        let digest = Sha256::digest(format!("tensorboard\0{}\0{name}", self.root_key).as_bytes());
+        digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
     fn apply(&mut self, store: &Store, update: RunUpdate, synced: &mut Synced) -> Result<(), StoreError> {
