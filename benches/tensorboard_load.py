@@ -86,6 +86,8 @@ def main():
         sys.exit(out.stderr[-3000:])
     ours = {}
     for line in out.stdout.splitlines():
+        if line.startswith("  "):
+            print(line)
         if line.startswith("tensorboard "):
             print(line)
             m = re.search(r"in (\d+) ms", line)

@@ -86,6 +86,18 @@ impl Store {
     }
 
     /// Runs `f` in one immediate SQLite transaction: all of it is stored, or none of it.
+    /// Runs settings (PRAGMAs) on SQLite's writing connection, outside any transaction.
+    pub(super) fn set_on_writer(&self, pragmas: &str) -> Result<()> {
+        let Backend::Sqlite { writer, .. } = &self.backend else {
+            return Err(not_yet());
+        };
+        writer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .execute_batch(pragmas)?;
+        Ok(())
+    }
+
     pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         let Backend::Sqlite { writer, .. } = &self.backend else {
             return Err(not_yet());

@@ -102,6 +102,15 @@ impl Store {
         Ok(store)
     }
 
+    /// A new store in `root` that only indexes files kept elsewhere (a logdir read in place): it
+    /// is thrown away with its folder, so its writes skip syncing to disk and checkpoint seldom.
+    /// A crash loses nothing that is not read again from those files.
+    pub fn open_scratch(root: impl AsRef<Path>) -> Result<Store> {
+        let store = Store::open(root)?;
+        store.set_on_writer("PRAGMA synchronous=OFF; PRAGMA wal_autocheckpoint=100000;")?;
+        Ok(store)
+    }
+
     /// Opens a team store: rows in the PostgreSQL database at `url` (migrated if needed), files
     /// under `root`; replays any batches spooled under `root`, as `open` does.
     pub fn open_postgres(url: &str, root: impl AsRef<Path>) -> Result<Store> {

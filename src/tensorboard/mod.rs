@@ -73,7 +73,7 @@ impl OpenLogdir {
             .prefix("runhistory-logdir-")
             .tempdir()
             .map_err(LogdirError::Temp)?;
-        let store = Arc::new(Store::open(dir.path())?);
+        let store = Arc::new(Store::open_scratch(dir.path())?);
         let mut mirror = Mirror::new(root);
         store.ensure_experiment(mirror.experiment())?;
         let first = mirror.sync(&store)?;
