@@ -125,7 +125,7 @@ class Worker:
                 if batch is None:
                     break
                 self._pending.append(batch)
-                if self.pending_items >= self.max_pending:
+                if self.pending_items > self.max_pending:
                     self._spill()
             self._beat()
             while self._spilled and time.monotonic() >= retry_at:
@@ -231,15 +231,17 @@ class Worker:
         return path
 
     def _spill(self):
-        """Moves the oldest pending batches, up to the first upload, from memory to a spool file."""
-        lines, seqs, items, last_seq = [], [], 0, None
-        while self._pending and not any(r["op"] == "upload" for r in self._pending[0][0]):
-            records, last, batch_seqs, n = self._pending[0]
+        """Moves the oldest pending batches, up to the first upload, from memory to a spool file.
+        They leave memory only once the file is written: if it cannot be, they stay and are sent."""
+        lines, seqs, items, last_seq, taken = [], [], 0, None, 0
+        for records, last, batch_seqs, n in self._pending:
+            if any(r["op"] == "upload" for r in records):
+                break
             lines.extend(_spool_line(r) for r in records)
             seqs.extend(batch_seqs)
             items += n
             last_seq = last
-            self._pending.popleft()
+            taken += 1
         if not lines:
             return
         try:
@@ -247,6 +249,8 @@ class Worker:
         except OSError as e:
             self._report("could not spill undelivered values to %s: %s" % (self.spool_dir, e))
             return  # they stay in memory
+        for _ in range(taken):
+            self._pending.popleft()
         self.pending_items -= items
         self._spilled.append((path, last_seq, seqs, items))
 

@@ -315,27 +315,33 @@ pub(super) async fn resolve(
 ) -> Result<RunDetail, CliError> {
     if let Ok(number) = run.parse::<i64>() {
         let runs = runs_of(client, experiment, "", false).await?;
-        return runs
-            .into_iter()
-            .find(|r| r.run_number == number)
-            .ok_or_else(|| CliError::NotFound(format!("no run number {number}")));
+        if let Some(r) = runs.iter().find(|r| r.run_number == number) {
+            return Ok(r.clone());
+        }
+        return by_name(runs, run).map_err(|_| CliError::NotFound(format!("no run number {number}")));
     }
     let is_id = run.len() == 32 && run.bytes().all(|b| b.is_ascii_hexdigit());
-    if !is_id {
-        // A run's name (a TensorBoard run is named by its folder), when one run has it.
-        let runs = runs_of(client, experiment, "", false).await?;
-        let mut named = runs.into_iter().filter(|r| r.name == run);
-        return match (named.next(), named.next()) {
-            (Some(r), None) => Ok(r),
-            (Some(_), Some(_)) => Err(CliError::Usage(format!(
-                "several runs are named '{run}': give its id or number"
-            ))),
-            (None, _) => Err(CliError::NotFound(format!(
-                "no run with the id, number or name '{run}'"
-            ))),
-        };
+    if is_id {
+        match client.get_run(run).await {
+            Err(e) if e.is_not_found() => {}
+            found => return Ok(found?),
+        }
     }
-    Ok(client.get_run(run).await?)
+    // A run's name (a TensorBoard run is named by its folder), when one run has it.
+    by_name(runs_of(client, experiment, "", false).await?, run)
+}
+
+fn by_name(runs: Vec<RunDetail>, name: &str) -> Result<RunDetail, CliError> {
+    let mut named = runs.into_iter().filter(|r| r.name == name);
+    match (named.next(), named.next()) {
+        (Some(r), None) => Ok(r),
+        (Some(_), Some(_)) => Err(CliError::Usage(format!(
+            "several runs are named '{name}': give its id or number"
+        ))),
+        (None, _) => Err(CliError::NotFound(format!(
+            "no run with the id, number or name '{name}'"
+        ))),
+    }
 }
 
 /// JSON as the CLI prints it (a value made of maps and strings always serializes).

@@ -35,6 +35,7 @@ pub fn import(logdir: &Path, rows: &Rows) -> Result<i32, CliError> {
             );
             let _ = std::io::stderr().flush();
         }
+        true
     })?;
     if terminal && drawn.is_some() {
         eprintln!();

@@ -85,7 +85,6 @@ impl Store {
         out
     }
 
-    /// Runs `f` in one immediate SQLite transaction: all of it is stored, or none of it.
     /// Runs settings (PRAGMAs) on SQLite's writing connection, outside any transaction.
     pub(super) fn set_on_writer(&self, pragmas: &str) -> Result<()> {
         let Backend::Sqlite { writer, .. } = &self.backend else {
@@ -98,6 +97,7 @@ impl Store {
         Ok(())
     }
 
+    /// Runs `f` in one immediate SQLite transaction: all of it is stored, or none of it.
     pub(super) fn write<T>(&self, f: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
         let Backend::Sqlite { writer, .. } = &self.backend else {
             return Err(not_yet());

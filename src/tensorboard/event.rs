@@ -236,12 +236,25 @@ impl<'a> Tensor<'a> {
         (!f.damaged).then_some(t)
     }
 
-    /// The first number, from the typed values or the raw little-endian content.
+    /// The value of a one-element numeric tensor, from the typed values or the raw little-endian
+    /// content; None for any other tensor (a histogram's, a PR curve's, a string's).
     fn scalar(&self) -> Option<f64> {
-        if let Some(v) = self.numbers.first() {
-            return Some(*v);
+        match self.numbers.as_slice() {
+            [v] => return Some(*v),
+            [] => {}
+            _ => return None,
         }
         let c = self.content;
+        let width = match self.dtype {
+            DT_DOUBLE | DT_INT64 => 8,
+            DT_FLOAT | DT_INT32 => 4,
+            DT_INT16 | DT_HALF | DT_BFLOAT16 => 2,
+            DT_INT8 | DT_UINT8 | DT_BOOL => 1,
+            _ => return None,
+        };
+        if c.len() != width {
+            return None;
+        }
         let bytes = |n: usize| c.get(..n);
         Some(match self.dtype {
             DT_FLOAT => f64::from(f32::from_le_bytes(bytes(4)?.try_into().ok()?)),

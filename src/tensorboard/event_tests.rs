@@ -45,6 +45,52 @@ fn a_tensor_scalar_keeps_its_plugin_from_the_first_value() {
     let rec = event(2, 2.0, vec![second]);
     let e = decode(&rec, &mut plugins).unwrap();
     assert_eq!(e.values[0].data, Data::Scalar(0.75));
+    // A text tag's later values carry no plugin either: still text, only by what was carried.
+    let string = |s: &[u8]| Writer::default().varint(1, 7).bytes(8, s);
+    let first = Writer::default()
+        .bytes(1, b"note")
+        .message(9, metadata("text", b""))
+        .message(8, string(b"a"));
+    let rec = event(1, 1.0, vec![first]);
+    decode(&rec, &mut plugins).unwrap();
+    let rec = event(
+        2,
+        2.0,
+        vec![Writer::default().bytes(1, b"note").message(8, string(b"b"))],
+    );
+    assert_eq!(
+        decode(&rec, &mut plugins).unwrap().values[0].data,
+        Data::Text("b".into())
+    );
+    assert!(
+        decode(&rec, &mut HashMap::new()).unwrap().values.is_empty(),
+        "without it, not a scalar"
+    );
+}
+
+#[test]
+fn a_tensor_of_several_numbers_is_no_scalar() {
+    let several = Writer::default().varint(1, DT_DOUBLE).bytes(4, &[0u8; 16]);
+    let rec = event(0, 0.0, vec![Writer::default().bytes(1, b"pr").message(8, several)]);
+    assert!(decode(&rec, &mut HashMap::new()).unwrap().values.is_empty());
+    let packed: Vec<u8> = [1.0f32, 2.0].iter().flat_map(|f| f.to_le_bytes()).collect();
+    let two = Writer::default().varint(1, DT_FLOAT).bytes(5, &packed);
+    let rec = event(0, 0.0, vec![Writer::default().bytes(1, b"pr").message(8, two)]);
+    assert!(decode(&rec, &mut HashMap::new()).unwrap().values.is_empty());
+}
+
+#[test]
+fn negative_steps_and_signed_ints_keep_their_sign() {
+    let v = Writer::default()
+        .bytes(1, b"x")
+        .message(8, Writer::default().varint(1, DT_INT32).varint(7, (-5i64) as u64));
+    let rec = Writer::default()
+        .double(1, 0.0)
+        .varint(2, (-3i64) as u64)
+        .message(5, Writer::default().message(1, v))
+        .0;
+    let e = decode(&rec, &mut HashMap::new()).unwrap();
+    assert_eq!((e.step, e.values[0].data.clone()), (-3, Data::Scalar(-5.0)));
 }
 
 #[test]

@@ -20,6 +20,8 @@ const CHUNK: usize = 100;
 const FLUSH_POINTS: usize = 2_000_000;
 #[cfg(test)]
 const FLUSH_POINTS: usize = 3;
+/// The same for images' bytes.
+const FLUSH_IMAGE_BYTES: usize = 256 << 20;
 
 /// The points of one scalar tag read in a poll, in file order.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -77,6 +79,10 @@ impl RunUpdate {
     pub fn points(&self) -> usize {
         self.scalars.values().map(|s| s.values.len()).sum()
     }
+
+    pub fn image_bytes(&self) -> usize {
+        self.images.iter().map(|i| i.png.len()).sum()
+    }
 }
 
 #[derive(Default)]
@@ -86,6 +92,8 @@ struct RunState {
     plugins: HashMap<String, Plugin>,
     /// The files a warning was given about, so that each is said once.
     said: HashSet<OsString>,
+    /// Each file's length when it was last read to its end: not read again until it changes.
+    seen: HashMap<OsString, u64>,
 }
 
 /// A logdir being followed.
@@ -123,14 +131,18 @@ impl Logdir {
     /// Reads what is new since the last poll: one update per run that has news, in name order.
     pub fn poll(&mut self) -> std::io::Result<Vec<RunUpdate>> {
         let mut updates = Vec::new();
-        self.poll_each(|u, _, _| updates.push(u))?;
+        self.poll_each(|u, _, _| {
+            updates.push(u);
+            Flow::Kept
+        })?;
         Ok(updates)
     }
 
     /// `poll`, handing each update to `each(update, run's place, runs in the logdir)` as it is
-    /// read. Files are read a chunk at a time, and a run with many new points comes in several
-    /// updates, so memory stays flat however large the files.
-    pub fn poll_each(&mut self, mut each: impl FnMut(RunUpdate, usize, usize)) -> std::io::Result<()> {
+    /// read. Files are read a chunk at a time, and a run with many new points or images comes in
+    /// several updates, so memory stays flat however large the files. An update `each` could not
+    /// keep is read again at the next poll.
+    pub fn poll_each(&mut self, mut each: impl FnMut(RunUpdate, usize, usize) -> Flow) -> std::io::Result<()> {
         let mut found = BTreeMap::new();
         find_event_files(&self.root, &self.root, &mut found)?;
         let total = found.len();
@@ -138,35 +150,50 @@ impl Logdir {
             let name = run_name(&self.root, &dir);
             let new = !self.runs.contains_key(&name);
             let state = self.runs.entry(name.clone()).or_default();
+            // Where the run's files stood when the last update was kept: what to go back to.
+            let mut kept = (state.files.clone(), state.seen.clone());
             let mut update = RunUpdate {
                 name: name.clone(),
                 new,
                 ..RunUpdate::default()
             };
-            for file in files {
-                let offset = state.files.entry(file.clone()).or_insert(0);
+            let mut flow = Flow::Kept;
+            'files: for file in files {
                 let path = dir.join(&file);
                 let mut limit = CHUNK;
                 loop {
-                    match read_from(&path, *offset, limit) {
-                        Ok(Some(bytes)) => {
-                            let used = read_records(&bytes, &path, *offset, &mut state.plugins, &mut update);
+                    let offset = *state.files.entry(file.clone()).or_insert(0);
+                    let read = match std::fs::metadata(&path) {
+                        // Nothing written since it was read to its end (a cut record waits there).
+                        Ok(m) if state.seen.get(&file) == Some(&m.len()) => break,
+                        Ok(m) => read_from(&path, offset, limit).map(|r| (r, m.len())),
+                        Err(e) => Err(e),
+                    };
+                    match read {
+                        Ok((Some(bytes), len)) => {
+                            let used = read_records(&bytes, &path, offset, &mut state.plugins, &mut update);
+                            let at = offset + used as u64;
+                            state.files.insert(file.clone(), at);
                             if used > 0 {
-                                *offset += used as u64;
                                 let file_name = file.to_string_lossy().into_owned();
                                 match update.read_to.last_mut() {
-                                    Some((f, at)) if *f == file_name => *at = *offset,
-                                    _ => update.read_to.push((file_name, *offset)),
+                                    Some((f, to)) if *f == file_name => *to = at,
+                                    _ => update.read_to.push((file_name, at)),
                                 }
                             }
-                            if update.points() >= FLUSH_POINTS {
+                            if update.points() >= FLUSH_POINTS || update.image_bytes() >= FLUSH_IMAGE_BYTES {
                                 let next = RunUpdate {
                                     name: name.clone(),
                                     ..RunUpdate::default()
                                 };
-                                each(std::mem::replace(&mut update, next), place, total);
+                                flow = each(std::mem::replace(&mut update, next), place, total);
+                                match flow {
+                                    Flow::Kept => kept = (state.files.clone(), state.seen.clone()),
+                                    Flow::Failed | Flow::Stop => break 'files,
+                                }
                             }
                             if bytes.len() < limit {
+                                state.seen.insert(file.clone(), len);
                                 break;
                             }
                             if used == 0 {
@@ -174,7 +201,7 @@ impl Logdir {
                             }
                         }
                         // Reading it again from the start would double what was read: said, once.
-                        Ok(None) => {
+                        Ok((None, _)) => {
                             if state.said.insert(file.clone()) {
                                 update.warnings.push(format!(
                                     "{} is shorter than when it was read: it was rewritten; open the logdir again to read it anew",
@@ -194,16 +221,38 @@ impl Logdir {
                     }
                 }
             }
-            if new || !update.is_empty() || !update.warnings.is_empty() || !update.read_to.is_empty() {
-                each(update, place, total);
+            if flow == Flow::Kept
+                && (new || !update.is_empty() || !update.warnings.is_empty() || !update.read_to.is_empty())
+            {
+                flow = each(update, place, total);
+            }
+            match flow {
+                Flow::Kept => {}
+                // Not kept: read again from where the last kept update left off.
+                Flow::Failed => (state.files, state.seen) = kept,
+                Flow::Stop => {
+                    (state.files, state.seen) = kept;
+                    return Ok(());
+                }
             }
         }
         Ok(())
     }
 }
 
-/// The run's name: its folder relative to the logdir, or the logdir's own name for event files
-/// right in it.
+/// What became of an update handed on by `poll_each`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Kept: go on.
+    Kept,
+    /// Not kept (the store failed): the run's files are read again from before it next time.
+    Failed,
+    /// Stop polling now; what was not kept is read next time.
+    Stop,
+}
+
+/// The run's name: its folder relative to the logdir, or "." for event files right in it (as
+/// TensorBoard names them: a folder of the logdir's own name below it stays apart).
 fn run_name(root: &Path, dir: &Path) -> String {
     match dir.strip_prefix(root) {
         Ok(rel) if !rel.as_os_str().is_empty() => rel
@@ -211,10 +260,7 @@ fn run_name(root: &Path, dir: &Path) -> String {
             .map(|c| c.as_os_str().to_string_lossy())
             .collect::<Vec<_>>()
             .join("/"),
-        _ => root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| ".".into()),
+        _ => ".".into(),
     }
 }
 

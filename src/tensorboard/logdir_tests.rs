@@ -49,7 +49,7 @@ fn runs_are_the_folders_with_event_files_and_only_news_is_read() {
     let mut logdir = Logdir::new(&root);
     let first = logdir.poll().unwrap();
     let names: Vec<_> = first.iter().map(|u| (u.name.as_str(), u.new, u.points())).collect();
-    assert_eq!(names, vec![("logs", true, 0), ("a/train", true, 1), ("b", true, 1)]);
+    assert_eq!(names, vec![(".", true, 0), ("a/train", true, 1), ("b", true, 1)]);
     let b = &first[2].scalars["acc"];
     assert_eq!(
         (b.steps.clone(), b.times.clone(), b.values.clone()),
@@ -150,4 +150,38 @@ fn a_rewritten_file_is_said_once_and_not_read_twice() {
     assert_eq!(after[0].warnings.len(), 1, "{:?}", after[0].warnings);
     assert!(after[0].warnings[0].contains("rewritten"));
     assert!(logdir.poll().unwrap().is_empty(), "said once");
+}
+
+#[test]
+fn an_update_not_kept_is_read_again_and_one_kept_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.out.tfevents.1.h");
+    let bytes: Vec<u8> = (0..10).flat_map(|s| scalar_event(s, s as f64, "x", s as f32)).collect();
+    std::fs::write(&file, bytes).unwrap();
+    let mut logdir = Logdir::new(dir.path());
+    // With a flush every 3 points or more: the first update is kept, the second refused.
+    let mut seen = Vec::new();
+    logdir
+        .poll_each(|u, _, _| {
+            let steps: Vec<i64> = u.scalars.values().flat_map(|s| s.steps.clone()).collect();
+            let flow = if seen.is_empty() { Flow::Kept } else { Flow::Failed };
+            seen.push(steps);
+            flow
+        })
+        .unwrap();
+    assert_eq!(seen.len(), 2, "stopped at the refused update: {seen:?}");
+    let kept = seen[0].len() as i64;
+    assert_eq!(seen[0], (0..kept).collect::<Vec<_>>());
+    assert_eq!(seen[1].first(), Some(&kept));
+    let again: Vec<i64> = logdir
+        .poll()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u.scalars.values().flat_map(|s| s.steps.clone()).collect::<Vec<_>>())
+        .collect();
+    assert_eq!(
+        again,
+        (kept..10).collect::<Vec<_>>(),
+        "from the refused update on, once each"
+    );
 }

@@ -2,12 +2,12 @@
 //! artifacts, so that every view and command reads a TensorBoard logdir as it reads our history.
 //! The logdir itself is only ever read.
 
-use super::logdir::{Logdir, RunUpdate};
+use super::logdir::{Flow, Logdir, RunUpdate};
 use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, IngestBatch, Num, RunStatus, SeriesChunk, UpdateRunExt};
 use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,8 +15,9 @@ use std::time::Duration;
 
 /// The tag that names where a run was read from.
 pub const TAG_TENSORBOARD_RUN: &str = "runhistory.tensorboard.run";
-/// An imported run's tags `<this><event file name>`: how far that file has been imported, kept
-/// with the points in one transaction, so that an import run again goes on from there.
+/// An imported run's tags `<this><hash of an event file's name>` = `<position> <file name>`: how
+/// far that file has been imported, kept with the points in one transaction, so that an import
+/// run again goes on from there. (The file's name is hashed to keep the key short.)
 pub const TAG_IMPORTED_TO: &str = "runhistory.tensorboard.imported.";
 
 /// What one sync brought in.
@@ -44,6 +45,8 @@ struct Index {
     runs: HashMap<String, RunState>,
     /// An import: each file's position is kept in the store with what was read from it.
     keep_positions: bool,
+    /// Warnings given, so that a lasting failure is said once, not at every sync.
+    said: HashSet<String>,
 }
 
 /// What the store has of a run.
@@ -69,6 +72,7 @@ impl Mirror {
                 experiment,
                 runs: HashMap::new(),
                 keep_positions: false,
+                said: HashSet::new(),
             },
             logdir: Logdir::new(canonical),
         }
@@ -86,7 +90,10 @@ impl Mirror {
                 Err(e) => return Err(e),
             };
             for (key, value) in &run.tags {
-                if let (Some(file), Ok(offset)) = (key.strip_prefix(TAG_IMPORTED_TO), value.parse()) {
+                let position = value
+                    .split_once(' ')
+                    .and_then(|(at, file)| Some((at.parse().ok()?, file)));
+                if let (true, Some((offset, file))) = (key.starts_with(TAG_IMPORTED_TO), position) {
                     mirror.logdir.resume(&name, file, offset);
                 }
             }
@@ -112,14 +119,15 @@ impl Mirror {
 
     /// Reads what is new in the logdir into `store`.
     pub fn sync(&mut self, store: &Store) -> Result<Synced, StoreError> {
-        self.sync_with(store, |_, _, _| {})
+        self.sync_with(store, |_, _, _| true)
     }
 
-    /// `sync`, calling `progress(run's place, runs in the logdir, so far)` as it goes.
+    /// `sync`, calling `progress(run's place, runs in the logdir, so far)` as it goes; it stops
+    /// (to go on at the next sync) when `progress` says false.
     pub fn sync_with(
         &mut self,
         store: &Store,
-        mut progress: impl FnMut(usize, usize, &Synced),
+        mut progress: impl FnMut(usize, usize, &Synced) -> bool,
     ) -> Result<Synced, StoreError> {
         let Mirror { logdir, index } = self;
         let mut synced = Synced::default();
@@ -128,16 +136,23 @@ impl Mirror {
             runs = total;
             synced.warnings.extend(update.warnings.iter().cloned());
             let positions_only = index.keep_positions && !update.read_to.is_empty();
+            let mut flow = Flow::Kept;
             if !update.is_empty() || (positions_only && index.runs.contains_key(&update.name)) {
-                // What one run's files hold (a tag the store refuses, say) never stops the others.
+                // A store that fails (a full disk, a lost database) has the run read again at the
+                // next sync; the other runs go on.
                 let name = update.name.clone();
                 if let Err(e) = index.apply(store, update, &mut synced) {
-                    synced
-                        .warnings
-                        .push(format!("run {name}: not all that was read could be kept: {e}"));
+                    let warning = format!("run {name}: not kept yet, read again at the next look: {e}");
+                    if index.said.insert(warning.clone()) {
+                        synced.warnings.push(warning);
+                    }
+                    flow = Flow::Failed;
                 }
             }
-            progress(place, total, &synced);
+            if !progress(place, total, &synced) {
+                return Flow::Stop;
+            }
+            flow
         })?;
         progress(runs, runs, &synced);
         Ok(synced)
@@ -150,6 +165,8 @@ impl Index {
         digest[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// Writes one update into the store. An error means the points were not stored, and the update
+    /// is read again: nothing after the points' transaction may fail it.
     fn apply(&mut self, store: &Store, update: RunUpdate, synced: &mut Synced) -> Result<(), StoreError> {
         let run_id = self.run_id(&update.name);
         if !self.runs.contains_key(&update.name) {
@@ -166,55 +183,74 @@ impl Index {
                 ..CreateRunExt::default()
             })?;
             synced.new_runs += 1;
+            self.runs.insert(update.name.clone(), RunState::default());
         }
-        let state = self.runs.entry(update.name.clone()).or_default();
-        let known = &mut state.params;
+        let mut warnings = Vec::new();
+        let known = self.runs.get(&update.name).map(|s| &s.params);
         let mut params = Vec::new();
         for (key, value) in &update.hparams {
-            match known.get(key) {
+            match known.and_then(|k| k.get(key)) {
                 Some(v) if v == value => {}
-                Some(v) => synced.warnings.push(format!(
+                Some(v) => warnings.push(format!(
                     "run {}: hparam {key} is {value} in a later file, kept as {v}",
                     update.name
                 )),
-                None => {
-                    known.insert(key.clone(), value.clone());
-                    params.push(KeyValue {
-                        key: key.clone(),
-                        value: value.clone(),
-                    });
+                None if !usable_key(key) => {
+                    warnings.push(format!("run {}: hparam '{key}' cannot be a param name", update.name))
                 }
+                None => params.push(KeyValue {
+                    key: key.clone(),
+                    value: value.clone(),
+                }),
             }
         }
-        synced.points += update.points();
-        let series = update
-            .scalars
-            .into_iter()
-            .map(|(key, s)| SeriesChunk {
-                key,
-                values: s.values.into_iter().map(Num).collect(),
-                steps: Some(s.steps),
-                timestamps: s.times,
-            })
-            .collect();
-        // Files first: an import stopped before the points are in writes them again, the same.
+        let points = update.points();
+        let mut series = Vec::new();
+        for (key, s) in update.scalars {
+            if usable_key(&key) {
+                series.push(SeriesChunk {
+                    key,
+                    values: s.values.into_iter().map(Num).collect(),
+                    steps: Some(s.steps),
+                    timestamps: s.times,
+                });
+            } else {
+                warnings.push(format!(
+                    "run {}: scalar tag '{key}' cannot be a metric name",
+                    update.name
+                ));
+            }
+        }
+        // Files first: an update read again writes them again, the same.
+        let (mut images, mut texts) = (0, 0);
         if !update.images.is_empty() || !update.texts.is_empty() {
             let run = store.get_run(&run_id)?;
-            for image in &update.images {
-                let name = format!(
-                    "images/{}%step%{}%timestamp%{}%{}.png",
-                    image.tag.replace('/', "#"),
-                    image.step,
-                    image.time,
-                    image.index
-                );
-                store.put_artifact(&Store::artifact_path_in_run(&run, &name)?, &image.png)?;
-                synced.images += 1;
-            }
-            for text in &update.texts {
-                let name = format!("text/{}/step_{}.txt", text.tag, text.step);
-                store.put_artifact(&Store::artifact_path_in_run(&run, &name)?, text.text.as_bytes())?;
-                synced.texts += 1;
+            let files = update
+                .images
+                .iter()
+                .map(|i| {
+                    let name = format!(
+                        "images/{}%step%{}%timestamp%{}%{}.png",
+                        file_segment(&i.tag),
+                        i.step,
+                        i.time,
+                        i.index
+                    );
+                    (name, &i.png[..], true)
+                })
+                .chain(update.texts.iter().map(|t| {
+                    let name = format!("text/{}/step_{}.txt", file_segment(&t.tag), t.step);
+                    (name, t.text.as_bytes(), false)
+                }));
+            for (name, bytes, image) in files {
+                match Store::artifact_path_in_run(&run, &name).and_then(|p| store.put_artifact(&p, bytes)) {
+                    Ok(()) if image => images += 1,
+                    Ok(()) => texts += 1,
+                    Err(StoreError::Invalid(why)) => {
+                        warnings.push(format!("run {}: {name} not kept: {why}", update.name))
+                    }
+                    Err(e) => return Err(e),
+                }
             }
         }
         // Kept with the points in one transaction: an import stopped midway goes on from here.
@@ -223,8 +259,8 @@ impl Index {
                 .read_to
                 .iter()
                 .map(|(file, offset)| KeyValue {
-                    key: format!("{TAG_IMPORTED_TO}{file}"),
-                    value: offset.to_string(),
+                    key: format!("{TAG_IMPORTED_TO}{}", short_hash(file)),
+                    value: format!("{offset} {file}"),
                 })
                 .collect()
         } else {
@@ -234,23 +270,71 @@ impl Index {
             run_id: run_id.clone(),
             batch_id: None,
             series,
-            params,
+            params: params.clone(),
             tags,
             ..IngestBatch::default()
         })?;
+        synced.points += points;
+        synced.images += images;
+        synced.texts += texts;
+        let state = self.runs.entry(update.name.clone()).or_default();
+        state.params.extend(params.into_iter().map(|p| (p.key, p.value)));
         if let Some(last) = update.last_time
             && state.end.is_none_or(|end| last > end)
         {
-            state.end = Some(last);
-            store.update_run(&UpdateRunExt {
+            // The points are in: a failure here must not have them read again.
+            let ended = store.update_run(&UpdateRunExt {
                 run_id,
                 status: Some(RunStatus::Completed.db_name().into()),
                 end_time: Some(last),
                 ..UpdateRunExt::default()
-            })?;
+            });
+            match ended {
+                Ok(_) => state.end = Some(last),
+                Err(e) => warnings.push(format!("run {}: its end time not kept: {e}", update.name)),
+            }
+        }
+        for w in warnings {
+            if self.said.insert(w.clone()) {
+                synced.warnings.push(w);
+            }
         }
         Ok(())
     }
+}
+
+/// Whether the store takes `key` as a metric or param name.
+fn usable_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= crate::api::limits::MAX_KEY_LEN && !key.contains('\0')
+}
+
+/// A tag as one segment of an artifact's path: `/` becomes `#` (as MLflow names its images),
+/// what a path could misread is %-escaped, and a very long tag is cut and told apart by a hash.
+fn file_segment(tag: &str) -> String {
+    let mut out = String::with_capacity(tag.len());
+    for (i, b) in tag.bytes().enumerate() {
+        match b {
+            b'/' => out.push('#'),
+            b'.' if i == 0 => out.push_str("%2E"),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b' ' | b'#' | b'+' | b'=' | b',' => {
+                out.push(char::from(b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    if out.len() > 150 {
+        let cut = (0..=150).rev().find(|&i| out.is_char_boundary(i)).unwrap_or(0);
+        out = format!("{}~{}", &out[..cut], short_hash(tag));
+    }
+    if out.is_empty() { "_".into() } else { out }
+}
+
+/// 16 hex characters of SHA-256: a short, stable name for a longer one.
+fn short_hash(s: &str) -> String {
+    Sha256::digest(s.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A mirror kept up to date on its own thread until dropped.
@@ -270,7 +354,8 @@ impl Follower {
                 // A logdir that cannot be read (removed, unmounted) is said once, not every poll.
                 let mut failing: Option<String> = None;
                 while !stopping.load(Ordering::Relaxed) {
-                    match mirror.sync(&store) {
+                    // A long first read stops at once when the window closes.
+                    match mirror.sync_with(&store, |_, _, _| !stopping.load(Ordering::Relaxed)) {
                         Ok(s) => {
                             failing = None;
                             s.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));

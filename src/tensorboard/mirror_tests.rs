@@ -127,3 +127,29 @@ fn the_logdir_is_served_read_only_and_followed_as_it_grows() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn an_import_run_again_goes_on_from_each_files_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("logs");
+    std::fs::create_dir_all(root.join("a")).unwrap();
+    let file = root.join("a/events.out.tfevents.1.host");
+    let events = |steps: std::ops::Range<u64>| -> Vec<u8> {
+        steps
+            .flat_map(|s| event(s, s as f64, vec![scalar("loss", s as f32)]))
+            .collect()
+    };
+    std::fs::write(&file, events(0..5)).unwrap();
+    let store = Store::open(dir.path().join("kept")).unwrap();
+    let first = Mirror::for_import(&root, &store).unwrap().sync(&store).unwrap();
+    assert_eq!((first.new_runs, first.points), (1, 5));
+    // Training went on in the same file; a new import reads only what was appended.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    std::io::Write::write_all(&mut f, &events(5..8)).unwrap();
+    let second = Mirror::for_import(&root, &store).unwrap().sync(&store).unwrap();
+    assert_eq!((second.new_runs, second.points), (0, 3));
+    let third = Mirror::for_import(&root, &store).unwrap().sync(&store).unwrap();
+    assert_eq!(third.points, 0);
+    let run = store.get_run(&Mirror::new(&root).run_id("a")).unwrap();
+    assert_eq!((run.metrics["loss"].count, run.metrics["loss"].step), (8, 7));
+}

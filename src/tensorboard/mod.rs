@@ -29,7 +29,7 @@ pub mod write {
     }
 }
 
-pub use logdir::{Image, Logdir, RunUpdate, Scalars, Text};
+pub use logdir::{Flow, Image, Logdir, RunUpdate, Scalars, Text};
 pub use mirror::{Follower, Mirror, Synced, TAG_TENSORBOARD_RUN};
 
 use crate::store::{Store, StoreError};

@@ -18,14 +18,16 @@ pub enum Frame<'a> {
     Record { data: &'a [u8], next: usize },
     /// The buffer ends before the record does: read again from here when the file has grown.
     Incomplete,
-    /// The record's data fails its CRC: skip to `next`.
+    /// The record's data fails its CRC, and more follows it: skip to `next`.
     BadData { next: usize },
-    /// The length fails its CRC, so the framing is lost: the next position where a header checks
-    /// out, or `Incomplete` at the end of the buffer. `next` is where reading resumes.
+    /// The length fails its CRC, so the framing is lost: `next` is the next position where a
+    /// header checks out.
     BadLength { next: usize },
 }
 
-/// The frame at `pos` of `buf`.
+/// The frame at `pos` of `buf`. What fails its checks at the very end of the buffer is taken as
+/// `Incomplete`, as TensorBoard retries a file's tail: on some file systems a file's length grows
+/// before its bytes land. Once more bytes follow it, a damaged record is skipped.
 pub fn frame_at(buf: &[u8], pos: usize) -> Frame<'_> {
     match header_at(buf, pos) {
         None => Frame::Incomplete,
@@ -38,6 +40,8 @@ pub fn frame_at(buf: &[u8], pos: usize) -> Frame<'_> {
             let next = end + FOOTER;
             if masked_crc32c(data) == crc {
                 Frame::Record { data, next }
+            } else if next == buf.len() {
+                Frame::Incomplete
             } else {
                 Frame::BadData { next }
             }
@@ -47,7 +51,7 @@ pub fn frame_at(buf: &[u8], pos: usize) -> Frame<'_> {
             let mut at = pos + 1;
             loop {
                 match header_at(buf, at) {
-                    None => return Frame::BadLength { next: at },
+                    None => return Frame::Incomplete,
                     Some(Some(_)) => return Frame::BadLength { next: at },
                     Some(None) => at += 1,
                 }
@@ -135,6 +139,30 @@ mod tests {
         length_hit[second] ^= 0x01;
         let (got, _, bad) = records(&length_hit);
         assert_eq!((got, bad), (vec![b"one".to_vec(), b"three".to_vec()], 1));
+    }
+
+    #[test]
+    fn damage_at_the_very_end_waits_for_more_bytes_before_it_is_skipped() {
+        let mut buf = frame(b"one");
+        let last = buf.len();
+        buf.extend(frame(b"two"));
+        let mut bad_tail = buf.clone();
+        bad_tail[last + HEADER] ^= 1;
+        assert_eq!(
+            records(&bad_tail),
+            (vec![b"one".to_vec()], last, 0),
+            "the tail may still be landing"
+        );
+        bad_tail.extend(frame(b"three"));
+        let (got, _, bad) = records(&bad_tail);
+        assert_eq!((got, bad), (vec![b"one".to_vec(), b"three".to_vec()], 1));
+        let mut bad_length = buf.clone();
+        bad_length[last] ^= 1;
+        assert_eq!(
+            records(&bad_length),
+            (vec![b"one".to_vec()], last, 0),
+            "no header follows yet"
+        );
     }
 
     #[test]
