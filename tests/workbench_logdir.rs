@@ -40,6 +40,15 @@ fn a_logdir_opens_read_only_with_its_runs_and_no_way_to_change_them() {
     );
     h.get_by_label_contains("· read-only");
     h.get_by_label_contains("this history is read in place, read-only");
+    let experiments: Vec<String> = h
+        .state()
+        .wb
+        .experiments()
+        .unwrap()
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    assert_eq!(experiments, ["mnist"], "the logdir alone, no empty Default beside it");
     let mut names: Vec<String> = h.state().wb.runs().iter().map(|r| r.name.clone()).collect();
     names.sort();
     assert_eq!(names, ["lr_0.01", "lr_0.1"]);

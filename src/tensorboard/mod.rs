@@ -75,7 +75,8 @@ impl OpenLogdir {
             .map_err(LogdirError::Temp)?;
         let store = Arc::new(Store::open_scratch(dir.path())?);
         let mut mirror = Mirror::new(root);
-        store.ensure_experiment(mirror.experiment())?;
+        // The index's one experiment is the logdir: its default experiment takes the logdir's name.
+        store.rename_experiment("0", mirror.experiment())?;
         let first = mirror.sync(&store)?;
         first.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));
         let experiment = mirror.experiment().to_string();
