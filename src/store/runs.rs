@@ -83,6 +83,12 @@ fn file_name(path: &str) -> String {
 
 impl Store {
     pub fn create_run(&self, req: &CreateRunExt) -> Result<RunDetail> {
+        // Read back once committed, so the experiment's row is held no longer than the writes.
+        self.insert_run(req).and_then(|run_id| self.get_run(&run_id))
+    }
+
+    /// `create_run` without reading the run back: its id (an existing run's, for a known id).
+    pub fn insert_run(&self, req: &CreateRunExt) -> Result<String> {
         let tag = |k: &str| req.tags.iter().find(|t| t.key == k).map(|t| t.value.clone());
         self.write_db(|tx| {
             let exp_id = match (&req.experiment_id, &req.experiment_name) {
@@ -188,8 +194,6 @@ impl Store {
             )?;
             Ok(run_id)
         })
-        // Read back once committed, so the experiment's row is held no longer than the writes.
-        .and_then(|run_id| self.get_run(&run_id))
     }
 
     pub fn get_run(&self, run_id: &str) -> Result<RunDetail> {
@@ -208,6 +212,16 @@ impl Store {
 
     /// Changes status, end time, name and our own attributes; a terminal status sets the end time.
     pub fn update_run(&self, req: &UpdateRunExt) -> Result<RunDetail> {
+        self.change_run(req, |tx| get_in(tx, &req.run_id))
+    }
+
+    /// `update_run` without reading the run back.
+    pub fn apply_run_update(&self, req: &UpdateRunExt) -> Result<()> {
+        self.change_run(req, |_| Ok(()))
+    }
+
+    /// The writes of an update, then `then` in the same transaction.
+    fn change_run<T>(&self, req: &UpdateRunExt, then: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
         let status = match req.status.as_deref() {
             Some(s) => Some(RunStatus::parse(s).ok_or_else(|| {
                 StoreError::Invalid(format!(
@@ -269,7 +283,7 @@ impl Store {
             for p in &req.properties {
                 put_property(tx, &req.run_id, p)?;
             }
-            get_in(tx, &req.run_id)
+            then(tx)
         })
     }
 

@@ -170,7 +170,7 @@ impl Index {
     fn apply(&mut self, store: &Store, update: RunUpdate, synced: &mut Synced) -> Result<(), StoreError> {
         let run_id = self.run_id(&update.name);
         if !self.runs.contains_key(&update.name) {
-            store.create_run(&CreateRunExt {
+            store.insert_run(&CreateRunExt {
                 run_id: Some(run_id.clone()),
                 experiment_name: Some(self.experiment.clone()),
                 run_name: Some(update.name.clone()),
@@ -283,14 +283,14 @@ impl Index {
             && state.end.is_none_or(|end| last > end)
         {
             // The points are in: a failure here must not have them read again.
-            let ended = store.update_run(&UpdateRunExt {
+            let ended = store.apply_run_update(&UpdateRunExt {
                 run_id,
                 status: Some(RunStatus::Completed.db_name().into()),
                 end_time: Some(last),
                 ..UpdateRunExt::default()
             });
             match ended {
-                Ok(_) => state.end = Some(last),
+                Ok(()) => state.end = Some(last),
                 Err(e) => warnings.push(format!("run {}: its end time not kept: {e}", update.name)),
             }
         }
