@@ -23,7 +23,20 @@ pub(super) enum Axis {
     Time = 1,
 }
 
+/// By time, blocks start at level 3 (1,024 ms). Points logged seconds apart would otherwise each
+/// make a block of their own at levels 0 to 2 (most of a series' pyramid rows, written with every
+/// point); under level 3 a time read takes the packed points instead, as exact and as cheap.
+const TIME_FIRST_LEVEL: u32 = 3;
+
 impl Axis {
+    /// The finest level kept on this axis.
+    fn first_level(self) -> u32 {
+        match self {
+            Axis::Step => 0,
+            Axis::Time => TIME_FIRST_LEVEL,
+        }
+    }
+
     fn column(self) -> &'static str {
         match self {
             Axis::Step => "step",
@@ -42,9 +55,10 @@ fn summarise(points: &[(i64, i64, f64)]) -> Vec<(Axis, u32, Level)> {
         let mut base: Level = HashMap::new();
         // Points mostly come in x order: fold runs of one block before touching the map.
         let mut run: Option<(i64, Summary)> = None;
+        let first = axis.first_level();
         for &(step, ts, v) in points {
             let x = if axis == Axis::Step { step } else { ts };
-            let b = x.div_euclid(width(0));
+            let b = x.div_euclid(width(first));
             match &mut run {
                 Some((rb, s)) if *rb == b => s.add(x as f64, v),
                 _ => {
@@ -59,7 +73,7 @@ fn summarise(points: &[(i64, i64, f64)]) -> Vec<(Axis, u32, Level)> {
             merge_into(&mut base, rb, &s);
         }
         let mut level = base;
-        for l in 0..LEVELS {
+        for l in first..LEVELS {
             let up: Level = if l + 1 < LEVELS {
                 let mut up = HashMap::with_capacity(level.len() / 4 + 1);
                 for (&b, s) in &level {
@@ -227,8 +241,8 @@ pub(super) struct PyramidRead {
 /// Reads a series' `[lo, hi]` (its whole extent where not given) as `n` buckets from the pyramid:
 /// the blocks of the coarsest level that still puts several in each column, the two ends of the
 /// range that no such block covers made of finer blocks, and under the finest the points
-/// themselves (by step; by time, which has no index, the finest blocks that start there). None
-/// when the range is too narrow for any level: then its points are few enough to read.
+/// themselves. None when the range is too narrow for any level: then its points are few enough
+/// to read.
 pub(super) fn read(
     db: &Db<'_>,
     series_id: i64,
@@ -253,7 +267,10 @@ pub(super) fn read(
         return Ok(None);
     }
     let column = (b - a + 1) / n.max(1) as i64;
-    let Some(level) = (0..LEVELS).rev().find(|&l| width(l) * BLOCKS_PER_COLUMN <= column) else {
+    let Some(level) = (axis.first_level()..LEVELS)
+        .rev()
+        .find(|&l| width(l) * BLOCKS_PER_COLUMN <= column)
+    else {
         return Ok(None);
     };
     let parts = Cover { db, series_id, axis }.range(a, b, level)?;
@@ -290,9 +307,12 @@ impl Cover<'_, '_> {
         let w = width(level);
         let first = a.div_euclid(w) + i64::from(a.rem_euclid(w) != 0);
         let end = (b + 1).div_euclid(w);
-        let finer = |from: i64, to: i64| match level {
-            0 => self.finest(from, to),
-            l => self.range(from, to, l - 1),
+        let finer = |from: i64, to: i64| {
+            if level == self.axis.first_level() {
+                self.finest(from, to)
+            } else {
+                self.range(from, to, level - 1)
+            }
         };
         if first >= end {
             return finer(a, b);
@@ -307,25 +327,17 @@ impl Cover<'_, '_> {
         Ok(parts)
     }
 
-    /// Less than two of the finest blocks: the points by step, the blocks starting there by time.
+    /// Less than two of the finest blocks: the points themselves, by step from their index, by
+    /// time from the packed blocks.
     fn finest(&self, from: i64, to: i64) -> Result<Vec<Summary>> {
         match self.axis {
             Axis::Step => points(self.db, self.series_id, self.axis, from, to),
-            Axis::Time => {
-                let w = width(0);
-                let found = blocks(
-                    self.db,
-                    self.series_id,
-                    self.axis,
-                    0,
-                    from.div_euclid(w),
-                    to.div_euclid(w),
-                )?;
-                Ok(found
+            Axis::Time => Ok(
+                super::point_blocks::read(self.db, self.series_id, Axis::Time, from, to)?
                     .into_iter()
-                    .filter(|s| s.x_first >= from as f64 && s.x_first <= to as f64)
-                    .collect())
-            }
+                    .map(|(x, v)| Summary::new(x as f64, v))
+                    .collect(),
+            ),
         }
     }
 }
