@@ -25,7 +25,7 @@ pub(super) enum Axis {
 
 /// By time, blocks start at level 3 (1,024 ms). Points logged seconds apart would otherwise each
 /// make a block of their own at levels 0 to 2 (most of a series' pyramid rows, written with every
-/// point); under level 3 a time read takes the packed points instead, as exact and as cheap.
+/// point). A time range too narrow for level 3 is read from the points.
 const TIME_FIRST_LEVEL: u32 = 3;
 
 impl Axis {
@@ -327,17 +327,28 @@ impl Cover<'_, '_> {
         Ok(parts)
     }
 
-    /// Less than two of the finest blocks: the points themselves, by step from their index, by
-    /// time from the packed blocks.
+    /// Less than two of the finest blocks: the points by step (from their index); by time,
+    /// which has no index, the finest blocks whose first point lies there, whole. A whole
+    /// series' read is exact; a zoom's ends may take up to one block (1,024 ms) more or less,
+    /// under a quarter of a column at the level read.
     fn finest(&self, from: i64, to: i64) -> Result<Vec<Summary>> {
         match self.axis {
             Axis::Step => points(self.db, self.series_id, self.axis, from, to),
-            Axis::Time => Ok(
-                super::point_blocks::read(self.db, self.series_id, Axis::Time, from, to)?
+            Axis::Time => {
+                let w = width(TIME_FIRST_LEVEL);
+                let found = blocks(
+                    self.db,
+                    self.series_id,
+                    self.axis,
+                    TIME_FIRST_LEVEL,
+                    from.div_euclid(w),
+                    to.div_euclid(w),
+                )?;
+                Ok(found
                     .into_iter()
-                    .map(|(x, v)| Summary::new(x as f64, v))
-                    .collect(),
-            ),
+                    .filter(|s| s.x_first >= from as f64 && s.x_first <= to as f64)
+                    .collect())
+            }
         }
     }
 }

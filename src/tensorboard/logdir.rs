@@ -230,10 +230,8 @@ impl Logdir {
                 Flow::Kept => {}
                 // Not kept: read again from where the last kept update left off.
                 Flow::Failed => (state.files, state.seen) = kept,
-                Flow::Stop => {
-                    (state.files, state.seen) = kept;
-                    return Ok(());
-                }
+                // What was handed on was kept, and nothing read after it is held back.
+                Flow::Stop => return Ok(()),
             }
         }
         Ok(())
@@ -247,7 +245,7 @@ pub enum Flow {
     Kept,
     /// Not kept (the store failed): the run's files are read again from before it next time.
     Failed,
-    /// Stop polling now; what was not kept is read next time.
+    /// Kept, and stop polling now: the rest is read next time.
     Stop,
 }
 

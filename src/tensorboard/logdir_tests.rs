@@ -185,3 +185,31 @@ fn an_update_not_kept_is_read_again_and_one_kept_is_not() {
         "from the refused update on, once each"
     );
 }
+
+#[test]
+fn a_stop_keeps_what_was_handed_on_and_the_next_poll_reads_the_rest_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.out.tfevents.1.h");
+    let bytes: Vec<u8> = (0..10).flat_map(|s| scalar_event(s, s as f64, "x", s as f32)).collect();
+    std::fs::write(&file, bytes).unwrap();
+    let mut logdir = Logdir::new(dir.path());
+    let mut first = Vec::new();
+    logdir
+        .poll_each(|u, _, _| {
+            first.extend(u.scalars.values().flat_map(|s| s.steps.clone()));
+            Flow::Stop
+        })
+        .unwrap();
+    assert!(
+        !first.is_empty() && first.len() < 10,
+        "stopped after one update: {first:?}"
+    );
+    let rest: Vec<i64> = logdir
+        .poll()
+        .unwrap()
+        .iter()
+        .flat_map(|u| u.scalars.values().flat_map(|s| s.steps.clone()).collect::<Vec<_>>())
+        .collect();
+    first.extend(rest);
+    assert_eq!(first, (0..10).collect::<Vec<_>>(), "every step once");
+}

@@ -141,15 +141,26 @@ impl Mirror {
                 // A store that fails (a full disk, a lost database) has the run read again at the
                 // next sync; the other runs go on.
                 let name = update.name.clone();
-                if let Err(e) = index.apply(store, update, &mut synced) {
-                    let warning = format!("run {name}: not kept yet, read again at the next look: {e}");
-                    if index.said.insert(warning.clone()) {
-                        synced.warnings.push(warning);
+                match index.apply(store, update, &mut synced) {
+                    Ok(()) => {}
+                    // Refused for what it is (the run was deleted from an import's store, say):
+                    // reading it again would be refused again.
+                    Err(StoreError::Invalid(why)) => {
+                        let warning = format!("run {name}: not kept: {why}");
+                        if index.said.insert(warning.clone()) {
+                            synced.warnings.push(warning);
+                        }
                     }
-                    flow = Flow::Failed;
+                    Err(e) => {
+                        let warning = format!("run {name}: not kept yet, read again at the next look: {e}");
+                        if index.said.insert(warning.clone()) {
+                            synced.warnings.push(warning);
+                        }
+                        flow = Flow::Failed;
+                    }
                 }
             }
-            if !progress(place, total, &synced) {
+            if flow == Flow::Kept && !progress(place, total, &synced) {
                 return Flow::Stop;
             }
             flow
@@ -198,6 +209,10 @@ impl Index {
                 None if !usable_key(key) => {
                     warnings.push(format!("run {}: hparam '{key}' cannot be a param name", update.name))
                 }
+                None if value.len() > crate::api::limits::MAX_PARAM_VALUE_LEN => warnings.push(format!(
+                    "run {}: hparam '{key}' is longer than a param may be; not kept",
+                    update.name
+                )),
                 None => params.push(KeyValue {
                     key: key.clone(),
                     value: value.clone(),
@@ -315,8 +330,9 @@ fn file_segment(tag: &str) -> String {
     for (i, b) in tag.bytes().enumerate() {
         match b {
             b'/' => out.push('#'),
+            b'#' => out.push_str("%23"),
             b'.' if i == 0 => out.push_str("%2E"),
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b' ' | b'#' | b'+' | b'=' | b',' => {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' | b' ' | b'+' | b'=' | b',' => {
                 out.push(char::from(b))
             }
             _ => out.push_str(&format!("%{b:02X}")),
