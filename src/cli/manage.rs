@@ -1,7 +1,7 @@
 //! The CLI's run management: rename, tag, describe, delete to the trash and bring back, through
 //! MLflow's own endpoints (so it works on a stock MLflow server and MLflow users see the change).
 
-use super::commands::{resolve, runs_of};
+use super::find::{resolve, runs_of};
 use super::{CliError, Command};
 use crate::api::ext::RunDetail;
 use crate::client::HistoryClient;

@@ -2,6 +2,7 @@
 
 mod args;
 mod commands;
+mod find;
 pub mod format;
 mod import;
 mod manage;
@@ -171,7 +172,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
                 let (id, label) = match (snapshot, run) {
                     (Some(id), _) => (*id, format!("snapshot {id}")),
                     (None, Some(r)) => {
-                        let run = commands::resolve(&conn.client, r, experiment.as_deref()).await?;
+                        let run = find::resolve(&conn.client, r, experiment.as_deref()).await?;
                         let snap = conn.client.run_snapshot(&run.run_id).await?;
                         (snap.snapshot_id, format!("the start of run {}", run.run_number))
                     }

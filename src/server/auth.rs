@@ -33,14 +33,12 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
     Ok(next.run(req).await)
 }
 
-/// Whether the call only reads: any GET or HEAD, and the searches MLflow sends by POST.
+/// Whether the call only reads: any GET or HEAD, and the searches MLflow sends by POST. (A call
+/// under `/ajax-api/` reaches this already turned into its `/api/` path.)
 pub fn only_reads(method: &Method, path: &str) -> bool {
-    let path = path
-        .strip_prefix("/ajax-api/")
-        .map_or(path.to_string(), |rest| format!("/api/{rest}"));
     method == Method::GET
         || method == Method::HEAD
-        || (method == Method::POST && crate::api::routes::READS_BY_POST.contains(&path.as_str()))
+        || (method == Method::POST && crate::api::routes::READS_BY_POST.contains(&path))
 }
 
 pub async fn refuse_writes(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {

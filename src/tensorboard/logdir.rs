@@ -110,10 +110,6 @@ impl Logdir {
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The runs the logdir holds now, by name, without reading them.
     pub fn run_names(&self) -> std::io::Result<Vec<String>> {
         let mut found = BTreeMap::new();

@@ -1,21 +1,26 @@
 use super::*;
-use crate::tensorboard::records::frame;
-use crate::tensorboard::wire::Writer;
+use crate::tensorboard::write::{Writer, frame, scalar_record as scalar_event};
 use std::io::Write;
-
-fn scalar_event(step: u64, wall: f64, tag: &str, v: f32) -> Vec<u8> {
-    let value = Writer::default().bytes(1, tag.as_bytes()).float(2, v);
-    frame(
-        &Writer::default()
-            .double(1, wall)
-            .varint(2, step)
-            .message(5, Writer::default().message(1, value))
-            .0,
-    )
-}
 
 fn version_record() -> Vec<u8> {
     frame(&Writer::default().double(1, 1.0).bytes(3, b"brain.Event:2").0)
+}
+
+/// A logdir of one file holding steps 0..10 of "x".
+fn ten_steps() -> (tempfile::TempDir, Logdir) {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..10).flat_map(|s| scalar_event(s, s as f64, "x", s as f32)).collect();
+    std::fs::write(dir.path().join("events.out.tfevents.1.h"), bytes).unwrap();
+    let logdir = Logdir::new(dir.path());
+    (dir, logdir)
+}
+
+/// Every step of every scalar in `updates`, in order.
+fn steps(updates: &[RunUpdate]) -> Vec<i64> {
+    updates
+        .iter()
+        .flat_map(|u| u.scalars.values().flat_map(|s| s.steps.clone()))
+        .collect()
 }
 
 fn append(path: &Path, bytes: &[u8]) {
@@ -154,11 +159,7 @@ fn a_rewritten_file_is_said_once_and_not_read_twice() {
 
 #[test]
 fn an_update_not_kept_is_read_again_and_one_kept_is_not() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("events.out.tfevents.1.h");
-    let bytes: Vec<u8> = (0..10).flat_map(|s| scalar_event(s, s as f64, "x", s as f32)).collect();
-    std::fs::write(&file, bytes).unwrap();
-    let mut logdir = Logdir::new(dir.path());
+    let (_dir, mut logdir) = ten_steps();
     // With a flush every 3 points or more: the first update is kept, the second refused.
     let mut seen = Vec::new();
     logdir
@@ -173,12 +174,7 @@ fn an_update_not_kept_is_read_again_and_one_kept_is_not() {
     let kept = seen[0].len() as i64;
     assert_eq!(seen[0], (0..kept).collect::<Vec<_>>());
     assert_eq!(seen[1].first(), Some(&kept));
-    let again: Vec<i64> = logdir
-        .poll()
-        .unwrap()
-        .iter()
-        .flat_map(|u| u.scalars.values().flat_map(|s| s.steps.clone()).collect::<Vec<_>>())
-        .collect();
+    let again = steps(&logdir.poll().unwrap());
     assert_eq!(
         again,
         (kept..10).collect::<Vec<_>>(),
@@ -188,11 +184,7 @@ fn an_update_not_kept_is_read_again_and_one_kept_is_not() {
 
 #[test]
 fn a_stop_keeps_what_was_handed_on_and_the_next_poll_reads_the_rest_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("events.out.tfevents.1.h");
-    let bytes: Vec<u8> = (0..10).flat_map(|s| scalar_event(s, s as f64, "x", s as f32)).collect();
-    std::fs::write(&file, bytes).unwrap();
-    let mut logdir = Logdir::new(dir.path());
+    let (_dir, mut logdir) = ten_steps();
     let mut first = Vec::new();
     logdir
         .poll_each(|u, _, _| {
@@ -204,12 +196,6 @@ fn a_stop_keeps_what_was_handed_on_and_the_next_poll_reads_the_rest_once() {
         !first.is_empty() && first.len() < 10,
         "stopped after one update: {first:?}"
     );
-    let rest: Vec<i64> = logdir
-        .poll()
-        .unwrap()
-        .iter()
-        .flat_map(|u| u.scalars.values().flat_map(|s| s.steps.clone()).collect::<Vec<_>>())
-        .collect();
-    first.extend(rest);
+    first.extend(steps(&logdir.poll().unwrap()));
     assert_eq!(first, (0..10).collect::<Vec<_>>(), "every step once");
 }
