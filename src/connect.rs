@@ -1,9 +1,10 @@
 //! One way to get a client, for the CLI and the workbench alike: a running server by URL, or our
-//! server started in-process over a store folder or a TensorBoard logdir (so even then every read
-//! goes through HTTP).
+//! server started in-process over a store folder, a TensorBoard logdir or an MLflow store (so even
+//! then every read goes through HTTP).
 
 use crate::api::layout::DATABASE_FILE;
 use crate::client::{ClientError, HistoryClient};
+use crate::mlflow_store::OpenMlflowStore;
 use crate::server::{AppState, EmbeddedServer};
 use crate::store::{Store, StoreError};
 use crate::tensorboard::OpenLogdir;
@@ -23,6 +24,8 @@ pub enum Source {
     Remote { url: String, token: Option<String> },
     /// A TensorBoard logdir, read in place and followed as it grows; read-only.
     Logdir(PathBuf),
+    /// An MLflow tracking store (as MLflow names it), read in place and followed; read-only.
+    MlflowStore(String),
 }
 
 impl Source {
@@ -58,6 +61,15 @@ pub enum ConnectError {
     Client(#[from] ClientError),
     #[error("cannot read the logdir: {0}")]
     Logdir(#[from] crate::tensorboard::LogdirError),
+    #[error("cannot read the MLflow store: {0}")]
+    MlflowStore(#[from] crate::mlflow_store::MlflowStoreError),
+}
+
+/// What a history read in place keeps alive: its index and the thread that follows it.
+#[allow(dead_code, reason = "held only to be dropped with the connection")]
+enum InPlace {
+    Logdir(OpenLogdir),
+    MlflowStore(OpenMlflowStore),
 }
 
 /// A client, and the in-process server behind it when there is one (stopped when this is dropped).
@@ -68,9 +80,9 @@ pub struct Connection {
     /// The same, stable across runs of the program (a store's full path, a server's URL): what
     /// per-experiment settings are kept under, so two stores never share them.
     pub identity: String,
-    /// Declared before the logdir so that the server stops before the logdir's index goes.
+    /// Declared before what is read in place so that the server stops before its index goes.
     _embedded: Option<EmbeddedServer>,
-    _logdir: Option<OpenLogdir>,
+    _in_place: Option<InPlace>,
 }
 
 /// Connects to the source: for a store folder, opens it and serves it on a free loopback port.
@@ -81,7 +93,7 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
             identity: url.trim_end_matches('/').to_string(),
             label: url,
             _embedded: None,
-            _logdir: None,
+            _in_place: None,
         }),
         Source::Logdir(dir) => {
             let logdir = OpenLogdir::open(&dir, crate::tensorboard::POLL_INTERVAL)?;
@@ -96,7 +108,23 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
                 label: format!("TensorBoard logdir {}", dir.display()),
                 identity: format!("tensorboard:{}", identity.display()),
                 _embedded: Some(server),
-                _logdir: Some(logdir),
+                _in_place: Some(InPlace::Logdir(logdir)),
+            })
+        }
+        Source::MlflowStore(uri) => {
+            let opened = OpenMlflowStore::open(&uri, crate::mlflow_store::POLL_INTERVAL)?;
+            let server = EmbeddedServer::start_with(AppState {
+                store: opened.store.clone(),
+                token: None,
+                read_only: Some(Arc::from(OpenMlflowStore::read_only_reason(&uri))),
+            })?;
+            let label = crate::mlflow_store::Location::parse(&uri).map_or_else(|_| uri.clone(), |l| l.label());
+            Ok(Connection {
+                client: HistoryClient::new(&server.url(), None)?,
+                identity: format!("mlflow:{}", in_place_identity(&uri)),
+                label,
+                _embedded: Some(server),
+                _in_place: Some(InPlace::MlflowStore(opened)),
             })
         }
         Source::Embedded { store: dir, create } => {
@@ -116,9 +144,20 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
                     .display()
                     .to_string(),
                 _embedded: Some(server),
-                _logdir: None,
+                _in_place: None,
             })
         }
+    }
+}
+
+/// An MLflow store's URI with a path in it made absolute, so that settings kept under it hold
+/// wherever the program is started.
+fn in_place_identity(uri: &str) -> String {
+    use crate::mlflow_store::Location;
+    match Location::parse(uri) {
+        Ok(Location::Sqlite(p)) => format!("sqlite:///{}", std::fs::canonicalize(&p).unwrap_or(p).display()),
+        Ok(Location::Folder(p)) => std::fs::canonicalize(&p).unwrap_or(p).display().to_string(),
+        _ => crate::format::without_password(uri),
     }
 }
 

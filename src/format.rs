@@ -101,6 +101,18 @@ pub fn csv(headers: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A database URL as it may be shown: `postgres://user:secret@host/db` as `postgres://user@host/db`.
+pub fn without_password(url: &str) -> String {
+    match (url.split_once("://"), url.rfind('@')) {
+        (Some((scheme, rest)), Some(_)) => {
+            let (who, place) = rest.rsplit_once('@').unwrap_or(("", rest));
+            let user = who.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}@{place}")
+        }
+        _ => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,10 @@ pub mod series;
 #[cfg(feature = "server")]
 pub mod connect;
 #[cfg(feature = "server")]
+pub mod follow;
+#[cfg(feature = "server")]
+pub mod mlflow_store;
+#[cfg(feature = "server")]
 pub mod query;
 #[cfg(feature = "server")]
 pub mod server;

@@ -25,6 +25,11 @@ pub struct Cli {
     /// followed as training writes to it. Read-only: nothing in it is ever changed.
     #[arg(long, global = true, value_name = "DIR", conflicts_with = "server")]
     pub logdir: Option<PathBuf>,
+    /// An MLflow tracking store to read in place, named as MLflow names it: sqlite:///PATH.db,
+    /// postgresql://USER@HOST/DB or an mlruns folder. Its artifact folders are read where they
+    /// are; it is followed as MLflow writes to it. Read-only: nothing in it is ever changed.
+    #[arg(long, global = true, value_name = "URI", conflicts_with_all = ["server", "logdir"])]
+    pub mlflow_store: Option<String>,
     /// Without a subcommand, the workbench window opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -82,8 +87,8 @@ pub enum Command {
         #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
         artifacts: Option<String>,
     },
-    /// Copy a TensorBoard logdir (--logdir DIR) into a store for good: run again, it adds only
-    /// what was written since, and doubles nothing.
+    /// Copy a TensorBoard logdir (--logdir DIR) or an MLflow store (--mlflow-store URI) into a
+    /// store for good: run again, it adds only what was written since, and doubles nothing.
     Import {
         /// The store folder to copy into (default: --store).
         #[arg(long, value_name = "DIR")]

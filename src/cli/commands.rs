@@ -7,6 +7,7 @@ use crate::api::ext::RunDetail;
 use crate::api::ids::now_ms;
 use crate::client::HistoryClient;
 use crate::connect::{ConnectError, token_or_env};
+use crate::mlflow_store::OpenMlflowStore;
 use crate::server::{AppState, serve as serve_http};
 use crate::store::Store;
 use crate::tensorboard::OpenLogdir;
@@ -81,8 +82,12 @@ impl Rows {
                 url,
                 files,
                 connections,
-            } => Store::open_postgres_with(url, files, *connections)
-                .map_err(|e| CliError::Usage(format!("cannot open the database {}: {e}", without_password(url)))),
+            } => Store::open_postgres_with(url, files, *connections).map_err(|e| {
+                CliError::Usage(format!(
+                    "cannot open the database {}: {e}",
+                    crate::format::without_password(url)
+                ))
+            }),
         }
     }
 
@@ -93,23 +98,11 @@ impl Rows {
             Rows::Postgres { url, files, .. } => {
                 format!(
                     "the database {} with files in {}",
-                    without_password(url),
+                    crate::format::without_password(url),
                     files.display()
                 )
             }
         }
-    }
-}
-
-/// A database URL as it may be shown: `postgres://user:secret@host/db` as `postgres://user@host/db`.
-fn without_password(url: &str) -> String {
-    match (url.split_once("://"), url.rfind('@')) {
-        (Some((scheme, rest)), Some(_)) => {
-            let (who, place) = rest.rsplit_once('@').unwrap_or(("", rest));
-            let user = who.split(':').next().unwrap_or("");
-            format!("{scheme}://{user}@{place}")
-        }
-        _ => url.to_string(),
     }
 }
 
@@ -118,13 +111,25 @@ pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16) -> Result<(), CliErr
     listen(cli, store, None, &rows.describe(), host, port)
 }
 
-/// Serves a TensorBoard logdir, read-only, following it as it grows.
-pub fn serve_logdir(cli: &Cli, dir: &Path, host: &str, port: u16) -> Result<(), CliError> {
+/// Serves a TensorBoard logdir or an MLflow store, read-only, following it as it grows.
+pub fn serve_in_place(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> {
+    let every = crate::tensorboard::POLL_INTERVAL.as_secs();
+    if let Some(uri) = &cli.mlflow_store {
+        let opened = OpenMlflowStore::open(uri, crate::mlflow_store::POLL_INTERVAL).map_err(ConnectError::from)?;
+        let what = format!(
+            "the {} (read-only, followed every {every} s): {} runs, {} points",
+            crate::mlflow_store::Location::parse(uri).map_or_else(|_| uri.clone(), |l| l.label()),
+            opened.first.new_runs,
+            opened.first.points
+        );
+        let reason = OpenMlflowStore::read_only_reason(uri);
+        return listen(cli, opened.store.clone(), Some(reason), &what, host, port);
+    }
+    let dir = cli.logdir.as_deref().unwrap_or(Path::new("."));
     let logdir = OpenLogdir::open(dir, crate::tensorboard::POLL_INTERVAL).map_err(ConnectError::from)?;
     let what = format!(
-        "the TensorBoard logdir {} (read-only, followed every {} s): {} runs, {} points",
+        "the TensorBoard logdir {} (read-only, followed every {every} s): {} runs, {} points",
         dir.display(),
-        crate::tensorboard::POLL_INTERVAL.as_secs(),
         logdir.first.new_runs,
         logdir.first.points
     );

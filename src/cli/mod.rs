@@ -52,9 +52,10 @@ impl CliError {
 impl Cli {
     /// The server or store this command reads from; `create` makes the store if there is none.
     fn source(&self, store: &std::path::Path, create: bool) -> Source {
-        match &self.logdir {
-            Some(dir) => Source::Logdir(dir.clone()),
-            None => Source::of(self.server.as_deref(), self.token.clone(), store, create),
+        match (&self.logdir, &self.mlflow_store) {
+            (Some(dir), _) => Source::Logdir(dir.clone()),
+            (None, Some(uri)) => Source::MlflowStore(uri.clone()),
+            (None, None) => Source::of(self.server.as_deref(), self.token.clone(), store, create),
         }
     }
 }
@@ -113,13 +114,14 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         database_connections,
     } = command
     {
-        if let Some(dir) = &cli.logdir {
+        if cli.logdir.is_some() || cli.mlflow_store.is_some() {
             if database.is_some() || artifacts.is_some() {
                 return Err(CliError::Usage(
-                    "--logdir serves a TensorBoard logdir read-only: it takes no --database or --artifacts".into(),
+                    "--logdir and --mlflow-store serve what they name read-only: they take no --database or --artifacts"
+                        .into(),
                 ));
             }
-            return commands::serve_logdir(&cli, dir, host, *port).map(|_| 0);
+            return commands::serve_in_place(&cli, host, *port).map(|_| 0);
         }
         let rows = commands::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?
             .with_connections(usize::from(*database_connections));
@@ -134,17 +136,18 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         artifacts,
     } = command
     {
-        let Some(logdir) = &cli.logdir else {
-            return Err(CliError::Usage(
-                "import copies a TensorBoard logdir: give --logdir DIR".into(),
-            ));
-        };
         let rows = commands::Rows::of(
             database.as_deref(),
             artifacts.as_deref(),
             into.as_ref().unwrap_or(&cli.store),
         )?;
-        return import::import(logdir, &rows);
+        return match (&cli.logdir, &cli.mlflow_store) {
+            (Some(logdir), _) => import::import(logdir, &rows),
+            (None, Some(uri)) => import::import_mlflow(uri, &rows),
+            (None, None) => Err(CliError::Usage(
+                "import copies a TensorBoard logdir or an MLflow store: give --logdir DIR or --mlflow-store URI".into(),
+            )),
+        };
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

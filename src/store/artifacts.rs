@@ -78,15 +78,6 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, u64)>) -> Result<()> {
 }
 
 impl Store {
-    /// The folder holding a run's artifacts.
-    fn run_artifact_root(&self, experiment_id: &str, run_id: &str) -> PathBuf {
-        self.root()
-            .join("artifacts")
-            .join(experiment_id)
-            .join(run_id)
-            .join("artifacts")
-    }
-
     /// A path as the mlflow-artifacts proxy names it (`<experiment>/<run>/artifacts/<path>` for a
     /// run's files, or any other path below the root, as MLflow's proxy takes it).
     pub fn artifact_path(&self, full: &str) -> Result<ArtifactPath> {
@@ -121,11 +112,38 @@ impl Store {
         })
     }
 
-    /// Where the file lives on disk (it may not exist yet); never outside the artifact root.
+    /// Where the file lives on disk (it may not exist yet); never outside the artifact root, or
+    /// outside the external folder that stands for the run or model it is in.
     pub fn artifact_file(&self, p: &ArtifactPath) -> Result<PathBuf> {
         let mut all = p.base.clone();
         all.extend(p.rel.iter().cloned());
+        if let Some((folder, inside)) = self.external_folder(&all) {
+            return no_symlinks(&folder, &all[inside..]);
+        }
         no_symlinks(&self.root().join("artifacts"), &all)
+    }
+
+    /// Serves `folder` (outside the root, only read) as the artifacts of a run (`prefix` is
+    /// `[experiment, run, "artifacts"]`) or of a logged model
+    /// (`[experiment, "models", model, "artifacts"]`): how a store read in place shows its files
+    /// where they are. A folder that is itself a link is followed here, once.
+    pub fn set_external_artifacts(&self, prefix: Vec<String>, folder: &Path) {
+        let folder = std::fs::canonicalize(folder).unwrap_or_else(|_| folder.to_path_buf());
+        if let Ok(mut map) = self.external_artifacts.write() {
+            map.insert(prefix, folder);
+        }
+    }
+
+    /// The external folder standing for the start of `all`, and where the rest of `all` begins.
+    fn external_folder(&self, all: &[String]) -> Option<(PathBuf, usize)> {
+        let map = self.external_artifacts.read().ok()?;
+        if map.is_empty() {
+            return None;
+        }
+        [3, 4]
+            .into_iter()
+            .filter(|&n| all.len() >= n)
+            .find_map(|n| map.get(&all[..n]).map(|folder| (folder.clone(), n)))
     }
 
     /// A fresh temporary file beside the destination, for streaming an upload into before a rename.
@@ -217,7 +235,11 @@ impl Store {
     pub fn all_artifacts(&self, run_id: &str) -> Result<Vec<(String, u64)>> {
         let run = self.get_run(run_id)?;
         let mut out = Vec::new();
-        walk(&self.run_artifact_root(&run.experiment_id, run_id), "", &mut out)?;
+        walk(
+            &self.artifact_file(&Self::artifact_path_in_run(&run, "")?)?,
+            "",
+            &mut out,
+        )?;
         Ok(out)
     }
 
@@ -273,5 +295,42 @@ mod tests {
         assert_eq!(safe_segments("a/b/c.txt/").unwrap(), vec!["a", "b", "c.txt"]);
         assert_eq!(safe_segments("").unwrap(), Vec::<String>::new());
         assert_eq!(safe_segments("..a/b..").unwrap(), vec!["..a", "b.."]);
+    }
+
+    #[test]
+    fn an_external_folder_stands_for_a_run_and_nothing_escapes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("store")).unwrap();
+        let outside = dir.path().join("mlruns/1/r1/artifacts");
+        std::fs::create_dir_all(outside.join("notes")).unwrap();
+        std::fs::write(outside.join("notes/a.txt"), "hello").unwrap();
+        std::fs::write(dir.path().join("secret"), "no").unwrap();
+        let prefix = |run: &str| vec!["1".to_string(), run.to_string(), "artifacts".to_string()];
+        store.set_external_artifacts(prefix("r1"), &outside);
+        let place = |full: &str| store.artifact_file(&store.artifact_path(full).unwrap()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(place("1/r1/artifacts/notes/a.txt")).unwrap(),
+            "hello"
+        );
+        let listed = store
+            .list_artifacts(&ArtifactPath {
+                base: prefix("r1"),
+                rel: vec!["notes".into()],
+            })
+            .unwrap();
+        assert_eq!(
+            listed.iter().map(|f| f.path.as_str()).collect::<Vec<_>>(),
+            vec!["a.txt"]
+        );
+        // Another run is still under the store's own root, and a path cannot climb out.
+        assert!(place("1/r2/artifacts/x").starts_with(dir.path().join("store")));
+        assert!(store.artifact_path("1/r1/artifacts/../../../../secret").is_err());
+        // A link inside the external folder is not followed.
+        std::os::unix::fs::symlink(dir.path().join("secret"), outside.join("link")).unwrap();
+        assert!(
+            store
+                .artifact_file(&store.artifact_path("1/r1/artifacts/link").unwrap())
+                .is_err()
+        );
     }
 }

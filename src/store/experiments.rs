@@ -186,6 +186,46 @@ impl Store {
             .map(|id| id.to_string())
     }
 
+    /// An experiment made with the id it has elsewhere (a store read in place keeps its ids, so
+    /// that they mean what they meant there); the same id and name again is no change.
+    pub fn create_experiment_with_id(&self, id: &str, name: &str, tags: &[KeyValue]) -> Result<()> {
+        let id = parse_experiment_id(id)?;
+        validate_name(name)?;
+        for t in tags {
+            validate_tag(t)?;
+        }
+        self.write_db(|db| {
+            let existing: Option<String> =
+                db.value("SELECT name FROM experiments WHERE experiment_id = ?1", args![id])?;
+            match existing {
+                Some(n) if n == name => return Ok(()),
+                Some(n) => {
+                    return Err(StoreError::AlreadyExists(format!(
+                        "Experiment {id} already exists, named '{n}'."
+                    )));
+                }
+                None => {}
+            }
+            let taken: Option<i64> = db.value("SELECT experiment_id FROM experiments WHERE name = ?1", args![name])?;
+            if taken.is_some() {
+                return Err(StoreError::AlreadyExists(format!(
+                    "Experiment(name={name}) already exists."
+                )));
+            }
+            let now = now_ms();
+            db.exec(
+                "INSERT INTO experiments (experiment_id, name, artifact_location, creation_time, last_update_time)
+                 VALUES (?1, ?2, '', ?3, ?3)",
+                args![id, name, now],
+            )?;
+            place(db, id, None)?;
+            for t in tags {
+                put_tag(db, id, t)?;
+            }
+            Ok(())
+        })
+    }
+
     pub fn get_experiment(&self, id: &str) -> Result<Experiment> {
         let id = parse_experiment_id(id)?;
         self.read_db(|db| get_in(db, id))

@@ -174,13 +174,17 @@ pub(super) fn note_registered_version(tx: &Db<'_>, model_id: &str, name: &str, v
 
 impl Store {
     pub fn create_logged_model(&self, req: &CreateLoggedModel) -> Result<LoggedModel> {
+        self.create_logged_model_as(req, &format!("m-{}", new_run_id()))
+    }
+
+    /// `create_logged_model` with the id the model has elsewhere (a store read in place).
+    pub fn create_logged_model_as(&self, req: &CreateLoggedModel, model_id: &str) -> Result<LoggedModel> {
         let exp_text = req
             .experiment_id
             .as_deref()
             .filter(|e| !e.is_empty())
             .ok_or_else(|| StoreError::Invalid("Missing value for required parameter 'experiment_id'.".into()))?;
         let exp = parse_experiment_id(exp_text)?;
-        let model_id = format!("m-{}", new_run_id());
         let now = now_ms();
         self.write_db(|tx| {
             let location: Option<(String, String)> = tx.row(
@@ -212,12 +216,12 @@ impl Store {
                 ],
             )?;
             for p in &req.params {
-                upsert(tx, "logged_model_params", &model_id, p)?;
+                upsert(tx, "logged_model_params", model_id, p)?;
             }
             for t in &req.tags {
-                upsert(tx, "logged_model_tags", &model_id, t)?;
+                upsert(tx, "logged_model_tags", model_id, t)?;
             }
-            load(tx, &model_id)
+            load(tx, model_id)
         })
     }
 

@@ -87,6 +87,9 @@ impl From<std::io::Error> for StoreError {
 pub struct Store {
     root: PathBuf,
     backend: backend::Backend,
+    /// Artifact folders kept outside the root (a store read in place), by the path prefix they
+    /// stand for: `[experiment, run, "artifacts"]` or `[experiment, "models", model, "artifacts"]`.
+    external_artifacts: std::sync::RwLock<std::collections::HashMap<Vec<String>, PathBuf>>,
 }
 
 impl Store {
@@ -97,6 +100,7 @@ impl Store {
         let store = Store {
             backend: backend::Backend::sqlite(&root.join(crate::api::layout::DATABASE_FILE))?,
             root,
+            external_artifacts: Default::default(),
         };
         spool::replay(&store)?;
         Ok(store)
@@ -124,6 +128,7 @@ impl Store {
         let store = Store {
             backend: backend::Backend::postgres(url, max_connections)?,
             root,
+            external_artifacts: Default::default(),
         };
         spool::replay(&store)?;
         Ok(store)

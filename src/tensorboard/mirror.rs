@@ -9,9 +9,6 @@ use crate::store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 /// The tag that names where a run was read from.
 pub const TAG_TENSORBOARD_RUN: &str = "runhistory.tensorboard.run";
@@ -351,61 +348,6 @@ fn short_hash(s: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// A mirror kept up to date on its own thread until dropped.
-pub struct Follower {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Follower {
-    /// Polls `mirror` into `store` every `interval`, saying damaged records on stderr once each.
-    pub fn start(mut mirror: Mirror, store: Arc<Store>, interval: Duration) -> std::io::Result<Follower> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("logdir-follower".into())
-            .spawn(move || {
-                // A logdir that cannot be read (removed, unmounted) is said once, not every poll.
-                let mut failing: Option<String> = None;
-                while !stopping.load(Ordering::Relaxed) {
-                    // A long first read stops at once when the window closes.
-                    match mirror.sync_with(&store, |_, _, _| !stopping.load(Ordering::Relaxed)) {
-                        Ok(s) => {
-                            failing = None;
-                            s.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));
-                        }
-                        Err(e) => {
-                            let e = e.to_string();
-                            if failing.as_ref() != Some(&e) {
-                                eprintln!("runhistory: cannot read the logdir: {e}");
-                                failing = Some(e);
-                            }
-                        }
-                    }
-                    let mut slept = Duration::ZERO;
-                    while slept < interval && !stopping.load(Ordering::Relaxed) {
-                        let step = Duration::from_millis(50);
-                        std::thread::sleep(step);
-                        slept += step;
-                    }
-                }
-            })?;
-        Ok(Follower {
-            stop,
-            thread: Some(thread),
-        })
-    }
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 #[cfg(test)]

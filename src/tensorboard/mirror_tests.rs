@@ -2,6 +2,7 @@ use super::*;
 use crate::connect::{Source, connect};
 use crate::tensorboard::records::frame;
 use crate::tensorboard::wire::Writer;
+use std::time::Duration;
 
 fn event(step: u64, wall: f64, values: Vec<Writer>) -> Vec<u8> {
     let summary = values.into_iter().fold(Writer::default(), |s, v| s.message(1, v));

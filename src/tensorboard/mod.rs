@@ -30,8 +30,9 @@ pub mod write {
 }
 
 pub use logdir::{Flow, Image, Logdir, RunUpdate, Scalars, Text};
-pub use mirror::{Follower, Mirror, Synced, TAG_TENSORBOARD_RUN};
+pub use mirror::{Mirror, Synced, TAG_TENSORBOARD_RUN};
 
+use crate::follow::Follower;
 use crate::store::{Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,7 +81,14 @@ impl OpenLogdir {
         let first = mirror.sync(&store)?;
         first.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));
         let experiment = mirror.experiment().to_string();
-        let follower = Follower::start(mirror, store.clone(), interval)?;
+        let following = store.clone();
+        let what = format!("the logdir {}", root.display());
+        let follower = Follower::start("logdir-follower", what, interval, move |stopping| {
+            mirror
+                .sync_with(&following, |_, _, _| !stopping())
+                .map(|s| s.warnings)
+                .map_err(|e| e.to_string())
+        })?;
         Ok(OpenLogdir {
             store,
             experiment,
