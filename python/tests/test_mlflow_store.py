@@ -205,7 +205,20 @@ def dump_experiment(client, name, scratch):
     return out
 
 
-WRITERS = {"populate": populate, "more": more, "live-start": live_start, "live-more": live_more, "dump": dump}
+def with_model(uri):
+    """MLflow 3's `log_model`: a fitted model logged from a run, kept as a logged model with its
+    own id, params and artifact folder."""
+    from sklearn.linear_model import LinearRegression
+
+    mlflow.set_experiment("models")
+    with mlflow.start_run(run_name="fit") as run:
+        model = LinearRegression().fit([[0.0], [1.0], [2.0]], [1.0, 3.0, 5.0])
+        info = mlflow.sklearn.log_model(model, name="line", pip_requirements=["scikit-learn"],
+                                        params={"alpha": "0"})
+    return {"model_id": info.model_id, "run_id": run.info.run_id}
+
+
+WRITERS = {"populate": populate, "with-model": with_model, "more": more, "live-start": live_start, "live-more": live_more, "dump": dump}
 
 
 def main(argv):
@@ -670,6 +683,43 @@ def test_import_copies_an_mlflow_store_for_good_and_run_again_adds_only_what_is_
     served = dest.served()
     try:
         MlflowClient(tracking_uri=served.url).set_tag(runs["baseline"], "k", "v")
+    finally:
+        served.stop()
+
+
+def test_a_logged_model_is_served_in_place_and_imported(tmp_path, quick_client):
+    """A model logged with MLflow 3's `log_model` into a SQLite store: served in place, the official
+    client finds it by its id (its name, source run, params, status) and loads it by
+    `models:/<id>` from the files where MLflow put them; imported, the copy holds it too, its files
+    copied, and loads the same."""
+    store = MlflowStore("sqlite", tmp_path)
+    logged = store.write("with-model")
+    before = store.digest()
+    dest = Destination("folder", tmp_path)
+
+    def check(served):
+        client = MlflowClient(tracking_uri=served.url)
+        model = client.get_logged_model(logged["model_id"])
+        assert (model.name, model.source_run_id) == ("line", logged["run_id"])
+        assert model.params == {"alpha": "0"}
+        assert str(model.status).endswith("READY"), model.status
+        mlflow.set_tracking_uri(served.url)
+        try:
+            loaded = mlflow.sklearn.load_model("models:/" + logged["model_id"])
+        finally:
+            mlflow.set_tracking_uri(None)
+        assert loaded.predict([[3.0]]).tolist() == pytest.approx([7.0])
+
+    served = Served(["--mlflow-store", store.uri], tmp_path)
+    try:
+        check(served)
+    finally:
+        served.stop()
+    run_cli(store, "import", *dest.import_args, cwd=tmp_path)
+    assert store.digest() == before
+    served = dest.served()
+    try:
+        check(served)
     finally:
         served.stop()
 

@@ -3,15 +3,15 @@
 //! are (or, for an import, copied). Only what changed is read again: a run whose row changed or
 //! that is still running, and of its metrics only the points after those already kept.
 
-use super::source::{Source, SourceModel, SourceRun};
+use super::artifact_roots::{ArtifactRoots, collect_files, copy_in};
+use super::source::{Source, SourceRun};
 use crate::api::KeyValue;
 use crate::api::ext::{CreateRunExt, IngestBatch, Num, SeriesChunk, UpdateRunExt};
 use crate::api::limits::{MAX_KEY_LEN, MAX_PARAM_VALUE_LEN, MAX_TAG_VALUE_LEN};
-use crate::api::models::{CreateLoggedModel, LoggedModelStatus};
 use crate::store::{ArtifactPath, Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// What one sync brought in.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -31,67 +31,6 @@ pub struct Synced {
 pub enum Mode {
     InPlace,
     Import,
-}
-
-/// Where artifact URIs that are not absolute resolve: relative paths against the store's
-/// folder, and `mlflow-artifacts:` (an MLflow server's proxy) against its `mlartifacts` folder.
-#[derive(Debug, Clone)]
-pub struct ArtifactRoots {
-    pub relative_to: PathBuf,
-    pub proxied: PathBuf,
-}
-
-impl ArtifactRoots {
-    /// The local folder an artifact URI names, or why it is not read.
-    pub fn folder(&self, uri: &str) -> Result<PathBuf, String> {
-        if let Some(rest) = uri.strip_prefix("file://") {
-            let path = rest.strip_prefix("localhost").unwrap_or(rest);
-            return Ok(PathBuf::from(percent_decode(path)));
-        }
-        if let Some(rest) = uri.strip_prefix("mlflow-artifacts:") {
-            // `mlflow-artifacts://host:port/path` or `mlflow-artifacts:/path`.
-            let path = match rest.strip_prefix("//") {
-                Some(authority_and_path) => authority_and_path.split_once('/').map_or("", |(_, p)| p),
-                None => rest,
-            };
-            return Ok(self.proxied.join(path.trim_start_matches('/')));
-        }
-        let scheme = uri
-            .split_once(':')
-            .map(|(s, _)| s)
-            .filter(|s| s.len() > 1 && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
-        if scheme.is_some() {
-            return Err(format!(
-                "its artifacts are at {uri}, which is not read (only files on this machine are)"
-            ));
-        }
-        if uri.is_empty() {
-            return Err("it names no artifact location".into());
-        }
-        Ok(self.relative_to.join(uri))
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// What the store has of a run.
@@ -383,90 +322,6 @@ impl Mirror {
         }
         copied
     }
-
-    fn sync_models(&mut self, store: &Store, synced: &mut Synced) -> Result<(), StoreError> {
-        for m in self.source.models()? {
-            if self.models.get(&m.id) == Some(&(m.status, m.lifecycle_stage.clone())) {
-                continue;
-            }
-            let Some((experiment, _)) = self.experiments.get(&m.experiment_id).cloned() else {
-                continue;
-            };
-            match self.sync_model(store, &m, &experiment, synced) {
-                Ok(()) => {
-                    self.models.insert(m.id.clone(), (m.status, m.lifecycle_stage.clone()));
-                }
-                Err(StoreError::Invalid(why)) => {
-                    self.say(synced, format!("logged model {}: not kept: {why}", m.name));
-                    self.models.insert(m.id.clone(), (m.status, m.lifecycle_stage.clone()));
-                }
-                Err(e) => self.say(synced, format!("logged model {}: not kept yet: {e}", m.name)),
-            }
-        }
-        Ok(())
-    }
-
-    fn sync_model(
-        &self,
-        store: &Store,
-        m: &SourceModel,
-        experiment: &str,
-        synced: &mut Synced,
-    ) -> Result<(), StoreError> {
-        let known = self.models.contains_key(&m.id);
-        if !known && matches!(store.get_logged_model(&m.id), Err(StoreError::NotFound(_))) {
-            store.create_logged_model_as(
-                &CreateLoggedModel {
-                    experiment_id: Some(experiment.to_string()),
-                    name: Some(m.name.clone()),
-                    model_type: m.model_type.clone(),
-                    source_run_id: m.source_run_id.clone().filter(|r| store.run_exists(r).unwrap_or(false)),
-                    params: m
-                        .params
-                        .iter()
-                        .filter(|p| usable(p, MAX_PARAM_VALUE_LEN))
-                        .cloned()
-                        .collect(),
-                    tags: m
-                        .tags
-                        .iter()
-                        .filter(|t| usable(t, MAX_TAG_VALUE_LEN))
-                        .cloned()
-                        .collect(),
-                },
-                &m.id,
-            )?;
-            synced.models += 1;
-        }
-        let status = match m.status {
-            2 => Some(LoggedModelStatus::Ready),
-            3 => Some(LoggedModelStatus::Failed),
-            _ => None,
-        };
-        if let Some(status) = status {
-            store.finalize_logged_model(&m.id, status)?;
-        }
-        let mut warnings = Vec::new();
-        let prefix = vec![
-            experiment.to_string(),
-            "models".into(),
-            m.id.clone(),
-            "artifacts".into(),
-        ];
-        match self.roots.folder(&m.artifact_location) {
-            Ok(folder) => synced.files += self.artifacts(store, prefix, &folder, &mut warnings),
-            Err(why) => warnings.push(why),
-        }
-        if m.lifecycle_stage == "deleted" {
-            store.delete_logged_model(&m.id)?;
-        }
-        for w in warnings {
-            if !self.said.contains(&w) {
-                synced.warnings.push(format!("logged model {}: {w}", m.name));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Whether the store takes this key and value; else why not, in `warnings`.
@@ -500,83 +355,13 @@ fn batch_id(run: &str, positions: &[(String, u64, u64)], params: &[KeyValue], ta
     )
 }
 
-/// Every regular file below `dir` as (relative path, file); links are not followed.
-fn collect_files(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let rel = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        match e.file_type() {
-            Ok(t) if t.is_dir() => collect_files(&e.path(), &rel, out),
-            Ok(t) if t.is_file() => out.push((rel, e.path())),
-            _ => {}
-        }
-    }
-}
-
-/// Copies `source` to `place` unless a file of its size is there; whether it copied.
-fn copy_in(store: &Store, place: &ArtifactPath, source: &Path) -> Result<bool, StoreError> {
-    let size = std::fs::metadata(source)?.len();
-    if size > crate::api::limits::MAX_ARTIFACT_BYTES {
-        return Err(StoreError::TooLarge(format!("{size} bytes, over the 512 MB limit")));
-    }
-    if std::fs::metadata(store.artifact_file(place)?).is_ok_and(|m| m.len() == size) {
-        return Ok(false);
-    }
-    let (temp, dest) = store.temp_file_for(place)?;
-    std::fs::copy(source, &temp).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })?;
-    std::fs::rename(&temp, &dest)?;
-    Ok(true)
-}
+/// Logged models: kept with their ids, their files served or copied as a run's are.
+#[path = "mirror_models.rs"]
+mod models;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn artifact_uris_resolve_to_local_folders_or_say_why_not() {
-        let roots = ArtifactRoots {
-            relative_to: PathBuf::from("/data"),
-            proxied: PathBuf::from("/data/mlartifacts"),
-        };
-        assert_eq!(
-            roots.folder("/abs/1/r/artifacts"),
-            Ok(PathBuf::from("/abs/1/r/artifacts"))
-        );
-        assert_eq!(
-            roots.folder("file:///abs/my%20runs/a"),
-            Ok(PathBuf::from("/abs/my runs/a"))
-        );
-        assert_eq!(
-            roots.folder("./mlruns/1/r/artifacts"),
-            Ok(PathBuf::from("/data/./mlruns/1/r/artifacts"))
-        );
-        assert_eq!(
-            roots.folder("mlflow-artifacts:/1/r/artifacts"),
-            Ok(PathBuf::from("/data/mlartifacts/1/r/artifacts"))
-        );
-        assert_eq!(
-            roots.folder("mlflow-artifacts://host:5000/1/r/artifacts"),
-            Ok(PathBuf::from("/data/mlartifacts/1/r/artifacts"))
-        );
-        assert!(
-            roots
-                .folder("s3://bucket/1/r/artifacts")
-                .unwrap_err()
-                .contains("s3://bucket")
-        );
-        assert!(roots.folder("").is_err());
-    }
 
     #[test]
     fn the_same_news_make_the_same_batch_id() {

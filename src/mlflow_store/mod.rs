@@ -2,13 +2,15 @@
 //! `./mlruns` folder, with its artifact folders, mirrored into a store that the server then serves
 //! read-only, and followed as MLflow writes to it. Or copied into a store of ours for good.
 
+mod artifact_roots;
 mod file_source;
 mod mirror;
 mod source;
 mod sql_source;
 mod yaml;
 
-pub use mirror::{ArtifactRoots, Mirror, Mode, Synced};
+pub use artifact_roots::ArtifactRoots;
+pub use mirror::{Mirror, Mode, Synced};
 pub use source::Source;
 
 use crate::follow::Follower;
