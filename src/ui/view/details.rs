@@ -231,9 +231,11 @@ fn artifacts(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, d: &DetailsState, m: &Details
         ui.label("No artifacts.");
         return;
     }
+    // The list takes at most half the width, long names wrapped, so the preview keeps the rest.
+    let list_width = (ui.available_width() * 0.45).clamp(220.0, 480.0);
     ui.horizontal_top(|ui| {
         ui.vertical(|ui| {
-            ui.set_min_width(260.0);
+            ui.set_width(list_width);
             folder(ui, ctx, tree, d.preview_path.as_deref());
         });
         ui.separator();
