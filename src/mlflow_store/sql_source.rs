@@ -18,6 +18,10 @@ pub struct SqlSource {
     conn: Conn,
     /// MLflow 3's logged models (older schemas have none).
     has_models: bool,
+    /// How a run's points of one key are found in SQLite: by MLflow's index on the run. With no
+    /// statistics SQLite's planner takes the primary key (key, timestamp, ...) instead, and reads
+    /// the key's points of every run for each run.
+    points_index: &'static str,
 }
 
 impl SqlSource {
@@ -49,6 +53,7 @@ impl SqlSource {
         let mut source = SqlSource {
             conn,
             has_models: false,
+            points_index: "",
         };
         let tables = match &source.conn {
             Conn::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'table'",
@@ -66,6 +71,21 @@ impl SqlSource {
         source.has_models = ["logged_models", "logged_model_params", "logged_model_tags"]
             .iter()
             .all(|t| names.iter().any(|n| n == t));
+        if matches!(source.conn, Conn::Sqlite(_)) {
+            let indexes: Vec<String> = source.db().rows(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'",
+                args![],
+                |r| r.get(0),
+            )?;
+            let has = |name: &str| indexes.iter().any(|i| i == name);
+            source.points_index = if has("index_metrics_run_uuid_key_step") {
+                "INDEXED BY index_metrics_run_uuid_key_step"
+            } else if has("index_metrics_run_uuid") {
+                "INDEXED BY index_metrics_run_uuid"
+            } else {
+                ""
+            };
+        }
         Ok(source)
     }
 
@@ -169,8 +189,9 @@ impl Source for SqlSource {
             Conn::Postgres(_) => "LIMIT ALL",
         };
         let sql = format!(
-            "SELECT timestamp, step, value, is_nan FROM metrics WHERE run_uuid = ?1 AND key = ?2
-             ORDER BY timestamp, step, value {all} OFFSET ?3"
+            "SELECT timestamp, step, value, is_nan FROM metrics {} WHERE run_uuid = ?1 AND key = ?2
+             ORDER BY timestamp, step, value {all} OFFSET ?3",
+            self.points_index
         );
         let skip = i64::try_from(skip).unwrap_or(i64::MAX);
         self.db().rows(&sql, args![run.id.clone(), key.to_string(), skip], |r| {
