@@ -84,6 +84,7 @@ fn logger_delivers_and_the_cli_reads_the_store_directly() {
             "chart",
             "loss",
             "Duration",
+            "Name",
             "Run_id",
             "Script_name",
             "Start_time_utc",

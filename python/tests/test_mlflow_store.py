@@ -140,13 +140,23 @@ def live_start(uri):
     return {"run_id": run.info.run_id}
 
 
+# A point the live run logs after the others with the oldest timestamp of all (a clock set back,
+# another host): still new, not to be taken for one already read.
+LATE_POINT = (25, T0 + 1, 0.5)
+
+
 def live_more(uri, run_id):
-    """The live run goes on to step 24, and a second run starts."""
+    """The live run goes on to step 24, then logs a point with an older timestamp than all; a
+    second run starts; the experiment is renamed."""
     client = MlflowClient(tracking_uri=uri)
     for step in range(10, 25):
         s, ts, v = live_point(step)
         client.log_metric(run_id, "loss", v, step=s, timestamp=ts)
-    client.create_run(client.get_experiment_by_name("growing").experiment_id, run_name="second")
+    step, ts, v = LATE_POINT
+    client.log_metric(run_id, "loss", v, step=step, timestamp=ts)
+    exp_id = client.get_experiment_by_name("growing").experiment_id
+    client.create_run(exp_id, run_name="second")
+    client.rename_experiment(exp_id, "grown")
     return {}
 
 
@@ -564,8 +574,9 @@ def test_the_official_client_reads_a_served_mlflow_store_exactly_and_cannot_writ
 
 def test_a_served_mlflow_store_grows_live_as_training_writes(writable, tmp_path, quick_client):
     """While `serve --mlflow-store` runs, the official client (another process) goes on logging to
-    a RUNNING run and starts a new run, straight into the store; within 20 s the served history is
-    exactly the store's, each point once and in place, and the new run is listed."""
+    a RUNNING run (a last point with an older timestamp than all), starts a new run and renames the
+    experiment, straight into the store; within 20 s the served history is exactly the store's,
+    each point once, the new run is listed and the experiment has its new name."""
     store = writable
     run_id = store.write("live-start")["run_id"]
     served = Served(["--mlflow-store", store.uri], tmp_path)
@@ -575,18 +586,18 @@ def test_a_served_mlflow_store_grows_live_as_training_writes(writable, tmp_path,
         def history():
             return sorted((m.step, m.timestamp, m.value) for m in client.get_metric_history(run_id, "loss"))
 
-        def names():
-            exp = client.get_experiment_by_name("growing")
+        def names(experiment):
+            exp = client.get_experiment_by_name(experiment)
             return {r.info.run_name for r in client.search_runs([exp.experiment_id])} if exp else set()
 
         assert history() == [live_point(s) for s in range(10)]
-        assert names() == {"live"}
+        assert names("growing") == {"live"}
         store.write("live-more", run_id)
         deadline = time.time() + 20
-        while time.time() < deadline and (len(history()) < 25 or names() != {"live", "second"}):
+        while time.time() < deadline and (len(history()) < 26 or names("grown") != {"live", "second"}):
             time.sleep(0.5)
-        assert history() == [live_point(s) for s in range(25)], "each new point once"
-        assert names() == {"live", "second"}
+        assert history() == sorted([live_point(s) for s in range(25)] + [LATE_POINT]), "each new point once"
+        assert names("grown") == {"live", "second"}, "the experiment is renamed there, and here"
         assert client.get_run(run_id).info.status == "RUNNING"
     finally:
         served.stop()

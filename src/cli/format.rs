@@ -104,13 +104,14 @@ pub fn table(headers: &[String], rows: &[Vec<String>]) -> String {
     out.join("\n")
 }
 
-/// The seed's `list -o table`: a column per logged scalar, then the run's attributes, newest first.
+/// The seed's `list -o table`: a column per logged scalar, then the run's attributes in the seed's
+/// alphabetical order (with its name, which runs read in place are known by), newest first.
 pub fn runs_table(runs: &[RunDetail], now_ms: i64) -> String {
     let mut keys: Vec<String> = runs.iter().flat_map(|r| r.metrics.keys().cloned()).collect();
     keys.sort();
     keys.dedup();
     let mut headers = keys.clone();
-    headers.extend(["Duration", "Run_id", "Script_name", "Start_time_utc", "Status"].map(String::from));
+    headers.extend(["Duration", "Name", "Run_id", "Script_name", "Start_time_utc", "Status"].map(String::from));
     let rows: Vec<Vec<String>> = runs
         .iter()
         .map(|r| {
@@ -119,6 +120,7 @@ pub fn runs_table(runs: &[RunDetail], now_ms: i64) -> String {
                 .map(|k| r.metrics.get(k).map(|m| g(m.value.0)).unwrap_or_default())
                 .collect();
             row.push(r.duration_ms(now_ms).map(duration).unwrap_or_default());
+            row.push(r.name.clone());
             row.push(r.run_id.clone());
             row.push(r.script_name.clone().unwrap_or_default());
             row.push(utc(r.start_time).as_str().unwrap_or("").to_string());

@@ -15,7 +15,7 @@ pub struct FileSource {
     root: PathBuf,
     /// Where each run's folder is, from the last listing.
     run_dirs: HashMap<String, PathBuf>,
-    /// Per metric file: the byte after its last whole line counted, and the lines before it.
+    /// Per metric file: the byte after its last whole line counted, and the points before it.
     counted: HashMap<PathBuf, (u64, u64)>,
     /// Per metric file: the byte after the last point handed on, and the points before it.
     handed: HashMap<PathBuf, (u64, u64)>,
@@ -126,10 +126,17 @@ fn tail(path: &Path, from: u64) -> Result<Vec<u8>> {
 }
 
 /// The whole lines of `bytes` (a last line with no newline is still being written).
-fn whole_lines(bytes: &[u8]) -> (&[u8], usize) {
+fn whole_lines(bytes: &[u8]) -> &[u8] {
     let end = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let lines = bytes[..end].iter().filter(|&&b| b == b'\n').count();
-    (&bytes[..end], lines)
+    &bytes[..end]
+}
+
+/// The points of whole lines; a line that is no point (blank, damaged) is passed over, so counts
+/// and positions agree on what a point is.
+fn points_of(whole: &[u8]) -> impl Iterator<Item = SourcePoint> + '_ {
+    whole
+        .split(|&b| b == b'\n')
+        .filter_map(|line| point(String::from_utf8_lossy(line).trim()))
 }
 
 /// One metric line: `timestamp value [step]`.
@@ -260,9 +267,9 @@ impl Source for FileSource {
             }
             if len > at {
                 let bytes = tail(&path, at)?;
-                let (whole, n) = whole_lines(&bytes);
+                let whole = whole_lines(&bytes);
                 at += whole.len() as u64;
-                lines += n as u64;
+                lines += points_of(whole).count() as u64;
             }
             self.counted.insert(path, (at, lines));
             out.push((key, lines));
@@ -277,22 +284,18 @@ impl Source for FileSource {
             _ => (0, skip),
         };
         let bytes = tail(&path, from)?;
-        let (whole, _) = whole_lines(&bytes);
-        let mut at = from;
-        let mut seen = 0u64;
+        let whole = whole_lines(&bytes);
         let mut out = Vec::new();
-        for line in whole.split_inclusive(|&b| b == b'\n') {
-            at += line.len() as u64;
+        let mut seen = 0u64;
+        for p in points_of(whole) {
             seen += 1;
-            if seen <= before {
-                continue;
-            }
-            if let Some(p) = point(String::from_utf8_lossy(line).trim()) {
+            if seen > before {
                 out.push(p);
             }
         }
+        // Whole lines read to their end: the next read of this file goes on from there.
         self.handed
-            .insert(path, (at, skip.max(seen.saturating_sub(before) + skip)));
+            .insert(path, (from + whole.len() as u64, skip + seen.saturating_sub(before)));
         Ok(out)
     }
 
@@ -371,7 +374,8 @@ mod tests {
         assert_eq!(s.metric_counts(&run).unwrap(), vec![("train/loss".to_string(), 2)]);
         let first = s.metric_points(&run, "train/loss", 0).unwrap();
         assert_eq!(first.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 1]);
-        std::fs::write(&file, "10 1.0 0\n11 0.5 1\n12 0.2 2\n13 0.1 3\n").unwrap();
+        // A damaged line is no point, for the count as for the read.
+        std::fs::write(&file, "10 1.0 0\n11 0.5 1\n12 0.2 2\ngarbage\n13 0.1 3\n").unwrap();
         assert_eq!(s.metric_counts(&run).unwrap()[0].1, 4);
         let next = s.metric_points(&run, "train/loss", 2).unwrap();
         assert_eq!(next.iter().map(|p| p.step).collect::<Vec<_>>(), vec![2, 3]);

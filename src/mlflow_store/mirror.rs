@@ -11,7 +11,7 @@ use crate::api::limits::{MAX_KEY_LEN, MAX_PARAM_VALUE_LEN, MAX_TAG_VALUE_LEN};
 use crate::store::{ArtifactPath, Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What one sync brought in.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -36,6 +36,10 @@ pub enum Mode {
 /// What the store has of a run.
 struct RunState {
     row: SourceRun,
+    /// Our experiment it is in (an import's run may have been moved since).
+    experiment: String,
+    /// Looks in a row that found nothing new: a run left RUNNING by a crash is looked at seldom.
+    quiet: u32,
     /// Points kept per metric key: the source's points after these are new.
     handed: HashMap<String, u64>,
     params: HashSet<String>,
@@ -47,8 +51,10 @@ pub struct Mirror {
     source: Box<dyn Source>,
     roots: ArtifactRoots,
     mode: Mode,
-    /// MLflow's experiment id -> ours, and whether it is deleted there.
-    experiments: HashMap<String, (String, bool)>,
+    /// By MLflow's experiment id.
+    experiments: HashMap<String, KnownExperiment>,
+    /// Syncs so far: a quiet live run is looked at on every `QUIET_EVERY`th.
+    looks: u64,
     runs: HashMap<String, RunState>,
     /// Logged models kept, with the status and stage they were kept with.
     models: HashMap<String, (i64, String)>,
@@ -62,10 +68,16 @@ impl Mirror {
             roots,
             mode,
             experiments: HashMap::new(),
+            looks: 0,
             runs: HashMap::new(),
             models: HashMap::new(),
             said: HashSet::new(),
         }
+    }
+
+    /// Reads from `source` from now on (the same store, opened again), going on from what was read.
+    pub fn replace_source(&mut self, source: Box<dyn Source>) {
+        self.source = source;
     }
 
     /// Reads what is new in the source into `store`.
@@ -81,6 +93,7 @@ impl Mirror {
         mut progress: impl FnMut(usize, usize) -> bool,
     ) -> Result<Synced, StoreError> {
         let mut synced = Synced::default();
+        self.looks += 1;
         self.sync_experiments(store, &mut synced)?;
         let runs = self.source.runs()?;
         let total = runs.len();
@@ -88,8 +101,13 @@ impl Mirror {
             if !progress(place, total) {
                 return Ok(synced);
             }
-            let unchanged = self.runs.get(&row.id).is_some_and(|s| s.row == row && !row.is_live());
-            if unchanged || !self.experiments.contains_key(&row.experiment_id) {
+            let skip = match self.runs.get(&row.id) {
+                Some(s) if s.row == row && !row.is_live() => true,
+                // Still running but nothing new for a while (perhaps crashed): looked at seldom.
+                Some(s) if s.row == row => s.quiet >= QUIET_AFTER && !self.looks.is_multiple_of(QUIET_EVERY),
+                _ => !self.experiments.contains_key(&row.experiment_id),
+            };
+            if skip {
                 continue;
             }
             let name = if row.name.is_empty() {
@@ -105,18 +123,7 @@ impl Mirror {
             }
         }
         self.sync_models(store, &mut synced)?;
-        // Deleted last, once their runs are in (a deleted experiment takes no new run).
-        for (source_id, (ours, deleted)) in &mut self.experiments {
-            if *deleted
-                && store.get_experiment(ours).is_ok_and(|e| e.lifecycle_stage == "active")
-                && let Err(e) = store.delete_experiment(ours)
-            {
-                synced
-                    .warnings
-                    .push(format!("experiment {source_id}: not marked deleted: {e}"));
-            }
-            *deleted = false;
-        }
+        self.settle_experiments(store, &mut synced);
         progress(total, total);
         Ok(synced)
     }
@@ -127,43 +134,11 @@ impl Mirror {
         }
     }
 
-    fn sync_experiments(&mut self, store: &Store, synced: &mut Synced) -> Result<(), StoreError> {
-        for e in self.source.experiments()? {
-            if self.experiments.contains_key(&e.id) {
-                continue;
-            }
-            let made = match self.mode {
-                // MLflow's default experiment is ours; the others keep their ids.
-                Mode::InPlace if e.id == "0" => store.rename_experiment("0", &e.name).map(|()| "0".to_string()),
-                Mode::InPlace => store
-                    .create_experiment_with_id(&e.id, &e.name, &[])
-                    .map(|()| e.id.clone()),
-                Mode::Import => store.ensure_experiment(&e.name),
-            };
-            let ours = match made {
-                Ok(ours) => ours,
-                Err(StoreError::Invalid(why) | StoreError::AlreadyExists(why)) => {
-                    self.say(synced, format!("experiment {} ({}): not kept: {why}", e.name, e.id));
-                    continue;
-                }
-                Err(err) => return Err(err),
-            };
-            for tag in e.tags.iter().filter(|t| usable(t, MAX_TAG_VALUE_LEN)) {
-                if let Err(err) = store.set_experiment_tag(&ours, tag) {
-                    self.say(
-                        synced,
-                        format!("experiment {}: tag {} not kept: {err}", e.name, tag.key),
-                    );
-                }
-            }
-            self.experiments.insert(e.id, (ours, e.lifecycle_stage == "deleted"));
-        }
-        Ok(())
-    }
-
     /// Writes a run's news into the store. An error leaves the run to be read again.
     fn sync_run(&mut self, store: &Store, row: SourceRun, synced: &mut Synced) -> Result<(), StoreError> {
-        let experiment = self.experiments[&row.experiment_id].0.clone();
+        let Some(experiment) = self.experiments.get(&row.experiment_id).map(|e| e.ours.clone()) else {
+            return Ok(());
+        };
         let data = self.source.run_data(&row)?;
         let mut state = match self.runs.remove(&row.id) {
             Some(state) => state,
@@ -171,7 +146,7 @@ impl Mirror {
                 // Its tags go in with it: they name its parent, script and note.
                 store.insert_run(&CreateRunExt {
                     run_id: Some(row.id.clone()),
-                    experiment_id: Some(experiment.clone()),
+                    experiment_id: Some(experiment),
                     run_name: Some(row.name.clone()).filter(|n| !n.is_empty()),
                     user_id: Some(row.user_id.clone()).filter(|u| !u.is_empty()),
                     start_time: row.start_time,
@@ -183,10 +158,12 @@ impl Mirror {
                         .collect(),
                     ..CreateRunExt::default()
                 })?;
-                // An import run again finds what it kept before.
+                // What the store holds of it: all of it for a run just made; for an import run
+                // again, what it kept before, wherever the run is now.
                 let ours = store.get_run(&row.id)?;
                 synced.new_runs += usize::from(ours.metrics.is_empty() && ours.params.is_empty());
                 RunState {
+                    experiment: ours.experiment_id.clone(),
                     handed: ours
                         .metrics
                         .iter()
@@ -194,8 +171,10 @@ impl Mirror {
                         .collect(),
                     params: ours.params.keys().cloned().collect(),
                     tags: ours.tags.clone().into_iter().collect(),
+                    quiet: 0,
                     row: SourceRun {
                         status: String::new(),
+                        lifecycle_stage: ours.lifecycle_stage.clone(),
                         ..row.clone()
                     },
                 }
@@ -203,6 +182,11 @@ impl Mirror {
         };
         let first = state.row.status.is_empty();
         let mut warnings = Vec::new();
+        // Restored first, so that its news can go in; deleted after they are in.
+        if row.lifecycle_stage != "deleted" && state.row.lifecycle_stage == "deleted" {
+            store.restore_run(&row.id)?;
+            state.row.lifecycle_stage = row.lifecycle_stage.clone();
+        }
         let params: Vec<KeyValue> = data
             .params
             .into_iter()
@@ -215,48 +199,24 @@ impl Mirror {
             .filter(|t| state.tags.get(&t.key) != Some(&t.value))
             .filter(|t| kept(t, MAX_TAG_VALUE_LEN, "tag", &mut warnings))
             .collect();
-        let mut series = Vec::new();
-        let mut positions = Vec::new();
-        for (key, count) in self.source.metric_counts(&row)? {
-            let have = state.handed.get(&key).copied().unwrap_or(0);
-            if count <= have {
-                continue;
-            }
-            if key.is_empty() || key.len() > MAX_KEY_LEN {
-                warnings.push(format!("metric '{key}' cannot be a metric name here; not kept"));
-                continue;
-            }
-            let points = self.source.metric_points(&row, &key, have)?;
-            positions.push((key.clone(), have, have + points.len() as u64));
-            series.push(SeriesChunk {
-                key,
-                values: points.iter().map(|p| Num(p.value)).collect(),
-                steps: Some(points.iter().map(|p| p.step).collect()),
-                timestamps: points.iter().map(|p| p.timestamp).collect(),
-            });
-        }
-        let points: usize = series.iter().map(|s| s.values.len()).sum();
-        if !params.is_empty() || !tags.is_empty() || !series.is_empty() {
+        let news = !params.is_empty() || !tags.is_empty();
+        if news {
+            // Params and tags are set, not added: sent again they change nothing, so no batch id.
             store.ingest(&IngestBatch {
                 run_id: row.id.clone(),
-                batch_id: Some(batch_id(&row.id, &positions, &params, &tags)),
-                series,
                 params: params.clone(),
                 tags: tags.clone(),
                 ..IngestBatch::default()
             })?;
+            state.params.extend(params.into_iter().map(|p| p.key));
+            state.tags.extend(tags.into_iter().map(|t| (t.key, t.value)));
         }
-        // The points are in: nothing below may have them read again.
+        let points = self.sync_points(store, &row, &mut state, &mut warnings)?;
         synced.points += points;
-        for (key, _, to) in positions {
-            state.handed.insert(key, to);
-        }
-        state.params.extend(params.into_iter().map(|p| p.key));
-        state.tags.extend(tags.into_iter().map(|t| (t.key, t.value)));
-        let name = if row.name.is_empty() {
-            row.id.clone()
+        state.quiet = if news || points > 0 {
+            0
         } else {
-            row.name.clone()
+            state.quiet.saturating_add(1)
         };
         if first || state.row.status != row.status || state.row.end_time != row.end_time || state.row.name != row.name {
             let updated = store.apply_run_update(&UpdateRunExt {
@@ -270,24 +230,25 @@ impl Mirror {
                 warnings.push(format!("its status not kept: {e}"));
             }
         }
-        if first || state.row.lifecycle_stage != row.lifecycle_stage {
-            let staged = match row.lifecycle_stage.as_str() {
-                "deleted" => store.delete_run(&row.id),
-                _ if !first => store.restore_run(&row.id),
-                _ => Ok(()),
-            };
-            if let Err(e) = staged {
-                warnings.push(format!("not marked {}: {e}", row.lifecycle_stage));
-            }
+        if row.lifecycle_stage == "deleted"
+            && state.row.lifecycle_stage != "deleted"
+            && let Err(e) = store.delete_run(&row.id)
+        {
+            warnings.push(format!("not moved to the trash: {e}"));
         }
         if first || row.is_live() || state.row.artifact_uri != row.artifact_uri {
-            let prefix = vec![experiment, row.id.clone(), "artifacts".to_string()];
+            let prefix = vec![state.experiment.clone(), row.id.clone(), "artifacts".to_string()];
             match self.roots.folder(&row.artifact_uri) {
                 Ok(folder) => synced.files += self.artifacts(store, prefix, &folder, &mut warnings),
                 Err(why) if first => warnings.push(why),
                 Err(_) => {}
             }
         }
+        let name = if row.name.is_empty() {
+            row.id.clone()
+        } else {
+            row.name.clone()
+        };
         for w in warnings {
             self.say(synced, format!("run {name}: {w}"));
         }
@@ -296,9 +257,69 @@ impl Mirror {
         Ok(())
     }
 
+    /// Reads the points of `row` after those the store holds, into the store a batch of at most
+    /// `BATCH_POINTS` at a time (memory stays flat for a long run); how many went in.
+    fn sync_points(
+        &mut self,
+        store: &Store,
+        row: &SourceRun,
+        state: &mut RunState,
+        warnings: &mut Vec<String>,
+    ) -> Result<usize, StoreError> {
+        let mut series = Vec::new();
+        let mut positions = Vec::new();
+        let mut pending = 0;
+        let mut points = 0;
+        let counts = self.source.metric_counts(row)?;
+        let last = counts.len();
+        for (i, (key, count)) in counts.into_iter().enumerate() {
+            let have = state.handed.get(&key).copied().unwrap_or(0);
+            if count > have && (key.is_empty() || key.len() > MAX_KEY_LEN) {
+                warnings.push(format!("metric '{key}' cannot be a metric name here; not kept"));
+            } else if count > have {
+                let read = self.source.metric_points(row, &key, have)?;
+                pending += read.len();
+                positions.push((key.clone(), have, have + read.len() as u64));
+                series.push(SeriesChunk {
+                    key,
+                    values: read.iter().map(|p| Num(p.value)).collect(),
+                    steps: Some(read.iter().map(|p| p.step).collect()),
+                    timestamps: read.iter().map(|p| p.timestamp).collect(),
+                });
+            }
+            if pending > 0 && (pending >= BATCH_POINTS || i + 1 == last) {
+                // The batch's id is what it holds: sent again (two imports at once, a retry),
+                // it is applied once.
+                store.ingest(&IngestBatch {
+                    run_id: row.id.clone(),
+                    batch_id: Some(batch_id(&row.id, &positions)),
+                    series: std::mem::take(&mut series),
+                    ..IngestBatch::default()
+                })?;
+                for (key, _, to) in positions.drain(..) {
+                    state.handed.insert(key, to);
+                }
+                points += pending;
+                pending = 0;
+            }
+        }
+        Ok(points)
+    }
+
     /// Serves `folder` as the artifacts under `prefix` (in place), or copies in what of it the
     /// store does not hold yet (an import); how many folders or files that was.
     fn artifacts(&self, store: &Store, prefix: Vec<String>, folder: &Path, warnings: &mut Vec<String>) -> usize {
+        // Only a folder laid out as MLflow lays a run's or model's out (`.../<run id>/artifacts`,
+        // `.../models/<model id>/artifacts`) is read: a row naming any other folder (`/`, a home)
+        // must not have it served or copied.
+        if !folder.ends_with(prefix[1..].iter().collect::<PathBuf>()) {
+            warnings.push(format!(
+                "its artifact location {} does not end in {}, as MLflow lays them out; not read",
+                folder.display(),
+                prefix[1..].join("/")
+            ));
+            return 0;
+        }
         if self.mode == Mode::InPlace {
             if !folder.is_dir() {
                 return 0;
@@ -337,16 +358,15 @@ fn usable(kv: &KeyValue, max_value: usize) -> bool {
     !kv.key.is_empty() && kv.key.len() <= MAX_KEY_LEN && kv.value.len() <= max_value
 }
 
-/// The same news make the same batch id: a batch sent again (an import run twice at once, or
-/// after a failure past the points) is applied once.
-fn batch_id(run: &str, positions: &[(String, u64, u64)], params: &[KeyValue], tags: &[KeyValue]) -> String {
+/// Points are sent at most this many to a batch.
+const BATCH_POINTS: usize = 1_000_000;
+
+/// The same points make the same batch id.
+fn batch_id(run: &str, positions: &[(String, u64, u64)]) -> String {
     let mut h = Sha256::new();
     h.update(run.as_bytes());
     for (key, from, to) in positions {
-        h.update(format!("\0m{key}\0{from}\0{to}").as_bytes());
-    }
-    for kv in params.iter().chain(tags) {
-        h.update(format!("\0k{}\0{}", kv.key, kv.value).as_bytes());
+        h.update(format!("\0{key}\0{from}\0{to}").as_bytes());
     }
     let digest = h.finalize();
     format!(
@@ -355,20 +375,21 @@ fn batch_id(run: &str, positions: &[(String, u64, u64)], params: &[KeyValue], ta
     )
 }
 
+/// Experiments: kept with their ids (in place) or matched by name (an import), renamed, deleted
+/// and restored as they are there.
+#[path = "mirror_experiments.rs"]
+mod experiments;
+use experiments::KnownExperiment;
+
+/// A live run that found nothing new this many looks in a row is looked at only every
+/// `QUIET_EVERY`th look (every 30 s at the 2 s interval).
+const QUIET_AFTER: u32 = 5;
+const QUIET_EVERY: u64 = 15;
+
 /// Logged models: kept with their ids, their files served or copied as a run's are.
 #[path = "mirror_models.rs"]
 mod models;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_same_news_make_the_same_batch_id() {
-        let p = [("loss".to_string(), 0, 10)];
-        let a = batch_id("r", &p, &[], &[]);
-        assert_eq!(a, batch_id("r", &p, &[], &[]));
-        assert_ne!(a, batch_id("r", &[("loss".to_string(), 10, 20)], &[], &[]));
-        assert_ne!(a, batch_id("s", &p, &[], &[]));
-    }
-}
+#[path = "mirror_tests.rs"]
+mod tests;

@@ -13,11 +13,14 @@ impl Mirror {
             if self.models.get(&m.id) == Some(&(m.status, m.lifecycle_stage.clone())) {
                 continue;
             }
-            let Some((experiment, _)) = self.experiments.get(&m.experiment_id).cloned() else {
+            let Some(experiment) = self.experiments.get(&m.experiment_id).map(|e| e.ours.clone()) else {
                 continue;
             };
             match self.sync_model(store, &m, &experiment, synced) {
-                Ok(()) => {
+                Ok(warnings) => {
+                    for w in warnings {
+                        self.say(synced, format!("logged model {}: {w}", m.name));
+                    }
                     self.models.insert(m.id.clone(), (m.status, m.lifecycle_stage.clone()));
                 }
                 Err(StoreError::Invalid(why)) => {
@@ -36,7 +39,7 @@ impl Mirror {
         m: &SourceModel,
         experiment: &str,
         synced: &mut Synced,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let known = self.models.contains_key(&m.id);
         if !known && matches!(store.get_logged_model(&m.id), Err(StoreError::NotFound(_))) {
             store.create_logged_model_as(
@@ -71,8 +74,9 @@ impl Mirror {
             store.finalize_logged_model(&m.id, status)?;
         }
         let mut warnings = Vec::new();
+        // Where the store has it (an import run again may find it moved since).
         let prefix = vec![
-            experiment.to_string(),
+            store.get_logged_model(&m.id)?.info.experiment_id,
             "models".into(),
             m.id.clone(),
             "artifacts".into(),
@@ -84,11 +88,6 @@ impl Mirror {
         if m.lifecycle_stage == "deleted" {
             store.delete_logged_model(&m.id)?;
         }
-        for w in warnings {
-            if !self.said.contains(&w) {
-                synced.warnings.push(format!("logged model {}: {w}", m.name));
-            }
-        }
-        Ok(())
+        Ok(warnings)
     }
 }

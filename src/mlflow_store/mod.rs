@@ -135,11 +135,18 @@ impl OpenMlflowStore {
         let first = mirror.sync(&store)?;
         first.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));
         let following = store.clone();
-        let follower = Follower::start("mlflow-follower", location.label(), interval, move |stopping| {
-            mirror
-                .sync_with(&following, |_, _| !stopping())
-                .map(|s| s.warnings)
-                .map_err(|e| e.to_string())
+        let label = location.label();
+        let follower = Follower::start("mlflow-follower", label, interval, move |stopping| {
+            match mirror.sync_with(&following, |_, _| !stopping()) {
+                Ok(synced) => Ok(synced.warnings),
+                Err(e) => {
+                    // A connection lost (the database restarted) is made again for the next look.
+                    if let Ok((source, _)) = location.open() {
+                        mirror.replace_source(source);
+                    }
+                    Err(e.to_string())
+                }
+            }
         })?;
         Ok(OpenMlflowStore {
             store,

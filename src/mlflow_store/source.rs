@@ -68,9 +68,8 @@ pub struct RunData {
     pub tags: Vec<KeyValue>,
 }
 
-/// An MLflow store, read only. Points of a metric are read in an order that new points follow
-/// (the order they were written in a folder store; by time, then step, in a database), so that
-/// "the points after the first n" are the new ones.
+/// An MLflow store, read only. Points of a metric are read in the order they were written, so
+/// that "the points after the first n" are the new ones.
 pub trait Source: Send {
     fn experiments(&mut self) -> Result<Vec<SourceExperiment>>;
     fn runs(&mut self) -> Result<Vec<SourceRun>>;

@@ -22,6 +22,10 @@ pub struct SqlSource {
     /// statistics SQLite's planner takes the primary key (key, timestamp, ...) instead, and reads
     /// the key's points of every run for each run.
     points_index: &'static str,
+    /// The order a metric's points were written in, so that "after the first n" are the new ones
+    /// even when a point comes with an older timestamp: SQLite's rowid; PostgreSQL's row
+    /// position (rows of MLflow's metrics are never updated), where it can be ordered (14 on).
+    insertion_order: &'static str,
 }
 
 impl SqlSource {
@@ -54,6 +58,7 @@ impl SqlSource {
             conn,
             has_models: false,
             points_index: "",
+            insertion_order: "rowid",
         };
         let tables = match &source.conn {
             Conn::Sqlite(_) => "SELECT name FROM sqlite_master WHERE type = 'table'",
@@ -71,6 +76,15 @@ impl SqlSource {
         source.has_models = ["logged_models", "logged_model_params", "logged_model_tags"]
             .iter()
             .all(|t| names.iter().any(|n| n == t));
+        if matches!(source.conn, Conn::Postgres(_)) {
+            let version: Option<String> = source.db().value("SHOW server_version_num", args![])?;
+            let version: i64 = version.and_then(|v| v.parse().ok()).unwrap_or(0);
+            source.insertion_order = if version >= 140_000 {
+                "ctid"
+            } else {
+                "timestamp, step, value"
+            };
+        }
         if matches!(source.conn, Conn::Sqlite(_)) {
             let indexes: Vec<String> = source.db().rows(
                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'metrics'",
@@ -190,8 +204,8 @@ impl Source for SqlSource {
         };
         let sql = format!(
             "SELECT timestamp, step, value, is_nan FROM metrics {} WHERE run_uuid = ?1 AND key = ?2
-             ORDER BY timestamp, step, value {all} OFFSET ?3",
-            self.points_index
+             ORDER BY {} {all} OFFSET ?3",
+            self.points_index, self.insertion_order
         );
         let skip = i64::try_from(skip).unwrap_or(i64::MAX);
         self.db().rows(&sql, args![run.id.clone(), key.to_string(), skip], |r| {

@@ -123,6 +123,19 @@ impl Store {
         no_symlinks(&self.root().join("artifacts"), &all)
     }
 
+    /// `artifact_file` for a write: a folder read in place is never written through.
+    fn writable_file(&self, p: &ArtifactPath) -> Result<PathBuf> {
+        let mut all = p.base.clone();
+        all.extend(p.rel.iter().cloned());
+        if self.external_folder(&all).is_some() {
+            return Err(StoreError::Invalid(format!(
+                "'{}' is read in place, where it was logged: it cannot be changed",
+                all.join("/")
+            )));
+        }
+        self.artifact_file(p)
+    }
+
     /// Serves `folder` (outside the root, only read) as the artifacts of a run (`prefix` is
     /// `[experiment, run, "artifacts"]`) or of a logged model
     /// (`[experiment, "models", model, "artifacts"]`): how a store read in place shows its files
@@ -151,13 +164,13 @@ impl Store {
         if p.rel.is_empty() {
             return Err(StoreError::Invalid("An artifact upload needs a file name".into()));
         }
-        let dest = self.artifact_file(p)?;
+        let dest = self.writable_file(p)?;
         let parent = dest
             .parent()
             .ok_or_else(|| StoreError::Internal("artifact has no parent folder".into()))?;
         std::fs::create_dir_all(parent)?;
         // Re-check after creating folders: a racing symlink must not slip in.
-        let dest = self.artifact_file(p)?;
+        let dest = self.writable_file(p)?;
         if dest.is_dir() {
             return Err(StoreError::Invalid(format!("'{}' is a folder", p.rel_string())));
         }
@@ -259,7 +272,7 @@ impl Store {
                 all.join("/")
             )));
         }
-        let path = self.artifact_file(p)?;
+        let path = self.writable_file(p)?;
         match std::fs::symlink_metadata(&path) {
             Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path)?,
             Ok(_) => std::fs::remove_file(&path)?,
@@ -325,6 +338,18 @@ mod tests {
         // Another run is still under the store's own root, and a path cannot climb out.
         assert!(place("1/r2/artifacts/x").starts_with(dir.path().join("store")));
         assert!(store.artifact_path("1/r1/artifacts/../../../../secret").is_err());
+        // Nothing is written or deleted through it.
+        assert!(
+            store
+                .put_artifact(&store.artifact_path("1/r1/artifacts/new.txt").unwrap(), b"x")
+                .is_err()
+        );
+        assert!(
+            store
+                .delete_artifact(&store.artifact_path("1/r1/artifacts/notes").unwrap())
+                .is_err()
+        );
+        assert!(outside.join("notes/a.txt").is_file() && !outside.join("new.txt").exists());
         // A link inside the external folder is not followed.
         std::os::unix::fs::symlink(dir.path().join("secret"), outside.join("link")).unwrap();
         assert!(

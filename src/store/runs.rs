@@ -96,6 +96,18 @@ impl Store {
                 (None, Some(name)) => super::experiments::ensure_in(tx, name)?,
                 (None, None) => 0,
             };
+            // A known id is that run, wherever it is now (an experiment deleted since included).
+            if let Some(id) = &req.run_id {
+                if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                    return Err(StoreError::Invalid(format!(
+                        "Invalid run id '{id}': expected 32 lowercase hex characters"
+                    )));
+                }
+                let exists: Option<i64> = tx.value("SELECT 1 FROM runs WHERE run_id = ?1", args![id])?;
+                if exists.is_some() {
+                    return Ok(id.clone());
+                }
+            }
             let experiment = get_experiment_in(tx, exp_id)?;
             if tx.dialect() == Dialect::Postgres {
                 // Servers over one database number runs one at a time per experiment, gapless:
@@ -111,21 +123,7 @@ impl Store {
                     experiment.lifecycle_stage
                 )));
             }
-            let run_id = match &req.run_id {
-                Some(id) => {
-                    if id.len() != 32 || !id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-                        return Err(StoreError::Invalid(format!(
-                            "Invalid run id '{id}': expected 32 lowercase hex characters"
-                        )));
-                    }
-                    let exists: Option<i64> = tx.value("SELECT 1 FROM runs WHERE run_id = ?1", args![id])?;
-                    if exists.is_some() {
-                        return Ok(id.clone());
-                    }
-                    id.clone()
-                }
-                None => new_run_id(),
-            };
+            let run_id = req.run_id.clone().unwrap_or_else(new_run_id);
             let number: i64 = tx
                 .value(
                     "SELECT COALESCE(MAX(run_number), 0) + 1 FROM runs WHERE experiment_id = ?1",

@@ -20,13 +20,24 @@ pub enum Plugin {
 }
 
 impl Plugin {
-    fn named(name: &str) -> Plugin {
+    pub(super) fn named(name: &str) -> Plugin {
         match name {
             "scalars" => Plugin::Scalars,
             "images" => Plugin::Images,
             "text" => Plugin::Text,
             "hparams" => Plugin::Hparams,
             _ => Plugin::Other,
+        }
+    }
+
+    /// The name `named` takes back (`Other` stands for every plugin that is not kept).
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Plugin::Scalars => "scalars",
+            Plugin::Images => "images",
+            Plugin::Text => "text",
+            Plugin::Hparams => "hparams",
+            Plugin::Other => "other",
         }
     }
 }

@@ -6,7 +6,7 @@ use super::event::{self, Data, Plugin};
 use super::records::{Frame, frame_at};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsString;
-use std::io::{Read, Seek, SeekFrom};
+
 use std::path::{Path, PathBuf};
 
 /// How much of a file is read at once (in tests, less than two records, so that every test reads
@@ -69,6 +69,9 @@ pub struct RunUpdate {
     pub warnings: Vec<String>,
     /// Each event file read in this poll, with the position read up to.
     pub read_to: Vec<(String, u64)>,
+    /// Tags whose plugin became known in this update, with its name. A plugin may be named only
+    /// on a tag's first value, so an import keeps these with its positions to go on from there.
+    pub plugins: Vec<(String, &'static str)>,
 }
 
 impl RunUpdate {
@@ -90,6 +93,8 @@ struct RunState {
     /// Each event file's read position: everything before it has been read.
     files: BTreeMap<OsString, u64>,
     plugins: HashMap<String, Plugin>,
+    /// The plugins handed on in updates (`RunUpdate::plugins`).
+    reported: HashMap<String, Plugin>,
     /// The files a warning was given about, so that each is said once.
     said: HashSet<OsString>,
     /// Each file's length when it was last read to its end: not read again until it changes.
@@ -124,6 +129,15 @@ impl Logdir {
         state.files.insert(OsString::from(file), offset);
     }
 
+    /// Takes `tag` of run `name` as holding `plugin`'s values (as an update said before an
+    /// import stopped): its later values, which may not name it, are read as such.
+    pub fn resume_plugin(&mut self, name: &str, tag: &str, plugin: &str) {
+        let state = self.runs.entry(name.to_string()).or_default();
+        let plugin = Plugin::named(plugin);
+        state.plugins.insert(tag.to_string(), plugin);
+        state.reported.insert(tag.to_string(), plugin);
+    }
+
     /// Reads what is new since the last poll: one update per run that has news, in name order.
     pub fn poll(&mut self) -> std::io::Result<Vec<RunUpdate>> {
         let mut updates = Vec::new();
@@ -147,7 +161,7 @@ impl Logdir {
             let new = !self.runs.contains_key(&name);
             let state = self.runs.entry(name.clone()).or_default();
             // Where the run's files stood when the last update was kept: what to go back to.
-            let mut kept = (state.files.clone(), state.seen.clone());
+            let mut kept = (state.files.clone(), state.seen.clone(), state.reported.clone());
             let mut update = RunUpdate {
                 name: name.clone(),
                 new,
@@ -168,6 +182,14 @@ impl Logdir {
                     match read {
                         Ok((Some(bytes), len)) => {
                             let used = read_records(&bytes, &path, offset, &mut state.plugins, &mut update);
+                            if state.plugins.len() != state.reported.len() {
+                                for (tag, plugin) in &state.plugins {
+                                    if state.reported.get(tag) != Some(plugin) {
+                                        update.plugins.push((tag.clone(), plugin.name()));
+                                        state.reported.insert(tag.clone(), *plugin);
+                                    }
+                                }
+                            }
                             let at = offset + used as u64;
                             state.files.insert(file.clone(), at);
                             if used > 0 {
@@ -184,7 +206,9 @@ impl Logdir {
                                 };
                                 flow = each(std::mem::replace(&mut update, next), place, total);
                                 match flow {
-                                    Flow::Kept => kept = (state.files.clone(), state.seen.clone()),
+                                    Flow::Kept => {
+                                        kept = (state.files.clone(), state.seen.clone(), state.reported.clone())
+                                    }
                                     Flow::Failed | Flow::Stop => break 'files,
                                 }
                             }
@@ -225,7 +249,7 @@ impl Logdir {
             match flow {
                 Flow::Kept => {}
                 // Not kept: read again from where the last kept update left off.
-                Flow::Failed => (state.files, state.seen) = kept,
+                Flow::Failed => (state.files, state.seen, state.reported) = kept,
                 // What was handed on was kept, and nothing read after it is held back.
                 Flow::Stop => return Ok(()),
             }
@@ -243,68 +267,6 @@ pub enum Flow {
     Failed,
     /// Kept, and stop polling now: the rest is read next time.
     Stop,
-}
-
-/// The run's name: its folder relative to the logdir, or "." for event files right in it (as
-/// TensorBoard names them: a folder of the logdir's own name below it stays apart).
-fn run_name(root: &Path, dir: &Path) -> String {
-    match dir.strip_prefix(root) {
-        Ok(rel) if !rel.as_os_str().is_empty() => rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/"),
-        _ => ".".into(),
-    }
-}
-
-/// Every folder below `dir` (itself included) holding event files, with those files' names in
-/// order (their names begin with the time they were made). Symbolic links to folders are not
-/// followed, so a link cannot make the walk go round forever.
-fn find_event_files(root: &Path, dir: &Path, found: &mut BTreeMap<PathBuf, Vec<OsString>>) -> std::io::Result<()> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        // A folder removed while the walk went on is no run any more.
-        Err(_) if dir != root => return Ok(()),
-        Err(e) => return Err(e),
-    };
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    for entry in entries.flatten() {
-        let Ok(kind) = entry.file_type() else { continue };
-        let name = entry.file_name();
-        if kind.is_dir() {
-            dirs.push(entry.path());
-        } else if name.to_string_lossy().contains("tfevents") {
-            files.push(name);
-        }
-    }
-    if !files.is_empty() {
-        files.sort();
-        found.insert(dir.to_path_buf(), files);
-    }
-    for d in dirs {
-        find_event_files(root, &d, found)?;
-    }
-    Ok(())
-}
-
-/// At most `limit` bytes of `path` past `offset`; None when the file is now shorter than that
-/// (rewritten).
-fn read_from(path: &Path, offset: u64, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut f = std::fs::File::open(path)?;
-    let len = f.metadata()?.len();
-    if len < offset {
-        return Ok(None);
-    }
-    if len == offset {
-        return Ok(Some(Vec::new()));
-    }
-    f.seek(SeekFrom::Start(offset))?;
-    let want = usize::try_from(len - offset).unwrap_or(usize::MAX).min(limit);
-    let mut bytes = Vec::with_capacity(want);
-    f.take(want as u64).read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
 }
 
 /// Decodes the whole records of `bytes` into `update`; returns how many bytes were used (an
@@ -381,6 +343,11 @@ fn add_event(e: event::Event<'_>, update: &mut RunUpdate) {
         }
     }
 }
+
+/// Finding runs' folders and event files, and reading them a chunk at a time.
+#[path = "logdir_files.rs"]
+mod files;
+use files::{find_event_files, read_from, run_name};
 
 #[cfg(test)]
 #[path = "logdir_tests.rs"]

@@ -16,6 +16,9 @@ pub const TAG_TENSORBOARD_RUN: &str = "runhistory.tensorboard.run";
 /// far that file has been imported, kept with the points in one transaction, so that an import
 /// run again goes on from there. (The file's name is hashed to keep the key short.)
 pub const TAG_IMPORTED_TO: &str = "runhistory.tensorboard.imported.";
+/// An imported run's tags `<this><hash of a tag>` = `<plugin> <tag>`: what a tag holds, kept with
+/// the positions, since a tag names its plugin only on its first value.
+pub const TAG_PLUGIN: &str = "runhistory.tensorboard.plugin.";
 
 /// What one sync brought in.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -92,6 +95,9 @@ impl Mirror {
                     .and_then(|(at, file)| Some((at.parse().ok()?, file)));
                 if let (true, Some((offset, file))) = (key.starts_with(TAG_IMPORTED_TO), position) {
                     mirror.logdir.resume(&name, file, offset);
+                }
+                if let (true, Some((plugin, tag))) = (key.starts_with(TAG_PLUGIN), value.split_once(' ')) {
+                    mirror.logdir.resume_plugin(&name, tag, plugin);
                 }
             }
             mirror.index.runs.insert(
@@ -274,6 +280,10 @@ impl Index {
                     key: format!("{TAG_IMPORTED_TO}{}", short_hash(file)),
                     value: format!("{offset} {file}"),
                 })
+                .chain(update.plugins.iter().map(|(tag, plugin)| KeyValue {
+                    key: format!("{TAG_PLUGIN}{}", short_hash(tag)),
+                    value: format!("{plugin} {tag}"),
+                }))
                 .collect()
         } else {
             Vec::new()

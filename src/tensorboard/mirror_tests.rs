@@ -154,3 +154,37 @@ fn an_import_run_again_goes_on_from_each_files_position() {
     let run = store.get_run(&Mirror::new(&root).run_id("a")).unwrap();
     assert_eq!((run.metrics["loss"].count, run.metrics["loss"].step), (8, 7));
 }
+
+#[test]
+fn an_import_resumed_mid_file_still_knows_a_tags_plugin_named_only_on_its_first_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("logs");
+    std::fs::create_dir_all(root.join("a")).unwrap();
+    let file = root.join("a/events.out.tfevents.1.host");
+    // TF2's text summary: the plugin is named on the tag's first value only.
+    let text = |s: &str, first: bool| {
+        let w = Writer::default().bytes(1, b"notes");
+        let w = if first {
+            w.message(9, Writer::default().message(1, Writer::default().bytes(1, b"text")))
+        } else {
+            w
+        };
+        w.message(8, Writer::default().varint(1, 7).bytes(8, s.as_bytes()))
+    };
+    std::fs::write(&file, event(0, 1.0, vec![text("first", true)])).unwrap();
+    let store = Store::open(dir.path().join("kept")).unwrap();
+    let first = Mirror::for_import(&root, &store).unwrap().sync(&store).unwrap();
+    assert_eq!(first.texts, 1);
+    let mut f = std::fs::OpenOptions::new().append(true).open(&file).unwrap();
+    std::io::Write::write_all(&mut f, &event(1, 2.0, vec![text("second", false)])).unwrap();
+    let second = Mirror::for_import(&root, &store).unwrap().sync(&store).unwrap();
+    assert_eq!(second.texts, 1, "the resumed import reads the later value as text");
+    let run = store.get_run(&Mirror::new(&root).run_id("a")).unwrap();
+    let files: Vec<String> = store
+        .all_artifacts(&run.run_id)
+        .unwrap()
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(files, ["text/notes/step_0.txt", "text/notes/step_1.txt"]);
+}
