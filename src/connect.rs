@@ -100,6 +100,7 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
             let server = EmbeddedServer::start_with(AppState {
                 store: logdir.store.clone(),
                 token: None,
+                auth: false,
                 read_only: Some(Arc::from(OpenLogdir::read_only_reason(&dir))),
             })?;
             let identity = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
@@ -116,6 +117,7 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
             let server = EmbeddedServer::start_with(AppState {
                 store: opened.store.clone(),
                 token: None,
+                auth: false,
                 read_only: Some(Arc::from(OpenMlflowStore::read_only_reason(&uri))),
             })?;
             let label = crate::mlflow_store::Location::parse(&uri).map_or_else(|_| uri.clone(), |l| l.label());

@@ -295,6 +295,9 @@ pub struct ServerInfo {
     /// Set when the history is read in place (a TensorBoard logdir): why every write is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<String>,
+    /// On a server with users: who is asking, and the role it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<crate::api::users::User>,
 }
 
 /// One line of a spool file: what a client could not deliver, replayed by the server at start.

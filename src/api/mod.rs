@@ -11,6 +11,7 @@ pub mod registry;
 pub mod routes;
 pub mod serde_num;
 pub mod snapshot;
+pub mod users;
 
 use serde::{Deserialize, Serialize};
 use serde_num::{de_f64, de_i64, de_opt_i64, ser_f64};

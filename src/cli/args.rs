@@ -73,6 +73,21 @@ pub enum Command {
         #[arg(long, env = "RUNHISTORY_DATABASE_CONNECTIONS", default_value_t = crate::store::pg_pool::DEFAULT_MAX_CONNECTIONS,
               value_parser = clap::value_parser!(u16).range(1..=1000))]
         database_connections: u16,
+        /// Require a user on every request: a token made by `runhistory user add` (bearer, or
+        /// basic auth with the user's name; MLflow's clients send either). Readers may only read.
+        #[arg(long)]
+        auth: bool,
+    },
+    /// Manage the users of a server started with --auth (in the store folder, or --database).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Give a user a new token; the old one stops working at once. The token is printed once,
+    /// alone on the last line.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
     },
     /// Copy a store into another: a local store folder into a team database, or back, files
     /// included. Run it again to bring the copy up to date; nothing is doubled.
@@ -302,4 +317,63 @@ pub fn normalize_args(args: impl IntoIterator<Item = String>) -> Vec<String> {
     args.into_iter()
         .map(|a| if a == "-ap" { "--artifact-prefix".to_string() } else { a })
         .collect()
+}
+
+/// Where the users are kept: the store folder (--store), or a team database.
+#[derive(clap::Args, Debug)]
+pub struct UsersIn {
+    /// The team database (postgres://USER@HOST:PORT/DB) whose servers use these users.
+    #[arg(long, env = "RUNHISTORY_DATABASE")]
+    pub database: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserAction {
+    /// Add a user; its token is printed once, alone on the last line.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        #[command(flatten)]
+        place: UsersIn,
+    },
+    /// List the users and their roles.
+    List {
+        #[command(flatten)]
+        place: UsersIn,
+    },
+    /// Remove a user: its token stops working at once.
+    Remove {
+        name: String,
+        #[command(flatten)]
+        place: UsersIn,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenAction {
+    /// A new token for the user.
+    Rotate {
+        name: String,
+        #[command(flatten)]
+        place: UsersIn,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+pub enum RoleArg {
+    Admin,
+    Writer,
+    Reader,
+}
+
+impl RoleArg {
+    pub fn role(self) -> crate::api::users::Role {
+        use crate::api::users::Role;
+        match self {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Writer => Role::Writer,
+            RoleArg::Reader => Role::Reader,
+        }
+    }
 }

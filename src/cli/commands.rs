@@ -2,6 +2,7 @@
 
 use super::find::{resolve, runs_of};
 use super::format::{self, info_object};
+use super::rows::Rows;
 use super::{Cli, CliError, Command, Output};
 use crate::api::ext::RunDetail;
 use crate::api::ids::now_ms;
@@ -13,102 +14,24 @@ use crate::store::Store;
 use crate::tensorboard::OpenLogdir;
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-/// Where a server keeps its rows: the store folder's SQLite, or a team database with its files in
-/// a folder every server over it sees.
-pub enum Rows {
-    Folder(PathBuf),
-    Postgres {
-        url: String,
-        files: PathBuf,
-        connections: usize,
-    },
-}
-
-impl Rows {
-    /// From `--database` and `--artifacts` (or their environment variables) and `--store`.
-    pub fn of(database: Option<&str>, artifacts: Option<&str>, store: &Path) -> Result<Rows, CliError> {
-        let files = match artifacts.map(str::trim).filter(|a| !a.is_empty()) {
-            None => store.to_path_buf(),
-            Some(a) => match a.strip_prefix("file://") {
-                Some(path) if path.starts_with('/') => PathBuf::from(path),
-                _ => {
-                    return Err(CliError::Usage(format!(
-                        "--artifacts takes file:///absolute/folder (a folder every server sees); got '{a}'"
-                    )));
-                }
-            },
-        };
-        match database.map(str::trim).filter(|d| !d.is_empty()) {
-            None if artifacts.is_some_and(|a| !a.trim().is_empty()) => Err(CliError::Usage(
-                "--artifacts goes with --database: a store folder keeps its own files (use --store)".into(),
-            )),
-            None => Ok(Rows::Folder(files)),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Ok(Rows::Postgres {
-                url: url.to_string(),
-                files,
-                connections: usize::from(crate::store::pg_pool::DEFAULT_MAX_CONNECTIONS),
-            }),
-            Some(other) => Err(CliError::Usage(format!(
-                "--database takes a PostgreSQL URL (postgres://USER@HOST:PORT/DB); got '{}'",
-                other.split('@').next_back().unwrap_or(other)
-            ))),
-        }
-    }
-
-    /// A team database opened with at most `n` connections.
-    pub fn with_connections(self, n: usize) -> Rows {
-        match self {
-            Rows::Postgres { url, files, .. } => Rows::Postgres {
-                url,
-                files,
-                connections: n,
-            },
-            folder => folder,
-        }
-    }
-
-    pub fn open(&self) -> Result<Store, CliError> {
-        match self {
-            Rows::Folder(dir) => Store::open(dir).map_err(|source| {
-                CliError::from(crate::connect::ConnectError::Store {
-                    dir: dir.clone(),
-                    source,
-                })
-            }),
-            Rows::Postgres {
-                url,
-                files,
-                connections,
-            } => Store::open_postgres_with(url, files, *connections).map_err(|e| {
-                CliError::Usage(format!(
-                    "cannot open the database {}: {e}",
-                    crate::format::without_password(url)
-                ))
-            }),
-        }
-    }
-
-    /// What the server says it serves, with no password in it.
-    pub fn describe(&self) -> String {
-        match self {
-            Rows::Folder(dir) => format!("the store {}", dir.display()),
-            Rows::Postgres { url, files, .. } => {
-                format!(
-                    "the database {} with files in {}",
-                    crate::format::without_password(url),
-                    files.display()
-                )
-            }
-        }
-    }
-}
-
-pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16) -> Result<(), CliError> {
+pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16, auth: bool) -> Result<(), CliError> {
     let store = Arc::new(rows.open()?);
-    listen(cli, store, None, &rows.describe(), host, port)
+    if auth && store.users()?.is_empty() {
+        eprintln!("runhistory: --auth with no users yet: add one with `runhistory user add NAME --role admin`");
+    }
+    let access = Access { read_only: None, auth };
+    listen(cli, store, access, &rows.describe(), host, port)
+}
+
+/// Who may do what on a server being started.
+struct Access {
+    /// Every write refused, for this reason (a history read in place).
+    read_only: Option<String>,
+    /// Every request needs a user's token.
+    auth: bool,
 }
 
 /// Serves a TensorBoard logdir or an MLflow store, read-only, following it as it grows.
@@ -123,7 +46,11 @@ pub fn serve_in_place(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> 
             opened.first.points
         );
         let reason = OpenMlflowStore::read_only_reason(uri);
-        return listen(cli, opened.store.clone(), Some(reason), &what, host, port);
+        let access = Access {
+            read_only: Some(reason),
+            auth: false,
+        };
+        return listen(cli, opened.store.clone(), access, &what, host, port);
     }
     let dir = cli.logdir.as_deref().unwrap_or(Path::new("."));
     let logdir = OpenLogdir::open(dir, crate::tensorboard::POLL_INTERVAL).map_err(ConnectError::from)?;
@@ -134,17 +61,14 @@ pub fn serve_in_place(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> 
         logdir.first.points
     );
     let reason = OpenLogdir::read_only_reason(dir);
-    listen(cli, logdir.store.clone(), Some(reason), &what, host, port)
+    let access = Access {
+        read_only: Some(reason),
+        auth: false,
+    };
+    listen(cli, logdir.store.clone(), access, &what, host, port)
 }
 
-fn listen(
-    cli: &Cli,
-    store: Arc<Store>,
-    read_only: Option<String>,
-    what: &str,
-    host: &str,
-    port: u16,
-) -> Result<(), CliError> {
+fn listen(cli: &Cli, store: Arc<Store>, access: Access, what: &str, host: &str, port: u16) -> Result<(), CliError> {
     let token = token_or_env(cli.token.clone()).filter(|t| !t.is_empty());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("history-server")
@@ -167,7 +91,8 @@ fn listen(
         let state = AppState {
             store,
             token: token.map(Arc::from),
-            read_only: read_only.map(Arc::from),
+            auth: access.auth,
+            read_only: access.read_only.map(Arc::from),
         };
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
@@ -181,6 +106,8 @@ fn listen(
 pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), CliError> {
     match command {
         Command::Serve { .. }
+        | Command::User { .. }
+        | Command::Token { .. }
         | Command::Migrate { .. }
         | Command::Import { .. }
         | Command::Ui

@@ -3,7 +3,7 @@
 //! each metric's count of points, is kept with its points), so nothing is doubled.
 
 use super::CliError;
-use super::commands::Rows;
+use super::rows::Rows;
 use crate::connect::ConnectError;
 use crate::format::count;
 use crate::mlflow_store::{Location, Mirror as MlflowMirror, MlflowStoreError, Mode};

@@ -2,7 +2,7 @@
 //! back), with a progress bar; run again, it brings the copy up to date and doubles nothing.
 
 use super::CliError;
-use super::commands::Rows;
+use super::rows::Rows;
 use crate::format::count;
 use crate::store::{CopyProgress, Store};
 use std::io::{IsTerminal, Write};

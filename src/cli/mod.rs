@@ -7,7 +7,9 @@ pub mod format;
 mod import;
 mod manage;
 mod migrate;
+mod rows;
 mod tracked;
+mod users;
 
 use crate::api::layout::DEFAULT_STORE_DIR;
 use crate::client::ClientError;
@@ -112,6 +114,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         database,
         artifacts,
         database_connections,
+        auth,
     } = command
     {
         if cli.logdir.is_some() || cli.mlflow_store.is_some() {
@@ -123,9 +126,15 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             }
             return commands::serve_in_place(&cli, host, *port).map(|_| 0);
         }
-        let rows = commands::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?
+        let rows = rows::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?
             .with_connections(usize::from(*database_connections));
-        return commands::serve(&cli, &rows, host, *port).map(|_| 0);
+        return commands::serve(&cli, &rows, host, *port, *auth).map(|_| 0);
+    }
+    if let Command::User { action } = command {
+        return users::user(&cli, action);
+    }
+    if let Command::Token { action } = command {
+        return users::token(&cli, action);
     }
     if let Command::Migrate { from, to, artifacts } = command {
         return migrate::migrate(from, to, artifacts.as_deref());
@@ -136,7 +145,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         artifacts,
     } = command
     {
-        let rows = commands::Rows::of(
+        let rows = rows::Rows::of(
             database.as_deref(),
             artifacts.as_deref(),
             into.as_ref().unwrap_or(&cli.store),
@@ -210,9 +219,12 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
             }
             Ok(0)
         }
-        Command::Ui | Command::Serve { .. } | Command::Migrate { .. } | Command::Import { .. } => {
-            Err(CliError::Usage("handled before connecting".into()))
-        }
+        Command::Ui
+        | Command::Serve { .. }
+        | Command::User { .. }
+        | Command::Token { .. }
+        | Command::Migrate { .. }
+        | Command::Import { .. } => Err(CliError::Usage("handled before connecting".into())),
         Command::List { .. }
         | Command::Last { .. }
         | Command::Info { .. }

@@ -99,6 +99,8 @@ pub struct HistoryClient {
     flavor: std::sync::Arc<std::sync::OnceLock<Flavor>>,
     /// Why the server refuses writes, once `flavor` has asked it (None: it takes them).
     read_only: std::sync::Arc<std::sync::OnceLock<Option<String>>>,
+    /// Who the server says we are (a server with users), from its server-info.
+    signed_in: std::sync::Arc<std::sync::OnceLock<Option<crate::api::users::User>>>,
 }
 
 impl HistoryClient {
@@ -114,6 +116,7 @@ impl HistoryClient {
             token,
             flavor: Default::default(),
             read_only: Default::default(),
+            signed_in: Default::default(),
         })
     }
 
@@ -134,6 +137,11 @@ impl HistoryClient {
     /// Why the server refuses every write (a history read in place), once its kind is known.
     pub fn read_only(&self) -> Option<&str> {
         self.read_only.get().and_then(|r| r.as_deref())
+    }
+
+    /// The user this client's token is, on a server with users (known once the server was asked).
+    pub fn signed_in(&self) -> Option<&crate::api::users::User> {
+        self.signed_in.get().and_then(Option::as_ref)
     }
 
     /// The bearer token this client sends, for handing on to a tracked run.

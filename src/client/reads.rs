@@ -107,6 +107,7 @@ impl HistoryClient {
         let f = match self.server_info().await {
             Ok(info) => {
                 let _ = self.read_only.set(info.read_only);
+                let _ = self.signed_in.set(info.user);
                 Flavor::RunHistory
             }
             Err(e) if e.is_not_found() => Flavor::Mlflow,

@@ -1,5 +1,7 @@
-//! Who may call: with a token configured, a call without it gets a 401 JSON error; a read-only
-//! server (a history read in place) refuses every write with a 403 that says why.
+//! Who may call: on a server with users (`--auth`), a call must carry a user's token (bearer, or
+//! basic auth with the user's name) or gets a 401 JSON error, and a reader's write gets a 403;
+//! with a single token configured, a call without it gets a 401; a read-only server (a history
+//! read in place) refuses every write with a 403 that says why.
 
 use super::AppState;
 use super::error::ApiError;
@@ -8,6 +10,72 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
+use base64::Engine;
+
+/// The user a request was made by, on a server with users.
+#[derive(Debug, Clone)]
+pub struct Caller(pub crate::api::users::User);
+
+/// A run made by `caller` is its: the user it is logged under, whatever the client said (MLflow's
+/// client sends the machine's login name).
+pub fn owned_by(
+    caller: Option<axum::Extension<Caller>>,
+    user_id: &mut Option<String>,
+    tags: &mut [crate::api::KeyValue],
+) {
+    let Some(axum::Extension(Caller(user))) = caller else {
+        return;
+    };
+    *user_id = Some(user.name.clone());
+    for t in tags.iter_mut().filter(|t| t.key == crate::api::TAG_USER) {
+        t.value = user.name.clone();
+    }
+}
+
+/// The token a request carries, and the user name that came with it (basic auth).
+fn credentials(headers: &axum::http::HeaderMap) -> Option<(Option<String>, String)> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
+    if let Some(token) = value.strip_prefix("Bearer ") {
+        return Some((None, token.trim().to_string()));
+    }
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let (user, token) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
+    Some((Some(user.to_string()), token.to_string()))
+}
+
+/// On a server with users: the caller, found by its token, put in the request for the handlers
+/// (runs record it as their user); a reader's write is refused before it reaches them.
+pub async fn require_user(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, ApiError> {
+    // A load balancer's health check carries no user.
+    if !state.auth || req.uri().path() == crate::api::routes::HEALTH {
+        return Ok(next.run(req).await);
+    }
+    let user = match credentials(req.headers()) {
+        Some((name, token)) => state
+            .run(move |s| s.user_by_token(&token))
+            .await?
+            .filter(|u| name.is_none_or(|n| n == u.name)),
+        None => None,
+    };
+    let Some(user) = user else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "This server requires a user: 'Authorization: Bearer <token>', or basic auth with the user's name \
+             and token (MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD)",
+        ));
+    };
+    if !user.role.may_write() && !only_reads(req.method(), req.uri().path()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "PERMISSION_DENIED",
+            format!("User '{}' may only read (role reader): nothing was written", user.name),
+        ));
+    }
+    req.extensions_mut().insert(Caller(user));
+    Ok(next.run(req).await)
+}
 
 /// Compares without stopping at the first differing byte.
 fn same(a: &[u8], b: &[u8]) -> bool {

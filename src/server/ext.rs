@@ -25,16 +25,25 @@ pub async fn mlflow_server_info() -> Json<Value> {
     }))
 }
 
-pub async fn server_info(State(s): State<AppState>) -> Json<ServerInfo> {
+pub async fn server_info(
+    State(s): State<AppState>,
+    caller: Option<axum::Extension<super::auth::Caller>>,
+) -> Json<ServerInfo> {
     Json(ServerInfo {
         server: "runhistory".into(),
         version: VERSION.into(),
         store: s.store.root().display().to_string(),
         read_only: s.read_only.as_deref().map(str::to_string),
+        user: caller.map(|axum::Extension(super::auth::Caller(u))| u),
     })
 }
 
-pub async fn create_run(State(s): State<AppState>, JsonBody(req): JsonBody<CreateRunExt>) -> ApiResult<Json<Value>> {
+pub async fn create_run(
+    State(s): State<AppState>,
+    caller: Option<axum::Extension<super::auth::Caller>>,
+    JsonBody(mut req): JsonBody<CreateRunExt>,
+) -> ApiResult<Json<Value>> {
+    super::auth::owned_by(caller, &mut req.user_id, &mut req.tags);
     let run = s.run(move |st| st.create_run(&req)).await?;
     Ok(Json(json!({ "run": run })))
 }

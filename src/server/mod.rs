@@ -37,6 +37,8 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// When set, every call must carry `Authorization: Bearer <token>`.
     pub token: Option<Arc<str>>,
+    /// Every call must carry a user's token (`serve --auth`): see `auth::require_user`.
+    pub auth: bool,
     /// When set, the history is read in place from files that are not ours, and every write is
     /// refused with this reason.
     pub read_only: Option<Arc<str>>,
@@ -195,6 +197,7 @@ fn api_router(state: AppState) -> Router {
             )
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::refuse_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_user))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token))
         .layer(axum::middleware::map_response(error::json_errors_only))
         .with_state(state)
@@ -243,6 +246,7 @@ impl EmbeddedServer {
         EmbeddedServer::start_with(AppState {
             store,
             token: token.map(Arc::from),
+            auth: false,
             read_only: None,
         })
     }

@@ -36,8 +36,12 @@ fn run_and_pair(req: LogKeyValue) -> ApiResult<(String, KeyValue)> {
     Ok((id, pair))
 }
 
-pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateRun>) -> ApiResult<Json<Value>> {
-    let ext = CreateRunExt {
+pub async fn create(
+    State(s): State<AppState>,
+    caller: Option<axum::Extension<super::auth::Caller>>,
+    JsonBody(req): JsonBody<CreateRun>,
+) -> ApiResult<Json<Value>> {
+    let mut ext = CreateRunExt {
         experiment_id: Some(req.experiment_id.unwrap_or_else(|| "0".into())),
         run_name: req.run_name,
         user_id: req.user_id,
@@ -45,6 +49,7 @@ pub async fn create(State(s): State<AppState>, JsonBody(req): JsonBody<CreateRun
         tags: req.tags,
         ..Default::default()
     };
+    super::auth::owned_by(caller, &mut ext.user_id, &mut ext.tags);
     let run = s.run(move |st| st.create_run(&ext)).await?;
     let mut body = json!({ "run": to_mlflow_run(&run) });
     // create_run answers without "outputs", as MLflow does.

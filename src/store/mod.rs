@@ -31,6 +31,7 @@ mod snapshots;
 pub mod spool;
 pub mod sql;
 mod sql_pg;
+mod users;
 
 pub use artifacts::{ArtifactPath, safe_segments as safe_artifact_segments};
 pub use copy::{CopyProgress, CopyReport};

@@ -276,6 +276,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (series_id, block)
     );
     "#,
+    // 9: the users of a team server (`serve --auth`): a role each, and a token kept only as its
+    // SHA-256 (tokens are 256 random bits, so a fast hash is as safe as a slow one).
+    r#"
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_time INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The migration whose schema the pyramid's backfill needs.

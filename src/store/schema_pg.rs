@@ -247,6 +247,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
                           ORDER BY seq)
         FROM metric_points GROUP BY series_id, seq / 128;
     "#,
+    // 4: the users of a team server, as the SQLite schema's migration 9.
+    r#"
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_time BIGINT NOT NULL
+    )
+    "#,
 ];
 
 /// Brings a PostgreSQL database's schema up to date, one transaction a migration, and makes sure

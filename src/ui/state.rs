@@ -148,6 +148,11 @@ impl Workbench {
         self.client.read_only()
     }
 
+    /// The user we are on a server with users.
+    pub fn signed_in(&self) -> Option<&crate::api::users::User> {
+        self.client.signed_in()
+    }
+
     /// The server is a stock MLflow server: our extensions are unavailable.
     pub fn is_mlflow(&self) -> bool {
         self.flavor.value() == Some(&Flavor::Mlflow)

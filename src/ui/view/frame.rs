@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 pub struct TopBar<'a> {
     pub source: &'a str,
     pub base_url: &'a str,
+    /// Who we are on a server with users.
+    pub signed_in: Option<&'a crate::api::users::User>,
     /// A filter is in force (the bar offers to clear it).
     pub filtered: bool,
     pub busy: bool,
@@ -25,6 +27,7 @@ impl<'a> TopBar<'a> {
         TopBar {
             source: wb.source(),
             base_url: wb.base_url(),
+            signed_in: wb.signed_in(),
             filtered: !wb.filter().is_empty(),
             busy: wb.is_busy(),
             jobs: wb.jobs(),
@@ -46,6 +49,10 @@ pub fn top_bar(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, bar: &TopBar<'_>, vs: &mut 
                 ""
             };
             ui.label(format!("{}{kind}", bar.source)).on_hover_text(bar.base_url);
+            if let Some(user) = bar.signed_in {
+                ui.label(format!("· {} ({})", user.name, user.role.name()))
+                    .on_hover_text("Signed in: the server knows you by this token's user");
+            }
             ui.separator();
             if ui.button("Refresh").clicked() {
                 ctx.push(Command::Refresh);
