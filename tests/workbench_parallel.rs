@@ -254,6 +254,24 @@ fn a_baseline_chosen_from_a_rows_menu_and_grouped_rows_with_their_means() {
         8,
         "a header per group, with its count"
     );
+    // A click on a header closes its group: the header stays, its run's row goes; another click
+    // opens it again.
+    let r1 = h.query_all_by_label("r1").count();
+    h.get_all_by_label("1 run").next().unwrap().click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().view.collapsed_groups.len(), 1);
+    assert_eq!(
+        h.query_all_by_label("r1").count(),
+        r1 - 1,
+        "run 1's row is under the closed header"
+    );
+    assert_eq!(h.get_all_by_label("1 run").count(), 8, "every header stays");
+    h.get_all_by_label("1 run").next().unwrap().click();
+    h.step();
+    h.step();
+    assert_eq!(h.query_all_by_label("r1").count(), r1);
+    assert!(h.state().view.collapsed_groups.is_empty());
 
     // The baseline's own menu clears it.
     h.get_all_by_label("r4").last().unwrap().click_secondary();

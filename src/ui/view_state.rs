@@ -16,6 +16,8 @@ pub struct ViewState {
     pub focus_filter: bool,
     /// The keyboard help is open (F1 or ?).
     pub help_open: bool,
+    /// The grid's groups shown by their header alone (a click on a header opens or closes it).
+    pub collapsed_groups: std::collections::BTreeSet<String>,
     /// The grid row the arrow keys are on (Enter opens it, Space ticks it).
     pub grid_cursor: Option<usize>,
     /// The cursor moved this frame: the grid scrolls to it (and otherwise leaves scrolling alone).

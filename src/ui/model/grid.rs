@@ -5,6 +5,7 @@ use super::columns::{Attr, ColumnKey, SortValue, cell, sort_runs};
 use super::groups::{GroupBy, group_runs};
 use crate::api::ext::{RunDetail, RunStatus};
 use crate::format::g;
+use std::collections::BTreeSet;
 
 /// One row of the grid: cells already formatted, in column order.
 #[derive(Debug, Clone, PartialEq)]
@@ -50,22 +51,33 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// The lines drawn, headers before their rows.
-    pub fn lines(&self) -> Vec<GridLine> {
+    /// The lines drawn, headers before their rows; a collapsed group (by label) shows its
+    /// header alone.
+    pub fn lines(&self, collapsed: &BTreeSet<String>) -> Vec<GridLine> {
         if self.groups.is_empty() {
             return (0..self.rows.len()).map(GridLine::Row).collect();
         }
         let mut out = Vec::with_capacity(self.rows.len() + self.groups.len());
         for (i, grp) in self.groups.iter().enumerate() {
             out.push(GridLine::Group(i));
-            out.extend((grp.first..grp.first + grp.count).map(GridLine::Row));
+            if !collapsed.contains(&grp.label) {
+                out.extend((grp.first..grp.first + grp.count).map(GridLine::Row));
+            }
         }
         out
     }
 
-    /// The line row `row` is drawn on.
-    pub fn line_of_row(&self, row: usize) -> usize {
-        row + self.groups.iter().filter(|grp| grp.first <= row).count()
+    /// The line row `row` is drawn on: its group's header when the group is collapsed.
+    pub fn line_of_row(&self, row: usize, collapsed: &BTreeSet<String>) -> usize {
+        let mut line = 0;
+        for grp in &self.groups {
+            let shut = collapsed.contains(&grp.label);
+            if (grp.first..grp.first + grp.count).contains(&row) {
+                return if shut { line } else { line + 1 + row - grp.first };
+            }
+            line += 1 + if shut { 0 } else { grp.count };
+        }
+        row
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::ui::model::fixtures::{counted, run, strings};
+use std::collections::BTreeSet;
 
 fn runs() -> Vec<RunDetail> {
     let mut runs: Vec<RunDetail> = (1..=5).map(run).collect();
@@ -121,16 +122,25 @@ fn grouped_rows_sit_under_a_header_with_their_count_and_means() {
         named.groups[2].aggregates[0], "param lr = 0.1",
         "the group's name in the name column"
     );
-    let lines = g.lines();
+    let lines = g.lines(&BTreeSet::new());
     assert_eq!(lines.len(), 8);
     assert_eq!(&lines[..3], &[GridLine::Group(0), GridLine::Row(0), GridLine::Group(1)]);
-    assert_eq!(lines[g.line_of_row(3)], GridLine::Row(3));
-    assert_eq!(g.line_of_row(3), 6);
+    assert_eq!(lines[g.line_of_row(3, &BTreeSet::new())], GridLine::Row(3));
+    assert_eq!(g.line_of_row(3, &BTreeSet::new()), 6);
 
     let ungrouped = grid(&refs, &cols(), GridShape::default(), 0);
     assert!(ungrouped.groups.is_empty());
-    assert_eq!(ungrouped.lines().len(), 5);
-    assert_eq!(ungrouped.line_of_row(2), 2);
+    assert_eq!(ungrouped.lines(&BTreeSet::new()).len(), 5);
+    assert_eq!(ungrouped.line_of_row(2, &BTreeSet::new()), 2);
+
+    // A collapsed group shows its header alone, and its rows are found at that header.
+    let shut = BTreeSet::from([g.groups[0].label.clone()]);
+    let lines = g.lines(&shut);
+    let shown = g.groups[0].count;
+    assert_eq!(lines.len(), 8 - shown);
+    assert_eq!(&lines[..2], &[GridLine::Group(0), GridLine::Group(1)]);
+    assert_eq!(g.line_of_row(g.groups[0].first, &shut), 0);
+    assert_eq!(lines[g.line_of_row(3, &shut)], GridLine::Row(3));
 }
 
 #[test]

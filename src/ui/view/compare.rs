@@ -30,19 +30,11 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 ctx.push(Command::SetOnlyDifferences(only));
             }
             let highlight = ui.visuals().warn_fg_color;
-            egui::Grid::new("compare_grid").striped(true).show(ui, |ui| {
-                ui.strong("");
-                ui.strong("Value");
-                for (i, c) in m.columns.iter().enumerate() {
-                    ui.colored_label(RUN_COLORS[i % RUN_COLORS.len()], c);
-                }
-                ui.end_row();
-                for row in m.rows.iter().filter(|r| !cmp.only_differences || r.differs) {
-                    ui.label(if row.differs { "≠" } else { "" });
-                    ui.label(format!("{}: {}", row.group, row.key));
-                    row_cells(ui, row, highlight);
-                }
-            });
+            // Many runs make the table wider than a small window: it scrolls sideways on its own,
+            // and the charts below keep the window's width.
+            egui::ScrollArea::horizontal()
+                .id_salt(("compare_grid_scroll", &cmp.run_ids))
+                .show(ui, |ui| compare_grid(ui, cmp, &m, highlight));
             at_step(ui, ctx, cmp);
             project_files(ui, ctx, cmp, &m);
             if !m.series.is_empty() {
@@ -149,6 +141,23 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState, vs: &mut V
                 });
             }
         });
+}
+
+/// The table of every param, tag and latest value, a column per run.
+fn compare_grid(ui: &mut egui::Ui, cmp: &CompareState, m: &CompareModel, highlight: egui::Color32) {
+    egui::Grid::new("compare_grid").striped(true).show(ui, |ui| {
+        ui.strong("");
+        ui.strong("Value");
+        for (i, c) in m.columns.iter().enumerate() {
+            ui.colored_label(RUN_COLORS[i % RUN_COLORS.len()], c);
+        }
+        ui.end_row();
+        for row in m.rows.iter().filter(|r| !cmp.only_differences || r.differs) {
+            ui.label(if row.differs { "≠" } else { "" });
+            ui.label(format!("{}: {}", row.group, row.key));
+            row_cells(ui, row, highlight);
+        }
+    });
 }
 
 /// A compare row's cells, one per run, in the highlight colour where the runs differ; ends the row.

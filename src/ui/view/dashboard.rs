@@ -128,9 +128,16 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
         cursor: vs.grid_cursor,
         hovered: hovered.as_deref(),
         swatches: mode == ChartsMode::Curves,
+        collapsed: &vs.collapsed_groups,
     };
-    if let Some(id) = grid_view::show(ui, ctx, &model.grid, &rows, page.sort, scroll_to) {
+    let response = grid_view::show(ui, ctx, &model.grid, &rows, page.sort, scroll_to);
+    if let Some(id) = response.hovered {
         vs.hovered_next = Some(id);
+    }
+    if let Some(label) = response.toggled
+        && !vs.collapsed_groups.remove(&label)
+    {
+        vs.collapsed_groups.insert(label);
     }
 }
 

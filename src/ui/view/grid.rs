@@ -21,10 +21,20 @@ pub struct Rows<'a> {
     pub hovered: Option<&'a str>,
     /// Each row shows its run's colour in the charts.
     pub swatches: bool,
+    /// The groups shown by their header alone, by label.
+    pub collapsed: &'a std::collections::BTreeSet<String>,
 }
 
-/// The grid; `scroll_to` is a row to bring into view. Returns the run of the row under the
-/// pointer, so the charts can highlight it.
+/// What the pointer did in the grid this frame.
+#[derive(Default)]
+pub struct GridResponse {
+    /// The run of the row under the pointer, so the charts can highlight it.
+    pub hovered: Option<String>,
+    /// A group header clicked: the group to open or close.
+    pub toggled: Option<String>,
+}
+
+/// The grid; `scroll_to` is a row to bring into view.
 pub fn show(
     ui: &mut egui::Ui,
     ctx: &mut Ctx<'_>,
@@ -32,7 +42,7 @@ pub fn show(
     rows: &Rows<'_>,
     sort: Option<&(ColumnKey, bool)>,
     scroll_to: Option<usize>,
-) -> Option<String> {
+) -> GridResponse {
     ui.scope(|ui| {
         // Scroll bars with space of their own: a floating one would cover the last row.
         ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
@@ -51,8 +61,8 @@ fn table(
     marks: &Rows<'_>,
     sort: Option<&(ColumnKey, bool)>,
     scroll_to: Option<usize>,
-) -> Option<String> {
-    let mut hovered_row = None;
+) -> GridResponse {
+    let mut out = GridResponse::default();
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
         .id_salt("runs_grid")
@@ -61,12 +71,12 @@ fn table(
         .sense(egui::Sense::click())
         .column(Column::exact(if marks.swatches { 70.0 } else { 56.0 }));
     if let Some(c) = scroll_to {
-        table = table.scroll_to_row(grid.line_of_row(c), None);
+        table = table.scroll_to_row(grid.line_of_row(c, marks.collapsed), None);
     }
     for _ in &grid.columns {
         table = table.column(Column::initial(130.0).at_least(40.0).clip(true));
     }
-    let lines = grid.lines();
+    let lines = grid.lines(marks.collapsed);
     table
         .header(ROW_HEIGHT, |mut header| {
             header.col(|ui| {
@@ -87,21 +97,30 @@ fn table(
         })
         .body(|body| {
             body.rows(ROW_HEIGHT, lines.len(), |mut row| match lines[row.index()] {
-                GridLine::Group(g) => group_header(&mut row, &grid.groups[g]),
+                GridLine::Group(g) => {
+                    let group = &grid.groups[g];
+                    if group_header(&mut row, group, marks.collapsed.contains(&group.label)) {
+                        out.toggled = Some(group.label.clone());
+                    }
+                }
                 GridLine::Row(i) => {
                     if run_row(&mut row, ctx, grid, &grid.rows[i], i, marks) {
-                        hovered_row = Some(grid.rows[i].run_id.clone());
+                        out.hovered = Some(grid.rows[i].run_id.clone());
                     }
                 }
             });
         });
-    hovered_row
+    out
 }
 
 /// A group's header line: how many runs, then its means (or shared values) under each column.
-fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup) {
+/// A click on it opens or closes the group; returns whether it was clicked.
+fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup, collapsed: bool) -> bool {
     row.col(|ui| {
         ui.horizontal(|ui| {
+            // Drawn, not a glyph: the default fonts have no triangles.
+            let (_, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
+            egui::collapsing_header::paint_default_icon(ui, if collapsed { 0.0 } else { 1.0 }, &response);
             // The group's colour in the curves.
             let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
             ui.painter()
@@ -114,6 +133,7 @@ fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup) {
             ui.strong(text).on_hover_text(&group.label);
         });
     }
+    row.response().clicked()
 }
 
 /// A run's line; returns whether the pointer is over it.
