@@ -163,14 +163,23 @@ fn compare_grid(ui: &mut egui::Ui, cmp: &CompareState, m: &CompareModel, highlig
 /// A compare row's cells, one per run, in the highlight colour where the runs differ; ends the row.
 fn row_cells(ui: &mut egui::Ui, row: &CompareRow, highlight: egui::Color32) {
     for c in &row.cells {
-        if row.differs {
-            ui.colored_label(highlight, c);
+        let text = if row.differs {
+            egui::RichText::new(c).color(highlight)
         } else {
-            ui.label(c);
-        }
+            egui::RichText::new(c)
+        };
+        // A long value (a table, a dict) is cut to a column's width, whole on hover, so the
+        // other runs' columns stay in view.
+        ui.scope(|ui| {
+            ui.set_max_width(CELL_WIDTH);
+            ui.add(egui::Label::new(text).truncate()).on_hover_text(c);
+        });
     }
     ui.end_row();
 }
+
+/// The widest a compared value is drawn.
+const CELL_WIDTH: f32 = 280.0;
 
 /// Every metric as it stood at a step chosen on a slider, run beside run.
 fn at_step(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, cmp: &CompareState) {
