@@ -4,6 +4,7 @@ name whatever its machine says; a reader reads and is refused every write with P
 nothing of it stored; no token, a wrong token, a removed user's or a rotated-out token get 401;
 basic auth (MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD) works as a bearer token does."""
 
+import base64
 import json
 import os
 import subprocess
@@ -103,6 +104,19 @@ def test_users_roles_and_tokens_through_the_official_client(tmp_path, database, 
         code, info = status(url, "/api/2.0/runhistory/server-info", {"Authorization": "Bearer " + ana})
         assert (code, info["user"]["name"], info["user"]["role"]) == (200, "ana", "writer"), info
 
+        # A run made with no user tag at all (a raw REST call) gets its maker's; no one may claim
+        # another user's name for a run afterwards.
+        req = urllib.request.Request(url + "/api/2.0/mlflow/runs/create", method="POST",
+                                     data=json.dumps({"experiment_id": exp}).encode(),
+                                     headers={"Authorization": "Bearer " + ana, "Content-Type": "application/json"})
+        bare = json.load(urllib.request.urlopen(req))["run"]
+        tags = {t["key"]: t["value"] for t in bare["data"].get("tags", [])}
+        assert (bare["info"]["user_id"], tags.get("mlflow.user")) == ("ana", "ana"), bare
+        with pytest.raises(MlflowException) as e:
+            writer.set_tag(run.info.run_id, "mlflow.user", "rui")
+        assert e.value.error_code == "PERMISSION_DENIED", e.value
+        assert writer.get_run(run.info.run_id).data.tags["mlflow.user"] == "ana"
+
         # The reader reads, and every write is refused with nothing stored.
         reader = as_user(client_env, url, token=rui)
         assert [m.value for m in reader.get_metric_history(run.info.run_id, "loss")] == [0.5]
@@ -126,6 +140,9 @@ def test_users_roles_and_tokens_through_the_official_client(tmp_path, database, 
         assert basic.get_run(run.info.run_id).info.run_id == run.info.run_id
         with pytest.raises(MlflowException):
             as_user(client_env, url, basic=("rui", ana)).search_experiments()
+        assert status(url, "/api/2.0/runhistory/server-info", {"Authorization": "basic " + base64.b64encode(
+            (":" + ana).encode()).decode()})[0] == 200, "no name: the token alone says who"
+        assert urllib.request.urlopen(url + "/health").status == 200, "a load balancer's check needs no user"
 
         # A rotated token replaces the old one at once; a removed user is out.
         new = users_cli(store, database, "token", "rotate", "ana").strip().splitlines()[-1]
@@ -135,3 +152,12 @@ def test_users_roles_and_tokens_through_the_official_client(tmp_path, database, 
         assert status(url, "/api/2.0/runhistory/server-info", {"Authorization": "Bearer " + rui})[0] == 401
     finally:
         server.stop()
+
+
+def test_users_are_for_a_store_of_ours_not_a_history_read_in_place(tmp_path):
+    """`serve --auth` over a history read in place is refused at once, not served to anyone."""
+    logdir = tmp_path / "logs"
+    logdir.mkdir()
+    out = subprocess.run([BIN, "serve", "--port", "0", "--auth", "--logdir", str(logdir)], capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode != 0 and "--auth" in out.stderr, out.stderr

@@ -69,7 +69,13 @@ pub fn serve_in_place(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> 
 }
 
 fn listen(cli: &Cli, store: Arc<Store>, access: Access, what: &str, host: &str, port: u16) -> Result<(), CliError> {
-    let token = token_or_env(cli.token.clone()).filter(|t| !t.is_empty());
+    let mut token = token_or_env(cli.token.clone()).filter(|t| !t.is_empty());
+    if access.auth && token.take().is_some() {
+        // Both would read the same header: users' tokens are what --auth asks for.
+        eprintln!(
+            "runhistory: --auth: the server token (--token, RUNHISTORY_TOKEN, MLFLOW_TRACKING_TOKEN) is not used"
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .thread_name("history-server")
         .enable_all()

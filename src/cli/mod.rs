@@ -118,9 +118,10 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
     } = command
     {
         if cli.logdir.is_some() || cli.mlflow_store.is_some() {
-            if database.is_some() || artifacts.is_some() {
+            if database.is_some() || artifacts.is_some() || *auth {
                 return Err(CliError::Usage(
-                    "--logdir and --mlflow-store serve what they name read-only: they take no --database or --artifacts"
+                    "--logdir and --mlflow-store serve what they name read-only: they take no --database, --artifacts \
+                     or --auth (users live in a store of ours)"
                         .into(),
                 ));
             }

@@ -5,6 +5,7 @@
 
 use super::AppState;
 use super::error::ApiError;
+use crate::api::{KeyValue, TAG_USER};
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{Method, StatusCode};
@@ -16,32 +17,54 @@ use base64::Engine;
 #[derive(Debug, Clone)]
 pub struct Caller(pub crate::api::users::User);
 
-/// A run made by `caller` is its: the user it is logged under, whatever the client said (MLflow's
-/// client sends the machine's login name).
-pub fn owned_by(
-    caller: Option<axum::Extension<Caller>>,
-    user_id: &mut Option<String>,
-    tags: &mut [crate::api::KeyValue],
-) {
+/// A run made by `caller` is its: the user it is logged under (`user_id` and the `mlflow.user`
+/// tag), whatever the client said (MLflow's client sends the machine's login name).
+pub fn owned_by(caller: Option<axum::Extension<Caller>>, user_id: &mut Option<String>, tags: &mut Vec<KeyValue>) {
     let Some(axum::Extension(Caller(user))) = caller else {
         return;
     };
     *user_id = Some(user.name.clone());
-    for t in tags.iter_mut().filter(|t| t.key == crate::api::TAG_USER) {
-        t.value = user.name.clone();
+    tags.retain(|t| t.key != TAG_USER);
+    tags.push(KeyValue {
+        key: TAG_USER.into(),
+        value: user.name,
+    });
+}
+
+/// On a server with users, who made a run is the server's to say: a tag claiming another user is
+/// refused, nothing of its request stored.
+pub fn no_other_user(caller: &Option<axum::Extension<Caller>>, tags: &[KeyValue]) -> Result<(), ApiError> {
+    let Some(axum::Extension(Caller(user))) = caller else {
+        return Ok(());
+    };
+    match tags.iter().find(|t| t.key == TAG_USER && t.value != user.name) {
+        Some(t) => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "PERMISSION_DENIED",
+            format!(
+                "'{TAG_USER}' is who made the run, set by the server: {} cannot set it to '{}'",
+                user.name, t.value
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
 /// The token a request carries, and the user name that came with it (basic auth).
 fn credentials(headers: &axum::http::HeaderMap) -> Option<(Option<String>, String)> {
     let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim();
-    if let Some(token) = value.strip_prefix("Bearer ") {
-        return Some((None, token.trim().to_string()));
+    let (scheme, rest) = value.split_once(' ')?;
+    if scheme.eq_ignore_ascii_case("bearer") {
+        return Some((None, rest.trim().to_string()));
     }
-    let encoded = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(rest.trim()).ok()?;
     let (user, token) = std::str::from_utf8(&decoded).ok()?.split_once(':')?;
-    Some((Some(user.to_string()), token.to_string()))
+    // `-u :TOKEN` names no user: the token alone says who.
+    let user = Some(user.to_string()).filter(|u| !u.is_empty());
+    Some((user, token.to_string()))
 }
 
 /// On a server with users: the caller, found by its token, put in the request for the handlers

@@ -70,7 +70,13 @@ pub async fn update_run(State(s): State<AppState>, JsonBody(req): JsonBody<Updat
 }
 
 pub async fn ingest(State(s): State<AppState>, req: Request) -> ApiResult<Json<IngestResponse>> {
+    let caller = req
+        .extensions()
+        .get::<super::auth::Caller>()
+        .cloned()
+        .map(axum::Extension);
     let batch: IngestBatch = read_json(req, MAX_INGEST_BODY).await?;
+    super::auth::no_other_user(&caller, &batch.tags)?;
     if batch.run_id.is_empty() {
         return Err(ApiError::missing("run_id"));
     }

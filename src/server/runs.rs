@@ -157,8 +157,13 @@ pub async fn log_param(State(s): State<AppState>, JsonBody(req): JsonBody<LogKey
     .await
 }
 
-pub async fn set_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKeyValue>) -> ApiResult<Json<Value>> {
+pub async fn set_tag(
+    State(s): State<AppState>,
+    caller: Option<axum::Extension<super::auth::Caller>>,
+    JsonBody(req): JsonBody<LogKeyValue>,
+) -> ApiResult<Json<Value>> {
     let (id, t) = run_and_pair(req)?;
+    super::auth::no_other_user(&caller, std::slice::from_ref(&t))?;
     s.run(move |st| st.set_tag(&id, &t)).await?;
     Ok(Json(json!({})))
 }
@@ -170,8 +175,13 @@ pub async fn delete_tag(State(s): State<AppState>, JsonBody(req): JsonBody<LogKe
     Ok(Json(json!({})))
 }
 
-pub async fn log_batch(State(s): State<AppState>, JsonBody(req): JsonBody<LogBatch>) -> ApiResult<Json<Value>> {
+pub async fn log_batch(
+    State(s): State<AppState>,
+    caller: Option<axum::Extension<super::auth::Caller>>,
+    JsonBody(req): JsonBody<LogBatch>,
+) -> ApiResult<Json<Value>> {
     let id = run_id(req.run_id.as_deref(), None)?;
+    super::auth::no_other_user(&caller, &req.tags)?;
     s.run(move |st| st.log_batch(&req, &id)).await?;
     Ok(Json(json!({})))
 }

@@ -37,6 +37,7 @@ pub(super) const TABLES: &[(&str, &[&str])] = &[
     ("model_versions", &["name", "version"]),
     ("model_version_tags", &["name", "version", "key"]),
     ("registered_model_aliases", &["name", "alias"]),
+    ("users", &["name"]),
 ];
 
 /// PostgreSQL's numbering columns, moved past the copied rows so new rows do not collide.

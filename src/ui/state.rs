@@ -153,6 +153,11 @@ impl Workbench {
         self.client.signed_in()
     }
 
+    /// Whether anything may be changed: not in a history read in place, nor as a reader.
+    pub fn may_write(&self) -> bool {
+        self.read_only().is_none() && self.signed_in().is_none_or(|u| u.role.may_write())
+    }
+
     /// The server is a stock MLflow server: our extensions are unavailable.
     pub fn is_mlflow(&self) -> bool {
         self.flavor.value() == Some(&Flavor::Mlflow)

@@ -371,6 +371,14 @@ fn column_chooser(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, model: 
 }
 
 fn welcome(ui: &mut egui::Ui, ctx: &mut Ctx<'_>) {
+    // Nothing here to run or log into.
+    if ctx.read_only {
+        ui.vertical_centered(|ui| {
+            ui.add_space(60.0);
+            ui.label("No runs here yet.");
+        });
+        return;
+    }
     ui.vertical_centered(|ui| {
         ui.add_space(60.0);
         ui.heading("Welcome to Run History");

@@ -4,6 +4,7 @@
 
 use super::super::command::Command;
 use super::super::model::dashboard::DashboardModel;
+use super::super::model::grid::GridLine;
 use super::super::route::Route;
 use super::super::view_state::ViewState;
 use super::Ctx;
@@ -68,16 +69,36 @@ pub fn handle(
         vs.grid_cursor = None;
         return;
     }
-    let last = rows.len() - 1;
+    // The rows shown, in order: a closed group's rows are stepped over.
+    let shown: Vec<usize> = model
+        .grid
+        .lines(&vs.collapsed_groups)
+        .into_iter()
+        .filter_map(|l| match l {
+            GridLine::Row(i) => Some(i),
+            GridLine::Group(_) => None,
+        })
+        .collect();
+    let (Some(&first), Some(&last)) = (shown.first(), shown.last()) else {
+        vs.grid_cursor = None;
+        return;
+    };
     if pressed(Key::ArrowDown) {
-        vs.grid_cursor = Some(vs.grid_cursor.map_or(0, |c| (c + 1).min(last)));
+        let next = vs
+            .grid_cursor
+            .map_or(first, |c| shown.iter().copied().find(|&i| i > c).unwrap_or(last));
+        vs.grid_cursor = Some(next);
         vs.grid_cursor_moved = true;
     }
     if pressed(Key::ArrowUp) {
-        vs.grid_cursor = Some(vs.grid_cursor.map_or(0, |c| c.saturating_sub(1)));
+        let previous = vs
+            .grid_cursor
+            .map_or(first, |c| shown.iter().rev().copied().find(|&i| i < c).unwrap_or(first));
+        vs.grid_cursor = Some(previous);
         vs.grid_cursor_moved = true;
     }
-    let at = vs.grid_cursor.map(|c| c.min(last));
+    // A cursor on a row no longer shown (its group closed, the rows changed) is on none.
+    let at = vs.grid_cursor.filter(|c| shown.contains(c));
     vs.grid_cursor = at;
     if let Some(row) = at.and_then(|c| rows.get(c)) {
         if pressed(Key::Enter) {

@@ -52,8 +52,7 @@ pub fn workbench_ui(ui: &mut egui::Ui, wb: &Workbench, vs: &mut ViewState) -> Ve
         settings: wb.settings(),
         now_ms: crate::api::ids::now_ms(),
         mlflow: wb.is_mlflow(),
-        // A history read in place, or a reader on a server with users: nothing to change.
-        read_only: wb.read_only().is_some() || wb.signed_in().is_some_and(|u| !u.role.may_write()),
+        read_only: !wb.may_write(),
         cmds: &mut cmds,
     };
     let dashboard = wb.dashboard_model();

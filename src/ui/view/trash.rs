@@ -46,7 +46,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, trash: &TrashState, experiment
                     });
                     ui.label(&r.name);
                     ui.label(r.start_time.map(fmt_time).unwrap_or_default());
-                    if ui.button("Restore").clicked() {
+                    if !ctx.read_only && ui.button("Restore").clicked() {
                         ctx.push(Command::ChangeRun {
                             run_id: r.run_id.clone(),
                             change: RunChange::Restore,
