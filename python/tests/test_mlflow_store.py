@@ -130,14 +130,18 @@ def more(uri, baseline, still_running):
 
 
 def live_start(uri):
-    """An experiment of its own with a RUNNING run holding loss steps 0-9."""
+    """An experiment of its own with a RUNNING run holding loss steps 0-9, and a run that has
+    ended with one point."""
     client = MlflowClient(tracking_uri=uri)
     exp_id = client.create_experiment("growing")
     run = client.create_run(exp_id, run_name="live")
     for step in range(10):
         s, ts, v = live_point(step)
         client.log_metric(run.info.run_id, "loss", v, step=s, timestamp=ts)
-    return {"run_id": run.info.run_id}
+    done = client.create_run(exp_id, run_name="done")
+    client.log_metric(done.info.run_id, "score", 0.5, step=0, timestamp=T0)
+    client.set_terminated(done.info.run_id)
+    return {"run_id": run.info.run_id, "done_id": done.info.run_id}
 
 
 # A point the live run logs after the others with the oldest timestamp of all (a clock set back,
@@ -145,10 +149,12 @@ def live_start(uri):
 LATE_POINT = (25, T0 + 1, 0.5)
 
 
-def live_more(uri, run_id):
-    """The live run goes on to step 24, then logs a point with an older timestamp than all; a
-    second run starts; the experiment is renamed."""
+def live_more(uri, run_id, done_id):
+    """The live run goes on to step 24, then logs a point with an older timestamp than all; the
+    ended run is given a late score and a note; a second run starts; the experiment is renamed."""
     client = MlflowClient(tracking_uri=uri)
+    client.log_metric(done_id, "score", 0.75, step=1, timestamp=T0 + 1)
+    client.set_tag(done_id, "mlflow.note.content", "evaluated later")
     for step in range(10, 25):
         s, ts, v = live_point(step)
         client.log_metric(run_id, "loss", v, step=s, timestamp=ts)
@@ -575,10 +581,12 @@ def test_the_official_client_reads_a_served_mlflow_store_exactly_and_cannot_writ
 def test_a_served_mlflow_store_grows_live_as_training_writes(writable, tmp_path, quick_client):
     """While `serve --mlflow-store` runs, the official client (another process) goes on logging to
     a RUNNING run (a last point with an older timestamp than all), starts a new run and renames the
-    experiment, straight into the store; within 20 s the served history is exactly the store's,
-    each point once, the new run is listed and the experiment has its new name."""
+    experiment, and gives a run that has ended a late point and a note, straight into the store;
+    within 30 s the served history is exactly the store's, each point once, the new run is
+    listed, the experiment has its new name and the ended run its late point and note."""
     store = writable
-    run_id = store.write("live-start")["run_id"]
+    started = store.write("live-start")
+    run_id, done_id = started["run_id"], started["done_id"]
     served = Served(["--mlflow-store", store.uri], tmp_path)
     try:
         client = MlflowClient(tracking_uri=served.url)
@@ -591,14 +599,23 @@ def test_a_served_mlflow_store_grows_live_as_training_writes(writable, tmp_path,
             return {r.info.run_name for r in client.search_runs([exp.experiment_id])} if exp else set()
 
         assert history() == [live_point(s) for s in range(10)]
-        assert names("growing") == {"live"}
-        store.write("live-more", run_id)
-        deadline = time.time() + 20
-        while time.time() < deadline and (len(history()) < 26 or names("grown") != {"live", "second"}):
+        assert names("growing") == {"live", "done"}
+        def late():
+            return len(client.get_metric_history(done_id, "score"))
+
+        assert late() == 1
+        store.write("live-more", run_id, done_id)
+        deadline = time.time() + 30
+        while time.time() < deadline and (len(history()) < 26 or names("grown") != {"live", "done", "second"}
+                                          or late() < 2):
             time.sleep(0.5)
         assert history() == sorted([live_point(s) for s in range(25)] + [LATE_POINT]), "each new point once"
-        assert names("grown") == {"live", "second"}, "the experiment is renamed there, and here"
+        assert names("grown") == {"live", "done", "second"}, "the experiment is renamed there, and here"
         assert client.get_run(run_id).info.status == "RUNNING"
+        # A run that has ended, given a point and a note later, is read again (within 10 s).
+        assert [m.value for m in sorted(client.get_metric_history(done_id, "score"), key=lambda m: m.step)] == \
+            [0.5, 0.75]
+        assert client.get_run(done_id).data.tags.get("mlflow.note.content") == "evaluated later"
     finally:
         served.stop()
 

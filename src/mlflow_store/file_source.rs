@@ -112,6 +112,21 @@ fn key_values(dir: &Path) -> Result<Vec<KeyValue>> {
         .collect()
 }
 
+/// A run folder's stamp: how many metric, tag and param files it has and their sizes (a point
+/// appended, a tag added or edited changes it).
+fn stamp_of(run_dir: &Path) -> Result<String> {
+    let mut parts = Vec::with_capacity(3);
+    for kind in ["metrics", "tags", "params"] {
+        let files = keyed_files(&run_dir.join(kind))?;
+        let bytes: u64 = files
+            .iter()
+            .map(|(_, p)| std::fs::metadata(p).map_or(0, |m| m.len()))
+            .sum();
+        parts.push(format!("{}/{bytes}", files.len()));
+    }
+    Ok(parts.join(":"))
+}
+
 /// The bytes of `path` from `from` to its end (none if it is gone).
 fn tail(path: &Path, from: u64) -> Result<Vec<u8>> {
     let mut f = match std::fs::File::open(path) {
@@ -211,7 +226,7 @@ impl Source for FileSource {
         Ok(out)
     }
 
-    fn runs(&mut self) -> Result<Vec<SourceRun>> {
+    fn runs(&mut self, stamps: bool) -> Result<Vec<SourceRun>> {
         let mut out = Vec::new();
         self.run_dirs.clear();
         for dir in self.experiment_dirs()? {
@@ -238,6 +253,7 @@ impl Source for FileSource {
                     end_time: number(&meta, "end_time"),
                     lifecycle_stage: text(&meta, "lifecycle_stage").unwrap_or_else(|| "active".into()),
                     artifact_uri: text(&meta, "artifact_uri").unwrap_or_default(),
+                    stamp: if stamps { stamp_of(&run_dir)? } else { String::new() },
                     id: id.clone(),
                 });
                 self.run_dirs.insert(id, run_dir);
@@ -370,6 +386,7 @@ mod tests {
             end_time: None,
             lifecycle_stage: "active".into(),
             artifact_uri: String::new(),
+            stamp: String::new(),
         };
         assert_eq!(s.metric_counts(&run).unwrap(), vec![("train/loss".to_string(), 2)]);
         let first = s.metric_points(&run, "train/loss", 0).unwrap();

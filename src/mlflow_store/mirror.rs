@@ -95,16 +95,20 @@ impl Mirror {
         let mut synced = Synced::default();
         self.looks += 1;
         self.sync_experiments(store, &mut synced)?;
-        let runs = self.source.runs()?;
+        // Stamps (what may change in a run that has ended) are taken at the first look and then
+        // every `STAMP_EVERY`th: they cost a look at every run's data.
+        let runs = self
+            .source
+            .runs(self.looks == 1 || self.looks.is_multiple_of(STAMP_EVERY))?;
         let total = runs.len();
         for (place, row) in runs.into_iter().enumerate() {
             if !progress(place, total) {
                 return Ok(synced);
             }
             let skip = match self.runs.get(&row.id) {
-                Some(s) if s.row == row && !row.is_live() => true,
+                Some(s) if row.same_as(&s.row) && !row.is_live() => true,
                 // Still running but nothing new for a while (perhaps crashed): looked at seldom.
-                Some(s) if s.row == row => s.quiet >= QUIET_AFTER && !self.looks.is_multiple_of(QUIET_EVERY),
+                Some(s) if row.same_as(&s.row) => s.quiet >= QUIET_AFTER && !self.looks.is_multiple_of(QUIET_EVERY),
                 _ => !self.experiments.contains_key(&row.experiment_id),
             };
             if skip {
@@ -252,7 +256,13 @@ impl Mirror {
         for w in warnings {
             self.say(synced, format!("run {name}: {w}"));
         }
-        state.row = row;
+        // A stamp not taken this time keeps the last one taken.
+        let stamp = if row.stamp.is_empty() {
+            std::mem::take(&mut state.row.stamp)
+        } else {
+            row.stamp.clone()
+        };
+        state.row = SourceRun { stamp, ..row };
         self.runs.insert(state.row.id.clone(), state);
         Ok(())
     }
@@ -385,6 +395,9 @@ use experiments::KnownExperiment;
 /// `QUIET_EVERY`th look (every 30 s at the 2 s interval).
 const QUIET_AFTER: u32 = 5;
 const QUIET_EVERY: u64 = 15;
+/// A run that has ended is looked at again when its stamp changed, stamps taken every this
+/// many looks (every 10 s at the 2 s interval).
+const STAMP_EVERY: u64 = 5;
 
 /// Logged models: kept with their ids, their files served or copied as a run's are.
 #[path = "mirror_models.rs"]

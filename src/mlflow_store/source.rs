@@ -29,11 +29,27 @@ pub struct SourceRun {
     pub lifecycle_stage: String,
     /// As MLflow keeps it: a path, a `file://` URI or another scheme's URI.
     pub artifact_uri: String,
+    /// A digest of what may change after a run ends (its metrics, tags, params: a point or a note
+    /// added later), when it was asked for; empty when not. A changed stamp has it read again.
+    pub stamp: String,
 }
 
 impl SourceRun {
     pub fn is_live(&self) -> bool {
         matches!(self.status.as_str(), "RUNNING" | "SCHEDULED")
+    }
+
+    /// The same run as `before`, as far as can be told (a stamp not taken this time is no change).
+    pub fn same_as(&self, before: &SourceRun) -> bool {
+        let stamps = self.stamp.is_empty() || self.stamp == before.stamp;
+        stamps
+            && SourceRun {
+                stamp: String::new(),
+                ..self.clone()
+            } == SourceRun {
+                stamp: String::new(),
+                ..before.clone()
+            }
     }
 }
 
@@ -72,7 +88,8 @@ pub struct RunData {
 /// that "the points after the first n" are the new ones.
 pub trait Source: Send {
     fn experiments(&mut self) -> Result<Vec<SourceExperiment>>;
-    fn runs(&mut self) -> Result<Vec<SourceRun>>;
+    /// Every run; with `stamps`, each with its stamp (which costs a look at every run's data).
+    fn runs(&mut self, stamps: bool) -> Result<Vec<SourceRun>>;
     fn run_data(&mut self, run: &SourceRun) -> Result<RunData>;
     /// Each metric key of the run and how many points it has.
     fn metric_counts(&mut self, run: &SourceRun) -> Result<Vec<(String, u64)>>;

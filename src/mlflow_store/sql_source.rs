@@ -160,26 +160,49 @@ impl Source for SqlSource {
         )
     }
 
-    fn runs(&mut self) -> Result<Vec<SourceRun>> {
-        self.db().rows(
-            "SELECT run_uuid, experiment_id, name, user_id, status, start_time, end_time, lifecycle_stage,
-                artifact_uri
-             FROM runs ORDER BY start_time, run_uuid",
-            args![],
-            |r| {
-                Ok(SourceRun {
-                    id: r.get(0)?,
-                    experiment_id: id_text(r, 1)?,
-                    name: r.get::<Option<String>>(2)?.unwrap_or_default(),
-                    user_id: r.get::<Option<String>>(3)?.unwrap_or_default(),
-                    status: r.get::<Option<String>>(4)?.unwrap_or_else(|| "FINISHED".into()),
-                    start_time: r.get(5)?,
-                    end_time: r.get(6)?,
-                    lifecycle_stage: r.get::<Option<String>>(7)?.unwrap_or_else(|| "active".into()),
-                    artifact_uri: r.get::<Option<String>>(8)?.unwrap_or_default(),
-                })
-            },
-        )
+    fn runs(&mut self, stamps: bool) -> Result<Vec<SourceRun>> {
+        // The stamp: each run's latest metrics (a point logged later moves them), tags and params
+        // (a note or a tag added or edited changes their count or length).
+        let (stamp, joins) = if stamps {
+            (
+                "COALESCE(m.c, 0), COALESCE(m.t, 0), COALESCE(m.s, 0), COALESCE(g.c, 0), COALESCE(g.l, 0),
+                 COALESCE(p.c, 0)",
+                "LEFT JOIN (SELECT run_uuid, COUNT(*) AS c, MAX(timestamp) AS t, CAST(SUM(step) AS BIGINT) AS s
+                            FROM latest_metrics GROUP BY run_uuid) m ON m.run_uuid = r.run_uuid
+                 LEFT JOIN (SELECT run_uuid, COUNT(*) AS c,
+                                   CAST(SUM(LENGTH(key) + LENGTH(COALESCE(value, ''))) AS BIGINT) AS l
+                            FROM tags GROUP BY run_uuid) g ON g.run_uuid = r.run_uuid
+                 LEFT JOIN (SELECT run_uuid, COUNT(*) AS c FROM params GROUP BY run_uuid) p ON p.run_uuid = r.run_uuid",
+            )
+        } else {
+            ("0, 0, 0, 0, 0, 0", "")
+        };
+        let sql = format!(
+            "SELECT r.run_uuid, r.experiment_id, r.name, r.user_id, r.status, r.start_time, r.end_time,
+                r.lifecycle_stage, r.artifact_uri, {stamp}
+             FROM runs r {joins} ORDER BY r.start_time, r.run_uuid"
+        );
+        self.db().rows(&sql, args![], |r| {
+            let parts: Vec<i64> = (9..15)
+                .map(|i| r.get::<Option<i64>>(i).map(Option::unwrap_or_default))
+                .collect::<Result<_>>()?;
+            Ok(SourceRun {
+                id: r.get(0)?,
+                experiment_id: id_text(r, 1)?,
+                name: r.get::<Option<String>>(2)?.unwrap_or_default(),
+                user_id: r.get::<Option<String>>(3)?.unwrap_or_default(),
+                status: r.get::<Option<String>>(4)?.unwrap_or_else(|| "FINISHED".into()),
+                start_time: r.get(5)?,
+                end_time: r.get(6)?,
+                lifecycle_stage: r.get::<Option<String>>(7)?.unwrap_or_else(|| "active".into()),
+                artifact_uri: r.get::<Option<String>>(8)?.unwrap_or_default(),
+                stamp: if stamps {
+                    parts.iter().map(i64::to_string).collect::<Vec<_>>().join(":")
+                } else {
+                    String::new()
+                },
+            })
+        })
     }
 
     fn run_data(&mut self, run: &SourceRun) -> Result<RunData> {
