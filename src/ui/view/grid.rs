@@ -84,12 +84,20 @@ fn table(
             });
             for col in &grid.columns {
                 header.col(|ui| {
-                    let arrow = match sort {
-                        Some((c, true)) if c == col => " ▲",
-                        Some((c, false)) if c == col => " ▼",
-                        _ => "",
+                    let ascending = match sort {
+                        Some((c, up)) if c == col => Some(*up),
+                        _ => None,
                     };
-                    if ui.button(format!("{}{arrow}", col.label())).clicked() {
+                    let clicked = ui
+                        .horizontal(|ui| {
+                            let clicked = ui.button(col.label()).on_hover_text("Sort by this column").clicked();
+                            if let Some(up) = ascending {
+                                sort_arrow(ui, up);
+                            }
+                            clicked
+                        })
+                        .inner;
+                    if clicked {
                         ctx.push(Command::SortBy(col.clone()));
                     }
                 });
@@ -111,6 +119,21 @@ fn table(
             });
         });
     out
+}
+
+/// The way a sorted column runs, drawn (the default fonts have no arrows): up for ascending.
+fn sort_arrow(ui: &mut egui::Ui, ascending: bool) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(10.0, 10.0), egui::Sense::hover());
+    let (top, bottom) = (rect.top() + 1.0, rect.bottom() - 1.0);
+    let (tip, base) = if ascending { (top, bottom) } else { (bottom, top) };
+    let points = vec![
+        egui::pos2(rect.center().x, tip),
+        egui::pos2(rect.left() + 1.0, base),
+        egui::pos2(rect.right() - 1.0, base),
+    ];
+    let color = ui.visuals().strong_text_color();
+    ui.painter()
+        .add(egui::Shape::convex_polygon(points, color, egui::Stroke::NONE));
 }
 
 /// A group's header line: how many runs, then its means (or shared values) under each column.
