@@ -97,37 +97,27 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
         }),
         Source::Logdir(dir) => {
             let logdir = OpenLogdir::open(&dir, crate::tensorboard::POLL_INTERVAL)?;
-            let server = EmbeddedServer::start_with(AppState {
-                store: logdir.store.clone(),
-                token: None,
-                auth: false,
-                read_only: Some(Arc::from(OpenLogdir::read_only_reason(&dir))),
-            })?;
+            let reason = OpenLogdir::read_only_reason(&dir);
             let identity = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-            Ok(Connection {
-                client: HistoryClient::new(&server.url(), None)?,
-                label: format!("TensorBoard logdir {}", dir.display()),
-                identity: format!("tensorboard:{}", identity.display()),
-                _embedded: Some(server),
-                _in_place: Some(InPlace::Logdir(logdir)),
-            })
+            serve_in_place(
+                logdir.store.clone(),
+                reason,
+                format!("TensorBoard logdir {}", dir.display()),
+                format!("tensorboard:{}", identity.display()),
+                InPlace::Logdir(logdir),
+            )
         }
         Source::MlflowStore(uri) => {
             let opened = OpenMlflowStore::open(&uri, crate::mlflow_store::POLL_INTERVAL)?;
-            let server = EmbeddedServer::start_with(AppState {
-                store: opened.store.clone(),
-                token: None,
-                auth: false,
-                read_only: Some(Arc::from(OpenMlflowStore::read_only_reason(&uri))),
-            })?;
-            let label = crate::mlflow_store::Location::parse(&uri).map_or_else(|_| uri.clone(), |l| l.label());
-            Ok(Connection {
-                client: HistoryClient::new(&server.url(), None)?,
-                identity: format!("mlflow:{}", in_place_identity(&uri)),
+            let (reason, label) = (opened.read_only_reason(), opened.label.clone());
+            let identity = format!("mlflow:{}", in_place_identity(&uri));
+            serve_in_place(
+                opened.store.clone(),
+                reason,
                 label,
-                _embedded: Some(server),
-                _in_place: Some(InPlace::MlflowStore(opened)),
-            })
+                identity,
+                InPlace::MlflowStore(opened),
+            )
         }
         Source::Embedded { store: dir, create } => {
             if !create && !dir.join(DATABASE_FILE).exists() {
@@ -150,6 +140,29 @@ pub fn connect(source: Source) -> Result<Connection, ConnectError> {
             })
         }
     }
+}
+
+/// Our server over the index of a history read in place, every write refused for `reason`.
+fn serve_in_place(
+    store: Arc<Store>,
+    reason: String,
+    label: String,
+    identity: String,
+    kept: InPlace,
+) -> Result<Connection, ConnectError> {
+    let server = EmbeddedServer::start_with(AppState {
+        store,
+        token: None,
+        auth: false,
+        read_only: Some(Arc::from(reason)),
+    })?;
+    Ok(Connection {
+        client: HistoryClient::new(&server.url(), None)?,
+        label,
+        identity,
+        _embedded: Some(server),
+        _in_place: Some(kept),
+    })
 }
 
 /// An MLflow store's URI with a path in it made absolute, so that settings kept under it hold

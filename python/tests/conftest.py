@@ -3,6 +3,7 @@ folder's SQLite, and a PostgreSQL database of the test's own (the `server` fixtu
 both). PostgreSQL is RUNHISTORY_TEST_POSTGRES, else the local server; where none answers its tests
 are skipped, except under CI (CI=true), where they fail."""
 
+import hashlib
 import os
 import random
 import subprocess
@@ -91,6 +92,19 @@ def server(tmp_path, database):
     s = Server(tmp_path / "store", database=database).start()
     yield s
     s.stop()
+
+
+def tree_digest(root):
+    """Every file below `root`, its path and bytes: equal before and after only if nothing changed."""
+    h = hashlib.sha256()
+    for dirpath, dirnames, filenames in sorted(os.walk(root)):
+        dirnames.sort()
+        for f in sorted(filenames):
+            p = os.path.join(dirpath, f)
+            h.update(p.encode())
+            with open(p, "rb") as fh:
+                h.update(fh.read())
+    return h.hexdigest()
 
 
 def cli(*args):

@@ -32,7 +32,7 @@ from mlflow import MlflowClient  # noqa: E402
 from mlflow.entities import Metric, Param, RunTag, ViewType  # noqa: E402
 from mlflow.exceptions import MlflowException  # noqa: E402
 
-from conftest import BIN, scratch_database  # noqa: E402
+from conftest import BIN, scratch_database, tree_digest  # noqa: E402
 
 T0 = 1_700_000_000_000  # every metric point is logged with an explicit timestamp from here (ms)
 EXPERIMENTS = ("training", "other")
@@ -247,18 +247,6 @@ def main(argv):
 
 # ---------------------------------------------------------------------------------------------
 # The stores and the binary.
-
-
-def tree_digest(root):
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in sorted(os.walk(root)):
-        dirnames.sort()
-        for f in sorted(filenames):
-            p = os.path.join(dirpath, f)
-            h.update(p.encode())
-            with open(p, "rb") as fh:
-                h.update(fh.read())
-    return h.hexdigest()
 
 
 def pg_digest(url):

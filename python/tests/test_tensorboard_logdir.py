@@ -4,7 +4,6 @@ with no TensorFlow. Values, steps, wall times, images, text and hparams arrive e
 mid-record is read to its last whole record; a damaged record is skipped with a warning; the logdir
 grows live; every write is refused and nothing in the logdir is changed."""
 
-import hashlib
 import json
 import os
 import subprocess
@@ -15,7 +14,7 @@ import urllib.request
 import numpy as np
 import pytest
 
-from conftest import BIN
+from conftest import BIN, tree_digest
 
 tensorboardX = pytest.importorskip("tensorboardX")
 from tensorboard.compat.proto import event_pb2  # noqa: E402
@@ -28,18 +27,6 @@ def run_cli(logdir, *args, ok=True):
     if ok:
         assert out.returncode == 0, out.stderr
     return out
-
-
-def tree_digest(root):
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in sorted(os.walk(root)):
-        dirnames.sort()
-        for f in sorted(filenames):
-            p = os.path.join(dirpath, f)
-            h.update(p.encode())
-            with open(p, "rb") as fh:
-                h.update(fh.read())
-    return h.hexdigest()
 
 
 def write_logdir(root):

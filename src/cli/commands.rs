@@ -41,11 +41,9 @@ pub fn serve_in_place(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> 
         let opened = OpenMlflowStore::open(uri, crate::mlflow_store::POLL_INTERVAL).map_err(ConnectError::from)?;
         let what = format!(
             "the {} (read-only, followed every {every} s): {} runs, {} points",
-            crate::mlflow_store::Location::parse(uri).map_or_else(|_| uri.clone(), |l| l.label()),
-            opened.first.new_runs,
-            opened.first.points
+            opened.label, opened.first.new_runs, opened.first.points
         );
-        let reason = OpenMlflowStore::read_only_reason(uri);
+        let reason = opened.read_only_reason();
         let access = Access {
             read_only: Some(reason),
             auth: false,

@@ -30,10 +30,7 @@ pub fn import(logdir: &Path, rows: &Rows) -> Result<i32, CliError> {
         );
         true
     })?;
-    bar.end();
-    for w in &synced.warnings {
-        eprintln!("runhistory: {w}");
-    }
+    bar.end(&synced.warnings);
     println!(
         "Imported {} points, {} images and {} texts ({} new runs) from the TensorBoard logdir {} into \
          the experiment '{}' of {} in {:.1} s.",
@@ -65,10 +62,7 @@ pub fn import_mlflow(uri: &str, rows: &Rows) -> Result<i32, CliError> {
         bar.draw(done, total, "runs");
         true
     })?;
-    bar.end();
-    for w in &synced.warnings {
-        eprintln!("runhistory: {w}");
-    }
+    bar.end(&synced.warnings);
     println!(
         "Imported {} points, {} logged models and {} artifact files ({} new runs) from the {} into {} in {:.1} s.",
         count(synced.points as u64),
@@ -115,9 +109,13 @@ impl Bar {
         }
     }
 
-    fn end(&self) {
+    /// Ends the line, then says what could not be kept, a line each.
+    fn end(&self, warnings: &[String]) {
         if self.terminal && self.drawn.is_some() {
             eprintln!();
+        }
+        for w in warnings {
+            eprintln!("runhistory: {w}");
         }
     }
 }

@@ -103,6 +103,8 @@ fn absolute(path: &Path) -> PathBuf {
 /// dropped), filled with what the store held when opened and kept up to date while this lives.
 pub struct OpenMlflowStore {
     pub store: Arc<Store>,
+    /// The store as a person reads it (`Location::label`).
+    pub label: String,
     /// What was read when it was opened.
     pub first: Synced,
     _follower: Follower,
@@ -136,7 +138,7 @@ impl OpenMlflowStore {
         first.warnings.iter().for_each(|w| eprintln!("runhistory: {w}"));
         let following = store.clone();
         let label = location.label();
-        let follower = Follower::start("mlflow-follower", label, interval, move |stopping| {
+        let follower = Follower::start("mlflow-follower", label.clone(), interval, move |stopping| {
             match mirror.sync_with(&following, |_, _| !stopping()) {
                 Ok(synced) => Ok(synced.warnings),
                 Err(e) => {
@@ -150,6 +152,7 @@ impl OpenMlflowStore {
         })?;
         Ok(OpenMlflowStore {
             store,
+            label,
             first,
             _follower: follower,
             _dir: dir,
@@ -157,9 +160,8 @@ impl OpenMlflowStore {
     }
 
     /// Why writes are refused, as the server says it.
-    pub fn read_only_reason(uri: &str) -> String {
-        let label = Location::parse(uri).map_or_else(|_| uri.to_string(), |l| l.label());
-        format!("it is the {label}, read in place")
+    pub fn read_only_reason(&self) -> String {
+        format!("it is the {}, read in place", self.label)
     }
 }
 

@@ -41,15 +41,29 @@ impl SourceRun {
 
     /// The same run as `before`, as far as can be told (a stamp not taken this time is no change).
     pub fn same_as(&self, before: &SourceRun) -> bool {
-        let stamps = self.stamp.is_empty() || self.stamp == before.stamp;
-        stamps
-            && SourceRun {
-                stamp: String::new(),
-                ..self.clone()
-            } == SourceRun {
-                stamp: String::new(),
-                ..before.clone()
-            }
+        // Every field named: a field added later must be weighed here.
+        let SourceRun {
+            id,
+            experiment_id,
+            name,
+            user_id,
+            status,
+            start_time,
+            end_time,
+            lifecycle_stage,
+            artifact_uri,
+            stamp,
+        } = self;
+        (stamp.is_empty() || *stamp == before.stamp)
+            && *id == before.id
+            && *experiment_id == before.experiment_id
+            && *name == before.name
+            && *user_id == before.user_id
+            && *status == before.status
+            && *start_time == before.start_time
+            && *end_time == before.end_time
+            && *lifecycle_stage == before.lifecycle_stage
+            && *artifact_uri == before.artifact_uri
     }
 }
 
