@@ -1,6 +1,7 @@
 """What the Python bench and fault scripts share: free ports, starting `runhistory serve`, REST
 calls, and reading a whole metric history back to count what arrived."""
 
+import os
 import json
 import random
 import socket
@@ -14,16 +15,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_runhistory(binary, store, port=0, database=None, log=None):
+def start_runhistory(binary, store, port=0, database=None, log=None, artifacts=None, env=None):
     """Starts `runhistory serve` (over `database` when given, a PostgreSQL URL, with its files in
-    `store`; its stderr appended to the file `log` if given) and returns (process, url) once it
-    listens."""
+    `store`, or in `artifacts`, an object-storage URL reached with `env`; its stderr appended to the
+    file `log` if given) and returns (process, url) once it listens."""
     extra = ["--database", database] if database else []
+    extra += ["--artifacts", artifacts] if artifacts else []
     proc = subprocess.Popen(
         [binary, "serve", "--store", store, "--port", str(port)] + extra,
         stdout=subprocess.PIPE,
         stderr=open(log, "a") if log else subprocess.DEVNULL,
         text=True,
+        env=dict(os.environ, **(env or {})),
     )
     line = proc.stdout.readline().strip()
     if not line.startswith("Listening on "):
@@ -37,6 +40,12 @@ def call(url, method, path, body=None):
     req = urllib.request.Request(url + path, data=data, method=method, headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=120) as r:
         return json.loads(r.read())
+
+
+def fetch(url, path):
+    """The bytes of a GET."""
+    with urllib.request.urlopen(url + path, timeout=120) as r:
+        return r.read()
 
 
 def history(url, run_id, key):

@@ -6,7 +6,10 @@ duplicated. Run through scripts/fault-kill9, which builds what it needs.
 With --postgres ADMIN_URL the store is a new database on that server behind two replicas, the
 writers spread over both; each kill takes one replica (in turn), restarted on its port. With
 --restart-postgres CMD as well, the database server itself is restarted by CMD between the kills:
-writes get a 503 while it is away and the loggers retry.
+writes get a 503 while it is away and the loggers retry. With --azurite as well, the replicas keep
+their files in a container of an Azurite (the Azure Storage emulator, which scripts/test installs
+from npm) started for the run, and the Python writers upload a file every 5,000 points: afterwards
+every file must be there, whole.
 
     python3 benches/fault_kill9.py --runhistory target/release/runhistory --writer target/release/examples/fault_writer
 """
@@ -19,18 +22,22 @@ import sys
 import tempfile
 import time
 
-from benchlib import ScratchDatabase, call, free_port, history, lost_and_duplicated, start_runhistory, step_counts
+from benchlib import ScratchDatabase, call, fetch, free_port, history, lost_and_duplicated, start_runhistory, step_counts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WRITERS = 8
 POINTS = 125_000  # per writer: 1,000,000 in all
+UPLOAD_EVERY = 5_000
 PY_WRITER = """
 import os, sys, time
 from runhistory import get_logger
+UPLOAD_EVERY = 5_000
 logger = get_logger()
 writer, n = int(sys.argv[1]), int(sys.argv[2])
 for step in range(n):
     logger.log("v", float(writer * 10_000_000 + step), step=step)
+    if step % UPLOAD_EVERY == 0:
+        logger.upload("ckpt/%06d.txt" % step, ("writer %d step %d" % (writer, step)).encode())
     if step % 1000 == 0:
         time.sleep(0.05)
 """
@@ -44,7 +51,11 @@ def main():
                     " about 2.5 s each and the writers finish in about 9 s)")
     ap.add_argument("--postgres", help="a PostgreSQL server's URL: the store is a new database there, behind two replicas")
     ap.add_argument("--restart-postgres", help="a shell command that restarts that PostgreSQL server, run between kills")
+    ap.add_argument("--azurite", action="store_true", help="with --postgres: the files in a container of an Azurite"
+                    " started for the run, the Python writers uploading a file every 5,000 points")
     args = ap.parse_args()
+    if args.azurite and not args.postgres:
+        ap.error("--azurite goes with --postgres: a team server's files")
     if args.kills is None:
         args.kills = 2 if args.restart_postgres else 3
     database = ScratchDatabase(args.postgres) if args.postgres else None
@@ -62,7 +73,16 @@ def run(args, database):
         spool = os.path.join(store, "spool")
         log = os.path.join(folder, "servers.log")  # every server's stderr, to look for panics
         ports = [free_port() for _ in range(2 if database else 1)]
-        replicas = [start_runhistory(args.runhistory, store, p, db_url, log) for p in ports]
+        objects = {}
+        if args.azurite:
+            sys.path.insert(0, os.path.join(ROOT, "python", "tests"))
+            from object_storage import Azurite, Bucket
+
+            azurite = Azurite(os.path.join(folder, "azurite"))
+            bucket = Bucket(azurite, "az")
+            objects = {"artifacts": bucket.url, "env": bucket.env}
+        start = lambda port: start_runhistory(args.runhistory, store, port, db_url, log, **objects)  # noqa: E731
+        replicas = [start(p) for p in ports]
         servers, urls = [r[0] for r in replicas], [r[1] for r in replicas]
         url = urls[0]
         runs = [
@@ -94,7 +114,7 @@ def run(args, database):
             servers[r].wait()
             kills.append((r, round(time.monotonic() - started, 2)))
             time.sleep(0.5)  # down for half a second, then back on the same port
-            servers[r], _ = start_runhistory(args.runhistory, store, ports[r], db_url, log)
+            servers[r], _ = start(ports[r])
             if args.restart_postgres and not all(p.poll() is not None for p in writers):
                 time.sleep(0.4)
                 t = time.monotonic()
@@ -105,9 +125,19 @@ def run(args, database):
         for s in servers:
             s.send_signal(signal.SIGKILL)
             s.wait()
-        server, _ = start_runhistory(args.runhistory, store, ports[0], db_url, log)  # replays any spool left at exit
+        server, _ = start(ports[0])  # replays any spool left at exit
         sent = stored = lost = duplicated = wrong = 0
+        files_sent = files_kept = files_wrong = 0
         for w, run_id in enumerate(runs):
+            if args.azurite and w % 2 == 0:
+                kept = dict(call(url, "GET", "/api/2.0/runhistory/runs/artifacts?run_id=" + run_id)["files"])
+                for step in range(0, POINTS, UPLOAD_EVERY):
+                    files_sent += 1
+                    name = "ckpt/%06d.txt" % step
+                    if name in kept:
+                        files_kept += 1
+                        got = fetch(url, "/get-artifact?run_id=%s&path=%s" % (run_id, name))
+                        files_wrong += got != ("writer %d step %d" % (w, step)).encode()
             pts = history(url, run_id, "v")
             wrong += sum(1 for p in pts if float(p["value"]) != float(w * 10_000_000 + int(p["step"])))
             missing, extra = lost_and_duplicated(step_counts(pts), POINTS)
@@ -125,6 +155,10 @@ def run(args, database):
                   % ([t for _, t in kills], elapsed, codes))
         if args.restart_postgres:
             print("PostgreSQL restarted at (s, taking s) %s" % restarts)
+        if args.azurite:
+            print("files in Azurite: uploaded %d, kept %d, lost %d, wrong %d"
+                  % (files_sent, files_kept, files_sent - files_kept, files_wrong))
+            azurite.stop()
         with open(log) as f:
             panics = sum(1 for line in f if "panicked" in line)
         print("points sent %d, stored %d, lost %d, duplicated %d, wrong value %d; server panics %d"
@@ -133,6 +167,7 @@ def run(args, database):
         for p in failed:
             print("writer stderr:", p.stderr.read()[-500:])
         ok = lost == 0 and duplicated == 0 and wrong == 0 and panics == 0 and len(kills) == args.kills
+        ok = ok and files_kept == files_sent and files_wrong == 0
         print("OK: every point exactly once" if ok else "FAILED")
         sys.exit(0 if ok else 1)
 

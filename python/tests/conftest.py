@@ -46,11 +46,13 @@ def scratch_database():
 
 
 class Server:
-    def __init__(self, store, token=None, port=0, database=None):
+    def __init__(self, store, token=None, port=0, database=None, artifacts=None, env=None):
         self.store = store
         self.token = token
         self.port = port
         self.database = database
+        self.artifacts = artifacts
+        self.env = env or {}
         self.proc = None
         self.url = None
 
@@ -59,8 +61,12 @@ class Server:
         env = dict(os.environ)
         env.pop("RUNHISTORY_SERVER", None)
         env.pop("RUNHISTORY_DATABASE", None)
+        env.pop("RUNHISTORY_ARTIFACTS", None)
+        env.update(self.env)
         if self.database:
             args += ["--database", self.database]
+        if self.artifacts:
+            args += ["--artifacts", self.artifacts]
         if self.token:
             args += ["--token", self.token]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True, env=env)

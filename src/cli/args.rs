@@ -65,7 +65,10 @@ pub enum Command {
         #[arg(long, env = "RUNHISTORY_DATABASE")]
         database: Option<String>,
         /// Where a --database server keeps artifacts, snapshots and models: file:///folder, a
-        /// folder every server over the database sees (default: the store folder).
+        /// folder every server over the database sees, or object storage: s3://BUCKET/PREFIX,
+        /// az://CONTAINER/PREFIX, gs://BUCKET/PREFIX, with credentials from AWS_*,
+        /// AZURE_STORAGE_* or GOOGLE_* (default: the store folder, which with object storage
+        /// holds only uploads under way).
         #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
         artifacts: Option<String>,
         /// How many connections to --database this server opens at most; requests beyond them
@@ -98,7 +101,8 @@ pub enum Command {
         /// Where to copy it: a store folder (made if new), or a PostgreSQL URL.
         #[arg(long)]
         to: String,
-        /// The files of the side that is a database: file:///folder, the folder its servers share.
+        /// The files of the side that is a database: file:///folder, the folder its servers share,
+        /// or its object storage (s3://, az://, gs://).
         #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
         artifacts: Option<String>,
     },
@@ -111,7 +115,7 @@ pub enum Command {
         /// A team database to copy into instead (postgres://USER@HOST:PORT/DB).
         #[arg(long, env = "RUNHISTORY_DATABASE")]
         database: Option<String>,
-        /// Where that database's servers keep their files: file:///folder.
+        /// Where that database's servers keep their files: file:///folder, s3://, az:// or gs://.
         #[arg(long, env = "RUNHISTORY_ARTIFACTS")]
         artifacts: Option<String>,
     },

@@ -26,7 +26,7 @@ pub fn migrate(from: &str, to: &str, artifacts: Option<&str>) -> Result<i32, Cli
     let database_side = matches!(source, Rows::Postgres { .. }) || matches!(target, Rows::Postgres { .. });
     if database_side && artifacts.is_none_or(|a| a.trim().is_empty()) {
         return Err(CliError::Usage(
-            "a database side needs --artifacts file:///folder, where its servers keep their files".into(),
+            "a database side needs --artifacts (file:///folder, s3://, az:// or gs://), where its servers keep their files".into(),
         ));
     }
     let (from_store, to_store): (Store, Store) = (source.open()?, target.open()?);

@@ -93,14 +93,10 @@ pub fn copy_in(store: &Store, place: &ArtifactPath, source: &Path) -> Result<boo
     if size > crate::api::limits::MAX_ARTIFACT_BYTES {
         return Err(StoreError::TooLarge(format!("{size} bytes, over the 512 MB limit")));
     }
-    if std::fs::metadata(store.artifact_file(place)?).is_ok_and(|m| m.len() == size) {
+    if store.artifact_size(place)? == Some(size) {
         return Ok(false);
     }
-    let (temp, dest) = store.temp_file_for(place)?;
-    std::fs::copy(source, &temp).inspect_err(|_| {
-        let _ = std::fs::remove_file(&temp);
-    })?;
-    std::fs::rename(&temp, &dest)?;
+    store.put_artifact_file(place, source)?;
     Ok(true)
 }
 

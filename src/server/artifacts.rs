@@ -1,10 +1,12 @@
-//! The mlflow-artifacts proxy: uploads streamed to disk with a size cap, downloads streamed back.
+//! The mlflow-artifacts proxy: uploads streamed to disk with a size cap and put in place (in the
+//! store's folder or object storage), downloads streamed back.
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
 use super::extract::{Params, run_id};
 use crate::api::ListArtifactsResponse;
 use crate::api::limits::MAX_ARTIFACT_BYTES;
+use crate::store::file_space::{Content, Upload};
 use crate::store::{ArtifactPath, Store, StoreError};
 use axum::Json;
 use axum::body::Body;
@@ -89,29 +91,19 @@ pub async fn list(State(s): State<AppState>, q: Params) -> ApiResult<Json<ListAr
 }
 
 pub async fn download(State(s): State<AppState>, Path(path): Path<String>) -> ApiResult<Response> {
-    let (file, name) = s
+    let (content, name) = s
         .run(move |st| {
             let p = st.artifact_path(&path)?;
-            let file = st.artifact_file(&p)?;
-            if file.is_dir() {
-                return Err(StoreError::Invalid(format!(
-                    "'{}' is a folder: list it instead",
-                    p.rel_string()
-                )));
-            }
-            if !file.is_file() {
-                return Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string())));
-            }
-            Ok((file, p.rel.last().cloned().unwrap_or_default()))
+            Ok((st.open_artifact(&p)?, p.rel.last().cloned().unwrap_or_default()))
         })
         .await?;
-    send_file(&file, &name).await
+    send_file(content, &name).await
 }
 
 /// A file sent as MLflow sends artifacts: as an attachment, its type from its name, never sniffed.
-pub(super) async fn send_file(file: &std::path::Path, name: &str) -> ApiResult<Response> {
+pub(super) async fn send_file(content: Content, name: &str) -> ApiResult<Response> {
     let base = name.rsplit('/').next().unwrap_or(name);
-    let mut resp = file_response(file, content_type(base), || format!("No such artifact: '{name}'")).await?;
+    let mut resp = file_response(content, content_type(base), || format!("No such artifact: '{name}'")).await?;
     let h = resp.headers_mut();
     let safe_name: String = base
         .chars()
@@ -127,17 +119,27 @@ pub(super) async fn send_file(file: &std::path::Path, name: &str) -> ApiResult<R
     Ok(resp)
 }
 
-/// A file streamed back with its type and length; `missing` words the 404.
+/// A file streamed back with its type and length, from this machine or from object storage;
+/// `missing` words the 404.
 pub(super) async fn file_response(
-    file: &std::path::Path,
+    content: Content,
     content_type: &'static str,
     missing: impl FnOnce() -> String,
 ) -> ApiResult<Response> {
-    let f = tokio::fs::File::open(file)
-        .await
-        .map_err(|_| ApiError::not_found(missing()))?;
-    let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
-    let mut resp = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024)).into_response();
+    let (body, len) = match content {
+        Content::Path(file) => {
+            let f = tokio::fs::File::open(&file)
+                .await
+                .map_err(|_| ApiError::not_found(missing()))?;
+            let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
+            (
+                Body::from_stream(tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024)),
+                len,
+            )
+        }
+        Content::Stream { size, body } => (Body::from_stream(body), size),
+    };
+    let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
@@ -158,29 +160,29 @@ pub async fn upload_by_run(
     stream_upload(s, move |st| st.run_artifact_path(&run_id, &path), req).await
 }
 
-/// Streams the body into a temporary file beside the artifact, then puts it in place.
+/// Streams the body into the upload's file, then puts it in place.
 async fn stream_upload(
     s: AppState,
     resolve: impl FnOnce(&crate::store::Store) -> crate::store::Result<crate::store::ArtifactPath> + Send + 'static,
     req: Request,
 ) -> ApiResult<Json<Value>> {
-    let (temp, dest) = s.run(move |st| st.temp_file_for(&resolve(st)?)).await?;
-    place_streamed(req, &temp, &dest, "Artifact", None).await?;
+    let upload = s.run(move |st| st.begin_artifact(&resolve(st)?)).await?;
+    place_streamed(&s, req, upload, "Artifact", None).await?;
     Ok(Json(json!({})))
 }
 
-/// Streams a body into `temp` (refused past 512 MB), checks its SHA-256 when one is expected,
-/// then renames it to `dest`. On any refusal the temporary file is removed and `dest` untouched.
+/// Streams a body into the upload's file (refused past 512 MB), checks its SHA-256 when one is
+/// expected, then puts it in place. On any refusal the upload is dropped and its place untouched.
 pub(super) async fn place_streamed(
+    s: &AppState,
     req: Request,
-    temp: &std::path::Path,
-    dest: &std::path::Path,
+    upload: Upload,
     what: &str,
     expect_sha256: Option<&str>,
 ) -> ApiResult<()> {
-    let result = async {
+    let streamed = async {
         let mut hasher = expect_sha256.map(|_| Sha256::new());
-        stream_body_to(req, temp, what, |chunk| {
+        stream_body_to(req, &upload.temp, what, |chunk| {
             if let Some(h) = hasher.as_mut() {
                 h.update(chunk);
             }
@@ -194,13 +196,16 @@ pub(super) async fn place_streamed(
                 )));
             }
         }
-        tokio::fs::rename(temp, dest).await.map_err(io_error)
+        Ok(())
     }
     .await;
-    if result.is_err() {
-        let _ = tokio::fs::remove_file(temp).await;
+    match streamed {
+        Ok(()) => s.run(move |st| st.finish_upload(upload)).await,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&upload.temp).await;
+            Err(e)
+        }
     }
-    result
 }
 
 fn io_error(e: std::io::Error) -> ApiError {
@@ -326,13 +331,13 @@ pub(super) fn listing(st: &Store, p: &ArtifactPath, rel: &str, root_uri: String)
 pub async fn get_run_artifact(State(s): State<AppState>, q: Params) -> ApiResult<Response> {
     let run_id = run_id(q.get("run_id"), q.get("run_uuid"))?;
     let rel = safe_rel(q.require("path")?)?;
-    let (file, name) = s
+    let (content, name) = s
         .run(move |st| {
             let p = st.run_artifact_path(&run_id, &rel)?;
-            Ok((st.artifact_file(&p)?, rel))
+            Ok((st.open_artifact(&p)?, rel))
         })
         .await?;
-    send_file(&file, &name).await
+    send_file(content, &name).await
 }
 
 /// Largest body the UI's upload-artifact takes (MLflow's limit).

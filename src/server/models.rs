@@ -108,12 +108,12 @@ pub async fn list_artifacts(State(s): State<AppState>, Path(id): Path<String>, q
 /// One file of the model's artifacts (`artifact_file_path`), streamed.
 pub async fn artifact_file(State(s): State<AppState>, Path(id): Path<String>, q: Params) -> ApiResult<Response> {
     let rel = q.require("artifact_file_path")?.to_string();
-    let (file, name) = s
+    let (content, name) = s
         .run(move |st| {
             let model = st.get_logged_model(&id)?;
             let p = st.uri_artifact_path(&model.info.artifact_uri, &rel)?;
-            Ok((st.artifact_file(&p)?, rel))
+            Ok((st.open_artifact(&p)?, rel))
         })
         .await?;
-    super::artifacts::send_file(&file, &name).await
+    super::artifacts::send_file(content, &name).await
 }

@@ -266,11 +266,11 @@ async fn version_artifact(State(s): State<AppState>, q: Params) -> ApiResult<Res
     let rel = safe_rel(q.require("path")?)?;
     let req = from_query(&q);
     let (name, version) = (need(req.name, "name")?, need(req.version, "version")?);
-    let (file, rel) = s
+    let (content, rel) = s
         .run(move |st| {
             let p = st.model_version_artifact_path(&name, &version, &rel)?;
-            Ok((st.artifact_file(&p)?, rel))
+            Ok((st.open_artifact(&p)?, rel))
         })
         .await?;
-    send_file(&file, &rel).await
+    send_file(content, &rel).await
 }

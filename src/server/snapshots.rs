@@ -30,14 +30,14 @@ pub async fn missing_blobs(
 /// Stores a content under its hash; refused (and nothing kept) if the bytes do not hash to it.
 pub async fn put_blob(State(s): State<AppState>, Path(hash): Path<String>, req: Request) -> ApiResult<Json<Value>> {
     let claimed = hash.clone();
-    let (temp, dest) = s.run(move |st| st.blob_temp(&claimed)).await?;
-    place_streamed(req, &temp, &dest, "Content", Some(&hash)).await?;
+    let upload = s.run(move |st| st.begin_blob(&claimed)).await?;
+    place_streamed(&s, req, upload, "Content", Some(&hash)).await?;
     Ok(Json(json!({})))
 }
 
 pub async fn get_blob(State(s): State<AppState>, Path(hash): Path<String>) -> ApiResult<Response> {
-    let file = s.run(move |st| st.blob_file(&hash)).await?;
-    file_response(&file, "application/octet-stream", || {
+    let content = s.run(move |st| st.open_blob(&hash)).await?;
+    file_response(content, "application/octet-stream", || {
         "No such content in the store".into()
     })
     .await

@@ -1,12 +1,15 @@
-//! Artifact files under the store folder's `artifacts/`: path validation that nothing escapes it,
+//! Artifact files under the file space's `artifacts/`: path validation that nothing escapes it,
 //! listing and deletion. A run's files live under `<experiment>/<run>/artifacts/`, a logged model's
 //! under `<experiment>/models/<model>/artifacts/`, and the mlflow-artifacts proxy reads and writes
-//! any path below the root, as MLflow's does. Uploads are streamed into `temp_file_for` and renamed.
+//! any path below the root, as MLflow's does. Uploads are streamed into `begin_artifact`'s file
+//! and put in place by `finish_upload`.
 
+use super::file_space::{FileSpace, Opened, Upload};
 use super::{Result, Store, StoreError};
 use crate::api::FileInfo;
 use crate::api::ext::RunDetail;
 use crate::api::limits::MAX_ARTIFACT_BYTES;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 /// A checked artifact location: the folder it belongs to (a run's, or the root) and a relative
@@ -26,55 +29,6 @@ impl ArtifactPath {
 /// Splits a relative path into segments, refusing anything that could name a place outside.
 pub fn safe_segments(path: &str) -> Result<Vec<String>> {
     crate::paths::safe_segments(path).map_err(|e| StoreError::Invalid(e.to_string()))
-}
-
-/// Refuses a path if any existing part of it below `base` is a symbolic link.
-fn no_symlinks(base: &Path, rel: &[String]) -> Result<PathBuf> {
-    let mut p = base.to_path_buf();
-    if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(StoreError::Invalid(
-            "Invalid artifact path: the artifact folder is a symbolic link".into(),
-        ));
-    }
-    for seg in rel {
-        p.push(seg);
-        match std::fs::symlink_metadata(&p) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(StoreError::Invalid(format!(
-                    "Invalid artifact path: '{seg}' is a symbolic link"
-                )));
-            }
-            Ok(_) => {}
-            Err(_) => break,
-        }
-    }
-    Ok(base.join(rel.iter().collect::<PathBuf>()))
-}
-
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<(String, u64)>) -> Result<()> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    let mut entries = entries.collect::<std::io::Result<Vec<_>>>()?;
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with(".upload-") {
-            continue;
-        }
-        let ft = e.file_type()?;
-        let rel = if prefix.is_empty() {
-            name.clone()
-        } else {
-            format!("{prefix}/{name}")
-        };
-        if ft.is_dir() {
-            walk(&e.path(), &rel, out)?;
-        } else if ft.is_file() {
-            out.push((rel, e.metadata()?.len()));
-        }
-    }
-    Ok(())
 }
 
 impl Store {
@@ -112,28 +66,76 @@ impl Store {
         })
     }
 
-    /// Where the file lives on disk (it may not exist yet); never outside the artifact root, or
-    /// outside the external folder that stands for the run or model it is in.
-    pub fn artifact_file(&self, p: &ArtifactPath) -> Result<PathBuf> {
+    /// The file space holding an artifact and its key there: the store's own, or the external
+    /// folder (only read) that stands for the run or model it is in.
+    fn locate(&self, p: &ArtifactPath) -> Result<(Cow<'_, FileSpace>, Vec<String>, bool)> {
         let mut all = p.base.clone();
         all.extend(p.rel.iter().cloned());
         if let Some((folder, inside)) = self.external_folder(&all) {
-            return no_symlinks(&folder, &all[inside..]);
+            let (Some(parent), Some(name)) = (folder.parent(), folder.file_name()) else {
+                return Err(StoreError::Internal(format!(
+                    "{} has no parent folder",
+                    folder.display()
+                )));
+            };
+            let mut key = vec![name.to_string_lossy().into_owned()];
+            key.extend(all.drain(inside..));
+            return Ok((Cow::Owned(FileSpace::Folder(parent.to_path_buf())), key, true));
         }
-        no_symlinks(&self.root().join("artifacts"), &all)
+        let mut key = vec!["artifacts".to_string()];
+        key.extend(all);
+        Ok((Cow::Borrowed(&self.files), key, false))
     }
 
-    /// `artifact_file` for a write: a folder read in place is never written through.
-    fn writable_file(&self, p: &ArtifactPath) -> Result<PathBuf> {
-        let mut all = p.base.clone();
-        all.extend(p.rel.iter().cloned());
-        if self.external_folder(&all).is_some() {
+    /// `locate` for a write: a folder read in place is never written through.
+    fn writable(&self, p: &ArtifactPath) -> Result<Vec<String>> {
+        let (_, key, external) = self.locate(p)?;
+        if external {
             return Err(StoreError::Invalid(format!(
                 "'{}' is read in place, where it was logged: it cannot be changed",
-                all.join("/")
+                key[1..].join("/")
             )));
         }
-        self.artifact_file(p)
+        Ok(key)
+    }
+
+    /// Where an artifact is on this machine (it may not exist yet), when its files are in a folder
+    /// here and not in object storage.
+    pub fn local_artifact_file(&self, p: &ArtifactPath) -> Result<Option<std::path::PathBuf>> {
+        let (space, key, _) = self.locate(p)?;
+        space.local_path(&key)
+    }
+
+    /// `local_artifact_file`, refused when the files are in object storage.
+    pub fn artifact_file(&self, p: &ArtifactPath) -> Result<std::path::PathBuf> {
+        self.local_artifact_file(p)?.ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "'{}' is kept in object storage, not on this machine",
+                p.rel_string()
+            ))
+        })
+    }
+
+    /// The artifact's content to send, refused for a folder.
+    pub fn open_artifact(&self, p: &ArtifactPath) -> Result<super::file_space::Content> {
+        let (space, key, _) = self.locate(p)?;
+        match space.open(&key)? {
+            Opened::File(content) => Ok(content),
+            Opened::Folder => Err(StoreError::Invalid(format!(
+                "'{}' is a folder: list it instead",
+                p.rel_string()
+            ))),
+            Opened::Missing => Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string()))),
+        }
+    }
+
+    /// The size of an artifact file, or None when no file is there.
+    pub fn artifact_size(&self, p: &ArtifactPath) -> Result<Option<u64>> {
+        let (space, key, _) = self.locate(p)?;
+        Ok(match space.stat(&key)? {
+            Some(super::file_space::Entry::File(size)) => Some(size),
+            _ => None,
+        })
     }
 
     /// Serves `folder` (outside the root, only read) as the artifacts of a run (`prefix` is
@@ -159,23 +161,23 @@ impl Store {
             .find_map(|n| map.get(&all[..n]).map(|folder| (folder.clone(), n)))
     }
 
-    /// A fresh temporary file beside the destination, for streaming an upload into before a rename.
-    pub fn temp_file_for(&self, p: &ArtifactPath) -> Result<(PathBuf, PathBuf)> {
+    /// Starts an upload to an artifact: its body goes into the upload's file of this machine,
+    /// then `finish_upload` puts it in place (or `abandon_upload` drops it).
+    pub fn begin_artifact(&self, p: &ArtifactPath) -> Result<Upload> {
         if p.rel.is_empty() {
             return Err(StoreError::Invalid("An artifact upload needs a file name".into()));
         }
-        let dest = self.writable_file(p)?;
-        let parent = dest
-            .parent()
-            .ok_or_else(|| StoreError::Internal("artifact has no parent folder".into()))?;
-        std::fs::create_dir_all(parent)?;
-        // Re-check after creating folders: a racing symlink must not slip in.
-        let dest = self.writable_file(p)?;
-        if dest.is_dir() {
-            return Err(StoreError::Invalid(format!("'{}' is a folder", p.rel_string())));
-        }
-        let temp = parent.join(format!(".upload-{:016x}", rand::random::<u64>()));
-        Ok((temp, dest))
+        self.files.begin(&self.writable(p)?)
+    }
+
+    /// Puts a finished upload (an artifact's or a blob's) at its place.
+    pub fn finish_upload(&self, upload: Upload) -> Result<()> {
+        self.files.finish(upload)
+    }
+
+    /// Drops a refused upload; nothing at its place changes.
+    pub fn abandon_upload(&self, upload: Upload) {
+        self.files.abandon(upload)
     }
 
     /// Writes a small artifact in one go (uploads from our own code paths).
@@ -185,75 +187,48 @@ impl Store {
                 "Artifact larger than {MAX_ARTIFACT_BYTES} bytes"
             )));
         }
-        let (temp, dest) = self.temp_file_for(p)?;
-        std::fs::write(&temp, bytes).inspect_err(|_| {
-            let _ = std::fs::remove_file(&temp);
-        })?;
-        std::fs::rename(&temp, &dest)?;
-        Ok(())
+        if p.rel.is_empty() {
+            return Err(StoreError::Invalid("An artifact upload needs a file name".into()));
+        }
+        self.files.put(&self.writable(p)?, bytes)
+    }
+
+    /// Copies a file of this machine in as an artifact (an import's), leaving the file where it is.
+    pub fn put_artifact_file(&self, p: &ArtifactPath, src: &Path) -> Result<()> {
+        if p.rel.is_empty() {
+            return Err(StoreError::Invalid("An artifact upload needs a file name".into()));
+        }
+        self.files.put_local_file(&self.writable(p)?, src)
     }
 
     /// Appends to an artifact, creating it if needed: how a live log grows without re-uploading.
     pub fn append_artifact(&self, p: &ArtifactPath, bytes: &[u8]) -> Result<u64> {
-        use std::io::Write;
-        let (_, dest) = self.temp_file_for(p)?;
-        let before = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
-        if before + bytes.len() as u64 > MAX_ARTIFACT_BYTES {
-            return Err(StoreError::TooLarge(format!(
-                "Artifact '{}' would pass the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)",
-                p.rel_string()
-            )));
+        if p.rel.is_empty() {
+            return Err(StoreError::Invalid("An append needs a file name".into()));
         }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&dest)?;
-        f.write_all(bytes)?;
-        f.sync_data()?;
-        Ok(before + bytes.len() as u64)
+        self.files
+            .append(&self.writable(p)?, bytes, MAX_ARTIFACT_BYTES)
+            .map_err(|e| match e {
+                StoreError::TooLarge(_) => StoreError::TooLarge(format!(
+                    "Artifact '{}' would pass the limit of {MAX_ARTIFACT_BYTES} bytes (512 MB)",
+                    p.rel_string()
+                )),
+                other => other,
+            })
     }
 
     /// The direct children of a folder by name (MLflow's client prefixes the folder itself), or
     /// nothing for a file or a missing path.
     pub fn list_artifacts(&self, p: &ArtifactPath) -> Result<Vec<FileInfo>> {
-        let dir = self.artifact_file(p)?;
-        if !dir.is_dir() {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::new();
-        let mut entries = std::fs::read_dir(&dir)?.collect::<std::io::Result<Vec<_>>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for e in entries {
-            let name = e.file_name().to_string_lossy().to_string();
-            let ft = e.file_type()?;
-            if name.starts_with(".upload-") || ft.is_symlink() {
-                continue;
-            }
-            let path = name;
-            if ft.is_dir() {
-                out.push(FileInfo {
-                    path,
-                    is_dir: true,
-                    file_size: None,
-                });
-            } else {
-                out.push(FileInfo {
-                    path,
-                    is_dir: false,
-                    file_size: Some(e.metadata()?.len() as i64),
-                });
-            }
-        }
-        Ok(out)
+        let (space, key, _) = self.locate(p)?;
+        space.children(&key)
     }
 
     /// Every file of a run, recursively, with its size, sorted by path.
     pub fn all_artifacts(&self, run_id: &str) -> Result<Vec<(String, u64)>> {
         let run = self.get_run(run_id)?;
-        let mut out = Vec::new();
-        walk(
-            &self.artifact_file(&Self::artifact_path_in_run(&run, "")?)?,
-            "",
-            &mut out,
-        )?;
-        Ok(out)
+        let (space, key, _) = self.locate(&Self::artifact_path_in_run(&run, "")?)?;
+        space.walk(&key)
     }
 
     /// Deletes a file or folder. Below an experiment's folder only what is inside a run's or a
@@ -272,13 +247,8 @@ impl Store {
                 all.join("/")
             )));
         }
-        let path = self.writable_file(p)?;
-        match std::fs::symlink_metadata(&path) {
-            Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path)?,
-            Ok(_) => std::fs::remove_file(&path)?,
-            Err(_) => {
-                return Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string())));
-            }
+        if !self.files.delete(&self.writable(p)?)? {
+            return Err(StoreError::NotFound(format!("No such artifact: '{}'", p.rel_string())));
         }
         Ok(())
     }
@@ -320,7 +290,12 @@ mod tests {
         std::fs::write(dir.path().join("secret"), "no").unwrap();
         let prefix = |run: &str| vec!["1".to_string(), run.to_string(), "artifacts".to_string()];
         store.set_external_artifacts(prefix("r1"), &outside);
-        let place = |full: &str| store.artifact_file(&store.artifact_path(full).unwrap()).unwrap();
+        let place = |full: &str| {
+            store
+                .local_artifact_file(&store.artifact_path(full).unwrap())
+                .unwrap()
+                .unwrap()
+        };
         assert_eq!(
             std::fs::read_to_string(place("1/r1/artifacts/notes/a.txt")).unwrap(),
             "hello"
@@ -354,7 +329,7 @@ mod tests {
         std::os::unix::fs::symlink(dir.path().join("secret"), outside.join("link")).unwrap();
         assert!(
             store
-                .artifact_file(&store.artifact_path("1/r1/artifacts/link").unwrap())
+                .open_artifact(&store.artifact_path("1/r1/artifacts/link").unwrap())
                 .is_err()
         );
     }

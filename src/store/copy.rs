@@ -2,9 +2,9 @@
 //! migrate` does. The rows go in one transaction of the target (all or nothing); a row already
 //! there is brought up to date, so copying again adds what is new and doubles nothing.
 
+use super::file_space::FileSpace;
 use super::sql::{Db, Dialect, Value};
 use super::{Result, Store, StoreError};
-use std::path::Path;
 
 /// Every table of the store with its key, in an order that puts a row after those it refers to.
 /// A table with no key is copied row by row, a row equal to one there skipped.
@@ -148,7 +148,7 @@ impl Store {
             self.read_db(|db| db.exec("ANALYZE", &[]))?;
         }
         for folder in ["artifacts", "blobs"] {
-            let (files, bytes) = copy_tree(&from.root().join(folder), &self.root().join(folder), &mut progress)?;
+            let (files, bytes) = copy_tree(&from.files, &self.files, folder, &mut progress)?;
             report.files += files;
             report.bytes += bytes;
         }
@@ -267,45 +267,24 @@ fn insert_missing(to: &Db<'_>, table: &str, columns: &[String], rows: &[Vec<Valu
     Ok(())
 }
 
-/// Copies the files under `from` into `to` (made as needed), skipping those there with the same
-/// size; a file is written under a temporary name and renamed, so a copy cut short leaves no half
-/// file. Links are not followed. Files and bytes copied.
-fn copy_tree(from: &Path, to: &Path, progress: &mut impl FnMut(&CopyProgress)) -> Result<(u64, u64)> {
-    let mut files = Vec::new();
-    let mut pending = vec![from.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = match std::fs::read_dir(&dir) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            entries => entries?,
-        };
-        for entry in entries {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                pending.push(entry.path());
-            } else if kind.is_file() {
-                files.push((entry.path(), entry.metadata()?.len()));
-            }
-        }
-    }
+/// Copies every file below `folder` of one file space into the other (a folder or object
+/// storage on either side); a file already there with the same size is not copied again.
+fn copy_tree(
+    from: &FileSpace,
+    to: &FileSpace,
+    folder: &str,
+    progress: &mut impl FnMut(&CopyProgress),
+) -> Result<(u64, u64)> {
+    let files = from.walk(&[folder.to_string()])?;
     let total = files.len() as u64;
     let (mut copied, mut bytes) = (0, 0);
-    for (i, (path, len)) in files.iter().enumerate() {
-        let rel = path
-            .strip_prefix(from)
-            .map_err(|_| StoreError::Internal(format!("{} is outside {}", path.display(), from.display())))?;
-        let dest = to.join(rel);
-        if std::fs::metadata(&dest).is_ok_and(|m| m.is_file() && m.len() == *len) {
-            continue;
+    for (i, (rel, len)) in files.iter().enumerate() {
+        let mut key = vec![folder.to_string()];
+        key.extend(rel.split('/').map(str::to_string));
+        if to.copy_from(from, &key, *len)? {
+            copied += 1;
+            bytes += len;
         }
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let part = dest.with_extension("migrate-part");
-        std::fs::copy(path, &part)?;
-        std::fs::rename(&part, &dest)?;
-        copied += 1;
-        bytes += len;
         progress(&CopyProgress {
             what: "files",
             done: i as u64 + 1,

@@ -84,10 +84,7 @@ fn history(s: &Store) -> String {
         &run,
     )
     .unwrap();
-    let hash = "cd".repeat(32);
-    let blob = s.blob_file(&hash).unwrap();
-    std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
-    std::fs::write(&blob, b"print('hi')").unwrap();
+    let hash = s.put_blob(b"print('hi')").unwrap();
     s.create_snapshot(&CreateSnapshot {
         label: "run".into(),
         run_id: Some(run.clone()),

@@ -5,15 +5,18 @@ mod backend;
 mod copy;
 mod curves;
 mod experiments;
+pub mod file_space;
 mod ingest;
 mod inputs;
 mod load;
+mod local_files;
 mod logged_model_search;
 mod logged_models;
 mod metrics;
 mod model_source;
 mod model_version_rows;
 mod model_versions;
+pub mod object_space;
 pub mod pg_pool;
 #[doc(hidden)]
 pub mod pg_testing;
@@ -88,6 +91,8 @@ impl From<std::io::Error> for StoreError {
 pub struct Store {
     root: PathBuf,
     backend: backend::Backend,
+    /// Where artifacts, snapshot contents and models live: the root folder, or object storage.
+    files: file_space::FileSpace,
     /// Artifact folders kept outside the root (a store read in place), by the path prefix they
     /// stand for: `[experiment, run, "artifacts"]` or `[experiment, "models", model, "artifacts"]`.
     external_artifacts: std::sync::RwLock<std::collections::HashMap<Vec<String>, PathBuf>>,
@@ -100,6 +105,7 @@ impl Store {
         std::fs::create_dir_all(root.join("artifacts"))?;
         let store = Store {
             backend: backend::Backend::sqlite(&root.join(crate::api::layout::DATABASE_FILE))?,
+            files: file_space::FileSpace::Folder(root.clone()),
             root,
             external_artifacts: Default::default(),
         };
@@ -128,6 +134,7 @@ impl Store {
         std::fs::create_dir_all(root.join("artifacts"))?;
         let store = Store {
             backend: backend::Backend::postgres(url, max_connections)?,
+            files: file_space::FileSpace::Folder(root.clone()),
             root,
             external_artifacts: Default::default(),
         };
@@ -137,6 +144,20 @@ impl Store {
 
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Keeps the store's files (artifacts, snapshot contents, models) in object storage at `url`
+    /// (`s3://`, `az://`, `gs://`) instead of its folder, which then holds only uploads under way.
+    /// Refused at once, in one line, when the bucket or container cannot be listed.
+    pub fn keep_files_in(mut self, url: &str) -> Result<Store> {
+        self.files =
+            file_space::FileSpace::Objects(object_space::ObjectSpace::connect(url, &self.root.join("staging"))?);
+        Ok(self)
+    }
+
+    /// Where the store's files are: its folder, or an object-storage URL.
+    pub fn files_location(&self) -> String {
+        self.files.describe()
     }
 }
 

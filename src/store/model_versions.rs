@@ -103,10 +103,11 @@ impl Store {
         };
         let resolve = |p: std::path::PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
         let inside = match folder {
-            Some(f) => {
-                let dir = resolve(self.artifact_file(&f)?);
-                resolve(model_source::local_path(source)).starts_with(dir)
-            }
+            Some(f) => match self.local_artifact_file(&f)? {
+                Some(dir) => resolve(model_source::local_path(source)).starts_with(resolve(dir)),
+                // Files in object storage: no local path is inside them.
+                None => false,
+            },
             None => false,
         };
         if inside {

@@ -2,13 +2,13 @@
 //! SHA-256, so the same file in a thousand runs' snapshots takes its space once.
 
 use super::artifacts::safe_segments;
+use super::file_space::{Content, Entry, FileSpace, Opened, Upload};
 use super::sql::{self, args};
 use super::{Result, Store, StoreError};
 use crate::api::ids::now_ms;
 use crate::api::limits::MAX_SNAPSHOT_FILES;
 use crate::api::snapshot::{CreateSnapshot, Snapshot, SnapshotFile, is_content_hash};
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 fn check_hash(hash: &str) -> Result<()> {
     if is_content_hash(hash) {
@@ -22,32 +22,58 @@ fn check_hash(hash: &str) -> Result<()> {
 }
 
 impl Store {
-    /// Where the content with this hash lives (it may not exist yet).
-    pub fn blob_file(&self, hash: &str) -> Result<PathBuf> {
+    /// The key of the content with this hash in the file space.
+    fn blob_key(hash: &str) -> Result<Vec<String>> {
         check_hash(hash)?;
-        Ok(self.root.join("blobs").join(&hash[..2]).join(hash))
+        Ok(vec!["blobs".into(), hash[..2].to_string(), hash.to_string()])
     }
 
-    /// A temporary file to stream a blob into, and where it goes once its hash is checked.
-    pub fn blob_temp(&self, hash: &str) -> Result<(PathBuf, PathBuf)> {
-        let dest = self.blob_file(hash)?;
-        let parent = dest
-            .parent()
-            .ok_or_else(|| StoreError::Internal("blob has no parent folder".into()))?;
-        std::fs::create_dir_all(parent)?;
-        Ok((parent.join(format!(".upload-{:016x}", rand::random::<u64>())), dest))
+    /// Starts the upload of a content; `finish_upload` puts it in place once its hash is checked.
+    pub fn begin_blob(&self, hash: &str) -> Result<Upload> {
+        self.files.begin(&Self::blob_key(hash)?)
+    }
+
+    /// The content with this hash, to send.
+    pub fn open_blob(&self, hash: &str) -> Result<Content> {
+        match self.files.open(&Self::blob_key(hash)?)? {
+            Opened::File(content) => Ok(content),
+            Opened::Folder | Opened::Missing => Err(StoreError::NotFound("No such content in the store".into())),
+        }
+    }
+
+    /// Stores a content given whole (tests and our own code paths), checking its hash.
+    pub fn put_blob(&self, bytes: &[u8]) -> Result<String> {
+        use sha2::Digest;
+        let hash = format!("{:x}", sha2::Sha256::digest(bytes));
+        self.files.put(&Self::blob_key(&hash)?, bytes)?;
+        Ok(hash)
     }
 
     /// The hashes among these whose content the store does not hold.
     pub fn missing_blobs(&self, hashes: &[String]) -> Result<Vec<String>> {
-        let mut missing = Vec::new();
         let mut seen = HashSet::new();
+        let mut unique = Vec::new();
         for h in hashes {
-            if seen.insert(h.as_str()) && !self.blob_file(h)?.is_file() {
-                missing.push(h.clone());
+            check_hash(h)?;
+            if seen.insert(h.as_str()) {
+                unique.push(h.clone());
             }
         }
-        Ok(missing)
+        match &self.files {
+            FileSpace::Objects(o) => {
+                let keys = unique.iter().map(|h| Self::blob_key(h)).collect::<Result<Vec<_>>>()?;
+                Ok(o.missing(keys)?.into_iter().map(|i| unique[i].clone()).collect())
+            }
+            FileSpace::Folder(_) => {
+                let mut missing = Vec::new();
+                for h in unique {
+                    if !matches!(self.files.stat(&Self::blob_key(&h)?)?, Some(Entry::File(_))) {
+                        missing.push(h);
+                    }
+                }
+                Ok(missing)
+            }
+        }
     }
 
     /// Records a snapshot whose contents are all stored already.
@@ -71,13 +97,18 @@ impl Store {
             if !paths.insert(f.path.as_str()) {
                 return Err(StoreError::Invalid(format!("'{}' is listed twice", f.path)));
             }
-            let blob = self.blob_file(&f.hash)?;
-            if !blob.is_file() {
-                return Err(StoreError::Invalid(format!(
-                    "The content of '{}' ({}) was not uploaded",
-                    f.path, f.hash
-                )));
-            }
+            check_hash(&f.hash)?;
+        }
+        let hashes: Vec<String> = req.files.iter().map(|f| f.hash.clone()).collect();
+        if let Some(hash) = self.missing_blobs(&hashes)?.first() {
+            let f = req
+                .files
+                .iter()
+                .find(|f| &f.hash == hash)
+                .map_or("", |f| f.path.as_str());
+            return Err(StoreError::Invalid(format!(
+                "The content of '{f}' ({hash}) was not uploaded"
+            )));
         }
         if let Some(run_id) = &req.run_id {
             self.get_run(run_id)?;

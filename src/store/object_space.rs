@@ -1,0 +1,407 @@
+//! A file space in object storage (`s3://`, `az://`, `gs://`) through the `object_store` crate,
+//! credentials taken from each cloud's own environment variables. The store's calls are blocking,
+//! so each request runs on a small runtime of its own and the caller waits for it; a download's
+//! stream is handed back to be read by whoever sends it.
+
+use super::file_space::{Content, Entry, Opened};
+use super::{Result, StoreError};
+use crate::api::FileInfo;
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::path::Path as Key;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Files up to this size go up in one request; larger ones in parts of this size.
+const PART_BYTES: usize = 8 * 1024 * 1024;
+/// Parts of one upload in flight at once: memory stays under (this + 1) parts per upload.
+const PARTS_IN_FLIGHT: usize = 2;
+/// Requests in flight at once when asking after many files (a snapshot's contents).
+const LOOKUPS_IN_FLIGHT: usize = 16;
+
+/// The runtime object-storage requests run on; stopped without waiting when the space goes.
+struct Runtime(Option<tokio::runtime::Runtime>);
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A bucket or container below a prefix, and a folder of this machine where uploads are staged.
+#[derive(Clone)]
+pub struct ObjectSpace {
+    url: String,
+    objects: Arc<dyn ObjectStore>,
+    prefix: Key,
+    staging: PathBuf,
+    runtime: Arc<Runtime>,
+}
+
+/// The storage schemes `--artifacts` takes besides `file://`.
+pub const SCHEMES: &[&str] = &["s3", "az", "gs"];
+
+/// Whether a URL names object storage.
+pub fn is_object_url(url: &str) -> bool {
+    url.split_once("://")
+        .is_some_and(|(scheme, _)| SCHEMES.contains(&scheme))
+}
+
+fn unavailable(url: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(format!("object storage {url}: {}", one_line(&e.to_string())))
+}
+
+/// The first line of an error, cut short: the crate's errors carry whole response bodies.
+fn one_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 300 {
+        format!("{}...", line.chars().take(300).collect::<String>())
+    } else {
+        line.to_string()
+    }
+}
+
+impl ObjectSpace {
+    /// Opens `url` (`s3://BUCKET/PREFIX`, `az://CONTAINER/PREFIX`, `gs://BUCKET/PREFIX`) and checks
+    /// that it can be listed, so that a missing bucket or a wrong credential is said at start.
+    /// Uploads are staged in `staging`.
+    pub fn connect(url: &str, staging: &Path) -> Result<ObjectSpace> {
+        let (scheme, rest) = url
+            .split_once("://")
+            .ok_or_else(|| StoreError::Invalid(format!("'{url}' is not a URL")))?;
+        let (container, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if container.is_empty() {
+            return Err(StoreError::Invalid(format!("'{url}' names no bucket or container")));
+        }
+        let segments = super::artifacts::safe_segments(prefix.trim_end_matches('/'))
+            .map_err(|e| StoreError::Invalid(format!("the prefix of '{url}': {e}")))?;
+        let built: object_store::Result<Arc<dyn ObjectStore>> = match scheme {
+            "s3" => object_store::aws::AmazonS3Builder::from_env()
+                .with_url(url)
+                .build()
+                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
+            "az" => object_store::azure::MicrosoftAzureBuilder::from_env()
+                .with_url(url)
+                .build()
+                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
+            "gs" => object_store::gcp::GoogleCloudStorageBuilder::from_env()
+                .with_url(url)
+                .build()
+                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "'{other}://' is not a storage this server writes to: use file://, s3://, az:// or gs://"
+                )));
+            }
+        };
+        let objects = built.map_err(|e| StoreError::Invalid(format!("{url}: {}", one_line(&e.to_string()))))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("object-storage")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Internal(format!("cannot start object-storage requests: {e}")))?;
+        std::fs::create_dir_all(staging)?;
+        let space = ObjectSpace {
+            url: url.trim_end_matches('/').to_string(),
+            objects,
+            prefix: Key::parse(segments.join("/"))
+                .map_err(|e| StoreError::Invalid(format!("the prefix of '{url}': {e}")))?,
+            staging: staging.to_path_buf(),
+            runtime: Arc::new(Runtime(Some(runtime))),
+        };
+        space.check_reachable()?;
+        Ok(space)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// One listing of the prefix: the bucket or container must exist and the credentials reach it.
+    fn check_reachable(&self) -> Result<()> {
+        let (objects, prefix) = (self.objects.clone(), self.prefix.clone());
+        let listed = self.run(async move {
+            let mut page = objects.list(Some(&prefix));
+            page.next().await.transpose()
+        })?;
+        listed.map(|_| ()).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "{}: cannot be listed, so artifacts cannot be kept there (the bucket or container must exist, \
+                 and the credentials in the environment reach it): {}",
+                self.url,
+                one_line(&e.to_string())
+            ))
+        })
+    }
+
+    /// Runs a request on the space's runtime and waits for it.
+    fn run<T: Send + 'static>(&self, f: impl std::future::Future<Output = T> + Send + 'static) -> Result<T> {
+        let rt = self
+            .runtime
+            .0
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("object storage has stopped".into()))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        rt.spawn(async move {
+            let _ = tx.send(f.await);
+        });
+        rx.recv()
+            .map_err(|_| StoreError::Unavailable("an object-storage request was dropped".into()))
+    }
+
+    fn key(&self, key: &[String]) -> Result<Key> {
+        let mut all: Vec<&str> = Vec::with_capacity(key.len() + 1);
+        let prefix = self.prefix.as_ref();
+        if !prefix.is_empty() {
+            all.push(prefix);
+        }
+        all.extend(key.iter().map(String::as_str));
+        Key::parse(all.join("/")).map_err(|e| StoreError::Invalid(format!("Invalid artifact path: {e}")))
+    }
+
+    pub fn stat(&self, key: &[String]) -> Result<Option<Entry>> {
+        let (objects, at) = (self.objects.clone(), self.key(key)?);
+        let url = self.url.clone();
+        self.run(async move {
+            match objects.head(&at).await {
+                Ok(meta) => return Ok(Some(Entry::File(meta.size))),
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(unavailable(&url, e)),
+            }
+            match objects.list(Some(&at)).next().await {
+                Some(Ok(_)) => Ok(Some(Entry::Folder)),
+                None => Ok(None),
+                Some(Err(e)) => Err(unavailable(&url, e)),
+            }
+        })?
+    }
+
+    pub fn children(&self, key: &[String]) -> Result<Vec<FileInfo>> {
+        let (objects, at) = (self.objects.clone(), self.key(key)?);
+        let url = self.url.clone();
+        let listed = self
+            .run(async move { objects.list_with_delimiter(Some(&at)).await })?
+            .map_err(|e| unavailable(&url, e))?;
+        let mut out: Vec<FileInfo> = listed
+            .common_prefixes
+            .iter()
+            .filter_map(|p| p.filename().map(str::to_string))
+            .map(|path| FileInfo {
+                path,
+                is_dir: true,
+                file_size: None,
+            })
+            .chain(listed.objects.iter().filter_map(|o| {
+                o.location.filename().map(|name| FileInfo {
+                    path: name.to_string(),
+                    is_dir: false,
+                    file_size: Some(o.size as i64),
+                })
+            }))
+            .collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
+    pub fn walk(&self, key: &[String]) -> Result<Vec<(String, u64)>> {
+        let (objects, at) = (self.objects.clone(), self.key(key)?);
+        let url = self.url.clone();
+        let mut out = self.run(async move {
+            let metas: Vec<_> = objects
+                .list(Some(&at))
+                .try_collect()
+                .await
+                .map_err(|e| unavailable(&url, e))?;
+            Ok::<_, StoreError>(
+                metas
+                    .into_iter()
+                    .filter_map(|m| {
+                        let rel: Vec<String> = m.location.prefix_match(&at)?.map(|p| p.as_ref().to_string()).collect();
+                        Some((rel.join("/"), m.size))
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })??;
+        out.sort();
+        Ok(out)
+    }
+
+    /// A fresh file to stage an upload in.
+    pub fn staging_file(&self) -> Result<PathBuf> {
+        std::fs::create_dir_all(&self.staging)?;
+        Ok(self.staging.join(format!(
+            "{}{:016x}",
+            super::local_files::UPLOAD_PREFIX,
+            rand::random::<u64>()
+        )))
+    }
+
+    /// Uploads a file of this machine to `key`: in one request when small, else in parts, with at
+    /// most a few parts in memory. The object appears whole or not at all.
+    pub fn put_file(&self, key: &[String], file: &Path) -> Result<()> {
+        let (objects, at, file) = (self.objects.clone(), self.key(key)?, file.to_path_buf());
+        let url = self.url.clone();
+        self.run(async move {
+            use tokio::io::AsyncReadExt;
+            let mut f = tokio::fs::File::open(&file).await.map_err(StoreError::from)?;
+            let size = f.metadata().await.map_err(StoreError::from)?.len();
+            if size <= PART_BYTES as u64 {
+                let mut body = Vec::with_capacity(size as usize);
+                f.read_to_end(&mut body).await.map_err(StoreError::from)?;
+                objects
+                    .put(&at, PutPayload::from(body))
+                    .await
+                    .map_err(|e| unavailable(&url, e))?;
+                return Ok(());
+            }
+            let upload = objects.put_multipart(&at).await.map_err(|e| unavailable(&url, e))?;
+            let mut parts = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+            let mut buf = vec![0u8; 1024 * 1024];
+            loop {
+                let n = match f.read(&mut buf).await {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = parts.abort().await;
+                        return Err(e.into());
+                    }
+                };
+                if n == 0 {
+                    break;
+                }
+                if let Err(e) = parts.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                    let _ = parts.abort().await;
+                    return Err(unavailable(&url, e));
+                }
+                parts.write(&buf[..n]);
+            }
+            parts.finish().await.map_err(|e| unavailable(&url, e))?;
+            Ok(())
+        })?
+    }
+
+    pub fn put(&self, key: &[String], bytes: Bytes) -> Result<()> {
+        let (objects, at) = (self.objects.clone(), self.key(key)?);
+        let url = self.url.clone();
+        self.run(async move { objects.put(&at, PutPayload::from(bytes)).await })?
+            .map(|_| ())
+            .map_err(|e| unavailable(&url, e))
+    }
+
+    /// Object storage has no append: the object is read and written again with the bytes added.
+    pub fn append(&self, key: &[String], bytes: &[u8], limit: u64) -> Result<u64> {
+        if self.stat(key)? == Some(Entry::Folder) {
+            return Err(StoreError::Invalid(format!("'{}' is a folder", key[1..].join("/"))));
+        }
+        let (objects, at) = (self.objects.clone(), self.key(key)?);
+        let (url, added) = (self.url.clone(), Bytes::copy_from_slice(bytes));
+        let shown = key[1..].join("/");
+        self.run(async move {
+            let before = match objects.get(&at).await {
+                Ok(got) => got.bytes().await.map_err(|e| unavailable(&url, e))?,
+                Err(object_store::Error::NotFound { .. }) => Bytes::new(),
+                Err(e) => return Err(unavailable(&url, e)),
+            };
+            let size = (before.len() + added.len()) as u64;
+            if size > limit {
+                return Err(StoreError::TooLarge(format!(
+                    "Artifact '{shown}' would pass the limit of {limit} bytes"
+                )));
+            }
+            let payload = PutPayload::from_iter([before, added]);
+            objects.put(&at, payload).await.map_err(|e| unavailable(&url, e))?;
+            Ok(size)
+        })?
+    }
+
+    /// Deletes the object at `key`, or every object below it; false when there was none.
+    pub fn delete(&self, key: &[String]) -> Result<bool> {
+        let (objects, at) = (self.objects.clone(), self.key(key)?);
+        let url = self.url.clone();
+        self.run(async move {
+            match objects.head(&at).await {
+                Ok(_) => {
+                    objects.delete(&at).await.map_err(|e| unavailable(&url, e))?;
+                    return Ok(true);
+                }
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(unavailable(&url, e)),
+            }
+            let below = objects.list(Some(&at)).map_ok(|m| m.location).boxed();
+            let deleted: Vec<Key> = objects
+                .delete_stream(below)
+                .try_collect()
+                .await
+                .map_err(|e| unavailable(&url, e))?;
+            Ok(!deleted.is_empty())
+        })?
+    }
+
+    pub fn open(&self, key: &[String]) -> Result<Opened> {
+        let (objects, at) = (self.objects.clone(), self.key(key)?);
+        let url = self.url.clone();
+        self.run(async move {
+            match objects.get(&at).await {
+                Ok(got) => {
+                    let size = got.meta.size;
+                    let body = got.into_stream().map_err(std::io::Error::from).boxed();
+                    Ok(Opened::File(Content::Stream { size, body }))
+                }
+                Err(object_store::Error::NotFound { .. }) => match objects.list(Some(&at)).next().await {
+                    Some(Ok(_)) => Ok(Opened::Folder),
+                    None => Ok(Opened::Missing),
+                    Some(Err(e)) => Err(unavailable(&url, e)),
+                },
+                Err(e) => Err(unavailable(&url, e)),
+            }
+        })?
+    }
+
+    /// Downloads the object at `key` into a file of this machine.
+    pub fn fetch(&self, key: &[String], into: &Path) -> Result<()> {
+        let (objects, at, into) = (self.objects.clone(), self.key(key)?, into.to_path_buf());
+        let url = self.url.clone();
+        self.run(async move {
+            use tokio::io::AsyncWriteExt;
+            let got = objects.get(&at).await.map_err(|e| unavailable(&url, e))?;
+            let mut body = got.into_stream();
+            let mut f = tokio::fs::File::create(&into).await.map_err(StoreError::from)?;
+            while let Some(chunk) = body.next().await {
+                f.write_all(&chunk.map_err(|e| unavailable(&url, e))?)
+                    .await
+                    .map_err(StoreError::from)?;
+            }
+            f.sync_all().await.map_err(StoreError::from)?;
+            Ok(())
+        })?
+    }
+
+    /// Which of these keys hold no object, asking a few at a time.
+    pub fn missing(&self, keys: Vec<Vec<String>>) -> Result<Vec<usize>> {
+        let ats = keys.iter().map(|k| self.key(k)).collect::<Result<Vec<_>>>()?;
+        let (objects, url) = (self.objects.clone(), self.url.clone());
+        self.run(async move {
+            let found: Vec<(usize, bool)> = futures_util::stream::iter(ats.into_iter().enumerate())
+                .map(|(i, at)| {
+                    let objects = objects.clone();
+                    async move {
+                        match objects.head(&at).await {
+                            Ok(_) => Ok((i, true)),
+                            Err(object_store::Error::NotFound { .. }) => Ok((i, false)),
+                            Err(e) => Err(e),
+                        }
+                    }
+                })
+                .buffer_unordered(LOOKUPS_IN_FLIGHT)
+                .try_collect()
+                .await
+                .map_err(|e| unavailable(&url, e))?;
+            let mut missing: Vec<usize> = found.into_iter().filter(|(_, there)| !there).map(|(i, _)| i).collect();
+            missing.sort_unstable();
+            Ok(missing)
+        })?
+    }
+}
