@@ -130,7 +130,8 @@ def run(args, database):
         files_sent = files_kept = files_wrong = 0
         for w, run_id in enumerate(runs):
             if args.azurite and w % 2 == 0:
-                kept = dict(call(url, "GET", "/api/2.0/runhistory/runs/artifacts?run_id=" + run_id)["files"])
+                listed = call(url, "GET", "/api/2.0/runhistory/runs/artifacts?run_id=" + run_id)["files"]
+                kept = {f["path"]: f["file_size"] for f in listed}
                 for step in range(0, POINTS, UPLOAD_EVERY):
                     files_sent += 1
                     name = "ckpt/%06d.txt" % step

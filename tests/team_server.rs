@@ -146,7 +146,7 @@ fn a_database_or_artifacts_url_it_cannot_use_is_refused_in_one_line() {
     assert!(err.contains("--database takes a PostgreSQL URL"), "{err}");
     let out = bin()
         .args(["serve", "--port", "0", "--database", "postgres://u@127.0.0.1:1/none"])
-        .args(["--artifacts", "s3://bucket/prefix"])
+        .args(["--artifacts", "ftp://host/prefix"])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
