@@ -154,6 +154,7 @@ fn serve_in_place(
         store,
         token: None,
         auth: false,
+        default_permission: crate::api::users::Permission::Read,
         read_only: Some(Arc::from(reason)),
     })?;
     Ok(Connection {

@@ -30,8 +30,8 @@ def users_cli(store, database, *args):
 
 
 class AuthServer:
-    def __init__(self, store, database):
-        args = [BIN, "serve", "--port", "0", "--store", str(store), "--auth"]
+    def __init__(self, store, database, extra=()):
+        args = [BIN, "serve", "--port", "0", "--store", str(store), "--auth", *extra]
         if database:
             args += ["--database", database]
         env = {k: v for k, v in os.environ.items() if k not in ("RUNHISTORY_DATABASE", "RUNHISTORY_SERVER")}

@@ -86,6 +86,20 @@ pub const GET_ARTIFACT: &str = "/get-artifact";
 pub const UPLOAD_ARTIFACT: &str = "/ajax-api/2.0/mlflow/upload-artifact";
 /// MLflow 3's server-info.
 pub const MLFLOW_SERVER_INFO: &str = "/api/3.0/mlflow/server-info";
+
+// A user's permission on an experiment, as MLflow's auth client grants, revokes and reads it
+// (`resource_type` "experiment"), and the per-experiment calls of MLflow 2's.
+paths!("/api/3.0/mlflow" {
+    USER_PERMISSION_GRANT = "/users/permissions/grant";
+    USER_PERMISSION_REVOKE = "/users/permissions/revoke";
+    USER_PERMISSION_GET = "/users/permissions/get";
+});
+paths!("/api/2.0/mlflow" {
+    EXPERIMENT_PERMISSION_CREATE = "/experiments/permissions/create";
+    EXPERIMENT_PERMISSION_GET = "/experiments/permissions/get";
+    EXPERIMENT_PERMISSION_UPDATE = "/experiments/permissions/update";
+    EXPERIMENT_PERMISSION_DELETE = "/experiments/permissions/delete";
+});
 pub const HEALTH: &str = "/health";
 pub const VERSION: &str = "/version";
 

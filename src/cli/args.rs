@@ -80,6 +80,11 @@ pub enum Command {
         /// basic auth with the user's name; MLflow's clients send either). Readers may only read.
         #[arg(long)]
         auth: bool,
+        /// With --auth: what a user may do in an experiment where nothing was granted them
+        /// (READ, EDIT, MANAGE or NO_PERMISSIONS, as MLflow's default_permission). The maker of
+        /// an experiment manages it; `runhistory permission set` grants others.
+        #[arg(long, default_value = "READ", value_parser = parse_permission)]
+        default_permission: crate::api::users::Permission,
     },
     /// Manage the users of a server started with --auth (in the store folder, or --database).
     User {
@@ -91,6 +96,12 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: TokenAction,
+    },
+    /// Grant, list or take back users' permissions on experiments (READ, EDIT, MANAGE,
+    /// NO_PERMISSIONS), on a server started with --auth.
+    Permission {
+        #[command(subcommand)]
+        action: PermissionAction,
     },
     /// Copy a store into another: a local store folder into a team database, or back, files
     /// included. Run it again to bring the copy up to date; nothing is doubled.
@@ -132,6 +143,8 @@ pub enum Command {
         #[arg(long)]
         deleted: bool,
     },
+    /// Who this CLI is signed in as on the server (its token's user and role), and the server.
+    Whoami,
     /// The most recent run.
     Last {
         #[arg(long, short = 'e')]
@@ -352,6 +365,38 @@ pub enum UserAction {
         #[command(flatten)]
         place: UsersIn,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PermissionAction {
+    /// Grant USER PERMISSION on EXPERIMENT (its id or name), in place of any earlier grant.
+    Set {
+        experiment: String,
+        user: String,
+        #[arg(value_parser = parse_permission)]
+        permission: crate::api::users::Permission,
+        #[command(flatten)]
+        place: UsersIn,
+    },
+    /// The grants, of one experiment (its id or name) or of all.
+    List {
+        experiment: Option<String>,
+        #[command(flatten)]
+        place: UsersIn,
+    },
+    /// Take back USER's grant on EXPERIMENT: the server's default applies again.
+    Remove {
+        experiment: String,
+        user: String,
+        #[command(flatten)]
+        place: UsersIn,
+    },
+}
+
+/// A permission as MLflow names it, in any case.
+pub fn parse_permission(s: &str) -> Result<crate::api::users::Permission, String> {
+    crate::api::users::Permission::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a permission: READ, EDIT, MANAGE or NO_PERMISSIONS"))
 }
 
 #[derive(Subcommand, Debug)]

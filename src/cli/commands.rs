@@ -6,6 +6,7 @@ use super::rows::Rows;
 use super::{Cli, CliError, Command, Output};
 use crate::api::ext::RunDetail;
 use crate::api::ids::now_ms;
+use crate::api::users::Permission;
 use crate::client::HistoryClient;
 use crate::connect::{ConnectError, token_or_env};
 use crate::mlflow_store::OpenMlflowStore;
@@ -17,12 +18,23 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-pub fn serve(cli: &Cli, rows: &Rows, host: &str, port: u16, auth: bool) -> Result<(), CliError> {
+pub fn serve(
+    cli: &Cli,
+    rows: &Rows,
+    host: &str,
+    port: u16,
+    auth: bool,
+    default_permission: Permission,
+) -> Result<(), CliError> {
     let store = Arc::new(rows.open()?);
     if auth && store.users()?.is_empty() {
         eprintln!("runhistory: --auth with no users yet: add one with `runhistory user add NAME --role admin`");
     }
-    let access = Access { read_only: None, auth };
+    let access = Access {
+        read_only: None,
+        auth,
+        default_permission,
+    };
     listen(cli, store, access, &rows.describe(), host, port)
 }
 
@@ -32,6 +44,8 @@ struct Access {
     read_only: Option<String>,
     /// Every request needs a user's token.
     auth: bool,
+    /// With users, what each may do in an experiment where nothing was granted them.
+    default_permission: Permission,
 }
 
 /// Serves a TensorBoard logdir or an MLflow store, read-only, following it as it grows.
@@ -47,6 +61,7 @@ pub fn serve_in_place(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> 
         let access = Access {
             read_only: Some(reason),
             auth: false,
+            default_permission: Permission::Read,
         };
         return listen(cli, opened.store.clone(), access, &what, host, port);
     }
@@ -62,6 +77,7 @@ pub fn serve_in_place(cli: &Cli, host: &str, port: u16) -> Result<(), CliError> 
     let access = Access {
         read_only: Some(reason),
         auth: false,
+        default_permission: Permission::Read,
     };
     listen(cli, logdir.store.clone(), access, &what, host, port)
 }
@@ -96,6 +112,7 @@ fn listen(cli: &Cli, store: Arc<Store>, access: Access, what: &str, host: &str, 
             store,
             token: token.map(Arc::from),
             auth: access.auth,
+            default_permission: access.default_permission,
             read_only: access.read_only.map(Arc::from),
         };
         let shutdown = async {
@@ -112,6 +129,7 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), C
         Command::Serve { .. }
         | Command::User { .. }
         | Command::Token { .. }
+        | Command::Permission { .. }
         | Command::Migrate { .. }
         | Command::Import { .. }
         | Command::Ui
@@ -132,6 +150,14 @@ pub async fn dispatch(command: &Command, client: &HistoryClient) -> Result<(), C
                 *deleted,
             )
             .await
+        }
+        Command::Whoami => {
+            let info = client.server_info().await?;
+            match info.user {
+                Some(u) => println!("{} ({}) at {}", u.name, u.role.name(), client.base_url()),
+                None => println!("no user: the server at {} has no users", client.base_url()),
+            }
+            Ok(())
         }
         Command::Last { experiment } => {
             let runs = runs_of(client, experiment.as_deref(), "", false).await?;

@@ -115,6 +115,7 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         artifacts,
         database_connections,
         auth,
+        default_permission,
     } = command
     {
         if cli.logdir.is_some() || cli.mlflow_store.is_some() {
@@ -129,13 +130,16 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         }
         let rows = rows::Rows::of(database.as_deref(), artifacts.as_deref(), &cli.store)?
             .with_connections(usize::from(*database_connections));
-        return commands::serve(&cli, &rows, host, *port, *auth).map(|_| 0);
+        return commands::serve(&cli, &rows, host, *port, *auth, *default_permission).map(|_| 0);
     }
     if let Command::User { action } = command {
         return users::user(&cli, action);
     }
     if let Command::Token { action } = command {
         return users::token(&cli, action);
+    }
+    if let Command::Permission { action } = command {
+        return users::permission(&cli, action);
     }
     if let Command::Migrate { from, to, artifacts } = command {
         return migrate::migrate(from, to, artifacts.as_deref());
@@ -224,9 +228,11 @@ pub fn run(cli: Cli) -> Result<i32, CliError> {
         | Command::Serve { .. }
         | Command::User { .. }
         | Command::Token { .. }
+        | Command::Permission { .. }
         | Command::Migrate { .. }
         | Command::Import { .. } => Err(CliError::Usage("handled before connecting".into())),
         Command::List { .. }
+        | Command::Whoami
         | Command::Last { .. }
         | Command::Info { .. }
         | Command::Compare { .. }

@@ -80,6 +80,18 @@ pub async fn ingest(State(s): State<AppState>, req: Request) -> ApiResult<Json<I
     if batch.run_id.is_empty() {
         return Err(ApiError::missing("run_id"));
     }
+    // The middleware does not read a bulk body: its run is checked here.
+    let targets = super::permissions::Targets {
+        runs: vec![batch.run_id.clone()],
+        ..Default::default()
+    };
+    super::permissions::require(
+        &s,
+        &caller.map(|axum::Extension(c)| c),
+        targets,
+        super::permissions::Need::Update,
+    )
+    .await?;
     Ok(Json(s.run(move |st| st.ingest(&batch)).await?))
 }
 

@@ -8,7 +8,9 @@ pub mod error;
 mod experiments;
 mod ext;
 mod extract;
+mod grants;
 mod models;
+mod permissions;
 mod registry;
 mod runs;
 mod snapshots;
@@ -39,6 +41,8 @@ pub struct AppState {
     pub token: Option<Arc<str>>,
     /// Every call must carry a user's token (`serve --auth`): see `auth::require_user`.
     pub auth: bool,
+    /// With users, what a user may do in an experiment where nothing was granted them.
+    pub default_permission: crate::api::users::Permission,
     /// When set, the history is read in place from files that are not ours, and every write is
     /// refused with this reason.
     pub read_only: Option<Arc<str>>,
@@ -166,6 +170,13 @@ fn api_router(state: AppState) -> Router {
         .route(r::VERSION, get(|| async { VERSION }));
     let ours = Router::new()
         .route(r::SERVER_INFO, get(ext::server_info))
+        .route(r::USER_PERMISSION_GRANT, post(grants::grant))
+        .route(r::USER_PERMISSION_REVOKE, post(grants::revoke))
+        .route(r::USER_PERMISSION_GET, get(grants::get))
+        .route(r::EXPERIMENT_PERMISSION_CREATE, post(grants::grant))
+        .route(r::EXPERIMENT_PERMISSION_UPDATE, axum::routing::patch(grants::grant))
+        .route(r::EXPERIMENT_PERMISSION_DELETE, axum::routing::delete(grants::revoke))
+        .route(r::EXPERIMENT_PERMISSION_GET, get(grants::get))
         .route(r::EXT_RUNS_CREATE, post(ext::create_run))
         .route(r::EXT_RUNS_GET, get(ext::get_run))
         .route(r::EXT_RUNS_BY_NUMBER, get(ext::get_run_by_number))
@@ -197,6 +208,7 @@ fn api_router(state: AppState) -> Router {
             )
         })
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::refuse_writes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), permissions::check))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_user))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_token))
         .layer(axum::middleware::map_response(error::json_errors_only))
@@ -247,6 +259,7 @@ impl EmbeddedServer {
             store,
             token: token.map(Arc::from),
             auth: false,
+            default_permission: crate::api::users::Permission::Read,
             read_only: None,
         })
     }

@@ -38,6 +38,7 @@ pub(super) const TABLES: &[(&str, &[&str])] = &[
     ("model_version_tags", &["name", "version", "key"]),
     ("registered_model_aliases", &["name", "alias"]),
     ("users", &["name"]),
+    ("experiment_permissions", &["experiment_id", "user_name"]),
 ];
 
 /// PostgreSQL's numbering columns, moved past the copied rows so new rows do not collide.

@@ -17,6 +17,7 @@ mod model_source;
 mod model_version_rows;
 mod model_versions;
 pub mod object_space;
+mod permissions;
 pub mod pg_pool;
 #[doc(hidden)]
 pub mod pg_testing;

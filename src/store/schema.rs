@@ -286,6 +286,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
         created_time INTEGER NOT NULL
     );
     "#,
+    // 10: a user's permission on an experiment (READ, EDIT, MANAGE, NO_PERMISSIONS), beside their
+    // role; gone with the user or the experiment.
+    r#"
+    CREATE TABLE experiment_permissions (
+        experiment_id INTEGER NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        permission TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, user_name)
+    );
+    CREATE INDEX experiment_permissions_by_user ON experiment_permissions (user_name);
+    "#,
 ];
 
 /// The migration whose schema the pyramid's backfill needs.

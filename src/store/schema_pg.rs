@@ -256,6 +256,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
         created_time BIGINT NOT NULL
     )
     "#,
+    // 5: a user's permission on an experiment, as the SQLite schema's migration 10.
+    r#"
+    CREATE TABLE experiment_permissions (
+        experiment_id BIGINT NOT NULL REFERENCES experiments(experiment_id) ON DELETE CASCADE,
+        user_name TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        permission TEXT NOT NULL,
+        PRIMARY KEY (experiment_id, user_name)
+    );
+    CREATE INDEX experiment_permissions_by_user ON experiment_permissions (user_name);
+    "#,
 ];
 
 /// Brings a PostgreSQL database's schema up to date, one transaction a migration, and makes sure
