@@ -19,8 +19,6 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from email.utils import formatdate
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 AZURITE = os.environ.get("AZURITE_BIN", os.path.join(ROOT, ".test-tools", "node_modules", ".bin", "azurite-blob"))
 # Azurite's well-known development account (public, the same in every emulator).
@@ -30,6 +28,8 @@ AZ_VERSION = "2021-08-06"
 
 
 def unavailable(why):
+    import pytest  # only here: the fault run uses these servers without pytest
+
     if os.environ.get("CI") == "true":
         pytest.fail("CI must run the object-storage tests: " + why)
     pytest.skip(why)

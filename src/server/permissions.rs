@@ -118,7 +118,7 @@ impl Targets {
             match k.as_ref() {
                 "experiment_id" | "experiment_ids" => self.experiments.push(v),
                 "experiment_name" => self.names.push(v),
-                "run_id" | "run_uuid" => self.runs.push(v),
+                "run_id" | "run_uuid" | "run_ids" => self.runs.push(v),
                 "model_id" => self.models.push(v),
                 "path" if path == r::ARTIFACTS => self.artifact_path(&v),
                 _ => {}
@@ -343,7 +343,7 @@ mod tests {
         t.add_path(&format!("{}/r2/log.txt", r::EXT_RUN_ARTIFACTS));
         t.add_query(
             r::ARTIFACTS,
-            "path=8%2Fr3%2Fartifacts&run_id=r4&run_id=r5&experiment_name=a%20b",
+            "path=8%2Fr3%2Fartifacts&run_id=r4&run_ids=r5&experiment_name=a%20b",
         );
         t.add_json(
             r::RUNS_SEARCH,

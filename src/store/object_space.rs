@@ -64,6 +64,25 @@ fn one_line(s: &str) -> String {
     }
 }
 
+/// Uploads a server left behind when it stopped midway (an hour old: another server sharing the
+/// folder may be sending one now).
+fn clear_stale_uploads(staging: &Path) {
+    let Ok(entries) = std::fs::read_dir(staging) else {
+        return;
+    };
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in entries.flatten() {
+        let stale = e.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < hour_ago);
+        if stale
+            && e.file_name()
+                .to_string_lossy()
+                .starts_with(super::local_files::UPLOAD_PREFIX)
+        {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 impl ObjectSpace {
     /// Opens `url` (`s3://BUCKET/PREFIX`, `az://CONTAINER/PREFIX`, `gs://BUCKET/PREFIX`) and checks
     /// that it can be listed, so that a missing bucket or a wrong credential is said at start.
@@ -105,6 +124,7 @@ impl ObjectSpace {
             .build()
             .map_err(|e| StoreError::Internal(format!("cannot start object-storage requests: {e}")))?;
         std::fs::create_dir_all(staging)?;
+        clear_stale_uploads(staging);
         let space = ObjectSpace {
             url: url.trim_end_matches('/').to_string(),
             objects,
