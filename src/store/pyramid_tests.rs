@@ -197,7 +197,8 @@ fn a_store_from_before_the_pyramid_gets_one_when_opened() {
     // As version 5 left it: no pyramid, no min or max beside each series' latest point, and no
     // packed blocks.
     conn.execute_batch(
-        "DROP TABLE series_blocks; DROP TABLE point_blocks; DROP TABLE users; ALTER TABLE latest_metrics DROP COLUMN min;
+        "DROP TABLE series_blocks; DROP TABLE point_blocks; DROP TABLE experiment_permissions;
+         DROP TABLE users; ALTER TABLE latest_metrics DROP COLUMN min;
          ALTER TABLE latest_metrics DROP COLUMN max; PRAGMA user_version = 5;",
     )
     .unwrap();
