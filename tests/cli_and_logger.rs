@@ -329,3 +329,51 @@ fn a_store_typed_on_the_command_line_wins_over_a_server_in_the_environment() {
     assert!(!both.status.success());
     assert!(String::from_utf8_lossy(&both.stderr).contains("not both"));
 }
+
+#[test]
+fn the_rust_logger_uploads_files_and_images_in_order_and_refuses_an_escape() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
+    let server = EmbeddedServer::start(store.clone(), None).unwrap();
+    let run = store.create_run(&Default::default()).unwrap();
+    let png = dir.path().join("cm.png");
+    std::fs::write(&png, b"\x89PNG not really").unwrap();
+    let mut logger = Logger::start(&server.url(), None, &run.run_id, None).unwrap();
+    logger.log_at("loss", 0.5, 1);
+    logger.upload("notes/a b+c.txt", "hello");
+    logger.log_image("val/cm", &png, Some(3));
+    logger.log_image("plain", &png, None);
+    let escape = logger.upload("../outside.txt", "no");
+    assert!(
+        escape.wait_timeout(Duration::from_secs(1)).is_err(),
+        "a path out of the run is refused"
+    );
+    let missing = logger.log_image("gone", &dir.path().join("missing.png"), None);
+    assert!(missing.wait_timeout(Duration::from_secs(1)).is_err());
+    logger.log_at("loss", 0.4, 2).wait().unwrap();
+    logger.close();
+    let files: Vec<(String, u64)> = store.all_artifacts(&run.run_id).unwrap();
+    let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(
+        names.contains(&"notes/a b+c.txt") && names.contains(&"images/cm.png"),
+        "{names:?}"
+    );
+    let stepped = names
+        .iter()
+        .find(|n| n.starts_with("images/val~cm+step+3+timestamp+") && n.ends_with(".png"))
+        .unwrap_or_else(|| panic!("an image at step 3, named as MLflow names it: {names:?}"));
+    let text = store
+        .open_artifact(&store.run_artifact_path(&run.run_id, "notes/a b+c.txt").unwrap())
+        .unwrap();
+    let runhistory::store::file_space::Content::Path(p) = text else {
+        panic!("a local store keeps files in its folder")
+    };
+    assert_eq!(std::fs::read_to_string(p).unwrap(), "hello");
+    let detail = store.get_run(&run.run_id).unwrap();
+    let image = &detail.values["val/cm"];
+    assert_eq!(image.kind, "image");
+    assert_eq!(image.value, serde_json::Value::String(stepped.to_string()));
+    assert_eq!(detail.metrics["loss"].count, 2);
+    assert!(!names.iter().any(|n| n.contains("outside")));
+    assert!(!dir.path().join("store").join("artifacts").join("outside.txt").exists());
+}

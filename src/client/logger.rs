@@ -1,11 +1,12 @@
 //! The logger for Rust training code: `log()` only queues; a named thread batches values into bulk
 //! ingest requests, retries while the server is away, and spools what it cannot deliver at the end.
+//! Files (`upload`, `log_image`) go in the same queue, in order, and are retried the same way.
 
+use super::logger_send::{Item, Pending, Sender};
 use crate::api::KeyValue;
-use crate::api::ext::{IngestBatch, LoggedValue, Num, SeriesChunk, SpoolRecord};
+use crate::api::ext::{IngestBatch, LoggedValue, Num, SeriesChunk};
 use crate::api::routes as r;
 use std::collections::VecDeque;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex};
@@ -23,6 +24,8 @@ pub enum LogValue {
     Number(f64),
     Text(String),
     List(Vec<f64>),
+    /// An image, by the artifact path it was uploaded to (`log_image` makes these).
+    Image(String),
 }
 
 impl From<f64> for LogValue {
@@ -57,6 +60,11 @@ enum Msg {
         seq: u64,
         param: KeyValue,
     },
+    Upload {
+        seq: u64,
+        rel: String,
+        content: Vec<u8>,
+    },
     Stop,
 }
 
@@ -72,15 +80,17 @@ pub enum LogError {
 }
 
 #[derive(Default)]
-struct Progress {
-    acked: u64,
-    last_error: Option<LogError>,
-    reported: bool,
+pub(super) struct Progress {
+    pub(super) acked: u64,
+    pub(super) last_error: Option<LogError>,
+    pub(super) reported: bool,
+    /// Uploads the server refused for good (a bad path, too large), by their number.
+    pub(super) refused: std::collections::HashMap<u64, LogError>,
 }
 
-struct Shared {
-    progress: Mutex<Progress>,
-    changed: Condvar,
+pub(super) struct Shared {
+    pub(super) progress: Mutex<Progress>,
+    pub(super) changed: Condvar,
 }
 
 /// Returned by `log`: `wait()` blocks until the server has acknowledged the value.
@@ -94,6 +104,9 @@ impl Handle {
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), LogError> {
         let deadline = Instant::now() + timeout;
         let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = p.refused.get(&self.seq) {
+            return Err(e.clone());
+        }
         while p.acked < self.seq {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -106,7 +119,10 @@ impl Handle {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        Ok(())
+        match p.refused.get(&self.seq) {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
     }
 
     pub fn wait(&self) -> Result<(), LogError> {
@@ -120,90 +136,6 @@ pub struct Logger {
     next_seq: u64,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
-}
-
-struct Pending {
-    batch: IngestBatch,
-    last_seq: u64,
-}
-
-struct Sender {
-    http: reqwest::blocking::Client,
-    url: String,
-    token: Option<String>,
-    spool_dir: Option<PathBuf>,
-    shared: Arc<Shared>,
-}
-
-impl Sender {
-    fn send(&self, batch: &IngestBatch) -> Result<(), LogError> {
-        let mut rb = self.http.post(&self.url).json(batch);
-        if let Some(t) = &self.token {
-            rb = rb.bearer_auth(t);
-        }
-        let resp = rb.send().map_err(|e| LogError::Unreachable(e.to_string()))?;
-        if resp.status().is_success() {
-            Ok(())
-        } else {
-            Err(LogError::Refused {
-                status: resp.status().as_u16(),
-                message: resp.text().unwrap_or_default(),
-            })
-        }
-    }
-
-    fn note(&self, acked: Option<u64>, error: Option<LogError>) {
-        let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(a) = acked {
-            p.acked = p.acked.max(a);
-            p.last_error = None;
-        }
-        if let Some(e) = error {
-            if !p.reported {
-                eprintln!("runhistory logger: {e} (values are kept and retried)");
-                p.reported = true;
-            }
-            p.last_error = Some(e);
-        }
-        self.shared.changed.notify_all();
-    }
-
-    fn spool(&self, queue: &VecDeque<Pending>) {
-        let Some(dir) = &self.spool_dir else {
-            eprintln!(
-                "runhistory logger: {} undelivered batches dropped (no spool folder)",
-                queue.len()
-            );
-            return;
-        };
-        let write = || -> std::io::Result<PathBuf> {
-            std::fs::create_dir_all(dir)?;
-            let name = format!(
-                "{}-{:08x}",
-                chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f"),
-                rand::random::<u32>()
-            );
-            let temp = dir.join(format!("{name}.tmp"));
-            let mut f = std::fs::File::create(&temp)?;
-            for p in queue {
-                let line =
-                    serde_json::to_string(&SpoolRecord::Ingest(p.batch.clone())).map_err(std::io::Error::other)?;
-                writeln!(f, "{line}")?;
-            }
-            f.sync_all()?;
-            let done = dir.join(format!("{name}.jsonl"));
-            std::fs::rename(&temp, &done)?;
-            Ok(done)
-        };
-        match write() {
-            Ok(p) => eprintln!(
-                "runhistory logger: server unreachable; {} batches spooled to {}",
-                queue.len(),
-                p.display()
-            ),
-            Err(e) => eprintln!("runhistory logger: could not spool undelivered values: {e}"),
-        }
-    }
 }
 
 fn add_to(batch: &mut IngestBatch, msg: Msg) {
@@ -220,9 +152,14 @@ fn add_to(batch: &mut IngestBatch, msg: Msg) {
                 kind: "string".into(),
                 value: t.into(),
             }),
+            LogValue::Image(artifact) => batch.values.push(LoggedValue {
+                key: key.clone(),
+                kind: "image".into(),
+                value: artifact.into(),
+            }),
         },
         Msg::Param { param, .. } => batch.params.push(param),
-        Msg::Stop => {}
+        Msg::Upload { .. } | Msg::Stop => {}
     }
 }
 
@@ -255,7 +192,7 @@ fn points_in(batch: &IngestBatch) -> usize {
 }
 
 fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
-    let mut queue: VecDeque<Pending> = VecDeque::new();
+    let mut queue: VecDeque<Item> = VecDeque::new();
     let mut current: Option<Pending> = None;
     let mut opened = Instant::now();
     let mut backoff = Duration::from_millis(50);
@@ -266,9 +203,16 @@ fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
             Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => {
                 stopping.get_or_insert_with(|| Instant::now() + CLOSE_DEADLINE);
             }
+            Ok(Msg::Upload { seq, rel, content }) => {
+                // After the values logged before it, and before those logged after.
+                if let Some(p) = current.take() {
+                    queue.push_back(Item::Batch(p));
+                }
+                queue.push_back(Item::Upload { seq, rel, content });
+            }
             Ok(msg) => {
                 let seq = match &msg {
-                    Msg::Log { seq, .. } | Msg::Param { seq, .. } => *seq,
+                    Msg::Log { seq, .. } | Msg::Param { seq, .. } | Msg::Upload { seq, .. } => *seq,
                     Msg::Stop => 0,
                 };
                 let p = current.get_or_insert_with(|| {
@@ -289,17 +233,31 @@ fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
             Err(RecvTimeoutError::Timeout) => {}
         }
         if let Some(p) = current.take() {
-            queue.push_back(p);
+            queue.push_back(Item::Batch(p));
         }
         while let Some(front) = queue.front() {
             if Instant::now() < retry_at {
                 break;
             }
-            match sender.send(&front.batch) {
+            let (sent, seq) = match front {
+                Item::Batch(p) => (sender.send(&p.batch), p.last_seq),
+                Item::Upload { seq, rel, content } => (sender.upload(rel, content), *seq),
+            };
+            match sent {
                 Ok(()) => {
-                    sender.note(Some(front.last_seq), None);
+                    sender.note(Some(seq), None);
                     queue.pop_front();
                     backoff = Duration::from_millis(50);
+                }
+                Err(LogError::Refused { status, message })
+                    if matches!(front, Item::Upload { .. })
+                        && (400..500).contains(&status)
+                        && status != 408
+                        && status != 429 =>
+                {
+                    if let Some(Item::Upload { seq, rel, .. }) = queue.pop_front() {
+                        sender.drop_refused(seq, &rel, LogError::Refused { status, message });
+                    }
                 }
                 Err(e) => {
                     sender.note(None, Some(e));
@@ -342,6 +300,12 @@ impl Logger {
         let sender = Sender {
             http,
             url: format!("{}{}", base_url.trim_end_matches('/'), r::EXT_RUNS_INGEST),
+            files_url: format!(
+                "{}{}/{}",
+                base_url.trim_end_matches('/'),
+                r::EXT_RUN_ARTIFACTS,
+                super::logger_files::quoted(run_id)
+            ),
             token,
             spool_dir,
             shared: shared.clone(),
@@ -401,6 +365,53 @@ impl Logger {
             value: value.into(),
         };
         self.enqueue(|seq| Msg::Param { seq, param })
+    }
+
+    /// Stores `content` as the artifact `path` of the run (in order with the values logged around
+    /// it). A path that could leave the run's artifacts is refused here and said through `wait()`.
+    pub fn upload(&mut self, path: &str, content: impl Into<Vec<u8>>) -> Handle {
+        let content = content.into();
+        match super::logger_files::artifact_path(path) {
+            Ok(rel) => self.enqueue(|seq| Msg::Upload { seq, rel, content }),
+            Err(why) => self.refuse_now(why),
+        }
+    }
+
+    /// Uploads an image file and records it under `name`, shown as an image in the workbench. With
+    /// a `step` the image is one of a series over steps (a slider), its file named as MLflow's
+    /// `log_image(key=, step=)` names its files, so either tool shows the other's.
+    pub fn log_image(&mut self, name: &str, file: &std::path::Path, step: Option<i64>) -> Handle {
+        let content = match std::fs::read(file) {
+            Ok(c) => c,
+            Err(e) => return self.refuse_now(format!("log_image({name:?}): {}: {e}", file.display())),
+        };
+        let artifact = super::logger_files::image_artifact(name, file, step, crate::api::ids::now_ms());
+        self.upload(&artifact, content);
+        self.enqueue(|seq| Msg::Log {
+            seq,
+            key: name.into(),
+            value: LogValue::Image(artifact),
+            step: None,
+        })
+    }
+
+    /// A call refused before anything was queued: said once on stderr, and by its `wait()`.
+    fn refuse_now(&mut self, why: String) -> Handle {
+        eprintln!("runhistory logger: {why}");
+        self.next_seq += 1;
+        let mut p = self.shared.progress.lock().unwrap_or_else(|e| e.into_inner());
+        p.refused.insert(
+            self.next_seq,
+            LogError::Refused {
+                status: 400,
+                message: why,
+            },
+        );
+        drop(p);
+        Handle {
+            seq: self.next_seq,
+            shared: self.shared.clone(),
+        }
     }
 
     /// Delivers what is queued (or spools it after a few seconds) and stops the thread.

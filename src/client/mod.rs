@@ -4,6 +4,8 @@ mod curves;
 mod download;
 mod files;
 pub mod logger;
+mod logger_files;
+mod logger_send;
 mod manage;
 mod reads;
 mod registry;
