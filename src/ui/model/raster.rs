@@ -75,7 +75,7 @@ fn layer(size: [usize; 2], lines: &[RasterLine<'_>]) -> Vec<[f32; 4]> {
         // Coverage is within [0, 1], so alpha times it is too.
         let alpha = line.alpha.clamp(0.0, 1.0);
         let mut plot = |x: i64, y: i64, coverage: f32| {
-            if x < 0 || y < 0 || x >= w as i64 || y >= h as i64 {
+            if coverage <= 0.0 || x < 0 || y < 0 || x >= w as i64 || y >= h as i64 {
                 return;
             }
             let a = alpha * coverage;
@@ -84,9 +84,12 @@ fn layer(size: [usize; 2], lines: &[RasterLine<'_>]) -> Vec<[f32; 4]> {
                 p[c] = rgb1[c] * a + p[c] * (1.0 - a);
             }
         };
-        for pair in line.points.windows(2) {
+        // A point between two segments is drawn once, by the segment it starts: drawn by both,
+        // every joint would be blended twice (a darker dot at each, and wasted work).
+        let last = line.points.len().saturating_sub(2);
+        for (i, pair) in line.points.windows(2).enumerate() {
             if let Some((a, b)) = clip(pair[0], pair[1], w as f32, h as f32) {
-                segment(a, b, &mut plot);
+                segment(a, b, i == last || b != pair[1], &mut plot);
             }
         }
         if let [only] = line.points {
@@ -118,8 +121,9 @@ fn round_i(v: f32) -> i64 {
 }
 
 /// A segment stepped along its longer axis, each step's coverage split between the two pixels
-/// across it (Xiaolin Wu's idea), so slopes look smooth without a wide brush.
-fn segment(a: [f32; 2], b: [f32; 2], plot: &mut impl FnMut(i64, i64, f32)) {
+/// across it (Xiaolin Wu's idea), so slopes look smooth without a wide brush. Without `with_end`
+/// the step at `b` is left to the segment that starts there (unless it is the only step).
+fn segment(a: [f32; 2], b: [f32; 2], with_end: bool, plot: &mut impl FnMut(i64, i64, f32)) {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let steep = dy.abs() > dx.abs();
     let (major, minor) = if steep { (1, 0) } else { (0, 1) };
@@ -130,8 +134,15 @@ fn segment(a: [f32; 2], b: [f32; 2], plot: &mut impl FnMut(i64, i64, f32)) {
     } else {
         0.0
     };
-    let start = round_i(from[major]);
-    let end = round_i(to[major]);
+    let (mut start, mut end) = (round_i(from[major]), round_i(to[major]));
+    if !with_end && end > start {
+        // `b` is `to` unless the segment was turned to step along its axis.
+        if a[major] <= b[major] {
+            end -= 1;
+        } else {
+            start += 1;
+        }
+    }
     for m in start..=end {
         let along = (m as f32 - from[major]).clamp(0.0, span);
         let across = from[minor] + slope * along;
@@ -179,6 +190,22 @@ mod tests {
 
     fn alpha_at(img: &[Color32], w: usize, x: usize, y: usize) -> u8 {
         img[y * w + x].a()
+    }
+
+    #[test]
+    fn a_joint_between_two_segments_is_blended_once() {
+        // A half-transparent line along y = 2 with a joint at x = 4: every pixel the same.
+        let img = raster(
+            [10, 10],
+            &[RasterLine {
+                points: &[[0.0, 2.0], [4.0, 2.0], [9.0, 2.0]],
+                color: Color32::RED,
+                alpha: 0.5,
+            }],
+        );
+        let alphas: Vec<u8> = (0..10).map(|x| alpha_at(&img, 10, x, 2)).collect();
+        assert!(alphas.iter().all(|a| *a == alphas[0]), "{alphas:?}");
+        assert_eq!(alphas[0], 128);
     }
 
     #[test]
