@@ -331,7 +331,7 @@ fn a_store_typed_on_the_command_line_wins_over_a_server_in_the_environment() {
 }
 
 #[test]
-fn the_rust_logger_uploads_files_and_images_in_order_and_refuses_an_escape() {
+fn the_rust_logger_uploads_files_and_images_and_a_refused_file_holds_nothing_up() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("store")).unwrap());
     let server = EmbeddedServer::start(store.clone(), None).unwrap();
@@ -350,6 +350,19 @@ fn the_rust_logger_uploads_files_and_images_in_order_and_refuses_an_escape() {
     );
     let missing = logger.log_image("gone", &dir.path().join("missing.png"), None);
     assert!(missing.wait_timeout(Duration::from_secs(1)).is_err());
+    // A name the server refuses (a part over 255 bytes): said by its wait(), and what follows
+    // still goes; an image whose file is refused is not recorded.
+    let long = "a".repeat(300);
+    let refused = logger.upload(&format!("notes/{long}.txt"), "x");
+    assert!(refused.wait_timeout(Duration::from_secs(10)).is_err());
+    // At a step the image's file is named after it: too long a name for the server.
+    let too_long = "c".repeat(300);
+    assert!(
+        logger
+            .log_image(&too_long, &png, Some(1))
+            .wait_timeout(Duration::from_secs(10))
+            .is_err()
+    );
     logger.log_at("loss", 0.4, 2).wait().unwrap();
     logger.close();
     let files: Vec<(String, u64)> = store.all_artifacts(&run.run_id).unwrap();
@@ -374,6 +387,6 @@ fn the_rust_logger_uploads_files_and_images_in_order_and_refuses_an_escape() {
     assert_eq!(image.kind, "image");
     assert_eq!(image.value, serde_json::Value::String(stepped.to_string()));
     assert_eq!(detail.metrics["loss"].count, 2);
-    assert!(!names.iter().any(|n| n.contains("outside")));
-    assert!(!dir.path().join("store").join("artifacts").join("outside.txt").exists());
+    assert!(!names.iter().any(|n| n.contains("outside") || n.contains(&long)));
+    assert!(!detail.values.contains_key(&too_long) && !detail.values.contains_key("gone"));
 }

@@ -5,6 +5,7 @@ PERMISSION_DENIED, nothing stored, until granted EDIT; EDIT writes but does not 
 grants; NO_PERMISSIONS hides an experiment; a reader stays a reader whatever it is granted; an
 admin may do all; `--default-permission` and `runhistory permission` set the rest."""
 
+import hashlib
 import json
 import subprocess
 import urllib.error
@@ -106,6 +107,37 @@ def test_writers_own_their_experiments_and_grant_others(tmp_path, database, clie
         refused(lambda: as_("dee").get_experiment(exp))
         refused(lambda: as_("dee").get_run(run))
         refused(lambda: as_("dee").get_metric_history(run, "loss"))
+
+        # No way around it: an id written with %-escapes, a folder named like another route, a
+        # snapshot by its number, a run made with no experiment (Default), a version's source.
+        enc_exp = "".join("%%%02X" % ord(c) for c in exp)
+        enc_run = "%%%02X" % ord(run[0]) + run[1:]
+        for path in ("/api/2.0/mlflow-artifacts/artifacts/%s/%s/artifacts/x.txt" % (enc_exp, run),
+                     "/api/2.0/mlflow-artifacts/artifacts/%s/%s/artifacts/permissions/x.txt" % (exp, run),
+                     "/api/2.0/mlflow-artifacts/artifacts/%s/%s/artifacts/model-versions/x.txt" % (exp, run),
+                     "/api/2.0/runhistory/runs/artifacts/%s/x.txt" % enc_run):
+            code, body = raw(url, path, tokens["dee"], "PUT", b"not yours", "application/octet-stream")
+            assert (code, body.get("error_code")) == (403, "PERMISSION_DENIED"), (path, code, body)
+            code, body = raw(url, path, tokens["dee"])
+            assert code == 403, (path, code, body)
+        content = b"secret source"
+        blob = hashlib.sha256(content).hexdigest()
+        assert raw(url, "/api/2.0/runhistory/blobs/" + blob, tokens["ana"], "PUT", content,
+                   "application/octet-stream")[0] == 200
+        code, made = raw(url, "/api/2.0/runhistory/snapshots/create", tokens["ana"], "POST", json.dumps(
+            {"label": "run", "run_id": run, "files": [{"path": "train.py", "hash": blob, "size": len(content),
+                                                       "executable": False}]}).encode())
+        assert code == 200, made
+        snapshot = made["snapshot"]["snapshot_id"]
+        assert raw(url, "/api/2.0/runhistory/snapshots/get?snapshot_id=%d" % snapshot, tokens["ana"])[0] == 200
+        code, body = raw(url, "/api/2.0/runhistory/snapshots/get?snapshot_id=%d" % snapshot, tokens["dee"])
+        assert (code, body.get("error_code")) == (403, "PERMISSION_DENIED"), body
+        code, body = raw(url, "/api/2.0/mlflow/runs/create", tokens["dee"], "POST", b"{}")
+        assert (code, body.get("error_code")) == (403, "PERMISSION_DENIED"), "Default is READ for dee too"
+        as_("root").create_registered_model("shared-model")
+        code, body = raw(url, "/api/2.0/mlflow/model-versions/create", tokens["dee"], "POST", json.dumps(
+            {"name": "shared-model", "source": "runs:/%s/model" % run}).encode())
+        assert (code, body.get("error_code")) == (403, "PERMISSION_DENIED"), body
 
         # A reader stays a reader whatever it is granted; an admin does anything.
         grants().grant_user_permission("cy", "experiment", exp, "MANAGE")

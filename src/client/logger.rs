@@ -24,8 +24,6 @@ pub enum LogValue {
     Number(f64),
     Text(String),
     List(Vec<f64>),
-    /// An image, by the artifact path it was uploaded to (`log_image` makes these).
-    Image(String),
 }
 
 impl From<f64> for LogValue {
@@ -64,6 +62,8 @@ enum Msg {
         seq: u64,
         rel: String,
         content: Vec<u8>,
+        /// `log_image`'s name: once the file is in, the image is recorded under it.
+        image: Option<String>,
     },
     Stop,
 }
@@ -152,11 +152,6 @@ fn add_to(batch: &mut IngestBatch, msg: Msg) {
                 kind: "string".into(),
                 value: t.into(),
             }),
-            LogValue::Image(artifact) => batch.values.push(LoggedValue {
-                key: key.clone(),
-                kind: "image".into(),
-                value: artifact.into(),
-            }),
         },
         Msg::Param { param, .. } => batch.params.push(param),
         Msg::Upload { .. } | Msg::Stop => {}
@@ -203,12 +198,22 @@ fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
             Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => {
                 stopping.get_or_insert_with(|| Instant::now() + CLOSE_DEADLINE);
             }
-            Ok(Msg::Upload { seq, rel, content }) => {
+            Ok(Msg::Upload {
+                seq,
+                rel,
+                content,
+                image,
+            }) => {
                 // After the values logged before it, and before those logged after.
                 if let Some(p) = current.take() {
                     queue.push_back(Item::Batch(p));
                 }
-                queue.push_back(Item::Upload { seq, rel, content });
+                queue.push_back(Item::Upload {
+                    seq,
+                    rel,
+                    content,
+                    image,
+                });
             }
             Ok(msg) => {
                 let seq = match &msg {
@@ -241,7 +246,19 @@ fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {
             }
             let (sent, seq) = match front {
                 Item::Batch(p) => (sender.send(&p.batch), p.last_seq),
-                Item::Upload { seq, rel, content } => (sender.upload(rel, content), *seq),
+                Item::Upload {
+                    seq,
+                    rel,
+                    content,
+                    image,
+                } => (
+                    sender.upload(rel, content).and_then(|()| {
+                        image
+                            .as_ref()
+                            .map_or(Ok(()), |key| sender.record_image(&run_id, key, rel))
+                    }),
+                    *seq,
+                ),
             };
             match sent {
                 Ok(()) => {
@@ -372,7 +389,12 @@ impl Logger {
     pub fn upload(&mut self, path: &str, content: impl Into<Vec<u8>>) -> Handle {
         let content = content.into();
         match super::logger_files::artifact_path(path) {
-            Ok(rel) => self.enqueue(|seq| Msg::Upload { seq, rel, content }),
+            Ok(rel) => self.enqueue(|seq| Msg::Upload {
+                seq,
+                rel,
+                content,
+                image: None,
+            }),
             Err(why) => self.refuse_now(why),
         }
     }
@@ -386,13 +408,16 @@ impl Logger {
             Err(e) => return self.refuse_now(format!("log_image({name:?}): {}: {e}", file.display())),
         };
         let artifact = super::logger_files::image_artifact(name, file, step, crate::api::ids::now_ms());
-        self.upload(&artifact, content);
-        self.enqueue(|seq| Msg::Log {
-            seq,
-            key: name.into(),
-            value: LogValue::Image(artifact),
-            step: None,
-        })
+        // One item: the image is recorded once its file is in, and `wait()` answers for both.
+        match super::logger_files::artifact_path(&artifact) {
+            Ok(rel) => self.enqueue(|seq| Msg::Upload {
+                seq,
+                rel,
+                content,
+                image: Some(name.to_string()),
+            }),
+            Err(why) => self.refuse_now(why),
+        }
     }
 
     /// A call refused before anything was queued: said once on stderr, and by its `wait()`.

@@ -17,7 +17,12 @@ pub(super) struct Pending {
 /// What waits to be delivered, in the order it was logged.
 pub(super) enum Item {
     Batch(Pending),
-    Upload { seq: u64, rel: String, content: Vec<u8> },
+    Upload {
+        seq: u64,
+        rel: String,
+        content: Vec<u8>,
+        image: Option<String>,
+    },
 }
 
 pub(super) struct Sender {
@@ -47,11 +52,29 @@ impl Sender {
         }
     }
 
-    /// Puts one file of the run in place.
+    /// Records an uploaded image under `key` (after its file is in, so it never names a file
+    /// that is not there). A value is set, not added: a retry records the same image again.
+    pub(super) fn record_image(&self, run_id: &str, key: &str, rel: &str) -> Result<(), LogError> {
+        let batch = IngestBatch {
+            run_id: run_id.to_string(),
+            batch_id: Some(crate::api::ids::new_batch_id()),
+            values: vec![crate::api::ext::LoggedValue {
+                key: key.to_string(),
+                kind: "image".into(),
+                value: rel.into(),
+            }],
+            ..Default::default()
+        };
+        self.send(&batch)
+    }
+
+    /// Puts one file of the run in place, with time for its size (a megabyte a second at worst).
     pub(super) fn upload(&self, rel: &str, content: &[u8]) -> Result<(), LogError> {
+        let allowed = std::time::Duration::from_secs(30 + content.len() as u64 / 1_000_000);
         let mut rb = self
             .http
             .put(format!("{}/{}", self.files_url, super::logger_files::quoted(rel)))
+            .timeout(allowed)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(content.to_vec());
         if let Some(t) = &self.token {

@@ -55,6 +55,9 @@ pub struct Targets {
     pub new_names: Vec<String>,
     pub runs: Vec<String>,
     pub models: Vec<String>,
+    pub snapshots: Vec<i64>,
+    /// A path of the artifact proxy: a call there must land in an experiment it can name.
+    pub proxied: bool,
 }
 
 /// The need of a call by its method and path.
@@ -63,6 +66,8 @@ pub fn need_of(method: &Method, path: &str) -> Need {
         return Need::Read;
     }
     let deletes_a_model = method == Method::DELETE && logged_model_in(path).is_some_and(|rest| !rest.contains('/'));
+    // As MLflow's: deleting through the artifact proxy is the manager's.
+    let deletes_a_file = method == Method::DELETE && path.starts_with(r::ARTIFACTS);
     if [
         r::EXPERIMENTS_DELETE,
         r::EXPERIMENTS_RESTORE,
@@ -71,6 +76,7 @@ pub fn need_of(method: &Method, path: &str) -> Need {
     ]
     .contains(&path)
         || deletes_a_model
+        || deletes_a_file
     {
         Need::Manage
     } else {
@@ -84,9 +90,51 @@ fn logged_model_in(path: &str) -> Option<&str> {
     (!rest.is_empty() && rest != "search").then_some(rest)
 }
 
-/// Calls whose names and ids are not of experiments or that go by role alone.
-fn unscoped(path: &str) -> bool {
-    path.contains("/registered-models/") || path.contains("/model-versions/") || path.contains("/permissions/")
+/// The registry's calls: they go by role, except that what they read of a run (a version's
+/// source) needs READ in its experiment.
+fn in_registry(path: &str) -> bool {
+    ["/registered-models/", "/model-versions/"]
+        .iter()
+        .any(|part| path.strip_prefix(r::MLFLOW).is_some_and(|rest| rest.starts_with(part)))
+        || path == r::MODEL_VERSION_GET_ARTIFACT
+}
+
+/// The calls that grant and read permissions: their handlers check the caller themselves.
+fn grants_call(path: &str) -> bool {
+    [
+        r::USER_PERMISSION_GRANT,
+        r::USER_PERMISSION_REVOKE,
+        r::USER_PERMISSION_GET,
+        r::EXPERIMENT_PERMISSION_CREATE,
+        r::EXPERIMENT_PERMISSION_GET,
+        r::EXPERIMENT_PERMISSION_UPDATE,
+        r::EXPERIMENT_PERMISSION_DELETE,
+    ]
+    .contains(&path)
+}
+
+/// A path with its `%XX` escapes decoded, as the router hands its parts to the handlers: what is
+/// traced must be what the handler will act on.
+fn decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Targets {
@@ -104,11 +152,17 @@ impl Targets {
         }
     }
 
-    /// An artifact path of the proxy names its experiment first (`<experiment>/<run>/...`).
+    /// An artifact path of the proxy names its experiment first (`<experiment>/<run>/...`, or
+    /// `<experiment>/models/<model>/...`); a folder named otherwise (an experiment made with an
+    /// artifact location of its own) is known by its run or model.
     fn artifact_path(&mut self, path: &str) {
-        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-        if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) {
-            self.experiments.push(first.to_string());
+        self.proxied = true;
+        let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        match parts.as_slice() {
+            [first, ..] if first.bytes().all(|b| b.is_ascii_digit()) => self.experiments.push(first.to_string()),
+            [_, "models", model, ..] => self.models.push(model.to_string()),
+            [_, run, ..] => self.runs.push(run.to_string()),
+            _ => {}
         }
     }
 
@@ -120,6 +174,7 @@ impl Targets {
                 "experiment_name" => self.names.push(v),
                 "run_id" | "run_uuid" | "run_ids" => self.runs.push(v),
                 "model_id" => self.models.push(v),
+                "snapshot_id" => self.snapshots.extend(v.parse::<i64>().ok()),
                 "path" if path == r::ARTIFACTS => self.artifact_path(&v),
                 _ => {}
             }
@@ -149,8 +204,30 @@ impl Targets {
                 "name" if path == r::EXPERIMENTS_CREATE => self.new_names.extend(all(v)),
                 "run_id" | "run_uuid" | "run_ids" => self.runs.extend(all(v)),
                 "model_id" | "model_ids" => self.models.extend(all(v)),
+                // A registered version's files: a run's (`runs:/<run>/...`), a logged model's
+                // (`models:/<id>`), or a path of the proxy.
+                "source" if in_registry(path) => {
+                    for s in all(v) {
+                        if let Some(rest) = s.strip_prefix("runs:/") {
+                            self.runs
+                                .extend(rest.split('/').find(|p| !p.is_empty()).map(str::to_string));
+                        } else if let Some(rest) = s.strip_prefix("models:/") {
+                            self.models
+                                .extend(rest.split('/').find(|p| !p.is_empty()).map(str::to_string));
+                        } else if let Some(rest) = s.strip_prefix("mlflow-artifacts:") {
+                            self.artifact_path(rest);
+                        }
+                    }
+                }
                 _ => {}
             }
+        }
+        // A run made without an experiment goes in the Default one (0).
+        let names_one = ["experiment_id", "experiment_name"]
+            .iter()
+            .any(|k| fields.contains_key(*k));
+        if (path == r::RUNS_CREATE || path == r::EXT_RUNS_CREATE) && !names_one {
+            self.experiments.push("0".into());
         }
     }
 }
@@ -185,7 +262,9 @@ pub fn permission_in(
 }
 
 /// Whether `user` may do what `need` says in every experiment `targets` names; the names of
-/// experiments that do not exist yet (which the call may make) are handed back.
+/// experiments the call itself makes (`experiments/create`) are handed back. An experiment a
+/// write names that does not exist yet is made here, its maker its manager: made by another call
+/// meanwhile, it is checked as any other.
 fn decide(
     st: &Store,
     user: &User,
@@ -194,11 +273,17 @@ fn decide(
     default: Permission,
 ) -> crate::store::Result<Result<Vec<String>, String>> {
     let mut experiments: Vec<String> = targets.experiments.clone();
-    let mut missing = Vec::new();
     for name in &targets.names {
         match st.experiment_id_by_name(name)? {
             Some(id) => experiments.push(id),
-            None => missing.push(name.clone()),
+            None if need == Need::Read => {}
+            None => match st.create_experiment(name, None, &[]) {
+                Ok(id) => st.grant_if_none(&id, &user.name, Permission::Manage)?,
+                Err(crate::store::StoreError::AlreadyExists(_)) => {
+                    experiments.extend(st.experiment_id_by_name(name)?);
+                }
+                Err(e) => return Err(e),
+            },
         }
     }
     for run in &targets.runs {
@@ -207,7 +292,19 @@ fn decide(
     for model in &targets.models {
         experiments.extend(st.model_experiment_id(model)?);
     }
-    missing.extend(targets.new_names.iter().cloned());
+    for snapshot in &targets.snapshots {
+        if let Ok(s) = st.get_snapshot(*snapshot)
+            && let Some(run) = s.run_id
+        {
+            experiments.extend(st.run_experiment_id(&run)?);
+        }
+    }
+    if targets.proxied && experiments.is_empty() {
+        return Ok(Err(format!(
+            "Permission denied: user '{}' may only reach files kept in an experiment's runs or models",
+            user.name
+        )));
+    }
     let mut seen = HashSet::new();
     for id in experiments.into_iter().filter(|e| !e.is_empty()) {
         if !seen.insert(id.clone()) {
@@ -223,7 +320,7 @@ fn decide(
             )));
         }
     }
-    Ok(Ok(missing))
+    Ok(Ok(targets.new_names.clone()))
 }
 
 fn denied(message: String) -> ApiError {
@@ -249,12 +346,17 @@ pub async fn check(State(state): State<AppState>, req: Request, next: Next) -> R
     let Some(Caller(user)) = req.extensions().get::<Caller>().cloned() else {
         return Ok(next.run(req).await);
     };
-    let path = req.uri().path().to_string();
-    if user.role == Role::Admin || unscoped(&path) {
+    let path = decoded(req.uri().path());
+    if user.role == Role::Admin || grants_call(&path) {
         return Ok(next.run(req).await);
     }
     let method = req.method().clone();
-    let need = need_of(&method, &path);
+    // The registry goes by role; what it reads of runs needs READ there.
+    let need = if in_registry(&path) {
+        Need::Read
+    } else {
+        need_of(&method, &path)
+    };
     let mut targets = Targets::default();
     targets.add_path(&path);
     targets.add_query(&path, req.uri().query().unwrap_or(""));
@@ -358,12 +460,37 @@ mod tests {
                 new_names: vec!["new one".into()],
                 runs: vec!["r2".into(), "r4".into(), "r5".into(), "r6".into()],
                 models: vec!["m-1".into()],
+                snapshots: vec![],
+                proxied: true,
             }
         );
         let mut search = Targets::default();
         search.add_path(r::LOGGED_MODELS_SEARCH);
-        search.add_path(&format!("{}/not-an-experiment/x", r::ARTIFACTS));
         assert_eq!(search, Targets::default());
+        // A folder not named by its experiment is known by its run or model.
+        let mut own = Targets::default();
+        own.add_path(&format!("{}/team-a/r9/artifacts/x", r::ARTIFACTS));
+        own.add_path(&format!("{}/team-a/models/m-2/artifacts/x", r::ARTIFACTS));
+        assert_eq!(
+            (own.runs, own.models, own.proxied),
+            (vec!["r9".to_string()], vec!["m-2".to_string()], true)
+        );
+        // A run made without an experiment is made in the Default one; a version's source is read.
+        let mut bare = Targets::default();
+        bare.add_json(r::RUNS_CREATE, br#"{"run_name": "x"}"#);
+        bare.add_json(
+            r::MODEL_VERSIONS_CREATE,
+            br#"{"name": "m", "source": "runs:/r7/model"}"#,
+        );
+        assert_eq!(
+            (bare.experiments, bare.runs),
+            (vec!["0".to_string()], vec!["r7".to_string()])
+        );
+        assert_eq!(decoded("/a/%37/m%2D1/%zz"), "/a/7/m-1/%zz");
+        assert!(
+            in_registry(r::MODEL_VERSIONS_CREATE)
+                && !in_registry(&format!("{}/1/r/artifacts/model-versions/x", r::ARTIFACTS))
+        );
     }
 
     #[test]
@@ -381,6 +508,10 @@ mod tests {
         assert_eq!(need_of(&Method::POST, r::RUNS_LOG_BATCH), Need::Update);
         assert_eq!(need_of(&Method::POST, r::RUNS_SEARCH), Need::Read);
         assert_eq!(need_of(&Method::GET, r::RUNS_GET), Need::Read);
+        assert_eq!(
+            need_of(&Method::DELETE, &format!("{}/1/r/artifacts/x", r::ARTIFACTS)),
+            Need::Manage
+        );
         assert!(Need::Update.met_by(Permission::Edit) && !Need::Manage.met_by(Permission::Edit));
         assert!(!Need::Read.met_by(Permission::NoPermissions));
     }

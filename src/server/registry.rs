@@ -262,10 +262,26 @@ async fn delete_version_tag(
 
 /// `GET /model-versions/get-artifact?name=&version=&path=`: one file of a version, as MLflow's UI
 /// fetches it.
-async fn version_artifact(State(s): State<AppState>, q: Params) -> ApiResult<Response> {
+async fn version_artifact(
+    State(s): State<AppState>,
+    caller: Option<axum::Extension<super::auth::Caller>>,
+    q: Params,
+) -> ApiResult<Response> {
     let rel = safe_rel(q.require("path")?)?;
     let req = from_query(&q);
     let (name, version) = (need(req.name, "name")?, need(req.version, "version")?);
+    let (n, v) = (name.clone(), version.clone());
+    let place = s.run(move |st| st.model_version_artifact_path(&n, &v, "")).await?;
+    // The files are a run's or a logged model's: reading them needs READ in its experiment.
+    let mut targets = super::permissions::Targets::default();
+    targets.add_path(&format!("{}/{}", crate::api::routes::ARTIFACTS, place.base.join("/")));
+    super::permissions::require(
+        &s,
+        &caller.map(|axum::Extension(c)| c),
+        targets,
+        super::permissions::Need::Read,
+    )
+    .await?;
     let (content, rel) = s
         .run(move |st| {
             let p = st.model_version_artifact_path(&name, &version, &rel)?;

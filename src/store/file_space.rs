@@ -51,6 +51,14 @@ pub struct Upload {
     key: Vec<String>,
 }
 
+impl Drop for Upload {
+    /// However an upload ends (finished, refused, or its client gone midway), its temporary file
+    /// does not stay behind.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.temp);
+    }
+}
+
 impl FileSpace {
     /// What the space is, for messages: its folder or URL.
     pub fn describe(&self) -> String {

@@ -97,17 +97,41 @@ impl ObjectSpace {
         }
         let segments = super::artifacts::safe_segments(prefix.trim_end_matches('/'))
             .map_err(|e| StoreError::Invalid(format!("the prefix of '{url}': {e}")))?;
+        // A request may take as long as its body takes to stream (a 512 MB artifact to a slow
+        // client), so there is no limit on a whole request, only on silence and on connecting.
+        use object_store::ClientConfigKey as C;
+        let (whole, silent, connect) = (C::Timeout, C::ReadTimeout, C::ConnectTimeout);
+        let limits = [(whole, "86400s"), (silent, "120s"), (connect, "15s")];
+        let retry = object_store::RetryConfig {
+            retry_timeout: std::time::Duration::from_secs(3600),
+            ..Default::default()
+        };
         let built: object_store::Result<Arc<dyn ObjectStore>> = match scheme {
-            "s3" => object_store::aws::AmazonS3Builder::from_env()
+            "s3" => limits
+                .iter()
+                .fold(object_store::aws::AmazonS3Builder::from_env(), |b, (k, v)| {
+                    b.with_config(object_store::aws::AmazonS3ConfigKey::Client(*k), *v)
+                })
                 .with_url(url)
+                .with_retry(retry)
                 .build()
                 .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "az" => object_store::azure::MicrosoftAzureBuilder::from_env()
+            "az" => limits
+                .iter()
+                .fold(object_store::azure::MicrosoftAzureBuilder::from_env(), |b, (k, v)| {
+                    b.with_config(object_store::azure::AzureConfigKey::Client(*k), *v)
+                })
                 .with_url(url)
+                .with_retry(retry)
                 .build()
                 .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "gs" => object_store::gcp::GoogleCloudStorageBuilder::from_env()
+            "gs" => limits
+                .iter()
+                .fold(object_store::gcp::GoogleCloudStorageBuilder::from_env(), |b, (k, v)| {
+                    b.with_config(object_store::gcp::GoogleConfigKey::Client(*k), *v)
+                })
                 .with_url(url)
+                .with_retry(retry)
                 .build()
                 .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
             other => {

@@ -86,11 +86,19 @@ fn layer(size: [usize; 2], lines: &[RasterLine<'_>]) -> Vec<[f32; 4]> {
         };
         // A point between two segments is drawn once, by the segment it starts: drawn by both,
         // every joint would be blended twice (a darker dot at each, and wasted work).
-        let last = line.points.len().saturating_sub(2);
-        for (i, pair) in line.points.windows(2).enumerate() {
-            if let Some((a, b)) = clip(pair[0], pair[1], w as f32, h as f32) {
-                segment(a, b, i == last || b != pair[1], &mut plot);
+        // (Unless the next segment is not drawn: off the image, or broken by a missing value.)
+        let clipped = |i: usize| {
+            let pair = line.points.get(i..i + 2)?;
+            clip(pair[0], pair[1], w as f32, h as f32)
+        };
+        let mut this = clipped(0);
+        for i in 0..line.points.len().saturating_sub(1) {
+            let next = clipped(i + 1);
+            if let Some((a, b)) = this {
+                let joined = next.is_some_and(|(n, _)| n == b) && b == line.points[i + 1];
+                segment(a, b, !joined, &mut plot);
             }
+            this = next;
         }
         if let [only] = line.points {
             plot(round_i(only[0]), round_i(only[1]), 1.0);
