@@ -2,9 +2,9 @@
 //! ingest requests, retries while the server is away, and spools what it cannot deliver at the end.
 //! Files (`upload`, `log_image`) go in the same queue, in order, and are retried the same way.
 
-use super::logger_send::{Item, Pending, Sender};
+use super::logger_send::{Item, Pending, Sender, add_to, points_in};
 use crate::api::KeyValue;
-use crate::api::ext::{IngestBatch, LoggedValue, Num, SeriesChunk};
+use crate::api::ext::IngestBatch;
 use crate::api::routes as r;
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -47,7 +47,7 @@ impl From<Vec<f64>> for LogValue {
     }
 }
 
-enum Msg {
+pub(super) enum Msg {
     Log {
         seq: u64,
         key: String,
@@ -136,54 +136,6 @@ pub struct Logger {
     next_seq: u64,
     shared: Arc<Shared>,
     thread: Option<std::thread::JoinHandle<()>>,
-}
-
-fn add_to(batch: &mut IngestBatch, msg: Msg) {
-    match msg {
-        Msg::Log { key, value, step, .. } => match value {
-            LogValue::Number(v) => push_point(batch, key, v, step),
-            LogValue::List(vs) => batch.series.push(SeriesChunk {
-                key,
-                values: vs.into_iter().map(Num).collect(),
-                ..Default::default()
-            }),
-            LogValue::Text(t) => batch.values.push(LoggedValue {
-                key: key.clone(),
-                kind: "string".into(),
-                value: t.into(),
-            }),
-        },
-        Msg::Param { param, .. } => batch.params.push(param),
-        Msg::Upload { .. } | Msg::Stop => {}
-    }
-}
-
-fn push_point(batch: &mut IngestBatch, key: String, v: f64, step: Option<i64>) {
-    let now = crate::api::ids::now_ms();
-    // Points of one key with explicit steps share a chunk; auto-stepped points go in their own.
-    if let Some(c) = batch
-        .series
-        .iter_mut()
-        .rev()
-        .find(|c| c.key == key && c.steps.is_some() == step.is_some())
-    {
-        c.values.push(Num(v));
-        if let (Some(steps), Some(s)) = (c.steps.as_mut(), step) {
-            steps.push(s);
-        }
-        c.timestamps.push(now);
-        return;
-    }
-    batch.series.push(SeriesChunk {
-        key,
-        values: vec![Num(v)],
-        steps: step.map(|s| vec![s]),
-        timestamps: vec![now],
-    });
-}
-
-fn points_in(batch: &IngestBatch) -> usize {
-    batch.series.iter().map(|c| c.values.len()).sum::<usize>() + batch.values.len() + batch.params.len()
 }
 
 fn worker(rx: mpsc::Receiver<Msg>, sender: Sender, run_id: String) {

@@ -1,9 +1,9 @@
-//! The Rust logger's delivery: batches and files sent in the order they were logged, the
-//! acknowledgements noted for `wait()`, and what is left at the end spooled (values) or named
-//! (files).
+//! The Rust logger's batching and delivery: values gathered into bulk batches, batches and files
+//! sent in the order they were logged, the acknowledgements noted for `wait()`, and what is left
+//! at the end spooled (values) or named (files).
 
-use super::logger::{LogError, Shared};
-use crate::api::ext::{IngestBatch, SpoolRecord};
+use super::logger::{LogError, LogValue, Msg, Shared};
+use crate::api::ext::{IngestBatch, LoggedValue, Num, SeriesChunk, SpoolRecord};
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
@@ -169,4 +169,52 @@ impl Sender {
             Err(e) => eprintln!("runhistory logger: could not spool undelivered values: {e}"),
         }
     }
+}
+
+pub(super) fn add_to(batch: &mut IngestBatch, msg: Msg) {
+    match msg {
+        Msg::Log { key, value, step, .. } => match value {
+            LogValue::Number(v) => push_point(batch, key, v, step),
+            LogValue::List(vs) => batch.series.push(SeriesChunk {
+                key,
+                values: vs.into_iter().map(Num).collect(),
+                ..Default::default()
+            }),
+            LogValue::Text(t) => batch.values.push(LoggedValue {
+                key: key.clone(),
+                kind: "string".into(),
+                value: t.into(),
+            }),
+        },
+        Msg::Param { param, .. } => batch.params.push(param),
+        Msg::Upload { .. } | Msg::Stop => {}
+    }
+}
+
+fn push_point(batch: &mut IngestBatch, key: String, v: f64, step: Option<i64>) {
+    let now = crate::api::ids::now_ms();
+    // Points of one key with explicit steps share a chunk; auto-stepped points go in their own.
+    if let Some(c) = batch
+        .series
+        .iter_mut()
+        .rev()
+        .find(|c| c.key == key && c.steps.is_some() == step.is_some())
+    {
+        c.values.push(Num(v));
+        if let (Some(steps), Some(s)) = (c.steps.as_mut(), step) {
+            steps.push(s);
+        }
+        c.timestamps.push(now);
+        return;
+    }
+    batch.series.push(SeriesChunk {
+        key,
+        values: vec![Num(v)],
+        steps: step.map(|s| vec![s]),
+        timestamps: vec![now],
+    });
+}
+
+pub(super) fn points_in(batch: &IngestBatch) -> usize {
+    batch.series.iter().map(|c| c.values.len()).sum::<usize>() + batch.values.len() + batch.params.len()
 }

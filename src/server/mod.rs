@@ -3,6 +3,7 @@
 mod artifacts;
 mod auth;
 mod body;
+mod call_targets;
 mod convert;
 pub mod error;
 mod experiments;
