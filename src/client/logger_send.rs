@@ -37,7 +37,11 @@ pub(super) struct Sender {
 
 impl Sender {
     pub(super) fn send(&self, batch: &IngestBatch) -> Result<(), LogError> {
-        let mut rb = self.http.post(&self.url).json(batch);
+        self.deliver(self.http.post(&self.url).json(batch))
+    }
+
+    /// Sends a request with the token, if any: unreachable, refused with the server's words, or done.
+    fn deliver(&self, mut rb: reqwest::blocking::RequestBuilder) -> Result<(), LogError> {
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
@@ -71,24 +75,13 @@ impl Sender {
     /// Puts one file of the run in place, with time for its size (a megabyte a second at worst).
     pub(super) fn upload(&self, rel: &str, content: &[u8]) -> Result<(), LogError> {
         let allowed = std::time::Duration::from_secs(30 + content.len() as u64 / 1_000_000);
-        let mut rb = self
-            .http
-            .put(format!("{}/{}", self.files_url, super::logger_files::quoted(rel)))
-            .timeout(allowed)
-            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-            .body(content.to_vec());
-        if let Some(t) = &self.token {
-            rb = rb.bearer_auth(t);
-        }
-        let resp = rb.send().map_err(|e| LogError::Unreachable(e.to_string()))?;
-        if resp.status().is_success() {
-            Ok(())
-        } else {
-            Err(LogError::Refused {
-                status: resp.status().as_u16(),
-                message: resp.text().unwrap_or_default(),
-            })
-        }
+        self.deliver(
+            self.http
+                .put(format!("{}/{}", self.files_url, super::logger_files::quoted(rel)))
+                .timeout(allowed)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(content.to_vec()),
+        )
     }
 
     /// A file the server will never take (a 4xx other than a timeout or a rate limit): it is

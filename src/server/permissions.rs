@@ -79,9 +79,6 @@ pub fn permission_in(
     experiment_id: &str,
     default: Permission,
 ) -> crate::store::Result<Permission> {
-    if user.role == Role::Admin {
-        return Ok(Permission::Manage);
-    }
     Ok(Permission::effective(
         user.role,
         st.permission(experiment_id, &user.name)?,
@@ -114,31 +111,29 @@ fn decide(
             },
         }
     }
-    for run in &targets.runs {
-        experiments.extend(st.run_experiment_id(run)?);
-    }
+    experiments.extend(st.experiments_of_runs(&targets.runs)?);
     for model in &targets.models {
         experiments.extend(st.model_experiment_id(model)?);
     }
-    for snapshot in &targets.snapshots {
-        if let Ok(s) = st.get_snapshot(*snapshot)
-            && let Some(run) = s.run_id
-        {
-            experiments.extend(st.run_experiment_id(&run)?);
-        }
-    }
+    let snapshot_runs: Vec<String> = targets
+        .snapshots
+        .iter()
+        .filter_map(|id| st.get_snapshot(*id).ok()?.run_id)
+        .collect();
+    experiments.extend(st.experiments_of_runs(&snapshot_runs)?);
     if targets.proxied && experiments.is_empty() {
         return Ok(Err(format!(
             "Permission denied: user '{}' may only reach files kept in an experiment's runs or models",
             user.name
         )));
     }
+    let grants = st.grants_of(&user.name)?;
     let mut seen = HashSet::new();
     for id in experiments.into_iter().filter(|e| !e.is_empty()) {
         if !seen.insert(id.clone()) {
             continue;
         }
-        let has = permission_in(st, user, &id, default)?;
+        let has = Permission::effective(user.role, grants.get(&id).copied(), default);
         if !need.met_by(has) {
             return Ok(Err(format!(
                 "Permission denied: user '{}' has {} on experiment {id}, and this call needs {}",
@@ -239,22 +234,19 @@ async fn only_readable(state: &AppState, user: User, resp: Response) -> Result<R
     let Ok(mut page) = serde_json::from_slice::<Value>(&bytes) else {
         return Ok(Response::from_parts(parts, Body::from(bytes)));
     };
-    let Some(Value::Array(found)) = page.get("experiments").cloned() else {
+    let Some(Value::Array(found)) = page.get_mut("experiments").map(Value::take) else {
         return Ok(Response::from_parts(parts, Body::from(bytes)));
     };
     let default = state.default_permission;
-    let kept = state
-        .run(move |st| {
-            let mut kept = Vec::with_capacity(found.len());
-            for e in found {
-                let id = e.get("experiment_id").and_then(Value::as_str).unwrap_or("").to_string();
-                if permission_in(st, &user, &id, default)?.can_read() {
-                    kept.push(e);
-                }
-            }
-            Ok(kept)
+    let grants = state.run(move |st| st.grants_of(&user.name).map(|g| (user, g))).await?;
+    let (user, grants) = grants;
+    let kept: Vec<Value> = found
+        .into_iter()
+        .filter(|e| {
+            let id = e.get("experiment_id").and_then(Value::as_str).unwrap_or("");
+            Permission::effective(user.role, grants.get(id).copied(), default).can_read()
         })
-        .await?;
+        .collect();
     page["experiments"] = Value::Array(kept);
     let mut resp = Response::from_parts(parts, Body::from(page.to_string()));
     resp.headers_mut().remove(axum::http::header::CONTENT_LENGTH);

@@ -108,34 +108,31 @@ impl ObjectSpace {
             retry_timeout: std::time::Duration::from_secs(3600),
             ..Default::default()
         };
+        // Each cloud's builder, from its environment, with the limits and the URL.
+        macro_rules! build {
+            ($builder:ty, $key:path) => {
+                limits
+                    .iter()
+                    .fold(<$builder>::from_env(), |b, (k, v)| b.with_config($key(*k), *v))
+                    .with_url(url)
+                    .with_retry(retry)
+                    .build()
+                    .map(|s| Arc::new(s) as Arc<dyn ObjectStore>)
+            };
+        }
         let built: object_store::Result<Arc<dyn ObjectStore>> = match scheme {
-            "s3" => limits
-                .iter()
-                .fold(object_store::aws::AmazonS3Builder::from_env(), |b, (k, v)| {
-                    b.with_config(object_store::aws::AmazonS3ConfigKey::Client(*k), *v)
-                })
-                .with_url(url)
-                .with_retry(retry)
-                .build()
-                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "az" => limits
-                .iter()
-                .fold(object_store::azure::MicrosoftAzureBuilder::from_env(), |b, (k, v)| {
-                    b.with_config(object_store::azure::AzureConfigKey::Client(*k), *v)
-                })
-                .with_url(url)
-                .with_retry(retry)
-                .build()
-                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
-            "gs" => limits
-                .iter()
-                .fold(object_store::gcp::GoogleCloudStorageBuilder::from_env(), |b, (k, v)| {
-                    b.with_config(object_store::gcp::GoogleConfigKey::Client(*k), *v)
-                })
-                .with_url(url)
-                .with_retry(retry)
-                .build()
-                .map(|s| Arc::new(s) as Arc<dyn ObjectStore>),
+            "s3" => build!(
+                object_store::aws::AmazonS3Builder,
+                object_store::aws::AmazonS3ConfigKey::Client
+            ),
+            "az" => build!(
+                object_store::azure::MicrosoftAzureBuilder,
+                object_store::azure::AzureConfigKey::Client
+            ),
+            "gs" => build!(
+                object_store::gcp::GoogleCloudStorageBuilder,
+                object_store::gcp::GoogleConfigKey::Client
+            ),
             other => {
                 return Err(StoreError::Invalid(format!(
                     "'{other}://' is not a storage this server writes to: use file://, s3://, az:// or gs://"

@@ -96,11 +96,36 @@ impl Store {
         })
     }
 
-    /// The experiment a run is in, without reading the run.
-    pub fn run_experiment_id(&self, run_id: &str) -> Result<Option<String>> {
-        let id: Option<i64> =
-            self.read_db(|db| db.value("SELECT experiment_id FROM runs WHERE run_id = ?1", args![run_id]))?;
-        Ok(id.map(|i| i.to_string()))
+    /// Every grant of one user, by experiment: what a request checks against, read once.
+    pub fn grants_of(&self, user: &str) -> Result<std::collections::HashMap<String, Permission>> {
+        self.read_db(|db| {
+            let mut out = std::collections::HashMap::new();
+            db.each(
+                "SELECT experiment_id, permission FROM experiment_permissions WHERE user_name = ?1",
+                args![user],
+                |r| {
+                    out.insert(r.get::<i64>(0)?.to_string(), permission_of(&r.get::<String>(1)?)?);
+                    Ok(())
+                },
+            )?;
+            Ok(out)
+        })
+    }
+
+    /// The experiments some runs are in, in one query (a chart's read names a thousand runs);
+    /// runs that do not exist add nothing.
+    pub fn experiments_of_runs(&self, run_ids: &[String]) -> Result<Vec<String>> {
+        if run_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(run_ids).map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.read_db(|db| {
+            let sql = format!(
+                "SELECT DISTINCT experiment_id FROM runs WHERE run_id IN ({})",
+                db.json_strings(1)
+            );
+            db.rows(&sql, args![ids], |r| Ok(r.get::<i64>(0)?.to_string()))
+        })
     }
 
     /// The experiment a logged model is in.
