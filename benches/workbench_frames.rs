@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 
 #[path = "workbench_frames/curves.rs"]
 mod curves;
+#[path = "workbench_frames/raster.rs"]
+mod raster;
 #[path = "workbench_frames/tensorboard.rs"]
 mod tensorboard;
 
@@ -192,6 +194,11 @@ fn main() {
     // `cargo bench --bench workbench_frames -- tensorboard` runs the TensorBoard scenes alone.
     if std::env::args().any(|a| a == "tensorboard") {
         tensorboard::scenes();
+        return;
+    }
+    // `cargo bench --bench workbench_frames -- raster` draws a learning-curves texture alone.
+    if std::env::args().any(|a| a == "raster") {
+        raster::scene();
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");

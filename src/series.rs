@@ -85,26 +85,57 @@ impl Bucketer {
         }
     }
 
-    /// Adds one point; points outside the range land in the first or last bucket.
+    /// Adds one point; points outside the range land in the first or last bucket. The same as
+    /// adding `Summary::new(x, v)`, without building one: this runs for every point a chart
+    /// reads.
     pub fn add(&mut self, x: f64, v: f64) {
-        self.add_summary(&Summary::new(x, v));
+        let b = self.bucket_of(x);
+        let Some(a) = &mut self.accs[b] else {
+            self.accs[b] = Some(Summary::new(x, v));
+            return;
+        };
+        a.x_first = a.x_first.min(x);
+        if x >= a.x_last {
+            a.x_last = x;
+            a.last = v;
+        }
+        if v < a.min || a.min.is_nan() {
+            a.min = v;
+            a.x_min = x;
+        }
+        if v > a.max || a.max.is_nan() {
+            a.max = v;
+            a.x_max = x;
+        }
+        if v > 0.0 {
+            if v < a.min_positive || a.min_positive.is_nan() {
+                a.min_positive = v;
+            }
+        } else if v <= 0.0 {
+            a.non_positive += 1;
+        }
+        a.count += 1;
     }
 
     /// Adds a summary of several points to the bucket its first x falls in.
     pub fn add_summary(&mut self, s: &Summary) {
-        let x = s.x_first;
+        let b = self.bucket_of(s.x_first);
+        match &mut self.accs[b] {
+            Some(a) => a.merge(s),
+            slot @ None => *slot = Some(*s),
+        }
+    }
+
+    /// The bucket x falls in.
+    fn bucket_of(&self, x: f64) -> usize {
         let n = self.accs.len();
         // Truncation is the floor here (a position below 0 goes to bucket 0 either way), and
         // cheaper: `floor` is a library call on CPUs without SSE4.1, and this runs per point.
         let pos = (x - self.lo) / self.width * n as f64;
-        let b = if pos.is_nan() || pos < 0.0 {
+        if pos.is_nan() || pos < 0.0 {
             0
         } else {
             (pos as usize).min(n - 1)
-        };
-        match &mut self.accs[b] {
-            Some(a) => a.merge(s),
-            slot @ None => *slot = Some(*s),
         }
     }
 
@@ -233,6 +264,29 @@ mod tests {
         );
         assert!(line_through(&b).contains(&[517.0, 99.0]));
         assert!(line_through(&b).len() <= 20);
+    }
+
+    #[test]
+    fn a_point_added_alone_is_summarised_as_a_summary_of_it_would_be() {
+        // Out of order, repeated x, NaN, zero, negatives, infinities: every field the same.
+        let values = [1.0, f64::NAN, -2.0, 0.0, 5.0, 5.0, f64::INFINITY, 0.5, f64::NAN, -0.0, 3.0];
+        let mut seed = 11u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            seed >> 33
+        };
+        let points: Vec<(f64, f64)> = (0..400)
+            .map(|_| ((next() % 50) as f64, values[next() as usize % values.len()]))
+            .collect();
+        let (mut one, mut other) = (Bucketer::new(0.0, 50.0, 7), Bucketer::new(0.0, 50.0, 7));
+        for &(x, v) in &points {
+            one.add(x, v);
+            other.add_summary(&Summary::new(x, v));
+        }
+        let (one, other) = (one.finish(), other.finish());
+        assert_eq!(one.len(), 7);
+        // Debug text, so NaN fields compare equal.
+        assert_eq!(format!("{one:?}"), format!("{other:?}"));
     }
 
     #[test]

@@ -271,17 +271,18 @@ fn bulk_read_cost(b: &Bench, store: &Store, ids: &[String]) {
             served.push(t.elapsed().as_secs_f64() * 1000.0);
             bytes = raw.len();
             let t = Instant::now();
-            let curves: runhistory::api::curves::Curves = if accept == binary {
-                runhistory::api::curves_binary::decode(&raw).expect("curves")
+            // Into each run's buckets, as the workbench reads either form.
+            let series = if accept == binary {
+                runhistory::api::curves_binary::decode_series(&raw).expect("curves").2
             } else {
-                serde_json::from_slice(&raw).expect("curves")
+                let curves: runhistory::api::curves::Curves = serde_json::from_slice(&raw).expect("curves");
+                curves
+                    .series
+                    .into_iter()
+                    .filter_map(|c| c.into_series("metric_0000", "step"))
+                    .collect()
             };
-            let n: usize = curves
-                .series
-                .into_iter()
-                .filter_map(|c| c.into_series("metric_0000", "step"))
-                .map(|s| s.buckets.len())
-                .sum();
+            let n: usize = series.iter().map(|s| s.buckets.len()).sum();
             decoded.push(t.elapsed().as_secs_f64() * 1000.0);
             assert!(n > 0);
         }

@@ -3,7 +3,7 @@
 //! second. A client asks for it with `Accept: application/vnd.runhistory.curves`; others get JSON.
 
 use super::curves::{CurveColumns, Curves};
-use super::ext::Num;
+use super::ext::{Bucket, DownsampledSeries, Num};
 
 /// The media type of the binary answer, asked for in `Accept` and named in `Content-Type`.
 pub const MEDIA_TYPE: &str = "application/vnd.runhistory.curves";
@@ -39,6 +39,17 @@ pub fn encode(c: &Curves) -> Vec<u8> {
 
 /// Curves from their binary answer; an error says what was wrong, never a panic.
 pub fn decode(bytes: &[u8]) -> Result<Curves, String> {
+    let (key, x, series) = decode_series(bytes)?;
+    Ok(Curves {
+        key,
+        x,
+        series: series.iter().map(CurveColumns::from_series).collect(),
+    })
+}
+
+/// The answer read straight into each run's buckets, as a chart uses them (no columns between):
+/// the key, the x, and the series.
+pub fn decode_series(bytes: &[u8]) -> Result<(String, String, Vec<DownsampledSeries>), String> {
     let mut r = Reader { bytes, at: 0 };
     if r.take(4)? != MAGIC {
         return Err("not a curves answer (its first bytes are not RHC1)".into());
@@ -51,36 +62,40 @@ pub fn decode(bytes: &[u8]) -> Result<Curves, String> {
         let run_id = r.string()?;
         let total_points = r.u64()?;
         let n = r.len(80)?;
-        let x_first = r.f64s(n)?;
-        let x_last = r.f64s(n)?;
-        let x_min = r.f64s(n)?;
-        let x_max = r.f64s(n)?;
-        let nums = |v: Vec<f64>| v.into_iter().map(Num).collect();
-        let min = nums(r.f64s(n)?);
-        let max = nums(r.f64s(n)?);
-        let last = nums(r.f64s(n)?);
-        let count = r.u64s(n)?;
-        let min_positive = r.f64s(n)?.into_iter().map(|v| (!v.is_nan()).then_some(v)).collect();
-        let non_positive = r.u64s(n)?;
-        series.push(CurveColumns {
+        // The ten columns of n values each, one after the next.
+        let cols = r.take(n * 80)?;
+        let at = |col: usize, i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&cols[(col * n + i) * 8..(col * n + i) * 8 + 8]);
+            u64::from_le_bytes(w)
+        };
+        let f = |col: usize, i: usize| f64::from_bits(at(col, i));
+        let buckets = (0..n)
+            .map(|i| Bucket {
+                x_first: f(0, i),
+                x_last: f(1, i),
+                x_min: Some(f(2, i)),
+                x_max: Some(f(3, i)),
+                min: Num(f(4, i)),
+                max: Num(f(5, i)),
+                last: Num(f(6, i)),
+                count: at(7, i),
+                min_positive: Some(f(8, i)).filter(|v| !v.is_nan()),
+                non_positive: at(9, i),
+            })
+            .collect();
+        series.push(DownsampledSeries {
             run_id,
+            key: key.clone(),
+            x: x.clone(),
             total_points,
-            x_first,
-            x_last,
-            x_min,
-            x_max,
-            min,
-            max,
-            last,
-            count,
-            min_positive,
-            non_positive,
+            buckets,
         });
     }
     if r.at != bytes.len() {
         return Err(format!("{} bytes after the last series", bytes.len() - r.at));
     }
-    Ok(Curves { key, x, series })
+    Ok((key, x, series))
 }
 
 fn put_len(out: &mut Vec<u8>, n: usize) {
@@ -153,22 +168,6 @@ impl<'a> Reader<'a> {
         let n = self.len(1)?;
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "a name is not UTF-8".to_string())
     }
-
-    fn f64s(&mut self, n: usize) -> Result<Vec<f64>, String> {
-        Ok(self.u64s(n)?.into_iter().map(f64::from_bits).collect())
-    }
-
-    fn u64s(&mut self, n: usize) -> Result<Vec<u64>, String> {
-        let raw = self.take(n.checked_mul(8).ok_or("a column is too long")?)?;
-        Ok(raw
-            .chunks_exact(8)
-            .map(|c| {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(c);
-                u64::from_le_bytes(w)
-            })
-            .collect())
-    }
 }
 
 #[cfg(test)]
@@ -233,6 +232,12 @@ mod tests {
             )
         );
         assert_eq!(back.series[1], c.series[1]);
+        // Read straight into buckets, the same as the columns turned into series.
+        let (key, x, series) = decode_series(&encode(&c)).unwrap();
+        assert_eq!((key.as_str(), x.as_str(), series.len()), ("loss/train", "step", 2));
+        let via_columns = c.series[0].clone().into_series("loss/train", "step").unwrap();
+        assert_eq!(format!("{:?}", series[0]), format!("{via_columns:?}"));
+        assert!(series[1].buckets.is_empty());
     }
 
     #[test]

@@ -55,9 +55,10 @@ impl HistoryClient {
         Ok(out)
     }
 
-    /// The bulk curve read, asked for in binary columns (a thousand runs' buckets decode in
-    /// milliseconds); a server that answers JSON is read as JSON.
-    async fn post_curves(&self, req: &CurvesRequest) -> Result<Curves> {
+    /// The bulk curve read, asked for in binary columns and read straight into each run's
+    /// buckets (a thousand runs' decode in milliseconds); a server that answers JSON is read as
+    /// JSON, its columns turned back into series.
+    async fn bulk_curves(&self, req: &CurvesRequest) -> Result<Vec<DownsampledSeries>> {
         let resp = self
             .request(reqwest::Method::POST, r::METRICS_DOWNSAMPLE_RUNS)
             .header(
@@ -76,15 +77,11 @@ impl HistoryClient {
             .is_some_and(|v| v.starts_with(curves_binary::MEDIA_TYPE));
         let bytes = resp.bytes().await.map_err(|e| self.unreachable(e))?;
         if binary {
-            curves_binary::decode(&bytes).map_err(ClientError::Decode)
-        } else {
-            serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+            return curves_binary::decode_series(&bytes)
+                .map(|(_, _, series)| series)
+                .map_err(ClientError::Decode);
         }
-    }
-
-    /// The bulk curve read of our server, its columns turned back into series.
-    async fn bulk_curves(&self, req: &CurvesRequest) -> Result<Vec<DownsampledSeries>> {
-        let got: Curves = self.post_curves(req).await?;
+        let got: Curves = serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))?;
         got.series
             .into_iter()
             .map(|c| c.into_series(&got.key, &got.x))

@@ -172,6 +172,7 @@ pub(super) fn read(db: &Db<'_>, series_id: i64, axis: Axis, lo: i64, hi: i64) ->
     let mut out = Vec::new();
     db.each(sql, args![series_id, lo, hi], |r| {
         r.with_blob(0, |bytes| {
+            out.reserve(bytes.len() / POINT_BYTES);
             out.extend(unpack(bytes).filter_map(|(step, ts, v)| {
                 let x = if axis == Axis::Step { step } else { ts };
                 (lo <= x && x <= hi).then_some((x, v))
