@@ -269,7 +269,19 @@ mod tests {
     #[test]
     fn a_point_added_alone_is_summarised_as_a_summary_of_it_would_be() {
         // Out of order, repeated x, NaN, zero, negatives, infinities: every field the same.
-        let values = [1.0, f64::NAN, -2.0, 0.0, 5.0, 5.0, f64::INFINITY, 0.5, f64::NAN, -0.0, 3.0];
+        let values = [
+            1.0,
+            f64::NAN,
+            -2.0,
+            0.0,
+            5.0,
+            5.0,
+            f64::INFINITY,
+            0.5,
+            f64::NAN,
+            -0.0,
+            3.0,
+        ];
         let mut seed = 11u64;
         let mut next = move || {
             seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
