@@ -229,3 +229,83 @@ fn a_series_min_and_max_are_columns_chosen_in_the_chooser() {
     assert_eq!(row.cells[at(&min)], "0.125");
     assert_eq!(row.cells[at(&max)], "2.5");
 }
+
+#[test]
+fn the_name_column_stays_in_view_as_the_grid_scrolls_sideways_and_follows_it_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    // 60 runs with 12 params each (8 of them columns): wider and longer than the window.
+    for i in 0..60 {
+        let run = store
+            .create_run(&CreateRunExt {
+                experiment_name: Some("wide".into()),
+                run_name: Some(format!("wide-{i:02}")),
+                ..Default::default()
+            })
+            .unwrap();
+        let params = (0..12)
+            .map(|p| KeyValue {
+                key: format!("p{p:02}"),
+                value: if p == 0 {
+                    format!("v{i:02}")
+                } else {
+                    format!("{}", i * 100 + p)
+                },
+            })
+            .collect();
+        store
+            .ingest(&IngestBatch {
+                run_id: run.run_id,
+                params,
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the runs", |app| app.wb.runs().len() == 60);
+    let at = |h: &egui_kittest::Harness<'static, WorkbenchApp>, label: &str| h.get_by_label(label).rect();
+    let (name, last) = (at(&h, "Name"), at(&h, "param: p07"));
+    let wheel = |h: &mut egui_kittest::Harness<'static, WorkbenchApp>, over: egui::Pos2, delta: egui::Vec2| {
+        h.event(egui::Event::PointerMoved(over));
+        h.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: Default::default(),
+        });
+        for _ in 0..30 {
+            h.step();
+        }
+    };
+    // Sideways over the other columns: they move left, the name stays.
+    // The newest run is the first row.
+    let over_rest = egui::pos2(at(&h, "v59").center().x, at(&h, "v59").center().y + 60.0);
+    wheel(&mut h, over_rest, egui::vec2(-900.0, 0.0));
+    assert!(
+        at(&h, "param: p07").min.x < last.min.x - 100.0,
+        "the far columns came into view"
+    );
+    assert_eq!(at(&h, "Name").min.x, name.min.x, "the Name column did not move");
+    // Down over the other columns: the names follow, each on its run's line.
+    wheel(&mut h, over_rest, egui::vec2(0.0, -300.0));
+    assert!(
+        h.state().view.grid_scroll > 100.0,
+        "scrolled down: {}",
+        h.state().view.grid_scroll
+    );
+    let header = at(&h, "Name").max.y;
+    let find =
+        |h: &egui_kittest::Harness<'static, WorkbenchApp>, label: &str| h.query_by_label(label).map(|n| n.rect());
+    let shown = (0..60)
+        .rev()
+        .find(|i| find(&h, &format!("wide-{i:02}")).is_some_and(|r| r.min.y > header + 2.0));
+    let i = shown.expect("a run's name below the header");
+    assert!(i < 54, "the first names scrolled away, run {i} is at the top");
+    let (name_row, cell_row) = (find(&h, &format!("wide-{i:02}")), find(&h, &format!("v{i:02}")));
+    assert_eq!(
+        name_row.map(|r| r.center().y),
+        cell_row.map(|r| r.center().y),
+        "run {i}'s name and its cells on one line"
+    );
+}

@@ -18,6 +18,8 @@ pub struct ViewState {
     pub help_open: bool,
     /// The grid's groups shown by their header alone (a click on a header opens or closes it).
     pub collapsed_groups: std::collections::BTreeSet<String>,
+    /// How far the grid is scrolled down: its pinned part (tick and name) and the rest follow it.
+    pub grid_scroll: f32,
     /// The grid row the arrow keys are on (Enter opens it, Space ticks it).
     pub grid_cursor: Option<usize>,
     /// The cursor moved this frame: the grid scrolls to it (and otherwise leaves scrolling alone).

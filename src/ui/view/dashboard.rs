@@ -130,7 +130,7 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
         swatches: mode == ChartsMode::Curves,
         collapsed: &vs.collapsed_groups,
     };
-    let response = grid_view::show(ui, ctx, &model.grid, &rows, page.sort, scroll_to);
+    let response = grid_view::show(ui, ctx, &model.grid, &rows, page.sort, scroll_to, &mut vs.grid_scroll);
     if let Some(id) = response.hovered {
         vs.hovered_next = Some(id);
     }

@@ -34,7 +34,9 @@ pub struct GridResponse {
     pub toggled: Option<String>,
 }
 
-/// The grid; `scroll_to` is a row to bring into view.
+/// The grid; `scroll_to` is a row to bring into view. The tick and the Name column stay at the
+/// left while the other columns scroll sideways under the rest of the width; both parts scroll
+/// down together (`scroll_y`, kept between frames).
 pub fn show(
     ui: &mut egui::Ui,
     ctx: &mut Ctx<'_>,
@@ -42,18 +44,82 @@ pub fn show(
     rows: &Rows<'_>,
     sort: Option<&(ColumnKey, bool)>,
     scroll_to: Option<usize>,
+    scroll_y: &mut f32,
 ) -> GridResponse {
+    let name = grid.columns.iter().position(|c| *c == ColumnKey::Attr(Attr::Name));
+    let rest: Vec<usize> = (0..grid.columns.len()).filter(|i| Some(*i) != name).collect();
     ui.scope(|ui| {
         // Scroll bars with space of their own: a floating one would cover the last row.
         ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
-        egui::ScrollArea::horizontal()
-            .id_salt("grid_hscroll")
-            .show(ui, |ui| table(ui, ctx, grid, rows, sort, scroll_to))
-            .inner
+        let Some(name) = name else {
+            let all = Part {
+                select: true,
+                columns: &rest,
+                salt: "runs_grid",
+            };
+            return egui::ScrollArea::horizontal()
+                .id_salt("grid_hscroll")
+                .show(ui, |ui| table(ui, ctx, grid, rows, sort, scroll_to, &all, None).0)
+                .inner;
+        };
+        let height = ui.available_height();
+        // The pinned part ends where the sideways bar of the rest begins, so both show the same
+        // rows and scroll as far.
+        let bar = ui.spacing().scroll.allocated_width();
+        let y = *scroll_y;
+        ui.horizontal_top(|ui| {
+            let pinned = Part {
+                select: true,
+                columns: std::slice::from_ref(&name),
+                salt: "runs_grid_pinned",
+            };
+            // Each part top-down inside the row of two: a table lays out its header, then its body.
+            let (mut out, left_y) = ui
+                .vertical(|ui| {
+                    ui.set_max_width(ui.available_width() * 0.6);
+                    ui.set_max_height((height - bar).max(ROW_HEIGHT * 2.0));
+                    table(ui, ctx, grid, rows, sort, scroll_to, &pinned, Some(y))
+                })
+                .inner;
+            let others = Part {
+                select: false,
+                columns: &rest,
+                salt: "runs_grid",
+            };
+            let (right, right_y) = egui::ScrollArea::horizontal()
+                .id_salt("grid_hscroll")
+                .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+                .show(ui, |ui| {
+                    ui.vertical(|ui| table(ui, ctx, grid, rows, sort, scroll_to, &others, Some(y)))
+                        .inner
+                })
+                .inner;
+            // The part scrolled this frame leads; the other follows it next frame.
+            let next = if (left_y - y).abs() > 0.5 { left_y } else { right_y };
+            if (left_y - next).abs() > 0.5 || (right_y - next).abs() > 0.5 {
+                ui.ctx().request_repaint();
+            }
+            *scroll_y = next;
+            out.hovered = out.hovered.or(right.hovered);
+            out.toggled = out.toggled.or(right.toggled);
+            out
+        })
+        .inner
     })
     .inner
 }
 
+/// The columns one table of the grid draws: with or without the tick, and which of the grid's
+/// columns (by index); `salt` keeps each table's widths and scroll its own.
+struct Part<'a> {
+    select: bool,
+    columns: &'a [usize],
+    salt: &'static str,
+}
+
+/// One table of the grid, scrolled to `offset` when given; what the pointer did, and how far
+/// the table is scrolled down after this frame.
+#[allow(clippy::too_many_arguments, reason = "the grid's parts a table is drawn from")]
 fn table(
     ui: &mut egui::Ui,
     ctx: &mut Ctx<'_>,
@@ -61,28 +127,41 @@ fn table(
     marks: &Rows<'_>,
     sort: Option<&(ColumnKey, bool)>,
     scroll_to: Option<usize>,
-) -> GridResponse {
+    part: &Part<'_>,
+    offset: Option<f32>,
+) -> (GridResponse, f32) {
     let mut out = GridResponse::default();
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
-        .id_salt("runs_grid")
+        .id_salt(part.salt)
         .striped(true)
         .resizable(true)
-        .sense(egui::Sense::click())
-        .column(Column::exact(if marks.swatches { 70.0 } else { 56.0 }));
+        .sense(egui::Sense::click());
+    if part.select {
+        table = table.column(Column::exact(if marks.swatches { 70.0 } else { 56.0 }));
+    }
     if let Some(c) = scroll_to {
         table = table.scroll_to_row(grid.line_of_row(c, marks.collapsed), None);
     }
-    for _ in &grid.columns {
+    if let Some(y) = offset {
+        table = table.vertical_scroll_offset(y);
+        if part.select {
+            // The pinned part follows the rest's scroll bar rather than draw its own.
+            table = table.scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysHidden);
+        }
+    }
+    for _ in part.columns {
         table = table.column(Column::initial(130.0).at_least(40.0).clip(true));
     }
     let lines = grid.lines(marks.collapsed);
-    table
+    let scrolled = table
         .header(ROW_HEIGHT, |mut header| {
-            header.col(|ui| {
-                ui.strong("Select");
-            });
-            for col in &grid.columns {
+            if part.select {
+                header.col(|ui| {
+                    ui.strong("Select");
+                });
+            }
+            for col in part.columns.iter().filter_map(|i| grid.columns.get(*i)) {
                 header.col(|ui| {
                     let ascending = match sort {
                         Some((c, up)) if c == col => Some(*up),
@@ -107,18 +186,18 @@ fn table(
             body.rows(ROW_HEIGHT, lines.len(), |mut row| match lines[row.index()] {
                 GridLine::Group(g) => {
                     let group = &grid.groups[g];
-                    if group_header(&mut row, group, marks.collapsed.contains(&group.label)) {
+                    if group_header(&mut row, group, marks.collapsed.contains(&group.label), part) {
                         out.toggled = Some(group.label.clone());
                     }
                 }
                 GridLine::Row(i) => {
-                    if run_row(&mut row, ctx, grid, &grid.rows[i], i, marks) {
+                    if run_row(&mut row, ctx, grid, &grid.rows[i], i, marks, part) {
                         out.hovered = Some(grid.rows[i].run_id.clone());
                     }
                 }
             });
         });
-    out
+    (out, scrolled.state.clamped_offset().y)
 }
 
 /// The way a sorted column runs, drawn (the default fonts have no arrows): up for ascending.
@@ -138,7 +217,16 @@ fn sort_arrow(ui: &mut egui::Ui, ascending: bool) {
 
 /// A group's header line: how many runs, then its means (or shared values) under each column.
 /// A click on it opens or closes the group; returns whether it was clicked.
-fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup, collapsed: bool) -> bool {
+fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup, collapsed: bool, part: &Part<'_>) -> bool {
+    let mut texts = part.columns.iter().filter_map(|i| group.aggregates.get(*i));
+    if !part.select {
+        for text in texts {
+            row.col(|ui| {
+                ui.strong(text).on_hover_text(&group.label);
+            });
+        }
+        return row.response().clicked();
+    }
     row.col(|ui| {
         ui.horizontal(|ui| {
             // Drawn, not a glyph: the default fonts have no triangles.
@@ -151,7 +239,7 @@ fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup, coll
             ui.strong(crate::format::runs(group.count)).on_hover_text(&group.label);
         });
     });
-    for text in &group.aggregates {
+    for text in texts.by_ref() {
         row.col(|ui| {
             ui.strong(text).on_hover_text(&group.label);
         });
@@ -167,6 +255,7 @@ fn run_row(
     r: &GridRow,
     index: usize,
     marks: &Rows<'_>,
+    part: &Part<'_>,
 ) -> bool {
     let selected = marks.selected;
     let is_baseline = grid.baseline.as_deref() == Some(r.run_id.as_str());
@@ -176,29 +265,14 @@ fn run_row(
     }
     // The row under the pointer (its labels take the hover from the row's response).
     let mut under_pointer = false;
-    row.col(|ui| {
-        under_pointer |= pointer_in(ui);
-        ui.horizontal(|ui| {
-            if marks.swatches {
-                // Grouped, the charts draw the group's colour, not the run's.
-                let color = r.group.map_or_else(
-                    || super::palette::run_color(r.run_number),
-                    super::curve_groups::group_color,
-                );
-                let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
-                ui.painter().rect_filled(rect, 2.0, color);
-            }
-            let mut on = selected.contains(&r.run_id);
-            if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {
-                ctx.push(Command::ToggleSelected(r.run_id.clone()));
-            }
-            if is_baseline {
-                ui.small("base")
-                    .on_hover_text("The baseline: other runs show their difference from it in %");
-            }
-        });
-    });
-    for ((col, text), delta) in grid.columns.iter().zip(&r.cells).zip(&r.deltas) {
+    if part.select {
+        tick_cell(row, ctx, r, marks, is_baseline, &mut under_pointer);
+    }
+    for &i in part.columns {
+        let (Some(col), Some(text)) = (grid.columns.get(i), r.cells.get(i)) else {
+            continue;
+        };
+        let delta = r.deltas.get(i).copied().flatten();
         row.col(|ui| {
             under_pointer |= pointer_in(ui);
             if *col == ColumnKey::Attr(Attr::Status) {
@@ -206,7 +280,7 @@ fn run_row(
             } else if let Some(pct) = delta {
                 ui.horizontal(|ui| {
                     ui.label(text);
-                    ui.small(delta_text(*pct))
+                    ui.small(delta_text(pct))
                         .on_hover_text("Difference from the baseline run");
                 });
             } else {
@@ -232,6 +306,40 @@ fn run_row(
         }
     });
     under_pointer
+}
+
+/// A run's first cell: its colour in the charts, the tick that selects it, its number.
+fn tick_cell(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    ctx: &mut Ctx<'_>,
+    r: &GridRow,
+    marks: &Rows<'_>,
+    is_baseline: bool,
+    under_pointer: &mut bool,
+) {
+    let selected = marks.selected;
+    row.col(|ui| {
+        *under_pointer |= pointer_in(ui);
+        ui.horizontal(|ui| {
+            if marks.swatches {
+                // Grouped, the charts draw the group's colour, not the run's.
+                let color = r.group.map_or_else(
+                    || super::palette::run_color(r.run_number),
+                    super::curve_groups::group_color,
+                );
+                let (rect, _) = ui.allocate_exact_size(egui::vec2(8.0, 14.0), egui::Sense::hover());
+                ui.painter().rect_filled(rect, 2.0, color);
+            }
+            let mut on = selected.contains(&r.run_id);
+            if ui.checkbox(&mut on, r.run_number.to_string()).clicked() {
+                ctx.push(Command::ToggleSelected(r.run_id.clone()));
+            }
+            if is_baseline {
+                ui.small("base")
+                    .on_hover_text("The baseline: other runs show their difference from it in %");
+            }
+        });
+    });
 }
 
 /// Whether the pointer is over this cell (its labels would take a widget's hover).
