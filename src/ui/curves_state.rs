@@ -35,6 +35,17 @@ impl Window {
     }
 }
 
+/// What a chart's read is for: its metric, its x (with x "Metric", which metric), the chart's
+/// view, and the runs in view with the stamp of their listing.
+#[derive(Clone, Copy)]
+pub struct ChartRead<'a> {
+    pub key: &'a str,
+    pub x: (XMode, Option<&'a str>),
+    pub view: ChartView,
+    pub runs: &'a [&'a RunDetail],
+    pub runs_generation: u64,
+}
+
 /// One finished read: its window, whether it replaces what is held, and each run's count asked.
 struct Read {
     window: Window,
@@ -115,17 +126,14 @@ impl CurveFeed {
         self.fetch.error()
     }
 
-    #[allow(clippy::too_many_arguments, reason = "the read's inputs, each named for what it is")]
-    fn read(
-        &mut self,
-        key: &str,
-        (x, x_key): (XMode, Option<&str>),
-        view: ChartView,
-        runs: &[&RunDetail],
-        runs_generation: u64,
-        spawner: &Spawner,
-        client: &HistoryClient,
-    ) {
+    fn read(&mut self, wanted: &ChartRead<'_>, spawner: &Spawner, client: &HistoryClient) {
+        let ChartRead {
+            key,
+            x: (x, x_key),
+            view,
+            runs,
+            runs_generation,
+        } = *wanted;
         if self.fetch.is_loading() {
             return;
         }
@@ -257,21 +265,12 @@ impl CurvesState {
         self.feeds.values().any(CurveFeed::is_loading)
     }
 
-    #[allow(clippy::too_many_arguments, reason = "the read's inputs, each named for what it is")]
-    pub fn read(
-        &mut self,
-        key: &str,
-        x: (XMode, Option<&str>),
-        view: ChartView,
-        runs: &[&RunDetail],
-        runs_generation: u64,
-        spawner: &Spawner,
-        client: &HistoryClient,
-    ) {
+    /// Reads a chart's buckets for the runs in view (a feed is made for a chart new on screen).
+    pub fn read(&mut self, wanted: &ChartRead<'_>, spawner: &Spawner, client: &HistoryClient) {
         self.feeds
-            .entry(key.to_string())
+            .entry(wanted.key.to_string())
             .or_default()
-            .read(key, x, view, runs, runs_generation, spawner, client);
+            .read(wanted, spawner, client);
     }
 
     /// Takes finished reads and rebuilds the charts whose inputs changed.

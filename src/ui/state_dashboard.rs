@@ -2,7 +2,7 @@
 //! when their inputs change), and the learning curves (read for the charts on screen).
 
 use super::command::ChartView;
-use super::curves_state::{CurveLook, CurvesState};
+use super::curves_state::{ChartRead, CurveLook, CurvesState};
 use super::model::dashboard::{DashboardInputs, DashboardModel, Narrowing, dashboard_model, runs_in_view};
 use super::model::export::grid_csv;
 use super::model::parallel::{AxisKey, Brush};
@@ -86,15 +86,14 @@ impl Workbench {
         let x_key = self.curve_settings().x_metric.clone();
         let all = self.runs.value().map_or(&[][..], |s| s.runs.as_slice());
         let runs = runs_in_view(all, self.script.as_deref(), &self.brushes);
-        self.curves.read(
+        let wanted = ChartRead {
             key,
-            (x, x_key.as_deref()),
+            x: (x, x_key.as_deref()),
             view,
-            &runs,
-            stamp,
-            &self.spawner,
-            &self.client,
-        );
+            runs: &runs,
+            runs_generation: stamp,
+        };
+        self.curves.read(&wanted, &self.spawner, &self.client);
     }
 
     /// Takes finished curve reads and rebuilds the charts whose runs, reads or options changed.

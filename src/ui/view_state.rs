@@ -91,7 +91,7 @@ pub struct ViewState {
     pub picture: Option<(std::sync::mpsc::Receiver<std::sync::Arc<egui::ColorImage>>, [usize; 4])>,
     pub picture_for: Option<std::path::PathBuf>,
     /// Each curve chart's texture of many lines, with the stamp of what it was drawn from.
-    pub curve_textures: BTreeMap<String, (String, egui::TextureHandle)>,
+    pub curve_textures: BTreeMap<String, (TextureStamp, egui::TextureHandle)>,
     /// The run under the pointer last frame (a curve or a grid row): every chart and the grid
     /// highlight it.
     pub hovered_run: Option<String>,
@@ -108,5 +108,53 @@ pub struct ChartsShare(pub f32);
 impl Default for ChartsShare {
     fn default() -> Self {
         ChartsShare(0.55)
+    }
+}
+
+/// What a curve chart's texture was drawn from: the chart (held weakly, so a chart built anew is
+/// never taken for it and an old one is not kept alive), the texture's size in pixels, the
+/// chart's bounds (x min, y min, x max, y max) and whether the lines were dimmed.
+#[derive(Debug, Clone)]
+pub struct TextureStamp {
+    pub chart: std::sync::Weak<super::model::curves::CurveChart>,
+    pub size: [usize; 2],
+    pub bounds: [f64; 4],
+    pub dim: bool,
+}
+
+impl PartialEq for TextureStamp {
+    fn eq(&self, o: &TextureStamp) -> bool {
+        std::sync::Weak::ptr_eq(&self.chart, &o.chart)
+            && self.size == o.size
+            && self.bounds.map(f64::to_bits) == o.bounds.map(f64::to_bits)
+            && self.dim == o.dim
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::model::curves::CurveChart;
+    use std::sync::Arc;
+
+    #[test]
+    fn a_texture_is_drawn_again_for_a_new_chart_view_size_or_dimming_only() {
+        let chart = Arc::new(CurveChart::default());
+        let stamp = |c: &Arc<CurveChart>, size, x_max, dim| TextureStamp {
+            chart: Arc::downgrade(c),
+            size,
+            bounds: [0.0, 0.0, x_max, 1.0],
+            dim,
+        };
+        let drawn = stamp(&chart, [100, 50], 10.0, false);
+        assert_eq!(drawn, stamp(&chart, [100, 50], 10.0, false));
+        // The same lines built anew are a new chart, even with equal contents.
+        assert_ne!(drawn, stamp(&Arc::new(CurveChart::default()), [100, 50], 10.0, false));
+        assert_ne!(drawn, stamp(&chart, [101, 50], 10.0, false));
+        assert_ne!(drawn, stamp(&chart, [100, 50], 11.0, false));
+        assert_ne!(drawn, stamp(&chart, [100, 50], 10.0, true));
+        // The stamp does not keep its chart alive.
+        drop(chart);
+        assert!(drawn.chart.upgrade().is_none());
     }
 }

@@ -3,7 +3,7 @@
 
 use super::super::model::curves::CurveChart;
 use super::super::model::raster::{RasterLine, raster};
-use super::super::view_state::ViewState;
+use super::super::view_state::{TextureStamp, ViewState};
 use super::palette::run_color;
 use egui_plot::{PlotPoint, PlotTransform};
 use std::sync::Arc;
@@ -27,7 +27,12 @@ pub(super) fn paint_raster(
         frame.height().round().max(1.0) as usize,
     ];
     let b = transform.bounds();
-    let stamp = format!("{:p}|{size:?}|{:?}|{:?}|{dim}", Arc::as_ptr(chart), b.min(), b.max());
+    let stamp = TextureStamp {
+        chart: Arc::downgrade(chart),
+        size,
+        bounds: [b.min()[0], b.min()[1], b.max()[0], b.max()[1]],
+        dim,
+    };
     if vs.curve_textures.get(key).is_none_or(|(s, _)| *s != stamp) {
         let to_px = |p: &[f64; 2]| {
             let s = transform.position_from_point(&PlotPoint::new(p[0], p[1]));
