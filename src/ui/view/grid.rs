@@ -136,6 +136,9 @@ fn table(
         .id_salt(part.salt)
         .striped(true)
         .resizable(true)
+        // In a small window the grid may have less than the default 200 points: it scrolls
+        // within them rather than run past the window's edge (and hide the sideways bar).
+        .min_scrolled_height(ROW_HEIGHT * 2.0)
         .sense(egui::Sense::click());
     if part.select {
         table = table.column(Column::exact(if marks.swatches { 70.0 } else { 56.0 }));
