@@ -3,7 +3,8 @@
 //! series (settled and while zooming), compare of 3 runs with 1,000,000 points each; the time from
 //! opening a run with a 1,000,000- or 10,000,000-point series to its chart drawn, and from a zoom
 //! of the 10,000,000-point series to its re-read buckets; learning curves of 1,000 runs and an
-//! experiment of 3,000 metric keys (`curves`); TensorBoard logdirs opened (`tensorboard`).
+//! experiment of 3,000 metric keys (`curves`); TensorBoard logdirs opened (`tensorboard`); one
+//! learning-curves chart's texture drawn alone (`raster`).
 //!
 //! `cargo bench --bench workbench_frames` (release). Prints figures; asserts nothing about time.
 
