@@ -243,7 +243,7 @@ fn the_name_column_stays_in_view_as_the_grid_scrolls_sideways_and_follows_it_dow
                 ..Default::default()
             })
             .unwrap();
-        let params = (0..12)
+        let mut params: Vec<KeyValue> = (0..12)
             .map(|p| KeyValue {
                 key: format!("p{p:02}"),
                 value: if p == 0 {
@@ -253,6 +253,10 @@ fn the_name_column_stays_in_view_as_the_grid_scrolls_sideways_and_follows_it_dow
                 },
             })
             .collect();
+        params.push(KeyValue {
+            key: "seed".into(),
+            value: (i % 3).to_string(),
+        });
         store
             .ingest(&IngestBatch {
                 run_id: run.run_id,
@@ -308,4 +312,37 @@ fn the_name_column_stays_in_view_as_the_grid_scrolls_sideways_and_follows_it_dow
         cell_row.map(|r| r.center().y),
         "run {i}'s name and its cells on one line"
     );
+
+    // Grouped: a header hovered in the part that scrolls is the group hovered in both parts.
+    use runhistory::ui::model::columns::Attr;
+    use runhistory::ui::model::groups::{GroupBy, Grouping};
+    h.state_mut().wb.apply(Command::SetGrouping(Some(Grouping {
+        by: GroupBy::Param("seed".into()),
+        aggregate: Default::default(),
+        band: Default::default(),
+    })));
+    settle(&mut h, "the grid grouped", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.grid.groups.len() == 3)
+    });
+    wheel(&mut h, over_rest, egui::vec2(0.0, 3000.0));
+    let header = h.get_all_by_label("20 runs").next().unwrap().rect();
+    let group = h.state().wb.dashboard_model().unwrap().grid.groups[0].label.clone();
+    h.event(egui::Event::PointerMoved(egui::pos2(over_rest.x, header.center().y)));
+    h.step();
+    h.step();
+    assert_eq!(h.state().view.hovered_group.as_deref(), Some(group.as_str()));
+
+    // With Name hidden, the tick column alone stays at the left.
+    h.state_mut().wb.apply(Command::SetGrouping(None));
+    h.state_mut()
+        .wb
+        .apply(Command::ToggleColumn(ColumnKey::Attr(Attr::Name)));
+    settle(&mut h, "Name hidden", |a| {
+        a.wb.dashboard_model().is_some_and(|m| m.grid.groups.is_empty())
+            && !grid_columns(a).contains(&ColumnKey::Attr(Attr::Name))
+    });
+    wheel(&mut h, over_rest, egui::vec2(0.0, 3000.0));
+    let tick = at(&h, "60").min.x;
+    wheel(&mut h, over_rest, egui::vec2(-900.0, 0.0));
+    assert_eq!(at(&h, "60").min.x, tick, "the tick column did not move");
 }

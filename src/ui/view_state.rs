@@ -20,6 +20,8 @@ pub struct ViewState {
     pub collapsed_groups: std::collections::BTreeSet<String>,
     /// How far the grid is scrolled down: its pinned part (tick and name) and the rest follow it.
     pub grid_scroll: f32,
+    /// The grid's group header under the pointer last frame: both parts of the grid highlight it.
+    pub hovered_group: Option<String>,
     /// The grid row the arrow keys are on (Enter opens it, Space ticks it).
     pub grid_cursor: Option<usize>,
     /// The cursor moved this frame: the grid scrolls to it (and otherwise leaves scrolling alone).

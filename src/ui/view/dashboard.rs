@@ -123,17 +123,23 @@ pub fn show(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Page<'_>, vs: &mut View
     splitter(ui, vs, total);
     let scroll_to = vs.grid_cursor.filter(|_| std::mem::take(&mut vs.grid_cursor_moved));
     let hovered = vs.hovered_run.clone();
+    let hovered_group = vs.hovered_group.take();
     let rows = grid_view::Rows {
         selected: page.selected,
         cursor: vs.grid_cursor,
         hovered: hovered.as_deref(),
         swatches: mode == ChartsMode::Curves,
         collapsed: &vs.collapsed_groups,
+        hovered_group: hovered_group.as_deref(),
     };
     let response = grid_view::show(ui, ctx, &model.grid, &rows, page.sort, scroll_to, &mut vs.grid_scroll);
     if let Some(id) = response.hovered {
         vs.hovered_next = Some(id);
     }
+    if response.hovered_group != hovered_group {
+        ui.ctx().request_repaint();
+    }
+    vs.hovered_group = response.hovered_group;
     if let Some(label) = response.toggled
         && !vs.collapsed_groups.remove(&label)
     {

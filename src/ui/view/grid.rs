@@ -23,6 +23,8 @@ pub struct Rows<'a> {
     pub swatches: bool,
     /// The groups shown by their header alone, by label.
     pub collapsed: &'a std::collections::BTreeSet<String>,
+    /// The group header under the pointer last frame (drawn hovered).
+    pub hovered_group: Option<&'a str>,
 }
 
 /// What the pointer did in the grid this frame.
@@ -32,6 +34,8 @@ pub struct GridResponse {
     pub hovered: Option<String>,
     /// A group header clicked: the group to open or close.
     pub toggled: Option<String>,
+    /// The group whose header is under the pointer, so both parts of the grid highlight it.
+    pub hovered_group: Option<String>,
 }
 
 /// The grid; `scroll_to` is a row to bring into view. The tick and the Name column stay at the
@@ -47,21 +51,11 @@ pub fn show(
     scroll_y: &mut f32,
 ) -> GridResponse {
     let name = grid.columns.iter().position(|c| *c == ColumnKey::Attr(Attr::Name));
+    let pinned_columns: Vec<usize> = name.into_iter().collect();
     let rest: Vec<usize> = (0..grid.columns.len()).filter(|i| Some(*i) != name).collect();
     ui.scope(|ui| {
         // Scroll bars with space of their own: a floating one would cover the last row.
         ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
-        let Some(name) = name else {
-            let all = Part {
-                select: true,
-                columns: &rest,
-                salt: "runs_grid",
-            };
-            return egui::ScrollArea::horizontal()
-                .id_salt("grid_hscroll")
-                .show(ui, |ui| table(ui, ctx, grid, rows, sort, scroll_to, &all, None).0)
-                .inner;
-        };
         let height = ui.available_height();
         // The pinned part ends where the sideways bar of the rest begins, so both show the same
         // rows and scroll as far.
@@ -70,27 +64,29 @@ pub fn show(
         ui.horizontal_top(|ui| {
             let pinned = Part {
                 select: true,
-                columns: std::slice::from_ref(&name),
+                columns: &pinned_columns,
                 salt: "runs_grid_pinned",
+                // The Name column never takes more than half the width from the others.
+                widest: ui.available_width() * 0.5,
             };
             // Each part top-down inside the row of two: a table lays out its header, then its body.
             let (mut out, left_y) = ui
                 .vertical(|ui| {
-                    ui.set_max_width(ui.available_width() * 0.6);
                     ui.set_max_height((height - bar).max(ROW_HEIGHT * 2.0));
-                    table(ui, ctx, grid, rows, sort, scroll_to, &pinned, Some(y))
+                    table(ui, ctx, grid, rows, sort, scroll_to, &pinned, y)
                 })
                 .inner;
             let others = Part {
                 select: false,
                 columns: &rest,
                 salt: "runs_grid",
+                widest: f32::INFINITY,
             };
             let (right, right_y) = egui::ScrollArea::horizontal()
                 .id_salt("grid_hscroll")
                 .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
                 .show(ui, |ui| {
-                    ui.vertical(|ui| table(ui, ctx, grid, rows, sort, scroll_to, &others, Some(y)))
+                    ui.vertical(|ui| table(ui, ctx, grid, rows, sort, scroll_to, &others, y))
                         .inner
                 })
                 .inner;
@@ -101,6 +97,7 @@ pub fn show(
             }
             *scroll_y = next;
             out.hovered = out.hovered.or(right.hovered);
+            out.hovered_group = out.hovered_group.or(right.hovered_group);
             out.toggled = out.toggled.or(right.toggled);
             out
         })
@@ -115,10 +112,13 @@ struct Part<'a> {
     select: bool,
     columns: &'a [usize],
     salt: &'static str,
+    /// The widest a column may be dragged.
+    widest: f32,
 }
 
-/// One table of the grid, scrolled to `offset` when given; what the pointer did, and how far
-/// the table is scrolled down after this frame.
+/// One table of the grid, scrolled down to `offset`; what the pointer did, and how far the table
+/// is scrolled down after this frame. The part with the tick shows the scroll bar (always in
+/// view, unlike the far right of the part that scrolls sideways).
 #[allow(clippy::too_many_arguments, reason = "the grid's parts a table is drawn from")]
 fn table(
     ui: &mut egui::Ui,
@@ -128,7 +128,7 @@ fn table(
     sort: Option<&(ColumnKey, bool)>,
     scroll_to: Option<usize>,
     part: &Part<'_>,
-    offset: Option<f32>,
+    offset: f32,
 ) -> (GridResponse, f32) {
     let mut out = GridResponse::default();
     ui.style_mut().interaction.selectable_labels = false;
@@ -146,15 +146,18 @@ fn table(
     if let Some(c) = scroll_to {
         table = table.scroll_to_row(grid.line_of_row(c, marks.collapsed), None);
     }
-    if let Some(y) = offset {
-        table = table.vertical_scroll_offset(y);
-        if part.select {
-            // The pinned part follows the rest's scroll bar rather than draw its own.
-            table = table.scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysHidden);
-        }
+    table = table.vertical_scroll_offset(offset);
+    if !part.select {
+        table = table.scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysHidden);
     }
+    let widest = part.widest.max(60.0);
     for _ in part.columns {
-        table = table.column(Column::initial(130.0).at_least(40.0).clip(true));
+        table = table.column(
+            Column::initial(widest.min(130.0))
+                .at_least(40.0)
+                .at_most(widest)
+                .clip(true),
+        );
     }
     let lines = grid.lines(marks.collapsed);
     let scrolled = table
@@ -189,8 +192,12 @@ fn table(
             body.rows(ROW_HEIGHT, lines.len(), |mut row| match lines[row.index()] {
                 GridLine::Group(g) => {
                     let group = &grid.groups[g];
-                    if group_header(&mut row, group, marks.collapsed.contains(&group.label), part) {
+                    let (clicked, under_pointer) = group_header(&mut row, group, marks, part);
+                    if clicked {
                         out.toggled = Some(group.label.clone());
+                    }
+                    if under_pointer {
+                        out.hovered_group = Some(group.label.clone());
                     }
                 }
                 GridLine::Row(i) => {
@@ -219,18 +226,28 @@ fn sort_arrow(ui: &mut egui::Ui, ascending: bool) {
 }
 
 /// A group's header line: how many runs, then its means (or shared values) under each column.
-/// A click on it opens or closes the group; returns whether it was clicked.
-fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup, collapsed: bool, part: &Part<'_>) -> bool {
-    let mut texts = part.columns.iter().filter_map(|i| group.aggregates.get(*i));
+/// A click on it opens or closes the group; returns whether it was clicked, and whether the
+/// pointer is over it (so the other part of the grid highlights it too).
+fn group_header(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    group: &GridGroup,
+    marks: &Rows<'_>,
+    part: &Part<'_>,
+) -> (bool, bool) {
+    let collapsed = marks.collapsed.contains(&group.label);
+    if marks.hovered_group == Some(group.label.as_str()) {
+        row.set_hovered(true);
+    }
+    let mut under_pointer = false;
+    let texts = part.columns.iter().filter_map(|i| group.aggregates.get(*i));
     if !part.select {
         for text in texts {
-            row.col(|ui| {
-                ui.strong(text).on_hover_text(&group.label);
-            });
+            aggregate_cell(row, text, &group.label, &mut under_pointer);
         }
-        return row.response().clicked();
+        return (row.response().clicked(), under_pointer);
     }
     row.col(|ui| {
+        under_pointer |= pointer_in(ui);
         ui.horizontal(|ui| {
             // Drawn, not a glyph: the default fonts have no triangles.
             let (_, response) = ui.allocate_exact_size(egui::vec2(12.0, 14.0), egui::Sense::hover());
@@ -242,12 +259,22 @@ fn group_header(row: &mut egui_extras::TableRow<'_, '_>, group: &GridGroup, coll
             ui.strong(crate::format::runs(group.count)).on_hover_text(&group.label);
         });
     });
-    for text in texts.by_ref() {
-        row.col(|ui| {
-            ui.strong(text).on_hover_text(&group.label);
-        });
+    for text in texts {
+        aggregate_cell(row, text, &group.label, &mut under_pointer);
     }
-    row.response().clicked()
+    (row.response().clicked(), under_pointer)
+}
+
+/// A group's mean (or shared value) under one column. It names its group on hover, unless it is
+/// the name itself (a label cut short shows itself whole already).
+fn aggregate_cell(row: &mut egui_extras::TableRow<'_, '_>, text: &str, label: &str, under_pointer: &mut bool) {
+    row.col(|ui| {
+        *under_pointer |= pointer_in(ui);
+        let shown = ui.strong(text);
+        if text != label {
+            shown.on_hover_text(label);
+        }
+    });
 }
 
 /// A run's line; returns whether the pointer is over it.
