@@ -174,6 +174,38 @@ fn grouping_by_a_param_draws_one_band_per_group() {
 }
 
 #[test]
+fn the_legend_of_many_groups_keeps_to_three_lines() {
+    use runhistory::ui::model::groups::{GroupBy, Grouping};
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path(), 120, &["loss"]);
+    let mut h = harness(dir.path(), Settings::default());
+    settle(&mut h, "the loss curves drawn", curves_drawn("loss"));
+    h.state_mut().wb.apply(Command::SetGrouping(Some(Grouping {
+        by: GroupBy::Param("lr".into()),
+        aggregate: Default::default(),
+        band: Default::default(),
+    })));
+    settle(&mut h, "120 groups drawn", |a| {
+        a.wb.curves()
+            .feed("loss")
+            .is_some_and(|f| f.chart().groups.len() == 120)
+    });
+    h.step();
+    // 120 names would wrap to a dozen lines or more: the chart starts at most three lines below
+    // the legend's first.
+    let first = h
+        .get_all_by_label_contains("(1)")
+        .map(|n| n.rect().min.y)
+        .fold(f32::INFINITY, f32::min);
+    let chart = h.state().view.curve_frames["loss"].frame().min.y;
+    assert!(
+        chart - first < 130.0,
+        "the chart starts {} px below the legend's first line",
+        chart - first
+    );
+}
+
+#[test]
 fn a_chart_takes_options_of_its_own_and_can_give_them_to_all() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path(), 2, &["loss", "acc"]);

@@ -103,14 +103,22 @@ pub(super) fn grouping_controls(ui: &mut egui::Ui, ctx: &mut Ctx<'_>, page: &Cur
     }
 }
 
-/// A swatch and name per group, with its run count.
+/// A swatch and name per group, with its run count: at most three lines, scrolled beyond, so the
+/// groups of a param of many values never push the charts and the grid off a small window.
 pub(super) fn legend(ui: &mut egui::Ui, chart: &CurveChart) {
-    ui.horizontal_wrapped(|ui| {
-        for g in &chart.groups {
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 4.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 1.0, group_color(g.slot));
-            ui.label(format!("{} ({})", g.label, g.runs));
-            ui.add_space(8.0);
-        }
-    });
+    let line = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    egui::ScrollArea::vertical()
+        .id_salt("group_legend")
+        .max_height(3.0 * line)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                for g in &chart.groups {
+                    let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 4.0), egui::Sense::hover());
+                    ui.painter().rect_filled(rect, 1.0, group_color(g.slot));
+                    ui.label(format!("{} ({})", g.label, g.runs));
+                    ui.add_space(8.0);
+                }
+            });
+        });
 }
