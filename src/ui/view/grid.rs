@@ -53,6 +53,13 @@ pub fn show(
     let name = grid.columns.iter().position(|c| *c == ColumnKey::Attr(Attr::Name));
     let pinned_columns: Vec<usize> = name.into_iter().collect();
     let rest: Vec<usize> = (0..grid.columns.len()).filter(|i| Some(*i) != name).collect();
+    let sheet = Sheet {
+        grid,
+        marks: rows,
+        sort,
+        scroll_to,
+        lines: grid.lines(rows.collapsed),
+    };
     ui.scope(|ui| {
         // Scroll bars with space of their own: a floating one would cover the last row.
         ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
@@ -73,7 +80,7 @@ pub fn show(
             let (mut out, left_y) = ui
                 .vertical(|ui| {
                     ui.set_max_height((height - bar).max(ROW_HEIGHT * 2.0));
-                    table(ui, ctx, grid, rows, sort, scroll_to, &pinned, y)
+                    table(ui, ctx, &sheet, &pinned, y)
                 })
                 .inner;
             let others = Part {
@@ -85,10 +92,7 @@ pub fn show(
             let (right, right_y) = egui::ScrollArea::horizontal()
                 .id_salt("grid_hscroll")
                 .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
-                .show(ui, |ui| {
-                    ui.vertical(|ui| table(ui, ctx, grid, rows, sort, scroll_to, &others, y))
-                        .inner
-                })
+                .show(ui, |ui| ui.vertical(|ui| table(ui, ctx, &sheet, &others, y)).inner)
                 .inner;
             // The part scrolled this frame leads; the other follows it next frame.
             let next = if (left_y - y).abs() > 0.5 { left_y } else { right_y };
@@ -106,6 +110,16 @@ pub fn show(
     .inner
 }
 
+/// What both tables of the grid draw from: the grid, how its rows are marked, its sort, the row
+/// to bring into view, and its lines (headers and rows), worked out once a frame.
+struct Sheet<'a, 'r> {
+    grid: &'a Grid,
+    marks: &'a Rows<'r>,
+    sort: Option<&'a (ColumnKey, bool)>,
+    scroll_to: Option<usize>,
+    lines: Vec<GridLine>,
+}
+
 /// The columns one table of the grid draws: with or without the tick, and which of the grid's
 /// columns (by index); `salt` keeps each table's widths and scroll its own.
 struct Part<'a> {
@@ -119,17 +133,20 @@ struct Part<'a> {
 /// One table of the grid, scrolled down to `offset`; what the pointer did, and how far the table
 /// is scrolled down after this frame. The part with the tick shows the scroll bar (always in
 /// view, unlike the far right of the part that scrolls sideways).
-#[allow(clippy::too_many_arguments, reason = "the grid's parts a table is drawn from")]
 fn table(
     ui: &mut egui::Ui,
     ctx: &mut Ctx<'_>,
-    grid: &Grid,
-    marks: &Rows<'_>,
-    sort: Option<&(ColumnKey, bool)>,
-    scroll_to: Option<usize>,
+    sheet: &Sheet<'_, '_>,
     part: &Part<'_>,
     offset: f32,
 ) -> (GridResponse, f32) {
+    let Sheet {
+        grid,
+        marks,
+        sort,
+        scroll_to,
+        lines,
+    } = sheet;
     let mut out = GridResponse::default();
     ui.style_mut().interaction.selectable_labels = false;
     let mut table = TableBuilder::new(ui)
@@ -143,7 +160,7 @@ fn table(
     if part.select {
         table = table.column(Column::exact(if marks.swatches { 70.0 } else { 56.0 }));
     }
-    if let Some(c) = scroll_to {
+    if let Some(c) = *scroll_to {
         table = table.scroll_to_row(grid.line_of_row(c, marks.collapsed), None);
     }
     table = table.vertical_scroll_offset(offset);
@@ -159,7 +176,6 @@ fn table(
                 .clip(true),
         );
     }
-    let lines = grid.lines(marks.collapsed);
     let scrolled = table
         .header(ROW_HEIGHT, |mut header| {
             if part.select {
